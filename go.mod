@@ -1,0 +1,5 @@
+module github.com/chaosrun/chaosrun
+
+go 1.26.8
+
+require pgregory.net/rapid v1.3.0 // indirect

@@ -1,0 +1,67 @@
+package policy
+
+import (
+	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/registry"
+)
+
+// Reference returns the five-layer reference policy: the article's decision
+// tree, made precise.
+//
+//  1. A deterministic orchestrator failure (an invalid plan) fails: the same
+//     input yields the same plan, so a retry only burns tokens.
+//  2. Any other deterministic failure fails where nothing was emitted,
+//     compensates where the effect can be undone, dead-letters otherwise.
+//  3. A failure before the tool acted is retried with backoff, up to 5 times:
+//     there is nothing to duplicate. Tiers govern uncertain outcomes, not this.
+//  4. After the tool acted (post-execution, post-inference), nothing is
+//     re-executed: reconcile commits the response in hand or the one found
+//     by key.
+//  5. A model call cut mid-inference is retried with its dedup token, so the
+//     chunks already delivered downstream are not delivered again (2 times).
+//  6. An uncertain outcome on a tool that answers lookups is reconciled:
+//     verify by key before any re-execution.
+//  7. Otherwise an idempotent tool is retried (3 times), a tool with a
+//     compensator is compensated, and anything else is dead-lettered for
+//     human review.
+//
+// Tenant contracts are applied on top by [Resolve]; the architecture is
+// [DefaultArchitecture].
+func Reference() Policy { return reference{} }
+
+type reference struct{}
+
+func (reference) Name() string               { return "reference" }
+func (reference) Architecture() Architecture { return DefaultArchitecture() }
+
+func (reference) Decide(in Input) Decision {
+	o, e := in.Outcome, in.Entry
+	switch {
+	case o.Class == outcome.Deterministic && o.Layer == outcome.Orchestrator:
+		return Decide(Fail, "deterministic orchestrator failure: the same input yields the same plan")
+	case o.Class == outcome.Deterministic && !o.SideEffects():
+		return Decide(Fail, "deterministic failure before the tool acted")
+	case o.Class == outcome.Deterministic && e.HasCompensator():
+		return Decide(Compensate, "deterministic failure after the tool acted: undo it")
+	case o.Class == outcome.Deterministic:
+		return Decide(DeadLetter, "deterministic failure after the tool acted, and nothing undoes it")
+	case o.Phase == outcome.PhasePre && in.Retries < 5:
+		return RetryUpTo(5, "the tool did not act: nothing to duplicate")
+	case o.Phase == outcome.PhasePre:
+		return Decide(Fail, "the tool never acted and the retries are spent")
+	case o.Phase == outcome.PhasePost:
+		return Decide(Reconcile, "the tool acted: commit what happened, do not re-execute")
+	case o.LLM == outcome.MidInference && in.Retries < 2:
+		d := RetryUpTo(2, "cut mid-inference: retry under the same dedup token")
+		d.DedupToken = true
+		return d
+	case e.Lookup && in.HasKey:
+		return Decide(Reconcile, "the tool may have acted: verify by key before re-executing")
+	case e.Class == registry.Idempotent && in.Retries < 3:
+		return RetryUpTo(3, "idempotent tool: a repeat is harmless")
+	case e.HasCompensator():
+		return Decide(Compensate, "the tool may have acted and cannot be verified: undo it")
+	default:
+		return Decide(DeadLetter, "the tool may have acted and can be neither verified nor undone")
+	}
+}

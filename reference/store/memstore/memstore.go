@@ -1,0 +1,379 @@
+// Package memstore is the in-memory implementation of the storage port, the
+// embedded default. It keeps the port's whole contract — atomic commits,
+// tenant isolation, exclusive claims — in one process, and it passes the same
+// conformance suite as the Postgres store.
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"sort"
+	"sync"
+
+	"github.com/chaosrun/chaosrun/reference/store"
+)
+
+// Store is an in-memory [store.Store]. The zero value is not usable; use New.
+type Store struct {
+	mu      sync.Mutex
+	execs   map[store.Ref]*record
+	order   []store.Ref        // creation order, for deterministic listings
+	pending map[store.Ref]bool // terminal, recovered, unaudited
+	claimed map[store.Ref]bool // being audited right now
+	dead    []deadLetter       // queue, oldest first
+	events  map[store.Ref][]store.ReconEvent
+}
+
+type record struct {
+	exec     store.Execution
+	commits  []store.Commit // current run
+	attempts []store.Attempt
+	dead     []store.DeadLetter
+}
+
+type deadLetter struct {
+	d       store.DeadLetter
+	claimed bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns an empty store.
+func New() *Store {
+	return &Store{
+		execs:   map[store.Ref]*record{},
+		pending: map[store.Ref]bool{},
+		claimed: map[store.Ref]bool{},
+		events:  map[store.Ref][]store.ReconEvent{},
+	}
+}
+
+func (s *Store) get(tenant, id string) (*record, error) {
+	r, ok := s.execs[store.Ref{Tenant: tenant, ID: id}]
+	if !ok {
+		return nil, fmt.Errorf("%s/%s: %w", tenant, id, store.ErrNotFound)
+	}
+	return r, nil
+}
+
+func (s *Store) running(tenant, id string) (*record, error) {
+	r, err := s.get(tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.exec.Status.Terminal() {
+		return nil, fmt.Errorf("%s/%s is %s: %w", tenant, id, r.exec.Status, store.ErrTerminal)
+	}
+	return r, nil
+}
+
+// Create implements [store.Store].
+func (s *Store) Create(_ context.Context, e store.Execution) error {
+	if e.Tenant == "" || e.ID == "" {
+		return fmt.Errorf("create: tenant and id are required")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ref := e.Ref()
+	if _, ok := s.execs[ref]; ok {
+		return fmt.Errorf("%s: %w", ref, store.ErrExists)
+	}
+	e.Steps = cloneSteps(e.Steps)
+	e.Input = maps.Clone(e.Input)
+	e.Status, e.Run, e.Recovered, e.Audited = store.Running, 0, false, false
+	s.execs[ref] = &record{exec: e}
+	s.order = append(s.order, ref)
+	return nil
+}
+
+// Load implements [store.Store].
+func (s *Store) Load(_ context.Context, tenant, id string) (store.Snapshot, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.get(tenant, id)
+	if err != nil {
+		return store.Snapshot{}, err
+	}
+	return r.snapshot(), nil
+}
+
+func (r *record) snapshot() store.Snapshot {
+	e := r.exec
+	e.Steps = cloneSteps(e.Steps)
+	e.Input = maps.Clone(e.Input)
+	snap := store.Snapshot{
+		Execution:   e,
+		Commits:     make([]store.Commit, len(r.commits)),
+		Attempts:    append([]store.Attempt(nil), r.attempts...),
+		DeadLetters: append([]store.DeadLetter(nil), r.dead...),
+	}
+	for i, c := range r.commits {
+		c.Context = cloneContext(c.Context)
+		snap.Commits[i] = c
+	}
+	if n := len(r.commits); n > 0 {
+		snap.Context = cloneContext(r.commits[n-1].Context)
+	} else {
+		snap.Context = InputContext(e.Input)
+	}
+	return snap
+}
+
+// InputContext returns context version 0 for an execution's input.
+func InputContext(input map[string]string) store.Context {
+	c := store.Context{Values: make(map[string]store.Value, len(input))}
+	for k, v := range input {
+		c.Values[k] = store.Value{Data: v, Writer: store.InputWriter}
+	}
+	return c
+}
+
+// Active implements [store.Store].
+func (s *Store) Active(context.Context) ([]store.Ref, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var refs []store.Ref
+	for _, ref := range s.order {
+		if !s.execs[ref].exec.Status.Terminal() {
+			refs = append(refs, ref)
+		}
+	}
+	return refs, nil
+}
+
+// Begin implements [store.Store].
+func (s *Store) Begin(_ context.Context, a store.Attempt) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.running(a.Tenant, a.Exec)
+	if err != nil {
+		return err
+	}
+	if a.Run != r.exec.Run {
+		return fmt.Errorf("begin run %d of %s/%s: %w", a.Run, a.Tenant, a.Exec, store.ErrStaleRun)
+	}
+	a.Ended = false
+	r.attempts = append(r.attempts, a)
+	return nil
+}
+
+// End implements [store.Store].
+func (s *Store) End(_ context.Context, a store.Attempt) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.get(a.Tenant, a.Exec)
+	if err != nil {
+		return err
+	}
+	for i := len(r.attempts) - 1; i >= 0; i-- {
+		b := &r.attempts[i]
+		if b.Run == a.Run && b.Step == a.Step && b.Number == a.Number && b.Kind == a.Kind {
+			b.Ended, b.Outcome = true, a.Outcome
+			r.exec.Recovered = true
+			return nil
+		}
+	}
+	return fmt.Errorf("end attempt %d of step %d of %s/%s: no begin record: %w", a.Number, a.Step, a.Tenant, a.Exec, store.ErrNotFound)
+}
+
+// Commit implements [store.Store].
+func (s *Store) Commit(_ context.Context, c store.Commit) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.running(c.Tenant, c.Exec)
+	if err != nil {
+		return err
+	}
+	if c.Run != r.exec.Run {
+		return fmt.Errorf("commit run %d of %s/%s: %w", c.Run, c.Tenant, c.Exec, store.ErrStaleRun)
+	}
+	for _, done := range r.commits {
+		if done.Step == c.Step {
+			return fmt.Errorf("step %d of %s/%s: %w", c.Step, c.Tenant, c.Exec, store.ErrCommitted)
+		}
+	}
+	c.Context = cloneContext(c.Context)
+	r.commits = append(r.commits, c)
+	return nil
+}
+
+// Restart implements [store.Store].
+func (s *Store) Restart(_ context.Context, tenant, id string, run int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.running(tenant, id)
+	if err != nil {
+		return err
+	}
+	if run != r.exec.Run+1 {
+		return fmt.Errorf("restart %s/%s as run %d after run %d: %w", tenant, id, run, r.exec.Run, store.ErrStaleRun)
+	}
+	r.exec.Run = run
+	r.commits = nil
+	return nil
+}
+
+// Finish implements [store.Store].
+func (s *Store) Finish(_ context.Context, tenant, id string, st store.Status, cause string) error {
+	if !st.Terminal() {
+		return fmt.Errorf("finish %s/%s: status %s is not terminal", tenant, id, st)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.running(tenant, id)
+	if err != nil {
+		return err
+	}
+	s.finish(r, st, cause)
+	return nil
+}
+
+func (s *Store) finish(r *record, st store.Status, cause string) {
+	r.exec.Status, r.exec.Cause = st, cause
+	if r.exec.Recovered {
+		s.pending[r.exec.Ref()] = true
+	}
+}
+
+// DeadLetter implements [store.Store].
+func (s *Store) DeadLetter(_ context.Context, d store.DeadLetter) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.running(d.Tenant, d.Exec)
+	if err != nil {
+		return err
+	}
+	r.dead = append(r.dead, d)
+	s.dead = append(s.dead, deadLetter{d: d})
+	s.finish(r, store.DeadLettered, d.Cause)
+	return nil
+}
+
+// ClaimDeadLetters implements [store.Store].
+func (s *Store) ClaimDeadLetters(ctx context.Context, limit int, fn func(store.DeadLetter) error) (int, error) {
+	s.mu.Lock()
+	var claimed []int
+	for i := range s.dead {
+		if len(claimed) == limit {
+			break
+		}
+		if !s.dead[i].claimed {
+			s.dead[i].claimed = true
+			claimed = append(claimed, i)
+		}
+	}
+	batch := make([]store.DeadLetter, len(claimed))
+	for j, i := range claimed {
+		batch[j] = s.dead[i].d
+	}
+	s.mu.Unlock()
+
+	resolved := make([]bool, len(batch))
+	var firstErr error
+	for j, d := range batch {
+		if err := ctx.Err(); err != nil && firstErr == nil {
+			firstErr = err
+		}
+		if firstErr == nil {
+			if err := fn(d); err == nil {
+				resolved[j] = true
+			} else {
+				firstErr = err
+			}
+		}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, keep := 0, s.dead[:0]
+	for i, dl := range s.dead {
+		j := indexOf(claimed, i)
+		switch {
+		case j >= 0 && resolved[j]:
+			n++
+			continue
+		case j >= 0:
+			dl.claimed = false
+		}
+		keep = append(keep, dl)
+	}
+	s.dead = keep
+	return n, firstErr
+}
+
+func indexOf(xs []int, x int) int {
+	for i, v := range xs {
+		if v == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// Audit implements [store.Store].
+func (s *Store) Audit(ctx context.Context, limit int, fn func(store.Snapshot) ([]store.ReconEvent, error)) (int, error) {
+	s.mu.Lock()
+	refs := make([]store.Ref, 0, len(s.pending))
+	for ref := range s.pending {
+		if !s.claimed[ref] {
+			refs = append(refs, ref)
+		}
+	}
+	sort.Slice(refs, func(i, j int) bool { return refs[i].String() < refs[j].String() })
+	if len(refs) > limit {
+		refs = refs[:limit]
+	}
+	snaps := make([]store.Snapshot, len(refs))
+	for i, ref := range refs {
+		s.claimed[ref] = true
+		snaps[i] = s.execs[ref].snapshot()
+	}
+	s.mu.Unlock()
+
+	n := 0
+	var firstErr error
+	for i, snap := range snaps {
+		if firstErr == nil {
+			firstErr = ctx.Err()
+		}
+		var events []store.ReconEvent
+		var err error
+		if firstErr == nil {
+			events, err = fn(snap)
+			firstErr = err
+		}
+		s.mu.Lock()
+		delete(s.claimed, refs[i])
+		if firstErr == nil {
+			s.events[refs[i]] = append(s.events[refs[i]], events...)
+			s.execs[refs[i]].exec.Audited = true
+			delete(s.pending, refs[i])
+			n++
+		}
+		s.mu.Unlock()
+	}
+	return n, firstErr
+}
+
+// ReconEvents implements [store.Store].
+func (s *Store) ReconEvents(_ context.Context, tenant, id string) ([]store.ReconEvent, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.get(tenant, id); err != nil {
+		return nil, err
+	}
+	return append([]store.ReconEvent(nil), s.events[store.Ref{Tenant: tenant, ID: id}]...), nil
+}
+
+func cloneSteps(steps []store.Step) []store.Step {
+	out := make([]store.Step, len(steps))
+	for i, st := range steps {
+		out[i] = store.Step{Tool: st.Tool, Writes: append([]string(nil), st.Writes...)}
+	}
+	return out
+}
+
+func cloneContext(c store.Context) store.Context {
+	return store.Context{Version: c.Version, Values: maps.Clone(c.Values)}
+}

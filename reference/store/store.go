@@ -1,0 +1,230 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/chaosrun/chaosrun/reference/outcome"
+)
+
+// The port's errors. Implementations translate their own errors into these.
+var (
+	ErrNotFound    = errors.New("execution not found")
+	ErrExists      = errors.New("execution already exists")
+	ErrCommitted   = errors.New("step already committed")
+	ErrTerminal    = errors.New("execution already finished")
+	ErrStaleRun    = errors.New("run is not the execution's current run")
+	ErrUnavailable = errors.New("store unavailable")
+)
+
+// Status is an execution's state.
+type Status uint8
+
+// Statuses. Every status but Running is terminal.
+const (
+	Running Status = iota
+	Completed
+	Compensated
+	DeadLettered
+	Failed
+)
+
+var statusNames = []string{"running", "completed", "compensated", "dead-lettered", "failed"}
+
+func (s Status) String() string {
+	if int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return fmt.Sprintf("invalid(%d)", s)
+}
+
+// ParseStatus parses a status name.
+func ParseStatus(s string) (Status, error) {
+	for i, n := range statusNames {
+		if n == s {
+			return Status(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown status %q", s)
+}
+
+// Terminal reports whether the status is final.
+func (s Status) Terminal() bool { return s != Running }
+
+// Step is one step of a workflow: the tool it calls and the context keys its
+// result is written to.
+type Step struct {
+	Tool   string   `json:"tool"`
+	Writes []string `json:"writes"`
+}
+
+// Ref names an execution.
+type Ref struct {
+	Tenant string
+	ID     string
+}
+
+func (r Ref) String() string { return r.Tenant + "/" + r.ID }
+
+// Execution is one run of a workflow for a tenant.
+type Execution struct {
+	Tenant   string
+	ID       string
+	Workflow string
+	Steps    []Step
+	Input    map[string]string
+	Status   Status
+	Cause    string
+	// Run is the current run; it only changes on a restart.
+	Run int
+	// Recovered is set once any attempt failed.
+	Recovered bool
+	Audited   bool
+	Created   time.Time
+}
+
+// Ref returns the execution's reference.
+func (e Execution) Ref() Ref { return Ref{e.Tenant, e.ID} }
+
+// Writer identifies the attempt that wrote a context value. Step -1 is the
+// execution's input.
+type Writer struct {
+	Run     int `json:"run"`
+	Step    int `json:"step"`
+	Attempt int `json:"attempt"`
+}
+
+// InputWriter is the writer of an execution's input values.
+var InputWriter = Writer{Step: -1}
+
+// Value is one context value with its provenance.
+type Value struct {
+	Data   string `json:"data"`
+	Writer Writer `json:"writer"`
+}
+
+// Context is one committed context version. Committed versions are never
+// modified.
+type Context struct {
+	Version int              `json:"version"`
+	Values  map[string]Value `json:"values"`
+}
+
+// AttemptKind says what an attempt did.
+type AttemptKind uint8
+
+// Attempt kinds.
+const (
+	Invoke     AttemptKind = iota // called the step's tool
+	Reconcile                     // looked the operation up, or committed a response in hand
+	Compensate                    // called the tool's compensator
+)
+
+// Attempt is one try at a step: a begin record, and an end record when it failed.
+type Attempt struct {
+	Tenant string
+	Exec   string
+	Run    int
+	Step   int
+	Number int
+	Kind   AttemptKind
+	Key    string
+	Token  string
+	Begun  time.Time
+	// Ended is set with Outcome when the attempt failed.
+	Ended   bool
+	Outcome outcome.Outcome
+}
+
+// Result is a step's committed result.
+type Result struct {
+	Data string `json:"data"`
+	// Ref is the tool's handle on the effect (a charge id, a record id).
+	Ref string `json:"ref"`
+}
+
+// Commit is a step's checkpoint: its result and the new context version.
+type Commit struct {
+	Tenant  string
+	Exec    string
+	Run     int
+	Step    int
+	Attempt int
+	Result  Result
+	Context Context
+	At      time.Time
+}
+
+// DeadLetter is a step queued for human review.
+type DeadLetter struct {
+	Tenant string
+	Exec   string
+	Run    int
+	Step   int
+	Cause  string
+	At     time.Time
+}
+
+// ReconEvent is a finding of the reconciliation worker: an audit record, not
+// an error.
+type ReconEvent struct {
+	Tenant string
+	Exec   string
+	Step   int
+	Tool   string
+	// Kind is duplicate-effect, orphaned-effect or conflicting-state.
+	Kind   string
+	Detail string
+	// Action is what the worker did: compensated, flagged.
+	Action string
+	At     time.Time
+}
+
+// Snapshot is everything the engine needs to resume an execution.
+type Snapshot struct {
+	Execution Execution
+	// Commits are the commits of the current run, in step order.
+	Commits []Commit
+	// Context is the last committed version of the current run (version 0,
+	// the input, when nothing is committed).
+	Context Context
+	// Attempts are all attempts of all runs, in order.
+	Attempts    []Attempt
+	DeadLetters []DeadLetter
+}
+
+// Store is the storage port. Implementations must be safe for concurrent use.
+type Store interface {
+	// Create stores a new execution; its input becomes context version 0.
+	Create(ctx context.Context, e Execution) error
+	// Load returns an execution's snapshot.
+	Load(ctx context.Context, tenant, id string) (Snapshot, error)
+	// Active lists executions that have not reached a terminal status.
+	Active(ctx context.Context) ([]Ref, error)
+
+	// Begin makes an attempt's begin record durable.
+	Begin(ctx context.Context, a Attempt) error
+	// End records a failed attempt's outcome and marks the execution recovered.
+	End(ctx context.Context, a Attempt) error
+	// Commit atomically writes a step's result, context version and checkpoint.
+	Commit(ctx context.Context, c Commit) error
+	// Restart begins run number run from context version 0.
+	Restart(ctx context.Context, tenant, id string, run int) error
+
+	// Finish ends an execution with a terminal status and its cause.
+	Finish(ctx context.Context, tenant, id string, s Status, cause string) error
+	// DeadLetter queues a step for review and ends its execution dead-lettered.
+	DeadLetter(ctx context.Context, d DeadLetter) error
+	// ClaimDeadLetters hands up to limit unclaimed dead letters to fn, which
+	// resolves them; a dead letter fn returns no error for is removed.
+	ClaimDeadLetters(ctx context.Context, limit int, fn func(DeadLetter) error) (int, error)
+
+	// Audit claims up to limit terminal, recovered, unaudited executions and
+	// hands each to fn; the events fn returns are stored and the execution is
+	// marked audited, in one write.
+	Audit(ctx context.Context, limit int, fn func(Snapshot) ([]ReconEvent, error)) (int, error)
+	// ReconEvents lists the reconciliation events of an execution.
+	ReconEvents(ctx context.Context, tenant, id string) ([]ReconEvent, error)
+}

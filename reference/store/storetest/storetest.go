@@ -1,0 +1,396 @@
+// Package storetest is the conformance suite of the storage port. Every
+// implementation runs it:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Exercise(context.Background(), t, func(t *testing.T) store.Store { return memstore.New() })
+//	}
+//
+// newStore must return an empty store for each call; each subtest calls it once.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/store"
+)
+
+// Exercise runs the conformance suite against the stores newStore returns.
+func Exercise(ctx context.Context, t *testing.T, newStore func(t *testing.T) store.Store) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.run(ctx, t, newStore(t))
+		})
+	}
+}
+
+var cases = []struct {
+	name string
+	run  func(ctx context.Context, t *testing.T, s store.Store)
+}{
+	{"CreateAndLoad", testCreateAndLoad},
+	{"TenantIsolation", testTenantIsolation},
+	{"BeginEndMarksRecovered", testBeginEnd},
+	{"CommitIsAtomicAndOnce", testCommit},
+	{"RestartBeginsAFreshRun", testRestart},
+	{"FinishAndActive", testFinish},
+	{"DeadLetterQueue", testDeadLetter},
+	{"DeadLetterClaimsAreExclusive", testDeadLetterExclusive},
+	{"AuditClaimsRecoveredTerminal", testAudit},
+	{"AuditClaimsAreExclusive", testAuditExclusive},
+	{"SnapshotsAreCopies", testSnapshotCopies},
+}
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func newExec(tenant, id string) store.Execution {
+	return store.Execution{
+		Tenant: tenant, ID: id, Workflow: "wf",
+		Steps:   []store.Step{{Tool: "insert_record", Writes: []string{"a", "b"}}, {Tool: "send_email", Writes: []string{"c"}}},
+		Input:   map[string]string{"request": tenant + ":hello"},
+		Created: t0,
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantErr(t *testing.T, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Fatalf("got error %v, want %v", err, target)
+	}
+}
+
+func create(ctx context.Context, t *testing.T, s store.Store, tenant, id string) {
+	t.Helper()
+	must(t, s.Create(ctx, newExec(tenant, id)))
+}
+
+func commit(tenant, id string, run, step int, version int, values map[string]store.Value) store.Commit {
+	return store.Commit{
+		Tenant: tenant, Exec: id, Run: run, Step: step, Attempt: 1,
+		Result:  store.Result{Data: fmt.Sprintf("%s:result-%d", tenant, step), Ref: fmt.Sprintf("ref-%d", step)},
+		Context: store.Context{Version: version, Values: values},
+		At:      t0,
+	}
+}
+
+func testCreateAndLoad(ctx context.Context, t *testing.T, s store.Store) {
+	create(ctx, t, s, "acme", "e1")
+	wantErr(t, s.Create(ctx, newExec("acme", "e1")), store.ErrExists)
+	snap, err := s.Load(ctx, "acme", "e1")
+	must(t, err)
+	e := snap.Execution
+	if e.Status != store.Running || e.Run != 0 || e.Recovered || e.Audited || e.Workflow != "wf" || len(e.Steps) != 2 || e.Steps[0].Writes[1] != "b" {
+		t.Fatalf("loaded execution %+v does not match what was created", e)
+	}
+	if snap.Context.Version != 0 || snap.Context.Values["request"] != (store.Value{Data: "acme:hello", Writer: store.InputWriter}) {
+		t.Fatalf("context version 0 should be the input, got %+v", snap.Context)
+	}
+	_, err = s.Load(ctx, "acme", "missing")
+	wantErr(t, err, store.ErrNotFound)
+}
+
+func testTenantIsolation(ctx context.Context, t *testing.T, s store.Store) {
+	create(ctx, t, s, "acme", "shared-id")
+	create(ctx, t, s, "globex", "shared-id")
+	a, err := s.Load(ctx, "acme", "shared-id")
+	must(t, err)
+	g, err := s.Load(ctx, "globex", "shared-id")
+	must(t, err)
+	if a.Context.Values["request"].Data != "acme:hello" || g.Context.Values["request"].Data != "globex:hello" {
+		t.Fatalf("same id in two tenants must be two executions: %+v %+v", a.Context, g.Context)
+	}
+	create(ctx, t, s, "acme", "only-acme")
+	_, err = s.Load(ctx, "initech", "only-acme")
+	wantErr(t, err, store.ErrNotFound)
+	wantErr(t, s.Begin(ctx, store.Attempt{Tenant: "initech", Exec: "only-acme", Number: 1}), store.ErrNotFound)
+	wantErr(t, s.Commit(ctx, commit("initech", "only-acme", 0, 0, 1, nil)), store.ErrNotFound)
+	wantErr(t, s.Finish(ctx, "initech", "only-acme", store.Failed, "x"), store.ErrNotFound)
+	_, err = s.ReconEvents(ctx, "initech", "only-acme")
+	wantErr(t, err, store.ErrNotFound)
+	// A tenant name that looks like SQL is data, not text of a query.
+	evil := "x'); DROP TABLE executions; --"
+	create(ctx, t, s, evil, "e1")
+	snap, err := s.Load(ctx, evil, "e1")
+	must(t, err)
+	if snap.Execution.Tenant != evil {
+		t.Fatalf("tenant round trip: got %q", snap.Execution.Tenant)
+	}
+}
+
+func testBeginEnd(ctx context.Context, t *testing.T, s store.Store) {
+	create(ctx, t, s, "acme", "e1")
+	a := store.Attempt{Tenant: "acme", Exec: "e1", Step: 0, Number: 1, Key: "k1", Token: "tok", Begun: t0}
+	must(t, s.Begin(ctx, a))
+	snap, err := s.Load(ctx, "acme", "e1")
+	must(t, err)
+	if len(snap.Attempts) != 1 || snap.Attempts[0].Ended || snap.Attempts[0].Key != "k1" || snap.Execution.Recovered {
+		t.Fatalf("after begin: %+v", snap)
+	}
+	a.Outcome = outcome.Outcome{Phase: outcome.PhaseMid, Class: outcome.Timeout, Layer: outcome.Agent, Effects: outcome.PossibleEffects, Cause: "timed out"}
+	must(t, s.End(ctx, a))
+	snap, err = s.Load(ctx, "acme", "e1")
+	must(t, err)
+	got := snap.Attempts[0]
+	if !got.Ended || got.Outcome != a.Outcome || !snap.Execution.Recovered {
+		t.Fatalf("after end: attempt %+v recovered=%v", got, snap.Execution.Recovered)
+	}
+	wantErr(t, s.End(ctx, store.Attempt{Tenant: "acme", Exec: "e1", Step: 1, Number: 1}), store.ErrNotFound)
+}
+
+func testCommit(ctx context.Context, t *testing.T, s store.Store) {
+	create(ctx, t, s, "acme", "e1")
+	vals := map[string]store.Value{
+		"request": {Data: "acme:hello", Writer: store.InputWriter},
+		"a":       {Data: "acme:a", Writer: store.Writer{Step: 0, Attempt: 1}},
+	}
+	must(t, s.Commit(ctx, commit("acme", "e1", 0, 0, 1, vals)))
+	wantErr(t, s.Commit(ctx, commit("acme", "e1", 0, 0, 2, vals)), store.ErrCommitted)
+	wantErr(t, s.Commit(ctx, commit("acme", "e1", 1, 1, 2, vals)), store.ErrStaleRun)
+	snap, err := s.Load(ctx, "acme", "e1")
+	must(t, err)
+	if len(snap.Commits) != 1 || snap.Commits[0].Result.Ref != "ref-0" || snap.Context.Version != 1 || snap.Context.Values["a"].Writer.Attempt != 1 {
+		t.Fatalf("after commit: %+v", snap)
+	}
+	must(t, s.Finish(ctx, "acme", "e1", store.Completed, ""))
+	wantErr(t, s.Commit(ctx, commit("acme", "e1", 0, 1, 2, vals)), store.ErrTerminal)
+	wantErr(t, s.Begin(ctx, store.Attempt{Tenant: "acme", Exec: "e1", Step: 1, Number: 1}), store.ErrTerminal)
+}
+
+func testRestart(ctx context.Context, t *testing.T, s store.Store) {
+	create(ctx, t, s, "acme", "e1")
+	must(t, s.Begin(ctx, store.Attempt{Tenant: "acme", Exec: "e1", Number: 1}))
+	must(t, s.Commit(ctx, commit("acme", "e1", 0, 0, 1, map[string]store.Value{"a": {Data: "acme:a"}})))
+	wantErr(t, s.Restart(ctx, "acme", "e1", 2), store.ErrStaleRun)
+	must(t, s.Restart(ctx, "acme", "e1", 1))
+	snap, err := s.Load(ctx, "acme", "e1")
+	must(t, err)
+	if snap.Execution.Run != 1 || len(snap.Commits) != 0 || snap.Context.Version != 0 || len(snap.Attempts) != 1 {
+		t.Fatalf("after restart: %+v", snap)
+	}
+	wantErr(t, s.Begin(ctx, store.Attempt{Tenant: "acme", Exec: "e1", Run: 0, Number: 2}), store.ErrStaleRun)
+	must(t, s.Commit(ctx, commit("acme", "e1", 1, 0, 1, nil)))
+}
+
+func testFinish(ctx context.Context, t *testing.T, s store.Store) {
+	for _, id := range []string{"e1", "e2", "e3"} {
+		create(ctx, t, s, "acme", id)
+	}
+	if err := s.Finish(ctx, "acme", "e2", store.Running, ""); err == nil {
+		t.Fatal("finishing with a non-terminal status must be refused")
+	}
+	must(t, s.Finish(ctx, "acme", "e2", store.Failed, "invalid plan"))
+	wantErr(t, s.Finish(ctx, "acme", "e2", store.Completed, ""), store.ErrTerminal)
+	refs, err := s.Active(ctx)
+	must(t, err)
+	if len(refs) != 2 || refs[0].ID != "e1" || refs[1].ID != "e3" {
+		t.Fatalf("active: %v", refs)
+	}
+	snap, err := s.Load(ctx, "acme", "e2")
+	must(t, err)
+	if snap.Execution.Status != store.Failed || snap.Execution.Cause != "invalid plan" {
+		t.Fatalf("finished execution: %+v", snap.Execution)
+	}
+}
+
+func testDeadLetter(ctx context.Context, t *testing.T, s store.Store) {
+	create(ctx, t, s, "acme", "e1")
+	create(ctx, t, s, "globex", "e2")
+	must(t, s.DeadLetter(ctx, store.DeadLetter{Tenant: "acme", Exec: "e1", Step: 1, Cause: "send_email may have been sent", At: t0}))
+	must(t, s.DeadLetter(ctx, store.DeadLetter{Tenant: "globex", Exec: "e2", Step: 0, Cause: "never retry", At: t0}))
+	snap, err := s.Load(ctx, "acme", "e1")
+	must(t, err)
+	if snap.Execution.Status != store.DeadLettered || len(snap.DeadLetters) != 1 || snap.DeadLetters[0].Step != 1 {
+		t.Fatalf("dead-lettered execution: %+v", snap)
+	}
+	wantErr(t, s.DeadLetter(ctx, store.DeadLetter{Tenant: "acme", Exec: "e1", Step: 1}), store.ErrTerminal)
+
+	fail := errors.New("reviewer busy")
+	n, err := s.ClaimDeadLetters(ctx, 10, func(d store.DeadLetter) error {
+		if d.Tenant == "globex" {
+			return fail
+		}
+		return nil
+	})
+	if n != 1 || !errors.Is(err, fail) {
+		t.Fatalf("claim with one failure: resolved %d, err %v", n, err)
+	}
+	var seen []string
+	n, err = s.ClaimDeadLetters(ctx, 10, func(d store.DeadLetter) error { seen = append(seen, d.Tenant); return nil })
+	must(t, err)
+	if n != 1 || len(seen) != 1 || seen[0] != "globex" {
+		t.Fatalf("an unresolved dead letter must be claimable again: %d %v", n, seen)
+	}
+	n, err = s.ClaimDeadLetters(ctx, 10, func(store.DeadLetter) error { return nil })
+	if n != 0 || err != nil {
+		t.Fatalf("queue should be empty: %d %v", n, err)
+	}
+}
+
+func testDeadLetterExclusive(ctx context.Context, t *testing.T, s store.Store) {
+	const total = 40
+	for i := range total {
+		id := fmt.Sprintf("e%d", i)
+		create(ctx, t, s, "acme", id)
+		must(t, s.DeadLetter(ctx, store.DeadLetter{Tenant: "acme", Exec: id, Cause: "review"}))
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n, err := s.ClaimDeadLetters(ctx, 3, func(d store.DeadLetter) error {
+					mu.Lock()
+					seen[d.Exec]++
+					mu.Unlock()
+					return nil
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if n == 0 {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != total {
+		t.Fatalf("claimed %d distinct dead letters, want %d", len(seen), total)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("dead letter %s was claimed %d times", id, n)
+		}
+	}
+}
+
+func recovered(ctx context.Context, t *testing.T, s store.Store, tenant, id string, st store.Status) {
+	t.Helper()
+	create(ctx, t, s, tenant, id)
+	a := store.Attempt{Tenant: tenant, Exec: id, Number: 1}
+	must(t, s.Begin(ctx, a))
+	a.Outcome = outcome.Outcome{Phase: outcome.PhaseMid, Class: outcome.Transient, Layer: outcome.Agent}
+	must(t, s.End(ctx, a))
+	if st.Terminal() {
+		must(t, s.Finish(ctx, tenant, id, st, "cause"))
+	}
+}
+
+func testAudit(ctx context.Context, t *testing.T, s store.Store) {
+	recovered(ctx, t, s, "acme", "r1", store.Completed)
+	recovered(ctx, t, s, "globex", "r2", store.Failed)
+	recovered(ctx, t, s, "acme", "still-running", store.Running)
+	create(ctx, t, s, "acme", "clean")
+	must(t, s.Finish(ctx, "acme", "clean", store.Completed, ""))
+
+	var audited []string
+	n, err := s.Audit(ctx, 10, func(snap store.Snapshot) ([]store.ReconEvent, error) {
+		e := snap.Execution
+		audited = append(audited, e.Ref().String())
+		if !e.Recovered || !e.Status.Terminal() || len(snap.Attempts) != 1 {
+			t.Errorf("audit handed out %+v", e)
+		}
+		return []store.ReconEvent{{Tenant: e.Tenant, Exec: e.ID, Step: 0, Tool: "insert_record", Kind: "duplicate-effect", Action: "flagged", At: t0}}, nil
+	})
+	must(t, err)
+	if n != 2 || len(audited) != 2 {
+		t.Fatalf("audit should hand out exactly the two terminal recovered executions, got %v", audited)
+	}
+	events, err := s.ReconEvents(ctx, "acme", "r1")
+	must(t, err)
+	if len(events) != 1 || events[0].Kind != "duplicate-effect" {
+		t.Fatalf("events of acme/r1: %+v", events)
+	}
+	snap, err := s.Load(ctx, "acme", "r1")
+	must(t, err)
+	if !snap.Execution.Audited {
+		t.Fatal("audited execution not marked")
+	}
+	n, err = s.Audit(ctx, 10, func(store.Snapshot) ([]store.ReconEvent, error) { return nil, nil })
+	if n != 0 || err != nil {
+		t.Fatalf("a second pass found %d executions (%v), want none", n, err)
+	}
+
+	recovered(ctx, t, s, "initech", "r3", store.Compensated)
+	boom := errors.New("lookup failed")
+	_, err = s.Audit(ctx, 10, func(store.Snapshot) ([]store.ReconEvent, error) { return nil, boom })
+	wantErr(t, err, boom)
+	n, err = s.Audit(ctx, 10, func(store.Snapshot) ([]store.ReconEvent, error) { return nil, nil })
+	if n != 1 || err != nil {
+		t.Fatalf("an audit that failed must be retried: %d %v", n, err)
+	}
+}
+
+func testAuditExclusive(ctx context.Context, t *testing.T, s store.Store) {
+	const total = 30
+	for i := range total {
+		recovered(ctx, t, s, "acme", fmt.Sprintf("r%d", i), store.Completed)
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n, err := s.Audit(ctx, 4, func(snap store.Snapshot) ([]store.ReconEvent, error) {
+					mu.Lock()
+					seen[snap.Execution.ID]++
+					mu.Unlock()
+					return nil, nil
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if n == 0 {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != total {
+		t.Fatalf("audited %d distinct executions, want %d", len(seen), total)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("execution %s was audited %d times", id, n)
+		}
+	}
+}
+
+func testSnapshotCopies(ctx context.Context, t *testing.T, s store.Store) {
+	create(ctx, t, s, "acme", "e1")
+	vals := map[string]store.Value{"a": {Data: "acme:a"}}
+	must(t, s.Commit(ctx, commit("acme", "e1", 0, 0, 1, vals)))
+	vals["a"] = store.Value{Data: "mutated by the caller"}
+	snap, err := s.Load(ctx, "acme", "e1")
+	must(t, err)
+	snap.Context.Values["a"] = store.Value{Data: "mutated by the reader"}
+	snap.Execution.Steps[0].Tool = "mutated"
+	again, err := s.Load(ctx, "acme", "e1")
+	must(t, err)
+	if again.Context.Values["a"].Data != "acme:a" || again.Execution.Steps[0].Tool != "insert_record" {
+		t.Fatalf("a committed version changed after the fact: %+v", again)
+	}
+}
