@@ -30,9 +30,12 @@ type Input struct {
 	// Retries is how many retries are already spent in the budget's scope
 	// (this step, or the whole execution for a global budget).
 	Retries int
-	// HasKey is set when the operation has a stable idempotency key (or, for
-	// model calls, dedup token) that a retry or a lookup can reuse.
+	// HasKey is set when the failed attempt carried an idempotency key or a
+	// dedup token, so that the operation can be looked up or compensated.
 	HasKey bool
+	// StableKey is set when a retry would carry the same key (per-operation
+	// keys), so that the tool itself deduplicates it.
+	StableKey bool
 	// Jitter is a uniform draw in [0, 1) from the run's seeded source.
 	Jitter float64
 }

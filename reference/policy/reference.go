@@ -14,6 +14,8 @@ import (
 //     compensates where the effect can be undone, dead-letters otherwise.
 //  3. A failure before the tool acted is retried with backoff, up to 5 times:
 //     there is nothing to duplicate. Tiers govern uncertain outcomes, not this.
+//     Every retry keeps the operation's key and dedup token, so that chunks an
+//     earlier attempt streamed are never streamed again.
 //  4. After the tool acted (post-execution, post-inference), nothing is
 //     re-executed: reconcile commits the response in hand or the one found
 //     by key.
@@ -46,7 +48,9 @@ func (reference) Decide(in Input) Decision {
 	case o.Class == outcome.Deterministic:
 		return Decide(DeadLetter, "deterministic failure after the tool acted, and nothing undoes it")
 	case o.Phase == outcome.PhasePre && in.Retries < 5:
-		return RetryUpTo(5, "the tool did not act: nothing to duplicate")
+		d := RetryUpTo(5, "the tool did not act: nothing to duplicate")
+		d.DedupToken = true // chunks an earlier attempt streamed stay delivered
+		return d
 	case o.Phase == outcome.PhasePre:
 		return Decide(Fail, "the tool never acted and the retries are spent")
 	case o.Phase == outcome.PhasePost:
@@ -58,7 +62,9 @@ func (reference) Decide(in Input) Decision {
 	case e.Lookup && in.HasKey:
 		return Decide(Reconcile, "the tool may have acted: verify by key before re-executing")
 	case e.Class == registry.Idempotent && in.Retries < 3:
-		return RetryUpTo(3, "idempotent tool: a repeat is harmless")
+		d := RetryUpTo(3, "idempotent tool: a repeat is harmless")
+		d.DedupToken = true
+		return d
 	case e.HasCompensator():
 		return Decide(Compensate, "the tool may have acted and cannot be verified: undo it")
 	default:

@@ -49,8 +49,8 @@ func applyContract(d Decision, in Input) Decision {
 // applyBudget turns a retry into a retry after a delay, or refuses it when
 // the budget is spent or a required key is missing.
 func applyBudget(d Decision, in Input, arch Architecture) Decision {
-	if d.RequireKey && !in.HasKey {
-		return escalate(in, "retry requires an idempotency key and the operation has none")
+	if d.RequireKey && !in.StableKey {
+		return escalate(in, "retry requires a stable idempotency key and the operation has none")
 	}
 	if in.Retries >= d.MaxRetries {
 		return escalate(in, fmt.Sprintf("retry budget spent (%d of %d)", in.Retries, d.MaxRetries))

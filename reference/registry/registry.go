@@ -85,6 +85,12 @@ type Entry struct {
 	Compensator string
 	// TenantOverride is set when the tool's behaviour depends on the tenant.
 	TenantOverride bool
+	// Streaming is set for model calls that stream chunks to a downstream
+	// consumer as they are generated.
+	Streaming bool
+	// Signals is set when the tool's effect is itself a downstream signal (a
+	// trigger of another pipeline).
+	Signals bool
 }
 
 // HasCompensator reports whether the tool's effect can be undone.

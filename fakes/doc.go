@@ -1,0 +1,40 @@
+// Package fakes is the world the system under test acts on: fake tools, a
+// fake streaming LLM, a downstream consumer and three tenants, all behaving
+// like the real things, and a [Ledger] that records the ground truth of every
+// side effect.
+//
+// # Tools
+//
+//	vector_search      idempotent, tier 1, read-only
+//	llm_complete       streaming model call, tier 1, dedup token, lookup by token
+//	plan               orchestrator model call: returns a task graph, an invalid one for ambiguous input
+//	enrich_contact     unknown idempotency, tier 2, third party, rate limited (429 + Retry-After), billed per call
+//	insert_record      non-idempotent, idempotent with a key, tier 2, lookup, compensator delete_record
+//	create_charge      non-idempotent, Stripe-like key and lookup, tier 3, compensator refund_charge, costs money
+//	send_email         non-idempotent, tier 3, no key, irreversible
+//	publish_report     tenant-specific (see below), tier 2, tenant-override flag
+//	signal_downstream  non-idempotent, tier 2, triggers another pipeline
+//
+// # Tenants
+//
+//	acme     publish_report upserts into a warehouse: a repeat is harmless
+//	globex   publish_report calls a paid compliance webhook, charged per call; contract: never retry automatically
+//	initech  publish_report triggers a downstream pipeline with no dedup; contract: at most once, key required
+//
+// # Ground truth
+//
+// The ledger is written only by the world. The system under test holds the
+// world through the engine's ports ([engine.Invoker], [engine.Lookuper],
+// [engine.Downstream]) and cannot reach it. Every applied effect is recorded
+// with tenant, execution, step, attempt, tool, key, payload tenants and cost;
+// so are compensations, streamed chunks, model token usage and writes the
+// world acknowledged but lost.
+//
+// # Quirks
+//
+// The semantic faults — registry drift for one tenant, double delivery, a
+// write acknowledged and lost — are the world's misbehaviour, asked of a
+// [Quirks] (the fault schedule) on each call. They apply only to tools that
+// answer lookups by key, because those are the only ones whose misbehaviour
+// anybody, reconciliation included, could ever detect.
+package fakes

@@ -1,0 +1,121 @@
+package fakes
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/chaosrun/chaosrun/reference/policy"
+)
+
+// Kind is what a ledger entry records.
+type Kind uint8
+
+// Ledger entry kinds.
+const (
+	Applied     Kind = iota + 1 // a side effect took place
+	Compensated                 // an earlier effect (Ref) was undone
+	Chunk                       // a streamed chunk reached the downstream consumer
+	Usage                       // a model call consumed tokens (not a side effect)
+	Lost                        // the tool acknowledged the call and lost the write
+)
+
+var kindNames = []string{"", "applied", "compensated", "chunk", "usage", "lost"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && k != 0 {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("invalid(%d)", k)
+}
+
+// Op identifies a logical operation: one step of one execution, and for
+// streamed chunks the chunk's index (Sub is -1 otherwise).
+type Op struct {
+	Tenant string
+	Exec   string
+	Step   int
+	Sub    int
+}
+
+func (o Op) String() string {
+	if o.Sub >= 0 {
+		return fmt.Sprintf("%s/%s step %d chunk %d", o.Tenant, o.Exec, o.Step, o.Sub)
+	}
+	return fmt.Sprintf("%s/%s step %d", o.Tenant, o.Exec, o.Step)
+}
+
+// Effect is one ledger entry.
+type Effect struct {
+	Seq     int
+	At      time.Time
+	Kind    Kind
+	Op      Op
+	Run     int
+	Attempt int
+	Tool    string
+	Key     string
+	// Ref is the effect's id; for Compensated, the id of the effect undone.
+	Ref string
+	// Idempotent is set when a repeat of this effect is harmless (an upsert).
+	Idempotent bool
+	// World is set when the world applied the effect on its own (a double
+	// delivery), not in answer to a call.
+	World bool
+	// Foreign names another tenant whose data the call's payload carried.
+	Foreign   string
+	CostCents int
+	Tokens    int
+}
+
+// Ledger is the ground truth of a run. Only the world writes it.
+type Ledger struct {
+	effects []Effect
+	facts   *Facts
+}
+
+// Effects returns every entry in order. The slice is the ledger's own: read it, do not modify it.
+func (l *Ledger) Effects() []Effect { return l.effects }
+
+// Len returns the number of entries (a watermark).
+func (l *Ledger) Len() int { return len(l.effects) }
+
+// Facts returns what is true of the tools and tenants in this run.
+func (l *Ledger) Facts() *Facts { return l.facts }
+
+func (l *Ledger) add(e Effect) Effect {
+	e.Seq = len(l.effects)
+	l.effects = append(l.effects, e)
+	return e
+}
+
+// Truth is what a tool really does for one tenant, whatever the registry says.
+type Truth struct {
+	// SideEffects is false for tools that change nothing.
+	SideEffects bool
+	// Idempotent is set when a repeated call changes nothing more.
+	Idempotent bool
+	// Lookup is set when the tool answers lookups by key.
+	Lookup bool
+	// Streaming is set for the model call whose chunks go downstream.
+	Streaming bool
+}
+
+// Facts are the world's truths: tenant contracts and tool behaviour per tenant.
+type Facts struct {
+	drift map[[2]string]bool
+}
+
+// Contract returns the tenant's declared contract for a tool.
+func (f *Facts) Contract(tenant, tool string) policy.Contract { return contractOf(tenant, tool) }
+
+// Truth returns what the tool really does for the tenant, drift included.
+func (f *Facts) Truth(tenant, tool string) Truth {
+	t := truthOf(tenant, tool)
+	if f != nil && f.drift[[2]string{tenant, tool}] {
+		t.Idempotent = false
+	}
+	return t
+}
+
+// Drifted reports whether the tool's behaviour drifted from its registration for the tenant.
+func (f *Facts) Drifted(tenant, tool string) bool { return f != nil && f.drift[[2]string{tenant, tool}] }

@@ -1,0 +1,212 @@
+package faults
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/chaosrun/chaosrun/fakes"
+	"github.com/chaosrun/chaosrun/reference/engine"
+	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/store"
+)
+
+// Applied is one fault that fired.
+type Applied struct {
+	Kind    Kind
+	Tenant  string
+	Exec    string
+	Run     int
+	Step    int
+	Attempt int
+	Tool    string
+	// Detail says where exactly (a point, a chunk count).
+	Detail string
+}
+
+func (a Applied) String() string {
+	return fmt.Sprintf("%s at %s/%s step %d attempt %d (%s) %s", a.Kind, a.Tenant, a.Exec, a.Step, a.Attempt, a.Tool, a.Detail)
+}
+
+// Injector applies a schedule to one run: it is the engine's [engine.Faults]
+// port, the world's [fakes.Quirks], and wraps the tools and the store. It is
+// meant for one single-threaded simulation run.
+type Injector struct {
+	s       Schedule
+	record  func(Applied)
+	crashed map[stream]bool
+}
+
+// NewInjector returns an injector for s. record, if not nil, is told of
+// every fault that fires.
+func NewInjector(s Schedule, record func(Applied)) *Injector {
+	return &Injector{s: s, record: record, crashed: map[stream]bool{}}
+}
+
+func (in *Injector) fired(a Applied) {
+	if in.record != nil {
+		in.record(a)
+	}
+}
+
+// Drift returns the registry drift of the schedule: for one tenant drawn from
+// the seed, insert_record's key and publish_report's upsert stop
+// deduplicating.
+func (in *Injector) Drift() []fakes.Drift {
+	if in.s.Rates[Drift] == 0 {
+		return nil
+	}
+	st := in.s.draw(Drift, site{})
+	t := fakes.TenantNames[st.next()%uint64(len(fakes.TenantNames))]
+	in.fired(Applied{Kind: Drift, Tenant: t, Step: -1, Detail: "insert_record and publish_report stop deduplicating"})
+	return []fakes.Drift{{Tenant: t, Tool: fakes.InsertRecord}, {Tenant: t, Tool: fakes.PublishReport}}
+}
+
+// At implements [engine.Faults]: crashes at any point (each site at most
+// once, so that a rebuilt engine can pass it), and failures inside context writes.
+func (in *Injector) At(_ context.Context, s engine.Site) error {
+	at := site{tenant: s.Tenant, exec: s.Exec, tool: s.Tool, run: s.Run, step: s.Step, attempt: s.Attempt, point: int(s.Point), index: s.Index}
+	if ok, st := in.s.fires(Crash, at); ok && !in.crashed[st] {
+		in.crashed[st] = true
+		in.fired(Applied{Kind: Crash, Tenant: s.Tenant, Exec: s.Exec, Run: s.Run, Step: s.Step, Attempt: s.Attempt, Tool: s.Tool, Detail: s.Point.String()})
+		return engine.ErrCrash
+	}
+	if s.Point == engine.ContextWrite {
+		if ok, _ := in.s.fires(PartialWrite, at); ok {
+			in.fired(Applied{Kind: PartialWrite, Tenant: s.Tenant, Exec: s.Exec, Run: s.Run, Step: s.Step, Attempt: s.Attempt, Tool: s.Tool, Detail: fmt.Sprintf("after %d keys", s.Index)})
+			return errPartial
+		}
+	}
+	return nil
+}
+
+var errPartial = fmt.Errorf("context store write failed")
+
+// Quirk implements [fakes.Quirks].
+func (in *Injector) Quirk(c engine.Call) fakes.Quirk {
+	at := callSite(c, 0)
+	for _, q := range []struct {
+		k Kind
+		q fakes.Quirk
+	}{{DoubleDelivery, fakes.DoubleDelivery}, {LostWrite, fakes.LostWrite}} {
+		if ok, _ := in.s.fires(q.k, at); ok {
+			in.fired(appliedAt(q.k, c, ""))
+			return q.q
+		}
+	}
+	return fakes.NoQuirk
+}
+
+func callSite(c engine.Call, point int) site {
+	return site{tenant: c.Tenant, exec: c.Exec, tool: c.Tool, run: c.Run, step: c.Step, attempt: c.Attempt, point: point}
+}
+
+func appliedAt(k Kind, c engine.Call, detail string) Applied {
+	return Applied{Kind: k, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt, Tool: c.Tool, Detail: detail}
+}
+
+// Invoker wraps tools with the schedule's pre-, mid- and post-execution
+// faults. The result keeps next's ability to answer lookups.
+func (in *Injector) Invoker(next engine.Invoker) engine.Invoker {
+	inv := &invoker{in: in, next: next}
+	if l, ok := next.(engine.Lookuper); ok {
+		return &lookupInvoker{invoker: inv, look: l}
+	}
+	return inv
+}
+
+type invoker struct {
+	in   *Injector
+	next engine.Invoker
+}
+
+type lookupInvoker struct {
+	*invoker
+	look engine.Lookuper
+}
+
+func (l *lookupInvoker) Lookup(ctx context.Context, r engine.LookupRequest) (engine.LookupResult, error) {
+	return l.look.Lookup(ctx, r)
+}
+
+func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, error) {
+	s := v.in.s
+	at := callSite(c, 1)
+	if ok, _ := s.fires(Refused, at); ok {
+		v.in.fired(appliedAt(Refused, c, ""))
+		return engine.Response{}, outcome.ErrRefused
+	}
+	if ok, _ := s.fires(Unavailable, at); ok {
+		v.in.fired(appliedAt(Unavailable, c, ""))
+		return engine.Response{}, outcome.Status(503, 0)
+	}
+	if ok, st := s.fires(RateLimit, at); ok {
+		d := time.Duration(200+st.next()%1800) * time.Millisecond
+		v.in.fired(appliedAt(RateLimit, c, "retry after "+d.String()))
+		return engine.Response{}, outcome.Status(429, d)
+	}
+	if c.Deliver != nil {
+		if ok, st := s.fires(StreamCut, at); ok {
+			k := int(st.next() % 3)
+			v.in.fired(appliedAt(StreamCut, c, fmt.Sprintf("after %d chunks", k)))
+			deliver := c.Deliver
+			c.Deliver = func(i int, chunk string) error {
+				if i >= k {
+					return outcome.ErrStreamCut
+				}
+				return deliver(i, chunk)
+			}
+		}
+	}
+	resp, err := v.next.Invoke(ctx, c)
+	if err != nil {
+		return resp, err
+	}
+	for _, m := range []struct {
+		k   Kind
+		err error
+	}{{LostResponse, outcome.ErrTimeout}, {Reset, outcome.ErrReset}, {BadResponse, outcome.ErrBadResponse}} {
+		if ok, _ := s.fires(m.k, at); ok {
+			v.in.fired(appliedAt(m.k, c, "after the tool acted"))
+			return engine.Response{}, m.err
+		}
+	}
+	return resp, nil
+}
+
+// Store wraps a store with the schedule's store faults: a begin record that
+// cannot be written, a commit that fails, a commit that lands while the
+// engine is told it failed.
+func (in *Injector) Store(next store.Store) store.Store { return &faultyStore{Store: next, in: in} }
+
+type faultyStore struct {
+	store.Store
+	in *Injector
+}
+
+var errStore = fmt.Errorf("injected store fault: %w", store.ErrUnavailable)
+
+func (f *faultyStore) Begin(ctx context.Context, a store.Attempt) error {
+	at := site{tenant: a.Tenant, exec: a.Exec, run: a.Run, step: a.Step, attempt: a.Number, point: 2, index: int(a.Kind)}
+	if ok, _ := f.in.s.fires(BeginFail, at); ok {
+		f.in.fired(Applied{Kind: BeginFail, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Number})
+		return errStore
+	}
+	return f.Store.Begin(ctx, a)
+}
+
+func (f *faultyStore) Commit(ctx context.Context, c store.Commit) error {
+	at := site{tenant: c.Tenant, exec: c.Exec, run: c.Run, step: c.Step, attempt: c.Attempt, point: 3}
+	if ok, _ := f.in.s.fires(CommitFail, at); ok {
+		f.in.fired(Applied{Kind: CommitFail, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt})
+		return errStore
+	}
+	if ok, _ := f.in.s.fires(CommitAmbiguous, at); ok {
+		if err := f.Store.Commit(ctx, c); err != nil {
+			return err
+		}
+		f.in.fired(Applied{Kind: CommitAmbiguous, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt, Detail: "the commit landed"})
+		return errStore
+	}
+	return f.Store.Commit(ctx, c)
+}

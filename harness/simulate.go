@@ -1,0 +1,272 @@
+package harness
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/chaosrun/chaosrun/fakes"
+	"github.com/chaosrun/chaosrun/faults"
+	"github.com/chaosrun/chaosrun/invariants"
+	"github.com/chaosrun/chaosrun/reference/engine"
+	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/reference/reconcile"
+	"github.com/chaosrun/chaosrun/reference/registry"
+	"github.com/chaosrun/chaosrun/reference/store"
+	"github.com/chaosrun/chaosrun/reference/store/memstore"
+	"github.com/chaosrun/chaosrun/scenarios"
+)
+
+// Options bound one simulated run. The zero value (or nil) means the defaults.
+type Options struct {
+	// MaxEvents stops a run that records more events (default 20,000): a
+	// run that long is a livelock, reported by terminal-state.
+	MaxEvents int
+	// MaxVirtual stops a run whose virtual clock passes it (default 24h).
+	MaxVirtual time.Duration
+	// Latency is the virtual time each engine action takes (default 20ms).
+	Latency time.Duration
+	// RestartDelay is the virtual time an engine takes to come back after a
+	// crash (default 1s).
+	RestartDelay time.Duration
+}
+
+func (o *Options) withDefaults() Options {
+	var v Options
+	if o != nil {
+		v = *o
+	}
+	if v.MaxEvents <= 0 {
+		v.MaxEvents = 20000
+	}
+	if v.MaxVirtual <= 0 {
+		v.MaxVirtual = 24 * time.Hour
+	}
+	if v.Latency <= 0 {
+		v.Latency = 20 * time.Millisecond
+	}
+	if v.RestartDelay <= 0 {
+		v.RestartDelay = time.Second
+	}
+	return v
+}
+
+// Run is one simulated, checked run of a scenario under a policy.
+type Run struct {
+	Scenario scenarios.Scenario
+	Policy   string
+	History  invariants.History
+	Ledger   *fakes.Ledger
+	Results  []invariants.Result
+	Faults   []faults.Applied
+	// Virtual is how much virtual time the run took.
+	Virtual time.Duration
+	// Statuses is how each execution ended, by execution id.
+	Statuses map[string]store.Status
+}
+
+// Violated lists the invariants the run violated.
+func (r *Run) Violated() []invariants.ID {
+	var ids []invariants.ID
+	for _, res := range r.Results {
+		if res.Status == invariants.Violated {
+			ids = append(ids, res.Invariant)
+		}
+	}
+	return ids
+}
+
+// Result returns the verdict of one invariant.
+func (r *Run) Result(id invariants.ID) invariants.Result {
+	for _, res := range r.Results {
+		if res.Invariant == id {
+			return res
+		}
+	}
+	return invariants.Result{Invariant: id, Status: invariants.Unknown, Reason: "not checked"}
+}
+
+// Digest is a hash of the run's history and ledger: the same scenario and
+// policy give the same digest, byte for byte.
+func (r *Run) Digest() string {
+	h := sha256.New()
+	for _, e := range r.History.Events {
+		fmt.Fprintf(h, "%s|%d|%s\n", e.At.Format(time.RFC3339Nano), e.Kind, e)
+	}
+	for _, e := range r.Ledger.Effects() {
+		fmt.Fprintf(h, "%+v\n", e)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+type recorder struct {
+	events  []engine.Event
+	clock   *VirtualClock
+	commits map[commitID]bool
+}
+
+type commitID struct {
+	tenant, exec       string
+	run, step, attempt int
+}
+
+// Observe records an event. A commit a rebuilt engine reports again is
+// recorded once.
+func (r *recorder) Observe(e engine.Event) {
+	if e.At.IsZero() {
+		e.At = r.clock.Now()
+	}
+	if e.Kind == engine.EvCommit {
+		id := commitID{e.Tenant, e.Exec, e.Run, e.Step, e.Attempt}
+		if r.commits[id] {
+			return
+		}
+		if r.commits == nil {
+			r.commits = map[commitID]bool{}
+		}
+		r.commits[id] = true
+	}
+	r.events = append(r.events, e)
+}
+
+// Simulate runs a scenario under a policy in one process, on a virtual
+// clock, with the scenario's faults, then runs the reconciliation worker
+// (when the policy's architecture has one) and checks every invariant.
+func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts *Options) (*Run, error) {
+	o := opts.withDefaults()
+	clock := NewVirtualClock()
+	rec := &recorder{clock: clock}
+	run := &Run{Scenario: sc, Policy: p.Name(), Statuses: map[string]store.Status{}}
+	inj := faults.NewInjector(sc.Faults, func(a faults.Applied) {
+		run.Faults = append(run.Faults, a)
+		rec.Observe(engine.Event{Kind: engine.EvFault, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Attempt, Tool: a.Tool,
+			Detail: a.Kind.String() + " " + a.Detail})
+	})
+	world := fakes.NewWorld(&fakes.Opts{Clock: clock, Quirks: inj, Drift: inj.Drift()})
+	mem := memstore.New()
+	st := inj.Store(mem)
+	tools := inj.Invoker(world)
+	reg := fakes.Registry()
+	eopts := &engine.Opts{Clock: clock, Faults: inj, Observer: rec, Downstream: world, Contracts: fakes.Contracts{}, Seed: sc.Faults.Seed}
+	eng, err := engine.New(st, reg, p, tools, eopts)
+	if err != nil {
+		return nil, err
+	}
+	s := newScheduler(sc, clock, o.Latency)
+	for _, x := range sc.Executions {
+		if err := eng.Start(ctx, x.Store()); err != nil {
+			return nil, fmt.Errorf("start %s: %w", x.ID, err)
+		}
+	}
+	for !s.idle() {
+		if err := ctx.Err(); err != nil {
+			run.History.Cut = "aborted"
+			break
+		}
+		if len(rec.events) > o.MaxEvents || clock.Elapsed() > o.MaxVirtual {
+			run.History.Cut = "limit"
+			break
+		}
+		i := s.next()
+		x := sc.Executions[i]
+		prog, err := eng.Advance(ctx, x.Tenant, x.ID)
+		clock.Sleep(ctx, o.Latency)
+		switch {
+		case errors.Is(err, engine.ErrCrash):
+			rec.Observe(engine.Event{Kind: engine.EvCrash, Detail: "the engine process died"})
+			clock.Sleep(ctx, o.RestartDelay)
+			if eng, err = engine.New(st, reg, p, tools, eopts); err != nil {
+				return nil, err
+			}
+			refs, err := eng.Recover(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("rebuild after a crash: %w", err)
+			}
+			rec.Observe(engine.Event{Kind: engine.EvRecover, Detail: fmt.Sprintf("rebuilt from the store; %d executions to resume", len(refs))})
+			s.wakeAll(clock.Now())
+		case err != nil:
+			s.wake(i, prog.Wake)
+		case prog.Done:
+			s.done(i)
+			run.Statuses[x.ID] = prog.Status
+		default:
+			s.wake(i, prog.Wake)
+		}
+	}
+	if p.Architecture().Reconciliation() && run.History.Cut == "" {
+		if err := reconcilePass(ctx, mem, reg, world, rec, clock); err != nil {
+			return nil, err
+		}
+	}
+	run.History.Events = rec.events
+	run.Ledger = world.Ledger()
+	run.Results = invariants.CheckAll(&run.History, run.Ledger)
+	run.Virtual = clock.Elapsed()
+	return run, nil
+}
+
+func reconcilePass(ctx context.Context, s store.Store, reg *registry.Registry, world *fakes.World, rec *recorder, clock *VirtualClock) error {
+	rec.Observe(engine.Event{Kind: engine.EvAudit, Seq: world.Ledger().Len(), Detail: "reconciliation pass"})
+	w, err := reconcile.New(s, reg, world, &reconcile.Opts{Clock: clock, Observer: rec})
+	if err != nil {
+		return err
+	}
+	_, err = w.Pass(ctx)
+	return err
+}
+
+// scheduler picks which execution advances next: the earliest due, ties
+// broken by execution order, so that a scenario interleaves the same way
+// every time.
+type scheduler struct {
+	due   []time.Time
+	alive []bool
+	left  int
+	clock *VirtualClock
+}
+
+func newScheduler(sc scenarios.Scenario, clock *VirtualClock, stagger time.Duration) *scheduler {
+	n := len(sc.Executions)
+	s := &scheduler{due: make([]time.Time, n), alive: make([]bool, n), left: n, clock: clock}
+	for i := range s.due {
+		s.due[i] = clock.Now().Add(time.Duration(i) * stagger / 2)
+		s.alive[i] = true
+	}
+	return s
+}
+
+func (s *scheduler) idle() bool { return s.left == 0 }
+
+func (s *scheduler) next() int {
+	best := -1
+	for i, ok := range s.alive {
+		if ok && (best < 0 || s.due[i].Before(s.due[best])) {
+			best = i
+		}
+	}
+	s.clock.AdvanceTo(s.due[best])
+	return best
+}
+
+func (s *scheduler) wake(i int, t time.Time) {
+	if t.Before(s.clock.Now()) {
+		t = s.clock.Now()
+	}
+	s.due[i] = t
+}
+
+func (s *scheduler) done(i int) {
+	if s.alive[i] {
+		s.alive[i] = false
+		s.left--
+	}
+}
+
+func (s *scheduler) wakeAll(t time.Time) {
+	for i := range s.due {
+		s.due[i] = t
+	}
+}

@@ -1,0 +1,378 @@
+package invariants
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/chaosrun/chaosrun/fakes"
+	"github.com/chaosrun/chaosrun/reference/engine"
+	"github.com/chaosrun/chaosrun/reference/store"
+)
+
+func violation(x *execInfo, op fakes.Op, event int, format string, args ...any) Violation {
+	v := Violation{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Event: event, Message: fmt.Sprintf(format, args...)}
+	if x != nil && v.Tenant == "" {
+		v.Tenant, v.Exec = x.key.tenant, x.key.exec
+	}
+	return v
+}
+
+func stepOp(x *execInfo, step int) fakes.Op {
+	return fakes.Op{Tenant: x.key.tenant, Exec: x.key.exec, Step: step, Sub: -1}
+}
+
+// checkDuplicates: no operation has two live non-idempotent effects that
+// the system's calls applied.
+func checkDuplicates(ix *index) Result {
+	var r Result
+	for _, o := range ix.opOrder {
+		if !ix.harmful(o) {
+			continue
+		}
+		most, _, second := ix.live(o, -1, false)
+		if most < 2 {
+			continue
+		}
+		e := ix.l.Effects()[second]
+		first := firstApplied(ix, o, second)
+		what := o.tool + " effect"
+		if o.op.Sub >= 0 {
+			what = fmt.Sprintf("streamed chunk %d", o.op.Sub)
+		}
+		r.Violations = append(r.Violations, violation(ix.exec(o.op), o.op, ix.invokeOf(e),
+			"%s %s of %s applied twice: by attempt %d (ledger #%d) and again by attempt %d (ledger #%d)",
+			o.op.Tenant+"/"+o.op.Exec, fmt.Sprintf("step %d", o.op.Step), what, first.Attempt, first.Seq, e.Attempt, e.Seq))
+	}
+	return r
+}
+
+func firstApplied(ix *index, o *opInfo, before int) fakes.Effect {
+	for _, i := range o.effects {
+		e := ix.l.Effects()[i]
+		if i < before && (e.Kind == fakes.Applied || e.Kind == fakes.Chunk) && !e.World {
+			return e
+		}
+	}
+	return fakes.Effect{}
+}
+
+// checkLost: a completed execution has each step's effect exactly once,
+// not counting what the world itself lost or doubled.
+func checkLost(ix *index) Result {
+	var r Result
+	for _, x := range ix.order {
+		if x.end < 0 || x.status != store.Completed {
+			continue
+		}
+		for step, tool := range x.tools {
+			t := ix.facts.Truth(x.key.tenant, tool)
+			if !t.SideEffects {
+				continue
+			}
+			if t.Streaming {
+				r.Violations = append(r.Violations, lostChunks(ix, x, step)...)
+				continue
+			}
+			op := stepOp(x, step)
+			o := ix.ops[op]
+			n, worldLost := 0, false
+			if o != nil {
+				_, n, _ = ix.live(o, -1, false)
+				worldLost = hasKind(ix, o, fakes.Lost)
+			}
+			switch {
+			case n == 0 && worldLost:
+			case n == 0:
+				r.Violations = append(r.Violations, violation(x, op, x.end,
+					"%s/%s completed but step %d (%s) has no effect in the ledger", x.key.tenant, x.key.exec, step, tool))
+			case n > 1:
+				r.Violations = append(r.Violations, violation(x, op, x.end,
+					"%s/%s completed but step %d (%s) has %d live effects, not exactly one", x.key.tenant, x.key.exec, step, tool, n))
+			}
+		}
+	}
+	return r
+}
+
+// lostChunks checks a streamed step: every chunk index delivered exactly once.
+func lostChunks(ix *index, x *execInfo, step int) []Violation {
+	var out []Violation
+	delivered := 0
+	for sub := 0; ; sub++ {
+		o := ix.ops[fakes.Op{Tenant: x.key.tenant, Exec: x.key.exec, Step: step, Sub: sub}]
+		if o == nil {
+			break
+		}
+		delivered++
+		if _, n, _ := ix.live(o, -1, false); n != 1 {
+			out = append(out, violation(x, o.op, x.end, "%s/%s completed but chunk %d of step %d reached the consumer %d times, not exactly once",
+				x.key.tenant, x.key.exec, sub, step, n))
+		}
+	}
+	if delivered == 0 {
+		out = append(out, violation(x, stepOp(x, step), x.end, "%s/%s completed but no chunk of step %d (%s) reached the consumer",
+			x.key.tenant, x.key.exec, step, x.tool(step)))
+	}
+	return out
+}
+
+func hasKind(ix *index, o *opInfo, k fakes.Kind) bool {
+	for _, i := range o.effects {
+		if ix.l.Effects()[i].Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// checkPoisoned rebuilds every committed version from the writes and commits
+// in the history and compares each read with the last one.
+func checkPoisoned(ix *index) Result {
+	var r Result
+	type state struct {
+		version int
+		values  map[string]store.Writer
+		writes  map[store.Writer][]string
+		failed  map[store.Writer]int
+	}
+	states := map[execKey]*state{}
+	get := func(e *engine.Event) *state {
+		k := execKey{e.Tenant, e.Exec}
+		s := states[k]
+		if s == nil {
+			s = &state{values: map[string]store.Writer{}, writes: map[store.Writer][]string{}, failed: map[store.Writer]int{}}
+			states[k] = s
+		}
+		return s
+	}
+	for i := range ix.h.Events {
+		e := &ix.h.Events[i]
+		if e.Exec == "" {
+			continue
+		}
+		w := store.Writer{Run: e.Run, Step: e.Step, Attempt: e.Attempt}
+		switch e.Kind {
+		case engine.EvWrite:
+			s := get(e)
+			s.writes[w] = append(s.writes[w], e.Detail)
+		case engine.EvFailure:
+			get(e).failed[w] = i
+		case engine.EvCommit:
+			s := get(e)
+			for _, k := range s.writes[w] {
+				s.values[k] = w
+			}
+			s.version = e.Version
+		case engine.EvRestart:
+			s := get(e)
+			s.values, s.version = map[string]store.Writer{}, 0
+		case engine.EvRead:
+			s := get(e)
+			if v := poisonedRead(ix, e, i, s.version, s.values, s.failed); v != nil {
+				r.Violations = append(r.Violations, *v)
+			}
+		}
+	}
+	return r
+}
+
+func poisonedRead(ix *index, e *engine.Event, i, version int, committed map[string]store.Writer, failed map[store.Writer]int) *Violation {
+	x := ix.execs[execKey{e.Tenant, e.Exec}]
+	op := fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}
+	where := fmt.Sprintf("%s/%s step %d attempt %d", e.Tenant, e.Exec, e.Step, e.Attempt)
+	if e.Version != version {
+		v := violation(x, op, i, "%s read context version %d while the last committed version was %d", where, e.Version, version)
+		return &v
+	}
+	seen := 0
+	for _, rd := range e.Reads {
+		if rd.Writer.Step < 0 {
+			continue
+		}
+		seen++
+		if w, ok := committed[rd.Key]; ok && w == rd.Writer {
+			continue
+		}
+		state := "had not committed"
+		if fi, ok := failed[rd.Writer]; ok && fi < i {
+			state = fmt.Sprintf("had failed (event %d)", fi)
+		}
+		v := violation(x, op, i, "%s read key %q written by step %d attempt %d, which %s: a poisoned read",
+			where, rd.Key, rd.Writer.Step, rd.Writer.Attempt, state)
+		return &v
+	}
+	if seen != len(committed) {
+		v := violation(x, op, i, "%s read %d committed keys, the last committed version has %d", where, seen, len(committed))
+		return &v
+	}
+	return nil
+}
+
+// checkIsolation: every value read and every effect's payload belongs to
+// the tenant of the execution.
+func checkIsolation(ix *index) Result {
+	var r Result
+	for i := range ix.h.Events {
+		e := &ix.h.Events[i]
+		if e.Kind != engine.EvRead {
+			continue
+		}
+		for _, rd := range e.Reads {
+			if t := fakes.DataTenant(rd.Data); t != e.Tenant {
+				r.Violations = append(r.Violations, violation(ix.execs[execKey{e.Tenant, e.Exec}], fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}, i,
+					"%s/%s step %d read key %q carrying tenant %s's data", e.Tenant, e.Exec, e.Step, rd.Key, t))
+				break
+			}
+		}
+	}
+	for _, e := range ix.l.Effects() {
+		if e.Foreign != "" {
+			r.Violations = append(r.Violations, violation(ix.exec(e.Op), e.Op, ix.invokeOf(e),
+				"%s effect of %s/%s step %d (ledger #%d) carried tenant %s's data", e.Tool, e.Op.Tenant, e.Op.Exec, e.Op.Step, e.Seq, e.Foreign))
+		}
+	}
+	return r
+}
+
+// checkContracts holds every operation to its tenant's declared contract.
+func checkContracts(ix *index) Result {
+	var r Result
+	for _, x := range ix.order {
+		for step, tool := range x.tools {
+			c := ix.facts.Contract(x.key.tenant, tool)
+			if c.IsZero() {
+				continue
+			}
+			op := stepOp(x, step)
+			invokes := x.invokes[step]
+			if c.NeverRetry && len(invokes) > 1 {
+				r.Violations = append(r.Violations, violation(x, op, invokes[1],
+					"%s declares never retry automatically for %s; %s/%s step %d was invoked %d times", x.key.tenant, tool, x.key.tenant, x.key.exec, step, len(invokes)))
+			}
+			if c.KeyRequired {
+				for _, i := range invokes {
+					if ix.h.Events[i].Key == "" {
+						r.Violations = append(r.Violations, violation(x, op, i,
+							"%s requires an idempotency key for %s; %s/%s step %d was called without one", x.key.tenant, tool, x.key.tenant, x.key.exec, step))
+						break
+					}
+				}
+			}
+			if c.AtMostOnce {
+				if o := ix.ops[op]; o != nil {
+					if n, second := applications(ix, o); n > 1 {
+						r.Violations = append(r.Violations, violation(x, op, ix.invokeOf(ix.l.Effects()[second]),
+							"%s declares at most once for %s; %s/%s step %d took effect %d times", x.key.tenant, tool, x.key.tenant, x.key.exec, step, n))
+					}
+				}
+			}
+		}
+	}
+	return r
+}
+
+// applications counts the effects the system's calls applied to an
+// operation (compensated or not), and the ledger index of the second.
+func applications(ix *index, o *opInfo) (n, second int) {
+	second = -1
+	for _, i := range o.effects {
+		if e := ix.l.Effects()[i]; e.Kind == fakes.Applied && !e.World {
+			n++
+			if n == 2 {
+				second = i
+			}
+		}
+	}
+	return n, second
+}
+
+// checkResume: once a step is committed, its tool is never invoked again.
+func checkResume(ix *index) Result {
+	var r Result
+	for _, x := range ix.order {
+		for rs, ci := range x.commits {
+			for _, i := range x.invokes[rs.step] {
+				if i > ci {
+					r.Violations = append(r.Violations, violation(x, stepOp(x, rs.step), i,
+						"%s/%s step %d (%s) was committed at event %d and executed again at event %d", x.key.tenant, x.key.exec, rs.step, x.tool(rs.step), ci, i))
+					break
+				}
+			}
+		}
+	}
+	sortViolations(r.Violations)
+	return r
+}
+
+// checkOrchestrator: after a deterministic orchestrator failure the step is
+// never invoked again.
+func checkOrchestrator(ix *index) Result {
+	var r Result
+	done := map[execKey]bool{}
+	for i := range ix.h.Events {
+		e := &ix.h.Events[i]
+		k := execKey{e.Tenant, e.Exec}
+		if e.Kind != engine.EvFailure || !isDeterministicOrchestrator(e) || done[k] {
+			continue
+		}
+		x := ix.execs[k]
+		for _, j := range x.invokes[e.Step] {
+			if j > i {
+				done[k] = true
+				r.Violations = append(r.Violations, violation(x, stepOp(x, e.Step), j,
+					"%s/%s step %d (%s) failed deterministically at the orchestrator (event %d: %s) and was retried at event %d",
+					e.Tenant, e.Exec, e.Step, e.Tool, i, e.Outcome.Cause, j))
+				break
+			}
+		}
+	}
+	return r
+}
+
+// checkOrphans: an execution that did not complete leaves no live effect of
+// a step it abandoned, unless that step was dead-lettered for review.
+func checkOrphans(ix *index) Result {
+	var r Result
+	for _, o := range ix.opOrder {
+		x := ix.exec(o.op)
+		if x == nil || x.end < 0 || x.status == store.Completed || x.committedFinal(o.op.Step, -1) {
+			continue
+		}
+		if _, ok := x.dead[o.op.Step]; ok {
+			continue
+		}
+		if _, n, _ := ix.live(o, -1, false); n > 0 {
+			what := o.tool + " effect"
+			if o.op.Sub >= 0 {
+				what = fmt.Sprintf("streamed chunk %d", o.op.Sub)
+			}
+			r.Violations = append(r.Violations, violation(x, o.op, x.end,
+				"%s/%s ended %s with a %s of step %d neither compensated nor dead-lettered: an orphaned side effect",
+				x.key.tenant, x.key.exec, x.status, what, o.op.Step))
+		}
+	}
+	return r
+}
+
+// checkTerminal: every execution ends, failures with their cause.
+func checkTerminal(ix *index) Result {
+	var r Result
+	for _, x := range ix.order {
+		op := stepOp(x, 0)
+		switch {
+		case x.end < 0 && ix.h.Cut == "limit":
+			r.Violations = append(r.Violations, violation(x, op, -1, "%s/%s never ended: the run hit its limit with the execution still running (a hang)", x.key.tenant, x.key.exec))
+		case x.end < 0:
+			r.Violations = append(r.Violations, violation(x, op, -1, "%s/%s vanished: it started and never ended", x.key.tenant, x.key.exec))
+		case x.status == store.Failed && x.cause == "":
+			r.Violations = append(r.Violations, violation(x, op, x.end, "%s/%s failed without a cause", x.key.tenant, x.key.exec))
+		case !x.status.Terminal():
+			r.Violations = append(r.Violations, violation(x, op, x.end, "%s/%s ended with non-terminal status %s", x.key.tenant, x.key.exec, x.status))
+		}
+	}
+	return r
+}
+
+func sortViolations(vs []Violation) {
+	slices.SortFunc(vs, func(a, b Violation) int { return a.Event - b.Event })
+}

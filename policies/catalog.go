@@ -1,0 +1,149 @@
+package policies
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/chaosrun/chaosrun/invariants"
+	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/reference/registry"
+)
+
+// Entry is one policy of the catalog.
+type Entry struct {
+	Name string
+	// Mistake is the mistake's number (0 for the reference) and Summary says it.
+	Mistake int
+	Summary string
+	// CaughtBy lists the invariants the mistake must violate.
+	CaughtBy []invariants.ID
+	// Go returns the policy's Go form.
+	Go func() policy.Policy
+}
+
+// Catalog returns the reference and the seven mistakes, in order.
+func Catalog() []Entry {
+	return []Entry{
+		{"reference", 0, "none: the five layers", nil, policy.Reference},
+		{"naive-backoff", 1, "backoff on every tool, idempotent or not", ids(invariants.NoDuplicateSideEffects), NaiveBackoff},
+		{"status-code-llm-retry", 2, "LLM failures retried by HTTP status, mid-inference included", ids(invariants.NoDuplicateSideEffects), StatusCodeLLMRetry},
+		{"shared-mutable-context", 3, "retries read the context the failed attempt half-wrote", ids(invariants.NoPoisonedContextReads), SharedMutableContext},
+		{"global-retry-budget", 4, "one retry budget for every step", ids(invariants.NoDuplicateSideEffects), GlobalRetryBudget},
+		{"restart-whole-workflow", 5, "retry at orchestrator level, from the start", ids(invariants.ResumeFromCheckpoint, invariants.NoOrchestratorRetry), RestartWholeWorkflow},
+		{"static-system-policy", 6, "one system policy, tenant contracts ignored", ids(invariants.TenantContractHonored), StaticSystemPolicy},
+		{"retry-only", 7, "no compensation, no reconciliation", ids(invariants.NoOrphanedSideEffects, invariants.ReconciliationComplete), RetryOnly},
+	}
+}
+
+func ids(v ...invariants.ID) []invariants.ID { return v }
+
+// Names lists the catalog's policy names.
+func Names() []string {
+	var ns []string
+	for _, e := range Catalog() {
+		ns = append(ns, e.Name)
+	}
+	return ns
+}
+
+// Lookup returns a catalog entry by name.
+func Lookup(name string) (Entry, error) {
+	i := slices.IndexFunc(Catalog(), func(e Entry) bool { return e.Name == name })
+	if i < 0 {
+		return Entry{}, fmt.Errorf("unknown policy %q (built in: %v)", name, Names())
+	}
+	return Catalog()[i], nil
+}
+
+var (
+	yes = policy.Bool(true)
+	no  = policy.Bool(false)
+)
+
+// ReferenceRules is the reference decision tree written as rules: the form
+// reference.yaml compiles to. It decides exactly as [policy.Reference].
+func ReferenceRules() []policy.Rule {
+	return []policy.Rule{
+		{When: policy.Match{Layers: []outcome.Layer{outcome.Orchestrator}, Classes: []outcome.Class{outcome.Deterministic}}, Do: policy.Fail},
+		{When: policy.Match{Classes: []outcome.Class{outcome.Deterministic}, SideEffects: no}, Do: policy.Fail},
+		{When: policy.Match{Classes: []outcome.Class{outcome.Deterministic}, Compensator: yes}, Do: policy.Compensate},
+		{When: policy.Match{Classes: []outcome.Class{outcome.Deterministic}}, Do: policy.DeadLetter},
+		{When: policy.Match{Phases: []outcome.Phase{outcome.PhasePre}}, Do: policy.Retry, MaxRetries: 5, DedupToken: true},
+		{When: policy.Match{Phases: []outcome.Phase{outcome.PhasePre}}, Do: policy.Fail},
+		{When: policy.Match{Phases: []outcome.Phase{outcome.PhasePost}}, Do: policy.Reconcile},
+		{When: policy.Match{LLMPhases: []outcome.LLMPhase{outcome.MidInference}}, Do: policy.Retry, MaxRetries: 2, DedupToken: true},
+		{When: policy.Match{Lookup: yes}, Do: policy.Reconcile},
+		{When: policy.Match{Idempotency: []registry.Class{registry.Idempotent}}, Do: policy.Retry, MaxRetries: 3, DedupToken: true},
+		{When: policy.Match{Compensator: yes}, Do: policy.Compensate},
+		{Do: policy.DeadLetter},
+	}
+}
+
+func rules(name, description string, arch policy.Architecture, list ...policy.Rule) policy.Policy {
+	return &policy.Rules{PolicyName: name, Description: description, Arch: arch, List: list}
+}
+
+var failInvalidPlan = policy.Rule{When: policy.Match{Layers: []outcome.Layer{outcome.Orchestrator}, Classes: []outcome.Class{outcome.Deterministic}}, Do: policy.Fail}
+
+// NaiveBackoff is mistake #1: exponential backoff on every failure of every
+// tool, whatever its idempotency.
+func NaiveBackoff() policy.Policy {
+	return rules("naive-backoff", "Exponential backoff on every tool, idempotent or not.", policy.DefaultArchitecture(),
+		failInvalidPlan, policy.Rule{Do: policy.Retry})
+}
+
+// StatusCodeLLMRetry is mistake #2: model calls retried by their HTTP status
+// (timeouts and 5xx), mid-inference included, without a dedup token.
+func StatusCodeLLMRetry() policy.Policy {
+	llm := policy.Rule{When: policy.Match{Tools: []string{"llm_complete"}, Classes: []outcome.Class{outcome.Transient, outcome.Timeout, outcome.RateLimited}},
+		Do: policy.Retry, MaxRetries: 3}
+	return rules("status-code-llm-retry", "The reference, except that model calls are retried by HTTP status, whatever the inference phase.",
+		policy.DefaultArchitecture(), append([]policy.Rule{llm}, ReferenceRules()...)...)
+}
+
+// SharedMutableContext is mistake #3: one mutable context document, and
+// steps without side effects simply re-run after a failure.
+func SharedMutableContext() policy.Policy {
+	arch := policy.DefaultArchitecture()
+	arch.Context = policy.Shared
+	rerun := policy.Rule{When: policy.Match{SideEffects: no, Phases: []outcome.Phase{outcome.PhaseMid, outcome.PhasePost}}, Do: policy.Retry, MaxRetries: 3}
+	return rules("shared-mutable-context", "The reference on a shared mutable context, re-running steps that have no side effects.",
+		arch, append([]policy.Rule{failInvalidPlan, rerun}, ReferenceRules()...)...)
+}
+
+// GlobalRetryBudget is mistake #4: one retry budget for the whole
+// execution, the same for a vector search and a charge.
+func GlobalRetryBudget() policy.Policy {
+	arch := policy.DefaultArchitecture()
+	arch.Budget = policy.Budget{Scope: policy.GlobalBudget, MaxRetries: 5}
+	return rules("global-retry-budget", "Retry up to 5 times per execution, every step alike.", arch, failInvalidPlan, policy.Rule{Do: policy.Retry})
+}
+
+// RestartWholeWorkflow is mistake #5: any failure re-runs the workflow from
+// its first step, planning included.
+func RestartWholeWorkflow() policy.Policy {
+	arch := policy.DefaultArchitecture()
+	arch.Resume = policy.Restart
+	arch.Budget = policy.Budget{Scope: policy.GlobalBudget, MaxRetries: 3}
+	return rules("restart-whole-workflow", "Any failure restarts the workflow from the first step, re-planning included.", arch, policy.Rule{Do: policy.Retry})
+}
+
+// StaticSystemPolicy is mistake #6: the reference's rules, applied to every
+// tenant alike; tenant contracts and tenant-specific registrations ignored.
+func StaticSystemPolicy() policy.Policy {
+	arch := policy.DefaultArchitecture()
+	arch.TenantContracts = policy.Ignore
+	return rules("static-system-policy", "The reference's rules with tenant contracts ignored.", arch, ReferenceRules()...)
+}
+
+// RetryOnly is mistake #7: retry is the only recovery; when the retries are
+// spent the execution fails, with no compensation and no reconciliation.
+func RetryOnly() policy.Policy {
+	arch := policy.DefaultArchitecture()
+	arch.DisableCompensation, arch.DisableReconciliation = true, true
+	return rules("retry-only", "Retry, and when the retries are spent, fail: no compensation, no reconciliation.", arch,
+		failInvalidPlan,
+		policy.Rule{When: policy.Match{Classes: []outcome.Class{outcome.Deterministic}}, Do: policy.Fail},
+		policy.Rule{Do: policy.Retry, MaxRetries: 3})
+}

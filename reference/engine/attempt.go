@@ -1,0 +1,336 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sort"
+	"strings"
+
+	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/reference/registry"
+	"github.com/chaosrun/chaosrun/reference/store"
+)
+
+// act performs r's next action. visible reports whether it reached outside
+// the engine (a tool call, a lookup, a compensation).
+func (e *Engine) act(ctx context.Context, r *run) (visible bool, err error) {
+	switch {
+	case r.pending != nil:
+		return false, e.recordFailure(ctx, r)
+	case r.redecide != nil:
+		a := *r.redecide
+		r.redecide = nil
+		e.decide(r, a, nil)
+		return false, nil
+	}
+	switch r.next {
+	case doAttempt:
+		return true, e.attempt(ctx, r)
+	case doReconcile:
+		return true, e.reconcile(ctx, r)
+	case doCompensate:
+		return true, e.compensate(ctx, r)
+	case doRestart:
+		return false, e.restart(ctx, r)
+	case doDeadLetter:
+		return false, e.deadLetter(ctx, r)
+	case doFail:
+		return false, e.finish(ctx, r, store.Failed, r.cause)
+	case doFinishCompensated:
+		return false, e.finish(ctx, r, store.Compensated, r.cause)
+	default:
+		return false, e.finish(ctx, r, store.Completed, "")
+	}
+}
+
+// attempt runs the current step once: begin, read, invoke, write, commit.
+func (e *Engine) attempt(ctx context.Context, r *run) error {
+	st := r.exec.Steps[r.step]
+	ent, contract, err := e.entry(r, st.Tool)
+	if err != nil {
+		r.finishWith(doFail, fmt.Sprintf("step %d: %v: an unregistered tool cannot be invoked", r.step, err))
+		return nil
+	}
+	n := r.attempts[r.step] + 1
+	key, token := e.keys(r, ent, n)
+	r.keepToken = false
+	if contract.KeyRequired && key == "" && token == "" {
+		r.finishWith(doFail, fmt.Sprintf("tenant %s requires an idempotency key for %s and the policy sends none", r.exec.Tenant, st.Tool))
+		return nil
+	}
+	if err := e.at(ctx, r, BeforeBegin, n, 0); err != nil {
+		return err
+	}
+	a := store.Attempt{Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run, Step: r.step, Number: n,
+		Kind: store.Invoke, Key: key, Token: token, Begun: e.clock.Now()}
+	r.attempts[r.step] = n
+	if err := e.store.Begin(ctx, a); err != nil {
+		return e.fail(ctx, r, a, ent, outcome.Observation{Stage: outcome.StageBegin, Err: err}, nil, false)
+	}
+	r.addKey(r.step, key)
+	r.addKey(r.step, token)
+	r.lastKey = firstOf(key, token)
+	e.emit(Event{Kind: EvBegin, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: st.Tool, Key: key, Token: token, Detail: "invoke"})
+	if err := e.at(ctx, r, AfterBegin, n, 0); err != nil {
+		return err
+	}
+	call := Call{Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: st.Tool,
+		Key: key, Token: token, Payload: e.read(r, n)}
+	chunks := 0
+	if ent.Streaming {
+		call.Deliver = func(i int, text string) error {
+			chunks++
+			if e.down == nil {
+				return nil
+			}
+			return e.down.Deliver(ctx, Chunk{Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Token: token, Index: i, Text: text})
+		}
+	}
+	e.emit(Event{Kind: EvInvoke, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: st.Tool, Key: key, Token: token})
+	resp, err := e.tools.Invoke(ctx, call)
+	if err != nil {
+		if errors.Is(err, ErrCrash) {
+			e.crashed.Store(true)
+			return ErrCrash
+		}
+		return e.fail(ctx, r, a, ent, outcome.Observation{Stage: outcome.StageInvoke, Err: err, Chunks: chunks}, nil, true)
+	}
+	if resp.Ref != "" {
+		r.refs[r.step] = resp.Ref
+	}
+	if err := e.at(ctx, r, AfterInvoke, n, 0); err != nil {
+		return err
+	}
+	if ent.Layer == outcome.Orchestrator {
+		if err := e.validatePlan(resp); err != nil {
+			return e.fail(ctx, r, a, ent, outcome.Observation{Stage: outcome.StageValidate, Err: err}, &resp, true)
+		}
+	}
+	return e.complete(ctx, r, a, ent, resp)
+}
+
+// complete writes the step's keys and commits the checkpoint, for an
+// attempt's own response or for one established by reconciliation.
+func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent registry.Entry, resp Response) error {
+	st := r.exec.Steps[r.step]
+	work := r.shared
+	if e.arch.Context == policy.Versioned {
+		work = maps.Clone(r.ctx.Values) // copy-on-write: the committed version is never touched
+	}
+	writer := store.Writer{Run: a.Run, Step: a.Step, Attempt: a.Number}
+	for i, k := range st.Writes {
+		if err := e.at(ctx, r, ContextWrite, a.Number, i); err != nil {
+			if errors.Is(err, ErrCrash) {
+				return err
+			}
+			obs := outcome.Observation{Stage: outcome.StageContextWrite, Err: fmt.Errorf("writing context key %q: %w", k, err), KeysWritten: i, KeysTotal: len(st.Writes)}
+			return e.fail(ctx, r, a, ent, obs, &resp, true)
+		}
+		work[k] = store.Value{Data: resp.Data + "#" + k, Writer: writer}
+		e.emit(Event{Kind: EvWrite, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Number, Tool: st.Tool, Version: r.ctx.Version + 1, Detail: k})
+	}
+	if err := e.at(ctx, r, BeforeCommit, a.Number, 0); err != nil {
+		return err
+	}
+	values := work
+	if e.arch.Context == policy.Shared {
+		values = maps.Clone(work)
+	}
+	c := store.Commit{Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Number,
+		Result: store.Result{Data: resp.Data, Ref: resp.Ref}, Context: store.Context{Version: r.ctx.Version + 1, Values: values}, At: e.clock.Now()}
+	switch err := e.store.Commit(ctx, c); {
+	case err == nil:
+	case errors.Is(err, store.ErrCommitted):
+		return e.adopt(ctx, r)
+	case errors.Is(err, ErrCrash):
+		e.crashed.Store(true)
+		return ErrCrash
+	default:
+		obs := outcome.Observation{Stage: outcome.StageCommit, Err: err, KeysWritten: len(st.Writes), KeysTotal: len(st.Writes)}
+		return e.fail(ctx, r, a, ent, obs, &resp, true)
+	}
+	e.committed(r, c)
+	return e.at(ctx, r, AfterCommit, a.Number, 0)
+}
+
+// committed moves an execution past a durable commit.
+func (e *Engine) committed(r *run, c store.Commit) {
+	r.ctx = c.Context
+	if e.arch.Context == policy.Shared {
+		r.shared = maps.Clone(c.Context.Values)
+	}
+	e.emit(Event{Kind: EvCommit, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt,
+		Tool: r.exec.Steps[c.Step].Tool, Version: c.Context.Version, Ref: c.Result.Ref})
+	r.step = c.Step + 1
+	r.comp, r.inHand, r.wake = 0, nil, e.clock.Now()
+	r.next = doAttempt
+	if r.step == len(r.exec.Steps) {
+		r.next = doComplete
+	}
+}
+
+// adopt takes the store's checkpoint when a commit this engine could not
+// confirm turns out to have landed.
+func (e *Engine) adopt(ctx context.Context, r *run) error {
+	snap, err := e.store.Load(ctx, r.exec.Tenant, r.exec.ID)
+	if err != nil {
+		return fmt.Errorf("reload after a commit that landed: %w", err)
+	}
+	for _, c := range snap.Commits[r.step:] {
+		e.committed(r, c)
+	}
+	return nil
+}
+
+// read returns the attempt's payload: the context it reads, rendered. In
+// versioned mode that is the last committed version; in shared mode, the
+// document as the last writer left it.
+func (e *Engine) read(r *run, attempt int) string {
+	values := r.ctx.Values
+	if e.arch.Context == policy.Shared {
+		values = r.shared
+	}
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	reads := make([]Read, len(keys))
+	var b strings.Builder
+	for i, k := range keys {
+		v := values[k]
+		reads[i] = Read{Key: k, Data: v.Data, Writer: v.Writer}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(v.Data)
+		b.WriteByte('\n')
+	}
+	e.emit(Event{Kind: EvRead, Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run, Step: r.step, Attempt: attempt,
+		Tool: r.exec.Steps[r.step].Tool, Version: r.ctx.Version, Reads: reads})
+	return b.String()
+}
+
+// keys returns the idempotency key and dedup token attempt n carries.
+func (e *Engine) keys(r *run, ent registry.Entry, n int) (key, token string) {
+	if ent.Keys == registry.NoKeys || e.arch.Keys == policy.NoKeys {
+		return "", ""
+	}
+	op := fmt.Sprintf("%s/%s/%d", r.exec.Tenant, r.exec.ID, r.step)
+	fresh := fmt.Sprintf("%s/r%d.a%d", op, r.exec.Run, n)
+	switch {
+	case ent.Keys == registry.DedupToken && e.arch.Keys == policy.PerOperation && (n == 1 || r.keepToken):
+		return "", "tok:" + op
+	case ent.Keys == registry.DedupToken:
+		return "", "tok:" + fresh
+	case e.arch.Keys == policy.PerOperation:
+		return "key:" + op, ""
+	default:
+		return "key:" + fresh, ""
+	}
+}
+
+// validatePlan checks an orchestrator's task graph: every tool it names must
+// be registered. A plan that names an unknown tool is a deterministic failure.
+func (e *Engine) validatePlan(resp Response) error {
+	_, graph, ok := strings.Cut(resp.Data, "plan:")
+	if !ok || graph == "" {
+		return &outcome.InvalidPlanError{Reason: "the response is not a task graph"}
+	}
+	for _, tool := range strings.Split(graph, ">") {
+		if _, err := e.reg.Base(tool); err != nil {
+			return &outcome.InvalidPlanError{Reason: fmt.Sprintf("the plan names %q, which is not registered", tool)}
+		}
+	}
+	return nil
+}
+
+// fail types a failed attempt and records it; the decision follows once the
+// outcome is durable.
+func (e *Engine) fail(ctx context.Context, r *run, a store.Attempt, ent registry.Entry, obs outcome.Observation, inHand *Response, begun bool) error {
+	obs.Layer, obs.SideEffects, obs.Streaming, obs.Signals = ent.Layer, ent.SideEffects, ent.Streaming, ent.Signals
+	a.Outcome = outcome.Classify(obs)
+	r.pending = &failure{a: a, inHand: inHand, begun: begun}
+	return e.recordFailure(ctx, r)
+}
+
+// Unrecorded marks an EvFailure whose attempt never had a begin record (the
+// begin write itself failed): the store holds no trace of it.
+const Unrecorded = "unrecorded"
+
+// recordFailure makes a failure's outcome durable, then decides. If the end
+// record cannot be written the failure stays pending and nothing is decided:
+// acting on an outcome the store does not hold could repeat an effect after a
+// crash.
+func (e *Engine) recordFailure(ctx context.Context, r *run) error {
+	f := r.pending
+	if f.begun {
+		if err := e.store.End(ctx, f.a); err != nil {
+			return fmt.Errorf("record the outcome of %s step %d attempt %d: %w", r.exec.Ref(), f.a.Step, f.a.Number, err)
+		}
+	}
+	r.pending = nil
+	r.failures[f.a.Step]++
+	r.total++
+	ev := Event{Kind: EvFailure, Tenant: f.a.Tenant, Exec: f.a.Exec, Run: f.a.Run, Step: f.a.Step, Attempt: f.a.Number,
+		Tool: r.exec.Steps[f.a.Step].Tool, Key: f.a.Key, Token: f.a.Token, Outcome: f.a.Outcome}
+	if !f.begun {
+		ev.Detail = Unrecorded
+	}
+	e.emit(ev)
+	e.decide(r, f.a, f.inHand)
+	return nil
+}
+
+// decide asks Layer 3 what to do about a recorded failure and sets the
+// execution's next action.
+func (e *Engine) decide(r *run, a store.Attempt, inHand *Response) {
+	st := r.exec.Steps[r.step]
+	ent, contract, err := e.entry(r, st.Tool)
+	if err != nil {
+		r.finishWith(doFail, err.Error())
+		return
+	}
+	o := a.Outcome
+	key := firstOf(a.Key, a.Token, r.lastKey)
+	in := policy.Input{
+		Tenant: r.exec.Tenant, Entry: ent, Contract: contract, Outcome: o, Attempt: a.Number,
+		Retries: r.retries(e.arch.Budget.Scope == policy.GlobalBudget),
+		HasKey:  key != "", StableKey: key != "" && e.arch.Keys == policy.PerOperation,
+		Jitter: e.jitter(a),
+	}
+	d := policy.Resolve(e.pol, in)
+	if d.Action == policy.Reconcile && o.Reconciled && inHand == nil {
+		d = policy.Decide(policy.DeadLetter, "a lookup already found no trace of the operation and the policy asks to reconcile again")
+	}
+	e.emit(Event{Kind: EvDecision, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Number, Tool: st.Tool, Decision: d})
+	r.last, r.inHand, r.wake = o, inHand, e.clock.Now()
+	switch d.Action {
+	case policy.Retry:
+		r.wake = r.wake.Add(d.Delay)
+		r.keepToken = d.DedupToken
+		r.next = doAttempt
+		if e.arch.Resume == policy.Restart {
+			r.next = doRestart
+		}
+	case policy.Reconcile:
+		r.next = doReconcile
+	case policy.Compensate:
+		r.next = doCompensate
+	case policy.DeadLetter:
+		r.finishWith(doDeadLetter, d.Reason+": "+o.Cause)
+	default:
+		r.finishWith(doFail, d.Reason+": "+o.Cause)
+	}
+}
+
+func firstOf(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,288 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/reference/registry"
+	"github.com/chaosrun/chaosrun/reference/store"
+)
+
+// Opts configures an Engine. The zero value (or nil) means: wall clock, no
+// fault injection, no observer, no downstream consumer, no tenant contracts,
+// jitter seed 0.
+type Opts struct {
+	Clock      Clock
+	Faults     Faults
+	Observer   Observer
+	Downstream Downstream
+	Contracts  policy.Contracts
+	// Seed seeds the backoff jitter, which is a pure function of the seed and
+	// the attempt, so that a rebuilt engine draws what the crashed one would have.
+	Seed uint64
+	// StoreRetry is how long Run waits after a store error before trying
+	// again (default 1s).
+	StoreRetry time.Duration
+}
+
+// Engine runs workflows under a policy. It is safe for concurrent use; each
+// execution is advanced by one caller at a time.
+type Engine struct {
+	store     store.Store
+	reg       *registry.Registry
+	pol       policy.Policy
+	arch      policy.Architecture
+	tools     Invoker
+	lookup    Lookuper
+	down      Downstream
+	contracts policy.Contracts
+	clock     Clock
+	faults    Faults
+	obs       Observer
+	seed      uint64
+	retry     time.Duration
+
+	mu      sync.Mutex
+	runs    map[store.Ref]*run
+	crashed atomic.Bool
+}
+
+// New returns an engine. tools may also implement [Lookuper].
+func New(s store.Store, reg *registry.Registry, p policy.Policy, tools Invoker, opts *Opts) (*Engine, error) {
+	if s == nil || reg == nil || p == nil || tools == nil {
+		return nil, errors.New("engine: store, registry, policy and tools are required")
+	}
+	arch := p.Architecture()
+	if err := arch.Validate(); err != nil {
+		return nil, fmt.Errorf("engine: policy %q: %w", p.Name(), err)
+	}
+	if opts == nil {
+		opts = &Opts{}
+	}
+	e := &Engine{
+		store: s, reg: reg, pol: p, arch: arch, tools: tools,
+		down: opts.Downstream, contracts: opts.Contracts, clock: opts.Clock,
+		faults: opts.Faults, obs: opts.Observer, seed: opts.Seed, retry: opts.StoreRetry,
+		runs: map[store.Ref]*run{},
+	}
+	e.lookup, _ = tools.(Lookuper)
+	if e.clock == nil {
+		e.clock = RealClock
+	}
+	if e.retry <= 0 {
+		e.retry = time.Second
+	}
+	return e, nil
+}
+
+// Progress is what Advance left an execution in.
+type Progress struct {
+	Done   bool
+	Status store.Status
+	// Wake is when the next action is due (zero: now).
+	Wake time.Time
+}
+
+// Start creates an execution and makes it runnable.
+func (e *Engine) Start(ctx context.Context, x store.Execution) error {
+	if e.crashed.Load() {
+		return ErrCrash
+	}
+	if len(x.Steps) == 0 {
+		return fmt.Errorf("start %s: the workflow has no steps", x.Ref())
+	}
+	for _, st := range x.Steps {
+		if _, err := e.reg.Base(st.Tool); err != nil {
+			return fmt.Errorf("start %s: %w", x.Ref(), err)
+		}
+	}
+	x.Created = e.clock.Now()
+	if err := e.store.Create(ctx, x); err != nil {
+		return err
+	}
+	x.Status, x.Run = store.Running, 0
+	r := newRun(x)
+	r.ctx = inputContext(x.Input)
+	r.shared = maps.Clone(r.ctx.Values)
+	e.mu.Lock()
+	e.runs[x.Ref()] = r
+	e.mu.Unlock()
+	tools := make([]string, len(x.Steps))
+	for i, st := range x.Steps {
+		tools[i] = st.Tool
+	}
+	e.emit(Event{Kind: EvStart, Tenant: x.Tenant, Exec: x.ID, Tools: tools, Detail: x.Workflow})
+	return nil
+}
+
+// Advance performs the next due action of an execution: at most one tool
+// call, lookup or compensation, plus the bookkeeping around it.
+func (e *Engine) Advance(ctx context.Context, tenant, id string) (Progress, error) {
+	if e.crashed.Load() {
+		return Progress{}, ErrCrash
+	}
+	r, err := e.get(ctx, tenant, id)
+	if err != nil {
+		return Progress{}, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := e.clock.Now()
+	for !r.done && !r.wake.After(now) {
+		visible, err := e.act(ctx, r)
+		if err != nil {
+			if errors.Is(err, ErrCrash) {
+				e.crashed.Store(true)
+				return Progress{}, ErrCrash
+			}
+			return Progress{Wake: now.Add(e.retry)}, err
+		}
+		if visible {
+			break
+		}
+	}
+	return Progress{Done: r.done, Status: r.status, Wake: r.wake}, nil
+}
+
+// Run advances an execution until it ends, sleeping on the engine's clock
+// between actions. Store errors are retried after Opts.StoreRetry while ctx
+// lasts; a crash or a cancelled ctx ends Run with its error.
+func (e *Engine) Run(ctx context.Context, tenant, id string) (store.Status, error) {
+	for {
+		p, err := e.Advance(ctx, tenant, id)
+		switch {
+		case errors.Is(err, ErrCrash), errors.Is(err, store.ErrNotFound):
+			return 0, err
+		case err != nil && ctx.Err() != nil:
+			return 0, err
+		case p.Done:
+			return p.Status, nil
+		}
+		if err := e.clock.Sleep(ctx, p.Wake.Sub(e.clock.Now())); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// Recover loads every unfinished execution from the store, as a new engine
+// does after a crash, and returns them. Each resumes after its last commit;
+// an attempt that was in flight is typed as an uncertain outcome and decided
+// by the policy.
+func (e *Engine) Recover(ctx context.Context) ([]store.Ref, error) {
+	refs, err := e.store.Active(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("recover: %w", err)
+	}
+	for _, ref := range refs {
+		if _, err := e.get(ctx, ref.Tenant, ref.ID); err != nil {
+			return nil, fmt.Errorf("recover %s: %w", ref, err)
+		}
+	}
+	return refs, nil
+}
+
+func (e *Engine) get(ctx context.Context, tenant, id string) (*run, error) {
+	ref := store.Ref{Tenant: tenant, ID: id}
+	e.mu.Lock()
+	r, ok := e.runs[ref]
+	e.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	snap, err := e.store.Load(ctx, tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	r = e.rebuild(snap)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if prev, ok := e.runs[ref]; ok {
+		return prev, nil
+	}
+	e.runs[ref] = r
+	return r, nil
+}
+
+func (e *Engine) emit(ev Event) {
+	if e.obs == nil {
+		return
+	}
+	if ev.At.IsZero() {
+		ev.At = e.clock.Now()
+	}
+	e.obs.Observe(ev)
+}
+
+// at consults the fault port. Only ErrCrash and, at ContextWrite, other
+// errors have an effect.
+func (e *Engine) at(ctx context.Context, r *run, p Point, attempt, index int) error {
+	if e.faults == nil {
+		return nil
+	}
+	err := e.faults.At(ctx, Site{Point: p, Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run,
+		Step: r.step, Attempt: attempt, Tool: r.exec.Steps[min(r.step, len(r.exec.Steps)-1)].Tool, Index: index})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrCrash):
+		e.crashed.Store(true)
+		return ErrCrash
+	case p == ContextWrite:
+		return err
+	}
+	return nil
+}
+
+// entry returns the registry entry and the tenant contract the engine must
+// use: the tenant's own when the architecture honours contracts.
+func (e *Engine) entry(r *run, tool string) (registry.Entry, policy.Contract, error) {
+	if e.arch.TenantContracts == policy.Ignore {
+		ent, err := e.reg.Base(tool)
+		return ent, policy.Contract{}, err
+	}
+	ent, err := e.reg.Lookup(tool, r.exec.Tenant)
+	var c policy.Contract
+	if err == nil && e.contracts != nil {
+		c = e.contracts.Contract(r.exec.Tenant, tool)
+	}
+	return ent, c, err
+}
+
+func inputContext(input map[string]string) store.Context {
+	c := store.Context{Values: make(map[string]store.Value, len(input))}
+	for k, v := range input {
+		c.Values[k] = store.Value{Data: v, Writer: store.InputWriter}
+	}
+	return c
+}
+
+// jitter is a uniform draw in [0, 1) that depends only on the seed and the attempt.
+func (e *Engine) jitter(a store.Attempt) float64 {
+	h := e.seed ^ 0x9e3779b97f4a7c15
+	for _, s := range []string{a.Tenant, a.Exec} {
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint64(s[i])) * 0x100000001b3
+		}
+	}
+	h ^= uint64(a.Run)<<48 ^ uint64(a.Step)<<32 ^ uint64(a.Number)
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	h ^= h >> 31
+	return float64(h>>11) / (1 << 53)
+}
+
+var errCrashedAttempt = errors.New("the engine crashed during the attempt")
+
+func crashedOutcome(ent registry.Entry) outcome.Outcome {
+	return outcome.Classify(outcome.Observation{Stage: outcome.StageRecovered, Err: errCrashedAttempt,
+		Layer: ent.Layer, SideEffects: ent.SideEffects, Streaming: ent.Streaming, Signals: ent.Signals})
+}

@@ -1,0 +1,211 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+
+	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/registry"
+	"github.com/chaosrun/chaosrun/reference/store"
+)
+
+// reconcile does not re-execute. It commits the response in hand; or adopts
+// a commit that landed unconfirmed; or looks the operation up by every key
+// its attempts carried and commits what happened; or, where nothing can be
+// known, dead-letters. A lookup that finds nothing turns the outcome into a
+// pre-execution one and asks the policy again.
+func (e *Engine) reconcile(ctx context.Context, r *run) error {
+	st := r.exec.Steps[r.step]
+	ent, _, err := e.entry(r, st.Tool)
+	if err != nil {
+		r.finishWith(doFail, err.Error())
+		return nil
+	}
+	n := r.attempts[r.step] + 1
+	if err := e.at(ctx, r, BeforeBegin, n, 0); err != nil {
+		return err
+	}
+	a := store.Attempt{Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run, Step: r.step, Number: n,
+		Kind: store.Reconcile, Key: r.lastKey, Begun: e.clock.Now()}
+	r.attempts[r.step] = n
+	if err := e.store.Begin(ctx, a); err != nil {
+		return e.reconcileFailed(ctx, r, a, ent, err, false)
+	}
+	e.emit(Event{Kind: EvBegin, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: st.Tool, Key: a.Key, Detail: "reconcile"})
+	if r.inHand != nil {
+		resp := *r.inHand
+		r.inHand = nil
+		return e.complete(ctx, r, a, ent, resp)
+	}
+	snap, err := e.store.Load(ctx, r.exec.Tenant, r.exec.ID)
+	if err != nil {
+		return e.reconcileFailed(ctx, r, a, ent, err, true)
+	}
+	if len(snap.Commits) > r.step {
+		return e.adopt(ctx, r)
+	}
+	switch {
+	case e.lookup == nil || !ent.Lookup:
+		r.finishWith(doDeadLetter, fmt.Sprintf("cannot reconcile %s: the tool answers no lookups by key; %s", st.Tool, r.last.Cause))
+		return nil
+	case len(r.keys[r.step]) == 0:
+		r.finishWith(doDeadLetter, fmt.Sprintf("cannot reconcile %s: no attempt carried a key to look up; %s", st.Tool, r.last.Cause))
+		return nil
+	}
+	for _, k := range r.keys[r.step] {
+		res, err := e.lookup.Lookup(ctx, LookupRequest{Tenant: r.exec.Tenant, Tool: st.Tool, Key: k})
+		if err != nil {
+			if errors.Is(err, ErrCrash) {
+				e.crashed.Store(true)
+				return ErrCrash
+			}
+			return e.reconcileFailed(ctx, r, a, ent, err, true)
+		}
+		e.emit(Event{Kind: EvLookup, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: st.Tool, Key: k, Found: res.Found, Ref: res.Response.Ref})
+		if res.Found {
+			if res.Response.Ref != "" {
+				r.refs[r.step] = res.Response.Ref
+			}
+			return e.complete(ctx, r, a, ent, res.Response)
+		}
+	}
+	// Nothing under any key: the tool did not act. For a streaming call the
+	// chunks already forwarded are effects of their own, so the outcome
+	// stays mid-inference; it is only marked as looked up.
+	o := r.last
+	o.Reconciled, o.InHand, o.Crashed = true, false, false
+	o.Cause = "lookup by key found no trace of the operation"
+	if !ent.Streaming {
+		o.Phase, o.Effects = outcome.PhasePre, outcome.NoEffects
+	}
+	a.Outcome = o
+	r.pending = &failure{a: a, begun: true}
+	return e.recordFailure(ctx, r)
+}
+
+// reconcileFailed handles a reconcile that could not finish (the store or
+// the lookup failed): the original uncertain outcome stands and is decided
+// again, within the budget.
+func (e *Engine) reconcileFailed(ctx context.Context, r *run, a store.Attempt, ent registry.Entry, err error, begun bool) error {
+	o := r.last
+	o.Cause = fmt.Sprintf("reconcile failed: %v", err)
+	a.Outcome = o
+	if r.retries(false)+1 >= max(e.arch.Budget.MaxRetries, 1) {
+		r.finishWith(doDeadLetter, o.Cause)
+		if begun {
+			if err := e.store.End(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	r.pending = &failure{a: a, inHand: r.inHand, begun: begun}
+	return e.recordFailure(ctx, r)
+}
+
+// compensate undoes the current step's effects through the tool's
+// compensator, once per key the step's attempts carried (or by the effect's
+// handle when no key was sent), then ends the execution compensated.
+func (e *Engine) compensate(ctx context.Context, r *run) error {
+	st := r.exec.Steps[r.step]
+	ent, _, err := e.entry(r, st.Tool)
+	if err != nil {
+		r.finishWith(doFail, err.Error())
+		return nil
+	}
+	keys, ref := r.keys[r.step], r.refs[r.step]
+	switch {
+	case !e.arch.Compensation() || !ent.HasCompensator():
+		r.finishWith(doDeadLetter, fmt.Sprintf("cannot compensate %s: no compensator; %s", st.Tool, r.last.Cause))
+		return nil
+	case len(keys) == 0 && ref == "":
+		r.finishWith(doDeadLetter, fmt.Sprintf("cannot compensate %s: nothing identifies the effect; %s", st.Tool, r.last.Cause))
+		return nil
+	case len(keys) == 0:
+		keys = []string{""}
+	}
+	n := r.attempts[r.step] + 1
+	if err := e.at(ctx, r, BeforeBegin, n, 0); err != nil {
+		return err
+	}
+	a := store.Attempt{Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run, Step: r.step, Number: n, Kind: store.Compensate, Begun: e.clock.Now()}
+	r.attempts[r.step] = n
+	if err := e.store.Begin(ctx, a); err != nil {
+		return err
+	}
+	e.emit(Event{Kind: EvBegin, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: ent.Compensator, Detail: "compensate"})
+	for _, k := range keys {
+		call := Call{Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: ent.Compensator, Key: k, Ref: ref}
+		if k != "" {
+			call.Ref = ""
+		}
+		if _, err := e.tools.Invoke(ctx, call); err != nil {
+			if errors.Is(err, ErrCrash) {
+				e.crashed.Store(true)
+				return ErrCrash
+			}
+			return e.compensationFailed(ctx, r, a, err)
+		}
+		e.emit(Event{Kind: EvCompensate, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: ent.Compensator, Key: k, Ref: call.Ref})
+	}
+	r.finishWith(doFinishCompensated, r.last.Cause)
+	return nil
+}
+
+const maxCompensations = 3
+
+// compensationFailed retries a compensation with backoff (compensators undo
+// by key, so a repeat is harmless) and dead-letters after maxCompensations.
+func (e *Engine) compensationFailed(ctx context.Context, r *run, a store.Attempt, err error) error {
+	a.Outcome = outcome.Outcome{Phase: outcome.PhaseMid, Class: outcome.Transient, Layer: outcome.Agent, Effects: outcome.PossibleEffects,
+		Cause: fmt.Sprintf("compensation failed: %v", err)}
+	if err := e.store.End(ctx, a); err != nil {
+		return err
+	}
+	r.comp++
+	if r.comp >= maxCompensations {
+		r.finishWith(doDeadLetter, a.Outcome.Cause)
+		return nil
+	}
+	r.wake = e.clock.Now().Add(e.arch.Backoff.Delay(r.comp, e.jitter(a)))
+	return nil
+}
+
+// restart begins a new run from the first step (orchestrator-level retry).
+func (e *Engine) restart(ctx context.Context, r *run) error {
+	if err := e.store.Restart(ctx, r.exec.Tenant, r.exec.ID, r.exec.Run+1); err != nil {
+		return fmt.Errorf("restart %s: %w", r.exec.Ref(), err)
+	}
+	r.exec.Run++
+	r.step = 0
+	r.ctx = inputContext(r.exec.Input)
+	r.shared = maps.Clone(r.ctx.Values)
+	r.next, r.inHand = doAttempt, nil
+	e.emit(Event{Kind: EvRestart, Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run})
+	return nil
+}
+
+func (e *Engine) deadLetter(ctx context.Context, r *run) error {
+	d := store.DeadLetter{Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run, Step: r.step, Cause: r.cause, At: e.clock.Now()}
+	if err := e.store.DeadLetter(ctx, d); err != nil {
+		return fmt.Errorf("dead-letter %s: %w", r.exec.Ref(), err)
+	}
+	e.emit(Event{Kind: EvDeadLetter, Tenant: d.Tenant, Exec: d.Exec, Run: d.Run, Step: d.Step, Tool: r.exec.Steps[d.Step].Tool, Detail: d.Cause})
+	e.ended(r, store.DeadLettered, d.Cause)
+	return nil
+}
+
+func (e *Engine) finish(ctx context.Context, r *run, s store.Status, cause string) error {
+	if err := e.store.Finish(ctx, r.exec.Tenant, r.exec.ID, s, cause); err != nil {
+		return fmt.Errorf("finish %s: %w", r.exec.Ref(), err)
+	}
+	e.ended(r, s, cause)
+	return nil
+}
+
+func (e *Engine) ended(r *run, s store.Status, cause string) {
+	r.done, r.status = true, s
+	e.emit(Event{Kind: EvFinish, Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run, Step: min(r.step, len(r.exec.Steps)-1), Status: s, Detail: cause})
+}

@@ -1,0 +1,161 @@
+package engine
+
+import (
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/store"
+)
+
+// action is what an execution does next.
+type action uint8
+
+const (
+	doAttempt action = iota
+	doReconcile
+	doCompensate
+	doRestart
+	doDeadLetter
+	doFail
+	doComplete
+	doFinishCompensated
+)
+
+// run is the in-memory state of one execution. Everything in it can be
+// rebuilt from the store (see rebuild); what cannot — a response in hand, the
+// shared document's uncommitted writes — is lost in a crash, as it would be.
+type run struct {
+	mu   sync.Mutex
+	exec store.Execution
+	step int
+	// ctx is the last committed context version of the current run.
+	ctx store.Context
+	// shared is the mutable document of shared-context mode.
+	shared map[string]store.Value
+
+	attempts []int // per step: the highest attempt number used
+	failures []int // per step: failed attempts
+	total    int   // failed attempts of the whole execution
+	keys     [][]string
+	refs     []string
+	comp     int // failed compensations of the current step
+
+	next      action
+	wake      time.Time
+	keepToken bool
+	pending   *failure
+	// redecide is an ended attempt whose decision was lost in a crash.
+	redecide *store.Attempt
+	last     outcome.Outcome
+	lastKey  string
+	inHand   *Response
+	cause    string
+	done     bool
+	status   store.Status
+}
+
+// failure is a failed attempt whose end record is not yet durable.
+type failure struct {
+	a      store.Attempt
+	inHand *Response
+	begun  bool
+}
+
+func newRun(x store.Execution) *run {
+	n := len(x.Steps)
+	return &run{
+		exec:     x,
+		attempts: make([]int, n),
+		failures: make([]int, n),
+		keys:     make([][]string, n),
+		refs:     make([]string, n),
+	}
+}
+
+func (r *run) retries(global bool) int {
+	if global {
+		return r.total - 1
+	}
+	return r.failures[r.step] - 1
+}
+
+func (r *run) addKey(step int, k string) {
+	if k != "" && !slices.Contains(r.keys[step], k) {
+		r.keys[step] = append(r.keys[step], k)
+	}
+}
+
+func (r *run) finishWith(a action, cause string) {
+	r.next, r.cause = a, cause
+}
+
+// Recovered marks an EvCommit that a rebuilt engine found in the store: it
+// may repeat one already reported, or report a commit that landed while the
+// engine that made it was told it failed.
+const Recovered = "recovered from the store"
+
+// rebuild restores an execution's state from its snapshot: the step after
+// the last commit, attempt counters, the keys used, and what to do next.
+func (e *Engine) rebuild(snap store.Snapshot) *run {
+	x := snap.Execution
+	r := newRun(x)
+	r.ctx = snap.Context
+	r.shared = maps.Clone(snap.Context.Values)
+	r.step = len(snap.Commits)
+	for _, c := range snap.Commits {
+		e.emit(Event{Kind: EvCommit, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt,
+			Tool: x.Steps[c.Step].Tool, Version: c.Context.Version, Ref: c.Result.Ref, Detail: Recovered})
+	}
+	if x.Status.Terminal() {
+		r.done, r.status = true, x.Status
+		return r
+	}
+	var last *store.Attempt
+	for i := range snap.Attempts {
+		a := &snap.Attempts[i]
+		r.attempts[a.Step] = max(r.attempts[a.Step], a.Number)
+		if a.Kind == store.Invoke {
+			r.addKey(a.Step, a.Key)
+			r.addKey(a.Step, a.Token)
+		}
+		if a.Ended {
+			r.failures[a.Step]++
+			r.total++
+		}
+		if a.Run == x.Run && a.Step == r.step {
+			last = a
+		}
+	}
+	switch {
+	case r.step >= len(x.Steps):
+		r.next = doComplete
+	case last == nil:
+		r.next = doAttempt
+	case last.Kind == store.Compensate:
+		r.next = doCompensate
+		for _, a := range snap.Attempts {
+			if a.Run == x.Run && a.Step == r.step && a.Kind == store.Compensate && a.Ended {
+				r.comp++
+			}
+		}
+	case !last.Ended:
+		ent, _, err := e.entry(r, x.Steps[r.step].Tool)
+		if err != nil {
+			r.finishWith(doFail, err.Error())
+			break
+		}
+		a := *last
+		a.Outcome = crashedOutcome(ent)
+		r.pending = &failure{a: a, begun: true}
+	default:
+		o := last.Outcome
+		o.InHand = false // a response in hand did not survive the crash
+		a := *last
+		a.Outcome = o
+		r.redecide = &a
+	}
+	return r
+}

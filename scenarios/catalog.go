@@ -1,0 +1,34 @@
+package scenarios
+
+import (
+	"fmt"
+
+	"github.com/chaosrun/chaosrun/fakes"
+)
+
+// The workflows of the seven mistakes.
+var (
+	SupportEmail       = Workflow{"support-email", []string{fakes.VectorSearch, fakes.LLMComplete, fakes.SendEmail}}
+	StreamingSummary   = Workflow{"streaming-summary", []string{fakes.VectorSearch, fakes.LLMComplete, fakes.SignalDownstream}}
+	ResearchScratchpad = Workflow{"research-scratchpad", []string{fakes.VectorSearch, fakes.LLMComplete, fakes.InsertRecord, fakes.LLMComplete}}
+	InvoiceBilling     = Workflow{"invoice-billing", []string{fakes.InsertRecord, fakes.CreateCharge, fakes.SendEmail}}
+	EnrichmentPlan     = Workflow{"enrichment-plan", []string{fakes.Plan, fakes.EnrichContact, fakes.EnrichContact, fakes.InsertRecord}}
+	PublishReport      = Workflow{"publish-report", []string{fakes.LLMComplete, fakes.PublishReport}}
+	Audit              = Workflow{"audit", []string{fakes.InsertRecord, fakes.CreateCharge, fakes.PublishReport, fakes.SignalDownstream}}
+)
+
+// Catalog lists the seven workflows, in the order of the mistakes they
+// illustrate (#1 to #7).
+func Catalog() []Workflow {
+	return []Workflow{SupportEmail, StreamingSummary, ResearchScratchpad, InvoiceBilling, EnrichmentPlan, PublishReport, Audit}
+}
+
+// Lookup returns a catalog workflow by name.
+func Lookup(name string) (Workflow, error) {
+	for _, w := range Catalog() {
+		if w.Name == name {
+			return w, nil
+		}
+	}
+	return Workflow{}, fmt.Errorf("unknown workflow %q", name)
+}

@@ -1,0 +1,86 @@
+package scenarios
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/chaosrun/chaosrun/fakes"
+	"github.com/chaosrun/chaosrun/faults"
+	"github.com/chaosrun/chaosrun/reference/store"
+)
+
+// Workflow is a named sequence of tool calls.
+type Workflow struct {
+	Name  string
+	Tools []string
+}
+
+// Execution is one run of a workflow for a tenant.
+type Execution struct {
+	ID       string
+	Tenant   string
+	Workflow Workflow
+	// Ambiguous requests make the planner return an invalid task graph, every time.
+	Ambiguous bool
+}
+
+// Scenario is a set of executions run interleaved in one world, and the
+// faults that hit them.
+type Scenario struct {
+	Executions []Execution
+	Faults     faults.Schedule
+}
+
+// Steps returns the number of steps across the scenario's executions.
+func (s Scenario) Steps() int {
+	n := 0
+	for _, x := range s.Executions {
+		n += len(x.Workflow.Tools)
+	}
+	return n
+}
+
+// Name summarises the scenario's workflows, e.g. "invoice-billing+generated(3)".
+func (s Scenario) Name() string {
+	parts := make([]string, len(s.Executions))
+	for i, x := range s.Executions {
+		parts[i] = x.Workflow.Name
+	}
+	return strings.Join(parts, "+")
+}
+
+// String renders the scenario on a few lines.
+func (s Scenario) String() string {
+	var b strings.Builder
+	for _, x := range s.Executions {
+		amb := ""
+		if x.Ambiguous {
+			amb = " (ambiguous request)"
+		}
+		fmt.Fprintf(&b, "%s %s %s: %s%s\n", x.ID, x.Tenant, x.Workflow.Name, strings.Join(x.Workflow.Tools, " > "), amb)
+	}
+	fmt.Fprintf(&b, "faults: %s", s.Faults)
+	return b.String()
+}
+
+// Store returns the execution as the engine stores it: each step writes two
+// context keys, and the input carries the request and the goal the planner
+// reads.
+func (x Execution) Store() store.Execution {
+	steps := make([]store.Step, len(x.Workflow.Tools))
+	var goal []string
+	for i, tool := range x.Workflow.Tools {
+		steps[i] = store.Step{Tool: tool, Writes: []string{fmt.Sprintf("s%d.out", i), fmt.Sprintf("s%d.meta", i)}}
+		if tool != fakes.Plan {
+			goal = append(goal, tool)
+		}
+	}
+	request := fmt.Sprintf("%s:request:%s", x.Tenant, x.Workflow.Name)
+	if x.Ambiguous {
+		request += " ambiguous"
+	}
+	return store.Execution{
+		Tenant: x.Tenant, ID: x.ID, Workflow: x.Workflow.Name, Steps: steps,
+		Input: map[string]string{"request": request, "goal": x.Tenant + ":" + strings.Join(goal, ">")},
+	}
+}
