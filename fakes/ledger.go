@@ -118,4 +118,6 @@ func (f *Facts) Truth(tenant, tool string) Truth {
 }
 
 // Drifted reports whether the tool's behaviour drifted from its registration for the tenant.
-func (f *Facts) Drifted(tenant, tool string) bool { return f != nil && f.drift[[2]string{tenant, tool}] }
+func (f *Facts) Drifted(tenant, tool string) bool {
+	return f != nil && f.drift[[2]string{tenant, tool}]
+}

@@ -378,7 +378,9 @@ func (w *World) Deliver(ctx context.Context, ch engine.Chunk) error {
 	return nil
 }
 
-func opOf(c engine.Call, sub int) Op { return Op{Tenant: c.Tenant, Exec: c.Exec, Step: c.Step, Sub: sub} }
+func opOf(c engine.Call, sub int) Op {
+	return Op{Tenant: c.Tenant, Exec: c.Exec, Step: c.Step, Sub: sub}
+}
 
 func data(c engine.Call, what string) string {
 	return fmt.Sprintf("%s:%s:%x", c.Tenant, what, hash(c.Payload)&0xffffffff)

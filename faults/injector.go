@@ -166,6 +166,9 @@ func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, e
 		k   Kind
 		err error
 	}{{LostResponse, outcome.ErrTimeout}, {Reset, outcome.ErrReset}, {BadResponse, outcome.ErrBadResponse}} {
+		if m.k == BadResponse && c.Deliver == nil {
+			continue // post-inference: a model call's complete generation that cannot be handled
+		}
 		if ok, _ := s.fires(m.k, at); ok {
 			v.in.fired(appliedAt(m.k, c, "after the tool acted"))
 			return engine.Response{}, m.err

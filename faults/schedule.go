@@ -16,7 +16,7 @@ const (
 	LostResponse                // mid: the tool acts, the response times out
 	Reset                       // mid: the tool acts, the connection resets
 	StreamCut                   // mid-inference: the stream stops after k chunks
-	BadResponse                 // post: a complete response that cannot be handled
+	BadResponse                 // post-inference: a complete generation that cannot be handled
 	BeginFail                   // store: the begin record cannot be written
 	CommitFail                  // store: the commit fails and nothing is written
 	CommitAmbiguous             // store: the commit lands and the engine is told it failed
@@ -39,7 +39,7 @@ var kindDocs = [NumKinds]string{
 	"mid: the tool acts, then the response times out",
 	"mid: the tool acts, then the connection resets",
 	"mid-inference: the model's stream stops after k chunks were delivered downstream",
-	"post: a complete response that cannot be handled (post-inference for model calls)",
+	"post-inference: a model's complete generation whose response cannot be handled",
 	"store: the checkpoint-begin record cannot be written",
 	"store: the checkpoint commit fails and nothing is written",
 	"store: the commit lands but the engine is told it failed",
@@ -122,13 +122,11 @@ func (s Schedule) String() string {
 func MaxRate(k Kind) uint16 {
 	switch k {
 	case Crash:
-		return 40
-	case BeginFail, CommitFail, CommitAmbiguous:
-		return 120
-	case PartialWrite:
-		return 150
+		return 20
+	case BeginFail, CommitFail, CommitAmbiguous, PartialWrite:
+		return 60
 	}
-	return 250
+	return 120
 }
 
 // site is a fault site's identity, hashed with the seed and the kind.

@@ -72,7 +72,6 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 	}
 	r.addKey(r.step, key)
 	r.addKey(r.step, token)
-	r.lastKey = firstOf(key, token)
 	e.emit(Event{Kind: EvBegin, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: st.Tool, Key: key, Token: token, Detail: "invoke"})
 	if err := e.at(ctx, r, AfterBegin, n, 0); err != nil {
 		return err
@@ -166,6 +165,8 @@ func (e *Engine) committed(r *run, c store.Commit) {
 		Tool: r.exec.Steps[c.Step].Tool, Version: c.Context.Version, Ref: c.Result.Ref})
 	r.step = c.Step + 1
 	r.comp, r.inHand, r.wake = 0, nil, e.clock.Now()
+	clear(r.effects)
+	clear(r.signals)
 	r.next = doAttempt
 	if r.step == len(r.exec.Steps) {
 		r.next = doComplete
@@ -294,7 +295,13 @@ func (e *Engine) decide(r *run, a store.Attempt, inHand *Response) {
 		return
 	}
 	o := a.Outcome
-	key := firstOf(a.Key, a.Token, r.lastKey)
+	o.Effects = max(o.Effects, r.effects[r.step])
+	o.SignalsSent = o.SignalsSent || r.signals[r.step]
+	r.effects[r.step], r.signals[r.step] = o.Effects, o.SignalsSent
+	key := firstOf(a.Key, a.Token)
+	if key == "" && len(r.keys[r.step]) > 0 {
+		key = r.keys[r.step][0] // a reconcile or a rebuilt attempt: the step's calls carried it
+	}
 	in := policy.Input{
 		Tenant: r.exec.Tenant, Entry: ent, Contract: contract, Outcome: o, Attempt: a.Number,
 		Retries: r.retries(e.arch.Budget.Scope == policy.GlobalBudget),

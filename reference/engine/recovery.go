@@ -28,7 +28,7 @@ func (e *Engine) reconcile(ctx context.Context, r *run) error {
 		return err
 	}
 	a := store.Attempt{Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run, Step: r.step, Number: n,
-		Kind: store.Reconcile, Key: r.lastKey, Begun: e.clock.Now()}
+		Kind: store.Reconcile, Key: firstOf(r.keys[r.step]...), Begun: e.clock.Now()}
 	r.attempts[r.step] = n
 	if err := e.store.Begin(ctx, a); err != nil {
 		return e.reconcileFailed(ctx, r, a, ent, err, false)
@@ -78,7 +78,8 @@ func (e *Engine) reconcile(ctx context.Context, r *run) error {
 	o.Reconciled, o.InHand, o.Crashed = true, false, false
 	o.Cause = "lookup by key found no trace of the operation"
 	if !ent.Streaming {
-		o.Phase, o.Effects = outcome.PhasePre, outcome.NoEffects
+		o.Phase, o.Effects, o.SignalsSent = outcome.PhasePre, outcome.NoEffects, false
+		r.effects[r.step], r.signals[r.step] = outcome.NoEffects, false
 	}
 	a.Outcome = o
 	r.pending = &failure{a: a, begun: true}
@@ -183,6 +184,8 @@ func (e *Engine) restart(ctx context.Context, r *run) error {
 	r.ctx = inputContext(r.exec.Input)
 	r.shared = maps.Clone(r.ctx.Values)
 	r.next, r.inHand = doAttempt, nil
+	clear(r.effects)
+	clear(r.signals)
 	e.emit(Event{Kind: EvRestart, Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run})
 	return nil
 }

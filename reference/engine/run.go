@@ -42,6 +42,11 @@ type run struct {
 	keys     [][]string
 	refs     []string
 	comp     int // failed compensations of the current step
+	// effects and signals accumulate over the current step's attempts: an
+	// earlier attempt's effects do not vanish because a later one failed
+	// before acting.
+	effects []outcome.Effects
+	signals []bool
 
 	next      action
 	wake      time.Time
@@ -72,6 +77,8 @@ func newRun(x store.Execution) *run {
 		failures: make([]int, n),
 		keys:     make([][]string, n),
 		refs:     make([]string, n),
+		effects:  make([]outcome.Effects, n),
+		signals:  make([]bool, n),
 	}
 }
 
@@ -124,6 +131,10 @@ func (e *Engine) rebuild(snap store.Snapshot) *run {
 		if a.Ended {
 			r.failures[a.Step]++
 			r.total++
+			if a.Run == x.Run {
+				r.effects[a.Step] = max(r.effects[a.Step], a.Outcome.Effects)
+				r.signals[a.Step] = r.signals[a.Step] || a.Outcome.SignalsSent
+			}
 		}
 		if a.Run == x.Run && a.Step == r.step {
 			last = a

@@ -71,10 +71,12 @@ const (
 // Outcome is the typed description of one failed attempt: the input to every
 // recovery decision.
 type Outcome struct {
-	Phase       Phase
-	LLM         LLMPhase // zero unless the tool is a model call
-	Class       Class
-	Layer       Layer
+	Phase Phase
+	LLM   LLMPhase // zero unless the tool is a model call
+	Class Class
+	Layer Layer
+	// Effects covers every attempt of the step so far: an earlier attempt's
+	// effects do not vanish because a later one failed before acting.
 	Effects     Effects
 	Context     ContextState
 	SignalsSent bool // chunks or triggers reached a downstream consumer

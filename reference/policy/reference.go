@@ -12,15 +12,16 @@ import (
 //     input yields the same plan, so a retry only burns tokens.
 //  2. Any other deterministic failure fails where nothing was emitted,
 //     compensates where the effect can be undone, dead-letters otherwise.
-//  3. A failure before the tool acted is retried with backoff, up to 5 times:
-//     there is nothing to duplicate. Tiers govern uncertain outcomes, not this.
+//  3. A failure before the tool acted, or of a step that emits nothing, is
+//     retried with backoff, up to 5 times: there is nothing to duplicate.
+//     Tiers govern uncertain outcomes, not this.
 //     Every retry keeps the operation's key and dedup token, so that chunks an
 //     earlier attempt streamed are never streamed again.
 //  4. After the tool acted (post-execution, post-inference), nothing is
 //     re-executed: reconcile commits the response in hand or the one found
 //     by key.
 //  5. A model call cut mid-inference is retried with its dedup token, so the
-//     chunks already delivered downstream are not delivered again (2 times).
+//     chunks already delivered downstream are not delivered again (3 times).
 //  6. An uncertain outcome on a tool that answers lookups is reconciled:
 //     verify by key before any re-execution.
 //  7. Otherwise an idempotent tool is retried (3 times), a tool with a
@@ -51,12 +52,16 @@ func (reference) Decide(in Input) Decision {
 		d := RetryUpTo(5, "the tool did not act: nothing to duplicate")
 		d.DedupToken = true // chunks an earlier attempt streamed stay delivered
 		return d
-	case o.Phase == outcome.PhasePre:
-		return Decide(Fail, "the tool never acted and the retries are spent")
+	case !o.SideEffects() && in.Retries < 5:
+		d := RetryUpTo(5, "nothing was emitted: a retry duplicates nothing")
+		d.DedupToken = true
+		return d
+	case !o.SideEffects():
+		return Decide(Fail, "nothing was emitted and the retries are spent")
 	case o.Phase == outcome.PhasePost:
 		return Decide(Reconcile, "the tool acted: commit what happened, do not re-execute")
-	case o.LLM == outcome.MidInference && in.Retries < 2:
-		d := RetryUpTo(2, "cut mid-inference: retry under the same dedup token")
+	case o.LLM == outcome.MidInference && in.Retries < 3:
+		d := RetryUpTo(3, "cut mid-inference: retry under the same dedup token")
 		d.DedupToken = true
 		return d
 	case e.Lookup && in.HasKey:
