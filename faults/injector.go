@@ -33,14 +33,21 @@ func (a Applied) String() string {
 // meant for one single-threaded simulation run.
 type Injector struct {
 	s       Schedule
+	unit    func(exec string, step int) uint64
 	record  func(Applied)
 	crashed map[stream]bool
 }
 
-// NewInjector returns an injector for s. record, if not nil, is told of
+// NewInjector returns an injector for s. unit gives each step of each
+// execution its identity in fault sites (nil: a hash of the execution id
+// and the step index); giving steps identities of their own keeps a step's
+// faults when its neighbours are removed. record, if not nil, is told of
 // every fault that fires.
-func NewInjector(s Schedule, record func(Applied)) *Injector {
-	return &Injector{s: s, record: record, crashed: map[stream]bool{}}
+func NewInjector(s Schedule, unit func(exec string, step int) uint64, record func(Applied)) *Injector {
+	if unit == nil {
+		unit = func(exec string, step int) uint64 { return mixString(uint64(step), exec) }
+	}
+	return &Injector{s: s, unit: unit, record: record, crashed: map[stream]bool{}}
 }
 
 func (in *Injector) fired(a Applied) {
@@ -65,7 +72,7 @@ func (in *Injector) Drift() []fakes.Drift {
 // At implements [engine.Faults]: crashes at any point (each site at most
 // once, so that a rebuilt engine can pass it), and failures inside context writes.
 func (in *Injector) At(_ context.Context, s engine.Site) error {
-	at := site{tenant: s.Tenant, exec: s.Exec, tool: s.Tool, run: s.Run, step: s.Step, attempt: s.Attempt, point: int(s.Point), index: s.Index}
+	at := site{unit: in.unit(s.Exec, s.Step), tool: s.Tool, run: s.Run, attempt: s.Attempt, point: int(s.Point), index: s.Index}
 	if ok, st := in.s.fires(Crash, at); ok && !in.crashed[st] {
 		in.crashed[st] = true
 		in.fired(Applied{Kind: Crash, Tenant: s.Tenant, Exec: s.Exec, Run: s.Run, Step: s.Step, Attempt: s.Attempt, Tool: s.Tool, Detail: s.Point.String()})
@@ -84,7 +91,7 @@ var errPartial = fmt.Errorf("context store write failed")
 
 // Quirk implements [fakes.Quirks].
 func (in *Injector) Quirk(c engine.Call) fakes.Quirk {
-	at := callSite(c, 0)
+	at := in.callSite(c, 0)
 	for _, q := range []struct {
 		k Kind
 		q fakes.Quirk
@@ -97,8 +104,8 @@ func (in *Injector) Quirk(c engine.Call) fakes.Quirk {
 	return fakes.NoQuirk
 }
 
-func callSite(c engine.Call, point int) site {
-	return site{tenant: c.Tenant, exec: c.Exec, tool: c.Tool, run: c.Run, step: c.Step, attempt: c.Attempt, point: point}
+func (in *Injector) callSite(c engine.Call, point int) site {
+	return site{unit: in.unit(c.Exec, c.Step), tool: c.Tool, run: c.Run, attempt: c.Attempt, point: point}
 }
 
 func appliedAt(k Kind, c engine.Call, detail string) Applied {
@@ -131,7 +138,7 @@ func (l *lookupInvoker) Lookup(ctx context.Context, r engine.LookupRequest) (eng
 
 func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, error) {
 	s := v.in.s
-	at := callSite(c, 1)
+	at := v.in.callSite(c, 1)
 	if ok, _ := s.fires(Refused, at); ok {
 		v.in.fired(appliedAt(Refused, c, ""))
 		return engine.Response{}, outcome.ErrRefused
@@ -190,7 +197,7 @@ type faultyStore struct {
 var errStore = fmt.Errorf("injected store fault: %w", store.ErrUnavailable)
 
 func (f *faultyStore) Begin(ctx context.Context, a store.Attempt) error {
-	at := site{tenant: a.Tenant, exec: a.Exec, run: a.Run, step: a.Step, attempt: a.Number, point: 2, index: int(a.Kind)}
+	at := site{unit: f.in.unit(a.Exec, a.Step), run: a.Run, attempt: a.Number, point: 2, index: int(a.Kind)}
 	if ok, _ := f.in.s.fires(BeginFail, at); ok {
 		f.in.fired(Applied{Kind: BeginFail, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Number})
 		return errStore
@@ -199,7 +206,7 @@ func (f *faultyStore) Begin(ctx context.Context, a store.Attempt) error {
 }
 
 func (f *faultyStore) Commit(ctx context.Context, c store.Commit) error {
-	at := site{tenant: c.Tenant, exec: c.Exec, run: c.Run, step: c.Step, attempt: c.Attempt, point: 3}
+	at := site{unit: f.in.unit(c.Exec, c.Step), run: c.Run, attempt: c.Attempt, point: 3}
 	if ok, _ := f.in.s.fires(CommitFail, at); ok {
 		f.in.fired(Applied{Kind: CommitFail, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt})
 		return errStore

@@ -129,20 +129,21 @@ func MaxRate(k Kind) uint16 {
 	return 120
 }
 
-// site is a fault site's identity, hashed with the seed and the kind.
+// site is a fault site's identity, hashed with the seed and the kind. unit
+// identifies the step (see NewInjector); the rest, the place within it.
 type site struct {
-	tenant, exec, tool string
-	run, step, attempt int
-	point, index       int
+	unit         uint64
+	tool         string
+	run, attempt int
+	point, index int
 }
 
 // draw returns the site's stream: a uniform value and a generator of more.
 func (s Schedule) draw(k Kind, at site) stream {
 	h := s.Seed ^ (uint64(k)+1)*0x9e3779b97f4a7c15
-	h = mixString(h, at.tenant)
-	h = mixString(h, at.exec)
+	h = mix(h ^ at.unit)
 	h = mixString(h, at.tool)
-	h = mix(h ^ uint64(at.run)<<48 ^ uint64(at.step)<<32 ^ uint64(at.attempt)<<16 ^ uint64(at.point)<<8 ^ uint64(at.index))
+	h = mix(h ^ uint64(at.run)<<48 ^ uint64(at.attempt)<<16 ^ uint64(at.point)<<8 ^ uint64(at.index))
 	return stream(h)
 }
 

@@ -140,7 +140,7 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	clock := NewVirtualClock()
 	rec := &recorder{clock: clock}
 	run := &Run{Scenario: sc, Policy: p.Name(), Statuses: map[string]store.Status{}}
-	inj := faults.NewInjector(sc.Faults, func(a faults.Applied) {
+	inj := faults.NewInjector(sc.Faults, sc.Units(), func(a faults.Applied) {
 		run.Faults = append(run.Faults, a)
 		rec.Observe(engine.Event{Kind: engine.EvFault, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Attempt, Tool: a.Tool,
 			Detail: a.Kind.String() + " " + a.Detail})

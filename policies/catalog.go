@@ -130,12 +130,16 @@ func RestartWholeWorkflow() policy.Policy {
 	return rules("restart-whole-workflow", "Any failure restarts the workflow from the first step, re-planning included.", arch, policy.Rule{Do: policy.Retry})
 }
 
-// StaticSystemPolicy is mistake #6: the reference's rules, applied to every
-// tenant alike; tenant contracts and tenant-specific registrations ignored.
+// StaticSystemPolicy is mistake #6: one system policy for every tenant.
+// publish_report is registered system-wide as an idempotent upsert (true for
+// acme), so idempotent tools are retried; tenant contracts and tenant
+// registrations are ignored.
 func StaticSystemPolicy() policy.Policy {
 	arch := policy.DefaultArchitecture()
 	arch.TenantContracts = policy.Ignore
-	return rules("static-system-policy", "The reference's rules with tenant contracts ignored.", arch, ReferenceRules()...)
+	retryIdempotent := policy.Rule{When: policy.Match{Idempotency: []registry.Class{registry.Idempotent}}, Do: policy.Retry, MaxRetries: 3, DedupToken: true}
+	return rules("static-system-policy", "One system policy for every tenant: idempotent tools (publish_report is registered as an upsert) are retried, tenant contracts ignored.",
+		arch, append([]policy.Rule{failInvalidPlan, retryIdempotent}, ReferenceRules()...)...)
 }
 
 // RetryOnly is mistake #7: retry is the only recovery; when the retries are

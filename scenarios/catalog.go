@@ -8,13 +8,13 @@ import (
 
 // The workflows of the seven mistakes.
 var (
-	SupportEmail       = Workflow{"support-email", []string{fakes.VectorSearch, fakes.LLMComplete, fakes.SendEmail}}
-	StreamingSummary   = Workflow{"streaming-summary", []string{fakes.VectorSearch, fakes.LLMComplete, fakes.SignalDownstream}}
-	ResearchScratchpad = Workflow{"research-scratchpad", []string{fakes.VectorSearch, fakes.LLMComplete, fakes.InsertRecord, fakes.LLMComplete}}
-	InvoiceBilling     = Workflow{"invoice-billing", []string{fakes.InsertRecord, fakes.CreateCharge, fakes.SendEmail}}
-	EnrichmentPlan     = Workflow{"enrichment-plan", []string{fakes.Plan, fakes.EnrichContact, fakes.EnrichContact, fakes.InsertRecord}}
-	PublishReport      = Workflow{"publish-report", []string{fakes.LLMComplete, fakes.PublishReport}}
-	Audit              = Workflow{"audit", []string{fakes.InsertRecord, fakes.CreateCharge, fakes.PublishReport, fakes.SignalDownstream}}
+	SupportEmail       = Workflow{Name: "support-email", Tools: []string{fakes.VectorSearch, fakes.LLMComplete, fakes.SendEmail}}
+	StreamingSummary   = Workflow{Name: "streaming-summary", Tools: []string{fakes.VectorSearch, fakes.LLMComplete, fakes.SignalDownstream}}
+	ResearchScratchpad = Workflow{Name: "research-scratchpad", Tools: []string{fakes.VectorSearch, fakes.LLMComplete, fakes.InsertRecord, fakes.LLMComplete}}
+	InvoiceBilling     = Workflow{Name: "invoice-billing", Tools: []string{fakes.InsertRecord, fakes.CreateCharge, fakes.SendEmail}}
+	EnrichmentPlan     = Workflow{Name: "enrichment-plan", Tools: []string{fakes.Plan, fakes.EnrichContact, fakes.EnrichContact, fakes.InsertRecord}}
+	PublishReport      = Workflow{Name: "publish-report", Tools: []string{fakes.LLMComplete, fakes.PublishReport}}
+	Audit              = Workflow{Name: "audit", Tools: []string{fakes.InsertRecord, fakes.CreateCharge, fakes.PublishReport, fakes.SignalDownstream}}
 )
 
 // Catalog lists the seven workflows, in the order of the mistakes they

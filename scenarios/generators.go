@@ -26,15 +26,30 @@ var stepTools = func() []string {
 	return slices.DeleteFunc(ts, func(t string) bool { return t == fakes.Plan })
 }()
 
+type step struct {
+	tool string
+	salt uint64
+}
+
+var steps = rapid.Custom(func(t *rapid.T) step {
+	return step{rapid.SampledFrom(stepTools).Draw(t, "tool"), rapid.Uint64().Draw(t, "salt")}
+})
+
 // Workflows draws a workflow: 1 to 8 tools from the catalog, sometimes led by
 // a planning step, or one of the seven catalog workflows.
 func Workflows() *rapid.Generator[Workflow] {
 	generated := rapid.Custom(func(t *rapid.T) Workflow {
-		tools := rapid.SliceOfN(rapid.SampledFrom(stepTools), 1, 8).Draw(t, "tools")
+		steps := rapid.SliceOfN(steps, 1, 8).Draw(t, "steps")
+		var w Workflow
 		if rapid.Bool().Draw(t, "planned") {
-			tools = append([]string{fakes.Plan}, tools[:min(len(tools), 7)]...)
+			w.Tools, w.Salts = []string{fakes.Plan}, []uint64{rapid.Uint64().Draw(t, "plan-salt")}
+			steps = steps[:min(len(steps), 7)]
 		}
-		return Workflow{Name: fmt.Sprintf("generated(%d)", len(tools)), Tools: tools}
+		for _, st := range steps {
+			w.Tools, w.Salts = append(w.Tools, st.tool), append(w.Salts, st.salt)
+		}
+		w.Name = fmt.Sprintf("generated(%d)", len(w.Tools))
+		return w
 	})
 	return rapid.OneOf(generated, rapid.SampledFrom(Catalog()))
 }
@@ -60,16 +75,17 @@ func Schedules(all bool) *rapid.Generator[faults.Schedule] {
 
 // Executions draws 1 to 3 interleaved executions, each for a tenant.
 func Executions() *rapid.Generator[[]Execution] {
-	return rapid.Custom(func(t *rapid.T) []Execution {
-		n := rapid.IntRange(1, 3).Draw(t, "executions")
-		xs := make([]Execution, n)
+	one := rapid.Custom(func(t *rapid.T) Execution {
+		return Execution{
+			Tenant:    Tenants().Draw(t, "tenant"),
+			Workflow:  Workflows().Draw(t, "workflow"),
+			Ambiguous: rapid.IntRange(0, 7).Draw(t, "ambiguity") == 7,
+			Salt:      rapid.Uint64().Draw(t, "salt"),
+		}
+	})
+	return rapid.Map(rapid.SliceOfN(one, 1, 3), func(xs []Execution) []Execution {
 		for i := range xs {
-			xs[i] = Execution{
-				ID:        fmt.Sprintf("e%d", i+1),
-				Tenant:    Tenants().Draw(t, "tenant"),
-				Workflow:  Workflows().Draw(t, "workflow"),
-				Ambiguous: rapid.IntRange(0, 7).Draw(t, "ambiguity") == 7,
-			}
+			xs[i].ID = fmt.Sprintf("e%d", i+1)
 		}
 		return xs
 	})

@@ -13,6 +13,10 @@ import (
 type Workflow struct {
 	Name  string
 	Tools []string
+	// Salts give generated steps an identity of their own for fault sites,
+	// so that removing a step does not change the faults of the others
+	// (nil: a step's identity is its index).
+	Salts []uint64
 }
 
 // Execution is one run of a workflow for a tenant.
@@ -22,6 +26,28 @@ type Execution struct {
 	Workflow Workflow
 	// Ambiguous requests make the planner return an invalid task graph, every time.
 	Ambiguous bool
+	// Salt is the execution's identity for fault sites: removing another
+	// execution does not change this one's faults.
+	Salt uint64
+}
+
+// Unit is the fault-site identity of one step of the execution.
+func (x Execution) Unit(step int) uint64 {
+	id := uint64(step)
+	if step >= 0 && step < len(x.Workflow.Salts) {
+		id = x.Workflow.Salts[step]
+	}
+	return x.Salt*0x9e3779b97f4a7c15 ^ id
+}
+
+// Units returns the fault-site identities of a scenario's steps, by
+// execution id, for [faults.NewInjector].
+func (s Scenario) Units() func(exec string, step int) uint64 {
+	byID := make(map[string]Execution, len(s.Executions))
+	for _, x := range s.Executions {
+		byID[x.ID] = x
+	}
+	return func(exec string, step int) uint64 { return byID[exec].Unit(step) }
 }
 
 // Scenario is a set of executions run interleaved in one world, and the

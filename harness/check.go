@@ -1,0 +1,122 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/chaosrun/chaosrun/invariants"
+	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/scenarios"
+)
+
+// CheckOptions configure Check. The zero value (or nil) means swarm
+// schedules, every invariant, default simulation bounds.
+type CheckOptions struct {
+	// AllFaults enables every fault kind in every scenario.
+	AllFaults bool
+	// Invariants restricts the check to these invariants (all when empty).
+	Invariants []invariants.ID
+	Sim        *Options
+}
+
+// Check is the go test API: it runs rapid-generated scenarios under the
+// policy and fails the test with the shrunk counterexample, the violated
+// invariant in words, its timeline, and the exact lines that reproduce it:
+//
+//	func TestOurRetryPolicy(t *testing.T) {
+//		harness.Check(t, ourpolicy.New(), nil)
+//	}
+//
+// The number of scenarios is rapid's (-rapid.checks, default 100).
+func Check(t *testing.T, p policy.Policy, opts *CheckOptions) {
+	t.Helper()
+	var o CheckOptions
+	if opts != nil {
+		o = *opts
+	}
+	gen := scenarios.Generator(o.AllFaults)
+	rapidMu.Lock()
+	defer rapidMu.Unlock()
+	tb := &replayTB{T: t, policy: p.Name(), allFaults: o.AllFaults}
+	rapid.Check(tb, func(rt *rapid.T) {
+		sc := gen.Draw(rt, "scenario")
+		run, err := Simulate(context.Background(), sc, p, o.Sim)
+		if err != nil {
+			rt.Fatalf("simulate: %v", err)
+		}
+		for _, res := range run.Results {
+			if res.Status == invariants.Violated && wanted(o.Invariants, res.Invariant) {
+				rt.Fatalf("%s", Explain(run, res.Invariant))
+			}
+		}
+	})
+}
+
+func wanted(ids []invariants.ID, id invariants.ID) bool {
+	if len(ids) == 0 {
+		return true
+	}
+	for _, w := range ids {
+		if w == id {
+			return true
+		}
+	}
+	return false
+}
+
+var seedFlag = regexp.MustCompile(`-rapid\.seed=(\d+)`)
+
+// replayTB passes rapid's report through and adds the chaosrun replay line
+// for the seed rapid names.
+type replayTB struct {
+	*testing.T
+	policy    string
+	allFaults bool
+}
+
+func (tb *replayTB) Errorf(format string, args ...any) {
+	tb.T.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if m := seedFlag.FindStringSubmatch(msg); m != nil {
+		msg += "\nOr replay it with: " + ReplayCommand(tb.policy, m[1], tb.allFaults)
+	}
+	tb.T.Error(msg)
+}
+
+// ReplayCommand is the chaosrun command line that replays a seed.
+func ReplayCommand(policyName, seed string, allFaults bool) string {
+	cmd := fmt.Sprintf("chaosrun replay --policy %s --seed %s", policyName, seed)
+	if allFaults {
+		cmd += " --all-faults"
+	}
+	return cmd
+}
+
+// Explain describes a violation for a human: the invariant in words, the
+// violation, the scenario, and the timeline of the run.
+func Explain(run *Run, id invariants.ID) string {
+	var b strings.Builder
+	res := run.Result(id)
+	c, _ := invariants.Lookup(id)
+	fmt.Fprintf(&b, "policy %s violates %s: %s\n", run.Policy, id, c.Doc)
+	for _, v := range res.Violations {
+		fmt.Fprintf(&b, "  - %s", v.Message)
+		if v.Event >= 0 {
+			fmt.Fprintf(&b, " (event %d)", v.Event)
+		}
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "scenario (%d steps):\n%s\n", run.Scenario.Steps(), indent(run.Scenario.String()))
+	b.WriteString("timeline:\n")
+	for i, e := range run.History.Events {
+		fmt.Fprintf(&b, "  %3d %s %s\n", i, e.At.Sub(Epoch), e)
+	}
+	return b.String()
+}
+
+func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }

@@ -1,0 +1,262 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/chaosrun/chaosrun/invariants"
+	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/scenarios"
+)
+
+// ExploreOptions configure an exploration. The zero value (or nil) means:
+// 500 runs from seed 1, swarm schedules, one worker per CPU, shrinking on.
+type ExploreOptions struct {
+	// Runs is how many scenarios to run (default 500), unless Duration is set.
+	Runs int
+	// Duration runs scenarios until it has passed instead of a fixed count.
+	Duration time.Duration
+	// Seed is the first seed; run i uses seed Seed+i.
+	Seed uint64
+	// Shard and Shards split the seed space: with Shards = n, only runs with
+	// i % n == Shard-1 are this shard's. Shards 1/n ... n/n together cover
+	// exactly the runs of the unsharded exploration.
+	Shard, Shards int
+	// AllFaults enables every fault kind in every scenario instead of a
+	// random subset.
+	AllFaults bool
+	// Workers is how many scenarios run at once (default GOMAXPROCS).
+	Workers int
+	// NoShrink skips minimising the first counterexamples.
+	NoShrink bool
+	// ShrinkTime bounds the minimisation of one counterexample (default 10s).
+	ShrinkTime time.Duration
+	// Sim bounds each run.
+	Sim *Options
+	// Progress, if set, is called after each run with the runs done so far
+	// and the total (0 when running for a duration).
+	Progress func(done, total int)
+}
+
+// Failure is a counterexample: the first seed that violated an invariant,
+// and the same failure minimised.
+type Failure struct {
+	Invariant invariants.ID
+	Seed      uint64
+	// Original is the scenario of the seed; Run is the minimised scenario's run.
+	Original  scenarios.Scenario
+	Run       *Run
+	Violation invariants.Violation
+	// Shrunk is false when minimisation was skipped or found nothing smaller.
+	Shrunk bool
+}
+
+// Steps is the number of steps of the counterexample.
+func (f *Failure) Steps() int { return f.Run.Scenario.Steps() }
+
+// Summary is what an exploration of one policy found.
+type Summary struct {
+	Policy string
+	Runs   int
+	// Violations counts, per invariant, the runs that violated it; every
+	// invariant has an entry. Unknown counts runs where it could not decide.
+	Violations map[invariants.ID]int
+	Unknown    map[invariants.ID]int
+	// First is the first counterexample of each violated invariant.
+	First map[invariants.ID]*Failure
+	// FirstFailure is the counterexample of the lowest failing seed (its
+	// first violated invariant in contract order), nil when clean.
+	FirstFailure *Failure
+	Executions   Executions
+	Cost         Cost
+	Elapsed      time.Duration
+	// TimeToFirst is the wall time until the first failing run was found.
+	TimeToFirst time.Duration
+}
+
+// Clean reports whether no invariant was violated.
+func (s *Summary) Clean() bool { return s.FirstFailure == nil }
+
+type outcome struct {
+	i      int
+	seed   uint64
+	run    *Run
+	failed []invariants.ID
+}
+
+// Explore runs generated scenarios under a policy and summarises what the
+// checkers found. Results do not depend on Workers: runs are aggregated in
+// seed order.
+func Explore(ctx context.Context, p policy.Policy, opts *ExploreOptions) (*Summary, error) {
+	o := exploreDefaults(opts)
+	gen := scenarios.Generator(o.AllFaults)
+	start := time.Now()
+	sum := &Summary{Policy: p.Name(), Violations: map[invariants.ID]int{}, Unknown: map[invariants.ID]int{}, First: map[invariants.ID]*Failure{}}
+	for _, id := range invariants.IDs() {
+		sum.Violations[id] = 0
+	}
+	results, errc := o.produce(ctx, p, gen)
+	var firstAt time.Duration
+	pending := map[int]outcome{}
+	next := 0
+	for res := range results {
+		pending[res.i] = res
+		for {
+			r, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			if len(r.failed) > 0 && firstAt == 0 {
+				firstAt = time.Since(start)
+			}
+			sum.add(r)
+			if o.Progress != nil {
+				o.Progress(sum.Runs, o.total())
+			}
+		}
+	}
+	if err := <-errc; err != nil {
+		return nil, err
+	}
+	sum.TimeToFirst = firstAt
+	if !o.NoShrink {
+		if err := sum.shrink(ctx, p, o); err != nil {
+			return nil, err
+		}
+	}
+	sum.Elapsed = time.Since(start)
+	return sum, nil
+}
+
+func (s *Summary) add(r outcome) {
+	s.Runs++
+	s.Executions = s.Executions.Add(r.run.Executions())
+	s.Cost = s.Cost.Add(r.run.Cost())
+	for _, res := range r.run.Results {
+		switch res.Status {
+		case invariants.Violated:
+			s.Violations[res.Invariant]++
+			if s.First[res.Invariant] == nil {
+				s.First[res.Invariant] = &Failure{Invariant: res.Invariant, Seed: r.seed, Original: r.run.Scenario, Run: r.run, Violation: res.Violations[0]}
+			}
+		case invariants.Unknown:
+			s.Unknown[res.Invariant]++
+		}
+	}
+	if len(r.failed) > 0 && s.FirstFailure == nil {
+		s.FirstFailure = s.First[r.failed[0]]
+	}
+}
+
+// shrink minimises the first counterexample of every violated invariant.
+func (s *Summary) shrink(ctx context.Context, p policy.Policy, o ExploreOptions) error {
+	ids := make([]invariants.ID, 0, len(s.First))
+	for id := range s.First {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, id := range ids {
+		f := s.First[id]
+		shrunk, err := Shrink(ctx, p, f.Seed, id, &ShrinkOptions{AllFaults: o.AllFaults, Time: o.ShrinkTime, Sim: o.Sim})
+		if err != nil {
+			return fmt.Errorf("shrink the %s counterexample of seed %d: %w", id, f.Seed, err)
+		}
+		if shrunk != nil {
+			f.Run, f.Violation, f.Shrunk = shrunk, shrunk.Result(id).Violations[0], true
+		}
+	}
+	return nil
+}
+
+func exploreDefaults(opts *ExploreOptions) ExploreOptions {
+	var o ExploreOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Runs <= 0 {
+		o.Runs = 500
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Shards <= 0 {
+		o.Shard, o.Shards = 1, 1
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
+	}
+	return o
+}
+
+func (o ExploreOptions) total() int {
+	if o.Duration > 0 {
+		return 0
+	}
+	return o.Runs
+}
+
+// seedOf returns the seed of the shard's i-th run.
+func (o ExploreOptions) seedOf(i int) uint64 {
+	return o.Seed + uint64(i*o.Shards+o.Shard-1)
+}
+
+// produce runs scenarios on o.Workers goroutines and streams their outcomes.
+func (o ExploreOptions) produce(ctx context.Context, p policy.Policy, gen interface {
+	Example(seed ...int) scenarios.Scenario
+}) (<-chan outcome, <-chan error) {
+	out := make(chan outcome, o.Workers)
+	errc := make(chan error, 1)
+	deadline := time.Now().Add(o.Duration)
+	var mu sync.Mutex
+	next := 0
+	claim := func() (int, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if ctx.Err() != nil || (o.Duration > 0 && time.Now().After(deadline)) || (o.Duration <= 0 && next >= o.Runs) {
+			return 0, false
+		}
+		next++
+		return next - 1, true
+	}
+	var wg sync.WaitGroup
+	var firstErr error
+	var errOnce sync.Once
+	for range o.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i, ok := claim()
+				if !ok {
+					return
+				}
+				seed := o.seedOf(i)
+				run, err := Simulate(ctx, gen.Example(int(seed)), p, o.Sim)
+				if err != nil {
+					errOnce.Do(func() { firstErr = fmt.Errorf("seed %d: %w", seed, err) })
+					return
+				}
+				out <- outcome{i: i, seed: seed, run: run, failed: run.Violated()}
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(out)
+		if firstErr == nil && ctx.Err() != nil && o.Duration <= 0 {
+			firstErr = ctx.Err()
+		}
+		if errors.Is(firstErr, context.DeadlineExceeded) && o.Duration > 0 {
+			firstErr = nil
+		}
+		errc <- firstErr
+	}()
+	return out, errc
+}

@@ -1,0 +1,139 @@
+package harness
+
+import (
+	"github.com/chaosrun/chaosrun/fakes"
+	"github.com/chaosrun/chaosrun/reference/engine"
+	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/reference/store"
+)
+
+// Executions counts what became of the work: a policy that dead-letters
+// everything is safe and useless, and this is where it shows.
+type Executions struct {
+	Total        int `json:"total"`
+	Completed    int `json:"completed"`
+	Compensated  int `json:"compensated"`
+	DeadLettered int `json:"dead_lettered"`
+	Failed       int `json:"failed"`
+}
+
+// CompletionRate is completed / total (0 when nothing ran).
+func (x Executions) CompletionRate() float64 {
+	if x.Total == 0 {
+		return 0
+	}
+	return float64(x.Completed) / float64(x.Total)
+}
+
+// Add sums two counts.
+func (x Executions) Add(y Executions) Executions {
+	return Executions{x.Total + y.Total, x.Completed + y.Completed, x.Compensated + y.Compensated, x.DeadLettered + y.DeadLettered, x.Failed + y.Failed}
+}
+
+// Cost is what a policy's recoveries cost, from the ledger and the history.
+type Cost struct {
+	ToolCalls             int `json:"tool_calls"`
+	Retries               int `json:"retries"`
+	DuplicateEffects      int `json:"duplicate_effects"`
+	DuplicateChargesCents int `json:"duplicate_charges_cents"`
+	LLMTokensWasted       int `json:"llm_tokens_wasted"`
+	DeadLettered          int `json:"dead_lettered"`
+	Compensations         int `json:"compensations"`
+	ReconciliationEvents  int `json:"reconciliation_events"`
+}
+
+// Add sums two costs.
+func (c Cost) Add(d Cost) Cost {
+	return Cost{c.ToolCalls + d.ToolCalls, c.Retries + d.Retries, c.DuplicateEffects + d.DuplicateEffects,
+		c.DuplicateChargesCents + d.DuplicateChargesCents, c.LLMTokensWasted + d.LLMTokensWasted,
+		c.DeadLettered + d.DeadLettered, c.Compensations + d.Compensations, c.ReconciliationEvents + d.ReconciliationEvents}
+}
+
+// Executions counts how the run's executions ended. An execution that never
+// ended counts in the total only.
+func (r *Run) Executions() Executions {
+	x := Executions{Total: len(r.Scenario.Executions)}
+	for _, s := range r.Statuses {
+		switch s {
+		case store.Completed:
+			x.Completed++
+		case store.Compensated:
+			x.Compensated++
+		case store.DeadLettered:
+			x.DeadLettered++
+		case store.Failed:
+			x.Failed++
+		}
+	}
+	return x
+}
+
+// Cost computes the run's cost.
+func (r *Run) Cost() Cost {
+	var c Cost
+	committed := map[fakes.Op]bool{}
+	for _, e := range r.History.Events {
+		switch e.Kind {
+		case engine.EvInvoke:
+			c.ToolCalls++
+		case engine.EvDecision:
+			if e.Decision.Action == policy.Retry {
+				c.Retries++
+			}
+		case engine.EvDeadLetter:
+			c.DeadLettered++
+		case engine.EvRecon:
+			c.ReconciliationEvents++
+		case engine.EvCommit:
+			committed[fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}] = true
+		}
+	}
+	type opCost struct {
+		live           map[string]bool
+		tokens, single int
+	}
+	ops := map[fakes.Op]*opCost{}
+	get := func(op fakes.Op) *opCost {
+		o := ops[op]
+		if o == nil {
+			o = &opCost{live: map[string]bool{}}
+			ops[op] = o
+		}
+		return o
+	}
+	for _, e := range r.Ledger.Effects() {
+		switch {
+		case e.Kind == fakes.Compensated:
+			c.Compensations++
+			delete(get(e.Op).live, e.Ref)
+		case e.Kind == fakes.Usage:
+			o := get(e.Op)
+			o.tokens += e.Tokens
+			o.single = max(o.single, e.Tokens)
+		case e.Kind == fakes.Applied && !e.Idempotent && !e.World:
+			o := get(e.Op)
+			if len(o.live) > 0 {
+				c.DuplicateEffects++
+				c.DuplicateChargesCents += e.CostCents
+			}
+			o.live[e.Ref] = true
+		case e.Kind == fakes.Chunk && !e.World:
+			o := get(e.Op)
+			if o.live["chunk"] {
+				c.DuplicateEffects++
+			}
+			o.live["chunk"] = true
+		}
+	}
+	for op, o := range ops {
+		if o.tokens == 0 {
+			continue
+		}
+		wasted := o.tokens
+		if committed[op] {
+			wasted -= o.single
+		}
+		c.LLMTokensWasted += wasted
+	}
+	return c
+}
