@@ -121,3 +121,17 @@ func (f *Facts) Truth(tenant, tool string) Truth {
 func (f *Facts) Drifted(tenant, tool string) bool {
 	return f != nil && f.drift[[2]string{tenant, tool}]
 }
+
+// NewLedger returns a ledger holding effects, numbered in order, with the
+// given drift. The world writes its own ledger; this one is for checking
+// recorded histories (and for the checkers' own tests).
+func NewLedger(effects []Effect, drift ...Drift) *Ledger {
+	l := &Ledger{facts: &Facts{drift: map[[2]string]bool{}}}
+	for _, d := range drift {
+		l.facts.drift[[2]string{d.Tenant, d.Tool}] = true
+	}
+	for _, e := range effects {
+		l.add(e)
+	}
+	return l
+}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +46,8 @@ type Opts struct {
 	Drift  []Drift
 	// RateLimit is enrich_contact's calls per second per tenant.
 	RateLimit int
+	// Expect is how many ledger entries to make room for.
+	Expect int
 }
 
 // World is the fake world. It implements [engine.Invoker], [engine.Lookuper]
@@ -105,6 +107,7 @@ func NewWorld(opts *Opts) *World {
 	if w.limit <= 0 {
 		w.limit = 3
 	}
+	w.ledger.effects = make([]Effect, 0, opts.Expect)
 	w.ledger.facts = &Facts{drift: map[[2]string]bool{}}
 	for _, d := range opts.Drift {
 		w.ledger.facts.drift[[2]string{d.Tenant, d.Tool}] = true
@@ -173,7 +176,7 @@ func (w *World) complete(ctx context.Context, c engine.Call) (engine.Response, e
 		if c.Deliver == nil {
 			break
 		}
-		if err := c.Deliver(i, fmt.Sprintf("%s:chunk-%d-%x", c.Tenant, i, h&0xffff)); err != nil {
+		if err := c.Deliver(i, c.Tenant+":chunk-"+strconv.Itoa(i)); err != nil {
 			w.mu.Lock()
 			w.usage(c, promptTokens+i*chunkTokens)
 			w.mu.Unlock()
@@ -298,7 +301,7 @@ func (w *World) effect(c engine.Call, k Kind, ref string, idempotent bool, cost 
 
 func (w *World) ref(tool string) string {
 	w.nextRef++
-	return fmt.Sprintf("%s-%d", tool, w.nextRef)
+	return tool + "-" + strconv.Itoa(w.nextRef)
 }
 
 func (w *World) live(id keyID) []*record {
@@ -383,13 +386,16 @@ func opOf(c engine.Call, sub int) Op {
 }
 
 func data(c engine.Call, what string) string {
-	return fmt.Sprintf("%s:%s:%x", c.Tenant, what, hash(c.Payload)&0xffffffff)
+	return c.Tenant + ":" + what + ":" + strconv.FormatUint(hash(c.Payload)&0xffffffff, 16)
 }
 
+// hash is FNV-1a, inline so that it does not allocate.
 func hash(s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	return h.Sum64()
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * 1099511628211
+	}
+	return h
 }
 
 // DataTenant returns the tenant whose data a value is: every value the world

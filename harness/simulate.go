@@ -132,24 +132,27 @@ func (r *recorder) Observe(e engine.Event) {
 	r.events = append(r.events, e)
 }
 
+// worldRegistry is the fake world's registry; it is read-only once built.
+var worldRegistry = fakes.Registry()
+
 // Simulate runs a scenario under a policy in one process, on a virtual
 // clock, with the scenario's faults, then runs the reconciliation worker
 // (when the policy's architecture has one) and checks every invariant.
 func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts *Options) (*Run, error) {
 	o := opts.withDefaults()
 	clock := NewVirtualClock()
-	rec := &recorder{clock: clock}
+	rec := &recorder{clock: clock, events: make([]engine.Event, 0, 8*sc.Steps()+16)}
 	run := &Run{Scenario: sc, Policy: p.Name(), Statuses: map[string]store.Status{}}
 	inj := faults.NewInjector(sc.Faults, sc.Units(), func(a faults.Applied) {
 		run.Faults = append(run.Faults, a)
 		rec.Observe(engine.Event{Kind: engine.EvFault, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Attempt, Tool: a.Tool,
 			Detail: a.Kind.String() + " " + a.Detail})
 	})
-	world := fakes.NewWorld(&fakes.Opts{Clock: clock, Quirks: inj, Drift: inj.Drift()})
+	world := fakes.NewWorld(&fakes.Opts{Clock: clock, Quirks: inj, Drift: inj.Drift(), Expect: 3 * sc.Steps()})
 	mem := memstore.New()
 	st := inj.Store(mem)
 	tools := inj.Invoker(world)
-	reg := fakes.Registry()
+	reg := worldRegistry
 	eopts := &engine.Opts{Clock: clock, Faults: inj, Observer: rec, Downstream: world, Contracts: fakes.Contracts{}, Seed: sc.Faults.Seed}
 	eng, err := engine.New(st, reg, p, tools, eopts)
 	if err != nil {

@@ -77,7 +77,7 @@ func (r *Run) Cost() Cost {
 		case engine.EvInvoke:
 			c.ToolCalls++
 		case engine.EvDecision:
-			if e.Decision.Action == policy.Retry {
+			if e.Decision != nil && e.Decision.Action == policy.Retry {
 				c.Retries++
 			}
 		case engine.EvDeadLetter:

@@ -179,9 +179,9 @@ func checkPoisoned(ix *index) Result {
 func poisonedRead(ix *index, e *engine.Event, i, version int, committed map[string]store.Writer, failed map[store.Writer]int) *Violation {
 	x := ix.execs[execKey{e.Tenant, e.Exec}]
 	op := fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}
-	where := fmt.Sprintf("%s/%s step %d attempt %d", e.Tenant, e.Exec, e.Step, e.Attempt)
+	where := func() string { return fmt.Sprintf("%s/%s step %d attempt %d", e.Tenant, e.Exec, e.Step, e.Attempt) }
 	if e.Version != version {
-		v := violation(x, op, i, "%s read context version %d while the last committed version was %d", where, e.Version, version)
+		v := violation(x, op, i, "%s read context version %d while the last committed version was %d", where(), e.Version, version)
 		return &v
 	}
 	seen := 0
@@ -198,11 +198,11 @@ func poisonedRead(ix *index, e *engine.Event, i, version int, committed map[stri
 			state = fmt.Sprintf("had failed (event %d)", fi)
 		}
 		v := violation(x, op, i, "%s read key %q written by step %d attempt %d, which %s: a poisoned read",
-			where, rd.Key, rd.Writer.Step, rd.Writer.Attempt, state)
+			where(), rd.Key, rd.Writer.Step, rd.Writer.Attempt, state)
 		return &v
 	}
 	if seen != len(committed) {
-		v := violation(x, op, i, "%s read %d committed keys, the last committed version has %d", where, seen, len(committed))
+		v := violation(x, op, i, "%s read %d committed keys, the last committed version has %d", where(), seen, len(committed))
 		return &v
 	}
 	return nil

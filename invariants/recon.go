@@ -116,5 +116,5 @@ func checkReconciliation(ix *index) Result {
 }
 
 func isDeterministicOrchestrator(e *engine.Event) bool {
-	return e.Outcome.Layer == outcome.Orchestrator && e.Outcome.Class == outcome.Deterministic
+	return e.Outcome != nil && e.Outcome.Layer == outcome.Orchestrator && e.Outcome.Class == outcome.Deterministic
 }

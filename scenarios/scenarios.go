@@ -96,7 +96,7 @@ func (x Execution) Store() store.Execution {
 	steps := make([]store.Step, len(x.Workflow.Tools))
 	var goal []string
 	for i, tool := range x.Workflow.Tools {
-		steps[i] = store.Step{Tool: tool, Writes: []string{fmt.Sprintf("s%d.out", i), fmt.Sprintf("s%d.meta", i)}}
+		steps[i] = store.Step{Tool: tool, Writes: writes(i)}
 		if tool != fakes.Plan {
 			goal = append(goal, tool)
 		}
@@ -109,4 +109,20 @@ func (x Execution) Store() store.Execution {
 		Tenant: x.Tenant, ID: x.ID, Workflow: x.Workflow.Name, Steps: steps,
 		Input: map[string]string{"request": request, "goal": x.Tenant + ":" + strings.Join(goal, ">")},
 	}
+}
+
+var keyNames = func() [][]string {
+	ks := make([][]string, 16)
+	for i := range ks {
+		ks[i] = []string{fmt.Sprintf("s%d.out", i), fmt.Sprintf("s%d.meta", i)}
+	}
+	return ks
+}()
+
+// writes returns the context keys step i writes: "s<i>.out" and "s<i>.meta".
+func writes(i int) []string {
+	if i < len(keyNames) {
+		return keyNames[i]
+	}
+	return []string{fmt.Sprintf("s%d.out", i), fmt.Sprintf("s%d.meta", i)}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/chaosrun/chaosrun/reference/outcome"
@@ -128,7 +129,7 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 			obs := outcome.Observation{Stage: outcome.StageContextWrite, Err: fmt.Errorf("writing context key %q: %w", k, err), KeysWritten: i, KeysTotal: len(st.Writes)}
 			return e.fail(ctx, r, a, ent, obs, &resp, true)
 		}
-		work[k] = store.Value{Data: resp.Data + "#" + k, Writer: writer}
+		work[k] = store.Value{Data: resp.Data, Writer: writer}
 		e.emit(Event{Kind: EvWrite, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Number, Tool: st.Tool, Version: r.ctx.Version + 1, Detail: k})
 	}
 	if err := e.at(ctx, r, BeforeCommit, a.Number, 0); err != nil {
@@ -191,8 +192,13 @@ func (e *Engine) adopt(ctx context.Context, r *run) error {
 // document as the last writer left it.
 func (e *Engine) read(r *run, attempt int) string {
 	values := r.ctx.Values
-	if e.arch.Context == policy.Shared {
+	shared := e.arch.Context == policy.Shared
+	if shared {
 		values = r.shared
+	}
+	if !shared && r.view.version == r.ctx.Version && r.view.run == r.exec.Run && r.view.reads != nil {
+		e.emitRead(r, attempt, r.view.reads)
+		return r.view.payload
 	}
 	keys := make([]string, 0, len(values))
 	for k := range values {
@@ -209,9 +215,24 @@ func (e *Engine) read(r *run, attempt int) string {
 		b.WriteString(v.Data)
 		b.WriteByte('\n')
 	}
+	payload := b.String()
+	if !shared {
+		r.view = view{run: r.exec.Run, version: r.ctx.Version, reads: reads, payload: payload}
+	}
+	e.emitRead(r, attempt, reads)
+	return payload
+}
+
+// view is a rendered committed version, kept while retries read it again.
+type view struct {
+	run, version int
+	reads        []Read
+	payload      string
+}
+
+func (e *Engine) emitRead(r *run, attempt int, reads []Read) {
 	e.emit(Event{Kind: EvRead, Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run, Step: r.step, Attempt: attempt,
 		Tool: r.exec.Steps[r.step].Tool, Version: r.ctx.Version, Reads: reads})
-	return b.String()
 }
 
 // keys returns the idempotency key and dedup token attempt n carries.
@@ -219,8 +240,8 @@ func (e *Engine) keys(r *run, ent registry.Entry, n int) (key, token string) {
 	if ent.Keys == registry.NoKeys || e.arch.Keys == policy.NoKeys {
 		return "", ""
 	}
-	op := fmt.Sprintf("%s/%s/%d", r.exec.Tenant, r.exec.ID, r.step)
-	fresh := fmt.Sprintf("%s/r%d.a%d", op, r.exec.Run, n)
+	op := r.exec.Tenant + "/" + r.exec.ID + "/" + strconv.Itoa(r.step)
+	fresh := op + "/r" + strconv.Itoa(r.exec.Run) + ".a" + strconv.Itoa(n)
 	switch {
 	case ent.Keys == registry.DedupToken && e.arch.Keys == policy.PerOperation && (n == 1 || r.keepToken):
 		return "", "tok:" + op
@@ -276,7 +297,7 @@ func (e *Engine) recordFailure(ctx context.Context, r *run) error {
 	r.failures[f.a.Step]++
 	r.total++
 	ev := Event{Kind: EvFailure, Tenant: f.a.Tenant, Exec: f.a.Exec, Run: f.a.Run, Step: f.a.Step, Attempt: f.a.Number,
-		Tool: r.exec.Steps[f.a.Step].Tool, Key: f.a.Key, Token: f.a.Token, Outcome: f.a.Outcome}
+		Tool: r.exec.Steps[f.a.Step].Tool, Key: f.a.Key, Token: f.a.Token, Outcome: &f.a.Outcome}
 	if !f.begun {
 		ev.Detail = Unrecorded
 	}
@@ -312,7 +333,7 @@ func (e *Engine) decide(r *run, a store.Attempt, inHand *Response) {
 	if d.Action == policy.Reconcile && o.Reconciled && inHand == nil {
 		d = policy.Decide(policy.DeadLetter, "a lookup already found no trace of the operation and the policy asks to reconcile again")
 	}
-	e.emit(Event{Kind: EvDecision, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Number, Tool: st.Tool, Decision: d})
+	e.emit(Event{Kind: EvDecision, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Number, Tool: st.Tool, Decision: &d})
 	r.last, r.inHand, r.wake = o, inHand, e.clock.Now()
 	switch d.Action {
 	case policy.Retry:

@@ -70,9 +70,10 @@ type Event struct {
 	Seq     int
 	Tools   []string
 	Reads   []Read
-	Outcome outcome.Outcome
+	// Outcome is set on EvFailure.
+	Outcome *outcome.Outcome
 	// Decision is set on EvDecision.
-	Decision policy.Decision
+	Decision *policy.Decision
 	Status   store.Status
 	Detail   string
 }
@@ -100,8 +101,14 @@ func (e Event) String() string {
 	case EvCommit:
 		return fmt.Sprintf("commit %s context v%d ref=%s", where, e.Version, e.Ref)
 	case EvFailure:
+		if e.Outcome == nil {
+			return fmt.Sprintf("failure %s %s", where, e.Tool)
+		}
 		return fmt.Sprintf("failure %s %s: %s [%s]", where, e.Tool, e.Outcome.Cause, e.Outcome)
 	case EvDecision:
+		if e.Decision == nil {
+			return fmt.Sprintf("decision %s", where)
+		}
 		return fmt.Sprintf("decision %s %s", where, e.Decision)
 	case EvLookup:
 		return fmt.Sprintf("lookup %s %s key=%q found=%v %s", where, e.Tool, e.Key, e.Found, e.Detail)

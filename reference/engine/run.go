@@ -35,6 +35,8 @@ type run struct {
 	ctx store.Context
 	// shared is the mutable document of shared-context mode.
 	shared map[string]store.Value
+	// view caches the rendering of the committed version retries read.
+	view view
 
 	attempts []int // per step: the highest attempt number used
 	failures []int // per step: failed attempts

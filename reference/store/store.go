@@ -208,7 +208,9 @@ type Store interface {
 	Begin(ctx context.Context, a Attempt) error
 	// End records a failed attempt's outcome and marks the execution recovered.
 	End(ctx context.Context, a Attempt) error
-	// Commit atomically writes a step's result, context version and checkpoint.
+	// Commit atomically writes a step's result, context version and
+	// checkpoint. The store owns c.Context.Values from then on: the caller
+	// must not modify the map afterwards.
 	Commit(ctx context.Context, c Commit) error
 	// Restart begins run number run from context version 0.
 	Restart(ctx context.Context, tenant, id string, run int) error

