@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"testing"
 
 	"pgregory.net/rapid"
 
@@ -33,16 +32,16 @@ type CheckOptions struct {
 //	}
 //
 // The number of scenarios is rapid's (-rapid.checks, default 100).
-func Check(t *testing.T, p policy.Policy, opts *CheckOptions) {
+func Check(t rapid.TB, p policy.Policy, opts *CheckOptions) {
 	t.Helper()
 	var o CheckOptions
 	if opts != nil {
 		o = *opts
 	}
 	gen := scenarios.Generator(o.AllFaults)
-	rapidMu.Lock()
-	defer rapidMu.Unlock()
-	tb := &replayTB{T: t, policy: p.Name(), allFaults: o.AllFaults}
+	scenarios.RapidFlags.RLock()
+	defer scenarios.RapidFlags.RUnlock()
+	tb := &replayTB{TB: t, policy: p.Name(), allFaults: o.AllFaults}
 	rapid.Check(tb, func(rt *rapid.T) {
 		sc := gen.Draw(rt, "scenario")
 		run, err := Simulate(context.Background(), sc, p, o.Sim)
@@ -74,18 +73,18 @@ var seedFlag = regexp.MustCompile(`-rapid\.seed=(\d+)`)
 // replayTB passes rapid's report through and adds the chaosrun replay line
 // for the seed rapid names.
 type replayTB struct {
-	*testing.T
+	rapid.TB
 	policy    string
 	allFaults bool
 }
 
 func (tb *replayTB) Errorf(format string, args ...any) {
-	tb.T.Helper()
+	tb.TB.Helper()
 	msg := fmt.Sprintf(format, args...)
 	if m := seedFlag.FindStringSubmatch(msg); m != nil {
 		msg += "\nOr replay it with: " + ReplayCommand(tb.policy, m[1], tb.allFaults)
 	}
-	tb.T.Error(msg)
+	tb.TB.Error(msg)
 }
 
 // ReplayCommand is the chaosrun command line that replays a seed.

@@ -94,13 +94,12 @@ type outcome struct {
 // seed order.
 func Explore(ctx context.Context, p policy.Policy, opts *ExploreOptions) (*Summary, error) {
 	o := exploreDefaults(opts)
-	gen := scenarios.Generator(o.AllFaults)
 	start := time.Now()
 	sum := &Summary{Policy: p.Name(), Violations: map[invariants.ID]int{}, Unknown: map[invariants.ID]int{}, First: map[invariants.ID]*Failure{}}
 	for _, id := range invariants.IDs() {
 		sum.Violations[id] = 0
 	}
-	results, errc := o.produce(ctx, p, gen)
+	results, errc := o.produce(ctx, p)
 	var firstAt time.Duration
 	pending := map[int]outcome{}
 	next := 0
@@ -208,9 +207,7 @@ func (o ExploreOptions) seedOf(i int) uint64 {
 }
 
 // produce runs scenarios on o.Workers goroutines and streams their outcomes.
-func (o ExploreOptions) produce(ctx context.Context, p policy.Policy, gen interface {
-	Example(seed ...int) scenarios.Scenario
-}) (<-chan outcome, <-chan error) {
+func (o ExploreOptions) produce(ctx context.Context, p policy.Policy) (<-chan outcome, <-chan error) {
 	out := make(chan outcome, o.Workers)
 	errc := make(chan error, 1)
 	deadline := time.Now().Add(o.Duration)
@@ -238,7 +235,7 @@ func (o ExploreOptions) produce(ctx context.Context, p policy.Policy, gen interf
 					return
 				}
 				seed := o.seedOf(i)
-				run, err := Simulate(ctx, gen.Example(int(seed)), p, o.Sim)
+				run, err := Simulate(ctx, scenarios.Seeded(seed, o.AllFaults), p, o.Sim)
 				if err != nil {
 					errOnce.Do(func() { firstErr = fmt.Errorf("seed %d: %w", seed, err) })
 					return

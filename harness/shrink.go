@@ -24,10 +24,6 @@ type ShrinkOptions struct {
 	Sim       *Options
 }
 
-// rapidMu serialises the use of rapid's flags, which are process-wide:
-// Shrink sets them for the time of one minimisation and puts them back.
-var rapidMu sync.Mutex
-
 // Shrink minimises the counterexample of a seed for one invariant with
 // rapid's shrinker: the seed's scenario is the first case rapid draws for it,
 // and rapid reduces it while the invariant stays violated. It returns the
@@ -56,8 +52,10 @@ func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID,
 			t.Fatalf("%s", res.Violations[0])
 		}
 	}
-	rapidMu.Lock()
-	defer rapidMu.Unlock()
+	// rapid's flags are process-wide: Shrink sets them for the time of one
+	// minimisation and puts them back, while nobody else reads them.
+	scenarios.RapidFlags.Lock()
+	defer scenarios.RapidFlags.Unlock()
 	restore, err := setRapidFlags(map[string]string{
 		"rapid.seed": strconv.FormatUint(seed, 10), "rapid.checks": "1", "rapid.nofailfile": "true",
 		"rapid.shrinktime": o.Time.String(), "rapid.v": "false", "rapid.log": "false",

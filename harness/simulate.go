@@ -89,15 +89,22 @@ func (r *Run) Result(id invariants.ID) invariants.Result {
 	return invariants.Result{Invariant: id, Status: invariants.Unknown, Reason: "not checked"}
 }
 
-// Digest is a hash of the run's history and ledger: the same scenario and
-// policy give the same digest, byte for byte.
+// Digest is a hash of the run — its scenario, history and ledger: the same
+// scenario and policy give the same digest, byte for byte.
 func (r *Run) Digest() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%+v\n%s\n", r.Policy, r.Scenario, r.HistoryDigest())
+	for _, e := range r.Ledger.Effects() {
+		fmt.Fprintf(h, "%+v\n", e)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// HistoryDigest is a hash of the recorded events alone.
+func (r *Run) HistoryDigest() string {
 	h := sha256.New()
 	for _, e := range r.History.Events {
 		fmt.Fprintf(h, "%s|%d|%s\n", e.At.Format(time.RFC3339Nano), e.Kind, e)
-	}
-	for _, e := range r.Ledger.Effects() {
-		fmt.Fprintf(h, "%+v\n", e)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"slices"
+	"sync"
 
 	"pgregory.net/rapid"
 
@@ -99,7 +100,27 @@ func Generator(allFaults bool) *rapid.Generator[Scenario] {
 	})
 }
 
-var swarm = Generator(false)
+var (
+	swarm = Generator(false)
+	every = Generator(true)
+)
+
+// RapidFlags guards rapid's process-wide flags: drawing a scenario from a
+// seed reads them (rapid's Example does), so whoever sets them — the
+// harness, around a shrink — holds the write lock, and readers the read lock.
+var RapidFlags sync.RWMutex
 
 // Of returns the scenario of a seed: the first case rapid draws for it.
-func Of(seed uint64) Scenario { return swarm.Example(int(seed)) }
+func Of(seed uint64) Scenario { return Seeded(seed, false) }
+
+// Seeded returns the scenario of a seed from the swarm generator, or with
+// allFaults from the generator that enables every fault kind.
+func Seeded(seed uint64, allFaults bool) Scenario {
+	gen := swarm
+	if allFaults {
+		gen = every
+	}
+	RapidFlags.RLock()
+	defer RapidFlags.RUnlock()
+	return gen.Example(int(seed))
+}

@@ -1,0 +1,215 @@
+package harness_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chaosrun/chaosrun/faults"
+	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/invariants"
+	"github.com/chaosrun/chaosrun/policies"
+	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/scenarios"
+)
+
+func explore(t *testing.T, p policy.Policy, opts *harness.ExploreOptions) *harness.Summary {
+	t.Helper()
+	s, err := harness.Explore(context.Background(), p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// The reference passes every invariant over 2,000 scenarios with every
+// fault kind enabled — crashes, partial context writes and semantic faults
+// included — and still gets the work done: its completion rate, on the same
+// seeds, stays within 10 points of naive-backoff's.
+func TestReferenceHoldsEveryInvariantUnderEveryFault(t *testing.T) {
+	t.Parallel()
+	opts := &harness.ExploreOptions{Runs: 2000, AllFaults: true, NoShrink: true}
+	ref := explore(t, policy.Reference(), opts)
+	for _, id := range invariants.IDs() {
+		if n := ref.Violations[id]; n > 0 {
+			f := ref.First[id]
+			t.Errorf("reference violated %s in %d of %d runs; first at seed %d:\n%s", id, n, ref.Runs, f.Seed, harness.Explain(f.Run, id))
+		}
+		if n := ref.Unknown[id]; n > 0 {
+			t.Errorf("%s could not decide in %d runs", id, n)
+		}
+	}
+	kinds := map[faults.Kind]int{}
+	for seed := 1; seed <= 50; seed++ {
+		run, err := harness.Simulate(context.Background(), scenarios.Generator(true).Example(seed), policy.Reference(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range run.Faults {
+			kinds[f.Kind]++
+		}
+	}
+	for _, k := range faults.Kinds() {
+		if kinds[k] == 0 {
+			t.Errorf("fault kind %s never fired in 50 all-faults scenarios: the claim above would be hollow", k)
+		}
+	}
+	naive := explore(t, policies.NaiveBackoff(), opts)
+	rc, nc := ref.Executions.CompletionRate(), naive.Executions.CompletionRate()
+	t.Logf("completion over %d all-faults scenarios: reference %.1f%%, naive-backoff %.1f%%", ref.Runs, 100*rc, 100*nc)
+	if nc-rc > 0.10 {
+		t.Errorf("reference completes %.1f%% of executions, naive-backoff %.1f%%: more than 10 points apart", 100*rc, 100*nc)
+	}
+	if rc < 0.5 {
+		t.Errorf("reference completes only %.1f%%: safe and useless", 100*rc)
+	}
+}
+
+// Each mistake is caught by the invariants DESIGN names for it, with
+// generated faults, and its counterexample shrinks to a small case.
+func TestEachMistakeIsCaughtAndShrunk(t *testing.T) {
+	t.Parallel()
+	for _, e := range policies.Catalog()[1:] {
+		t.Run(e.Name, func(t *testing.T) {
+			t.Parallel()
+			s := explore(t, e.Go(), &harness.ExploreOptions{Runs: 400, NoShrink: true})
+			for _, id := range e.CaughtBy {
+				f := s.First[id]
+				if f == nil {
+					t.Fatalf("%s was not caught by %s in %d runs (violations: %v)", e.Name, id, s.Runs, s.Violations)
+				}
+				run, err := harness.Shrink(context.Background(), e.Go(), f.Seed, id, &harness.ShrinkOptions{Time: time.Minute})
+				if err != nil || run == nil {
+					t.Fatalf("shrink seed %d: run %v, err %v", f.Seed, run, err)
+				}
+				res := run.Result(id)
+				if res.Status != invariants.Violated || res.Violations[0].Invariant != id {
+					t.Fatalf("the shrunk case must still violate %s: %+v", id, res)
+				}
+				t.Logf("%s: seed %d, %d steps shrunk to %d: %s", id, f.Seed, f.Original.Steps(), run.Scenario.Steps(), res.Violations[0].Message)
+				if n := run.Scenario.Steps(); n > 4 {
+					t.Errorf("%s: the shrunk counterexample still has %d steps:\n%s", id, n, harness.Explain(run, id))
+				}
+			}
+		})
+	}
+}
+
+func TestSameSeedSameHistory(t *testing.T) {
+	t.Parallel()
+	digests, histories := map[string]int{}, map[string]int{}
+	for seed := 1; seed <= 20; seed++ {
+		sc := scenarios.Of(uint64(seed))
+		a, err := harness.Simulate(context.Background(), sc, policies.NaiveBackoff(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := harness.Simulate(context.Background(), scenarios.Of(uint64(seed)), policies.NaiveBackoff(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Digest() != b.Digest() {
+			t.Fatalf("seed %d gave two different histories", seed)
+		}
+		digests[a.Digest()] = seed
+		histories[a.HistoryDigest()] = seed
+	}
+	if len(digests) != 20 {
+		t.Fatalf("20 seeds gave only %d distinct runs", len(digests))
+	}
+	// Two seeds may draw the same work and no fault that fires; not many.
+	if len(histories) < 18 {
+		t.Fatalf("20 seeds gave only %d distinct event histories", len(histories))
+	}
+}
+
+func TestExplorationDoesNotDependOnWorkers(t *testing.T) {
+	t.Parallel()
+	one := explore(t, policies.RetryOnly(), &harness.ExploreOptions{Runs: 120, Workers: 1, NoShrink: true})
+	four := explore(t, policies.RetryOnly(), &harness.ExploreOptions{Runs: 120, Workers: 4, NoShrink: true})
+	if fmt.Sprint(one.Violations, one.Executions, one.Cost) != fmt.Sprint(four.Violations, four.Executions, four.Cost) {
+		t.Fatalf("1 worker: %v %v %v\n4 workers: %v %v %v", one.Violations, one.Executions, one.Cost, four.Violations, four.Executions, four.Cost)
+	}
+	if one.FirstFailure.Seed != four.FirstFailure.Seed {
+		t.Fatalf("first failure at seed %d with one worker, %d with four", one.FirstFailure.Seed, four.FirstFailure.Seed)
+	}
+}
+
+func TestShardsCoverTheUnshardedRuns(t *testing.T) {
+	t.Parallel()
+	all := explore(t, policies.NaiveBackoff(), &harness.ExploreOptions{Runs: 60, Seed: 7, NoShrink: true})
+	var sum harness.Executions
+	runs := 0
+	for i := 1; i <= 3; i++ {
+		s := explore(t, policies.NaiveBackoff(), &harness.ExploreOptions{Runs: 20, Seed: 7, Shard: i, Shards: 3, NoShrink: true})
+		sum, runs = sum.Add(s.Executions), runs+s.Runs
+	}
+	if runs != all.Runs || sum != all.Executions {
+		t.Fatalf("3 shards ran %d scenarios with %+v; unsharded %d with %+v", runs, sum, all.Runs, all.Executions)
+	}
+}
+
+// recordingTB stands in for *testing.T to observe what Check reports.
+type recordingTB struct {
+	testing.TB
+	failed bool
+	msgs   []string
+}
+
+func (r *recordingTB) Helper()             {}
+func (r *recordingTB) Name() string        { return "TestTeamPolicy" }
+func (r *recordingTB) Logf(string, ...any) {}
+func (r *recordingTB) Log(...any)          {}
+func (r *recordingTB) Errorf(f string, args ...any) {
+	r.failed = true
+	r.msgs = append(r.msgs, fmt.Sprintf(f, args...))
+}
+func (r *recordingTB) Error(args ...any) {
+	r.failed = true
+	r.msgs = append(r.msgs, fmt.Sprint(args...))
+}
+func (r *recordingTB) Fatalf(f string, args ...any) { r.Errorf(f, args...); panic(r) }
+func (r *recordingTB) Fatal(args ...any)            { r.Error(args...); panic(r) }
+func (r *recordingTB) FailNow()                     { r.failed = true; panic(r) }
+func (r *recordingTB) Fail()                        { r.failed = true }
+func (r *recordingTB) Failed() bool                 { return r.failed }
+
+func (r *recordingTB) check(p policy.Policy) {
+	defer func() {
+		if v := recover(); v != nil && v != any(r) {
+			panic(v)
+		}
+	}()
+	harness.Check(r, p, nil)
+}
+
+func TestCheckFailsWithTheShrunkCaseAndTheReplayLines(t *testing.T) {
+	tb := &recordingTB{}
+	tb.check(policies.NaiveBackoff())
+	out := strings.Join(tb.msgs, "\n")
+	for _, want := range []string{"policy naive-backoff violates", "-rapid.seed=", "chaosrun replay --policy naive-backoff --seed", "timeline:"} {
+		if !tb.failed || !strings.Contains(out, want) {
+			t.Fatalf("Check on naive-backoff should fail and say %q; it said:\n%s", want, out)
+		}
+	}
+	ok := &recordingTB{}
+	ok.check(policy.Reference())
+	if ok.failed {
+		t.Fatalf("Check on the reference failed:\n%s", strings.Join(ok.msgs, "\n"))
+	}
+}
+
+func TestCostShowsWhatNaiveBackoffDuplicates(t *testing.T) {
+	t.Parallel()
+	ref := explore(t, policy.Reference(), &harness.ExploreOptions{Runs: 200, NoShrink: true})
+	naive := explore(t, policies.NaiveBackoff(), &harness.ExploreOptions{Runs: 200, NoShrink: true})
+	if ref.Cost.DuplicateEffects != 0 || naive.Cost.DuplicateEffects == 0 {
+		t.Fatalf("duplicate effects: reference %d, naive-backoff %d", ref.Cost.DuplicateEffects, naive.Cost.DuplicateEffects)
+	}
+	if ref.Cost.ToolCalls == 0 || ref.Executions.Total == 0 || math.IsNaN(ref.Executions.CompletionRate()) {
+		t.Fatalf("empty summary: %+v", ref)
+	}
+}
