@@ -1,10 +1,51 @@
-// Package reports turns explorations into what people read: a terminal
-// table (tablewriter), Markdown for a CI job summary, JSON (schema
-// chaosrun.report/v1), JUnit XML, and a self-contained HTML report.
+// Package reports turns explorations into what people read. Every format
+// renders one [Report] to an [io.Writer]:
 //
-// Every format renders one [Report] to an [io.Writer]; writing a file is a
-// thin wrapper ([WriteFile]) that writes nothing unless the whole report
-// rendered. The same replay line ("chaosrun replay --policy P --seed S")
-// appears in every format, so that a counterexample found in CI is one copy
-// and paste away from a terminal.
+//   - [Table]: a terminal table (tablewriter) of policies and invariants,
+//     what the work became and what it cost, with a legend.
+//   - [Markdown]: GitHub-flavoured Markdown for a CI job summary
+//     ($GITHUB_STEP_SUMMARY): the verdict on one line, the matrix, a table
+//     of work and cost, and each violating policy's first counterexample
+//     with its replay line.
+//   - [JSON]: the chaosrun.report/v1 contract; its field names and shape
+//     do not change.
+//   - [JUnit]: JUnit XML in the shape CI systems read: a test suite per
+//     policy, a test case per invariant, a failure per violated invariant
+//     carrying the shrunk counterexample.
+//   - [HTML]: one self-contained page (template and stylesheet embedded,
+//     chart in inline SVG, no script) with the matrix, a cost chart and the
+//     timeline of each violating policy's first counterexample.
+//
+// Writing a file is a thin wrapper ([WriteFile]) that writes nothing unless
+// the whole report rendered. The same replay line ("chaosrun replay
+// --policy P --seed S") appears in every format but the table, so that a
+// counterexample found in CI is one copy and paste away from a terminal.
+//
+// # Determinism
+//
+// A report renders byte for byte the same every time: invariants and
+// policies keep the report's order, maps are only ever read in that order,
+// and numbers are printed with fixed precision. The one field that varies
+// between two explorations of the same seeds is the wall time
+// (elapsed_ms, and the JUnit time attributes computed from it); the golden
+// tests fix it before rendering.
+//
+// # Counterexamples
+//
+// A [Report] built with [Report.Add] keeps every violated invariant's
+// first counterexample ([harness.Failure]: the shrunk run with its history
+// and ledger), which the Markdown, JUnit and HTML formats lay out. A
+// report decoded from JSON keeps only the first failure's summary; the
+// formats render it with what there is.
+//
+// # Golden files
+//
+// testdata/ holds every format rendered from a fixed exploration (see
+// report_test.go). After an intended change, regenerate them with
+//
+//	go test ./reports -run TestGolden -update
+//
+// and read the diff. TestHTMLInChromium opens the HTML report in headless
+// Chromium when one is installed (apt-get install chromium; $CHROMIUM
+// names another binary) and fails on any console message or script error.
 package reports

@@ -42,6 +42,9 @@ type Policy struct {
 	// Failures holds the first counterexample of every violated invariant.
 	Failures map[string]*harness.Failure `json:"-"`
 	Unknown  map[string]int              `json:"-"`
+	// AllFaults marks an exploration that enabled every fault kind, which
+	// the replay lines repeat.
+	AllFaults bool `json:"-"`
 }
 
 // FirstFailure is a policy's first counterexample, shrunk.
@@ -79,6 +82,7 @@ func (r *Report) Add(s *harness.Summary, e Entry) {
 		Name: s.Policy, Source: e.Source, Runs: s.Runs, ElapsedMS: s.Elapsed.Milliseconds(),
 		Violations: map[string]int{}, Executions: s.Executions, Cost: s.Cost,
 		Mistake: e.Mistake, Summary: e.Summary, Failures: map[string]*harness.Failure{}, Unknown: map[string]int{},
+		AllFaults: e.AllFaults,
 	}
 	for _, id := range e.CaughtBy {
 		p.CaughtBy = append(p.CaughtBy, string(id))

@@ -28,40 +28,27 @@ func Short(id string) string {
 
 // Table renders the report as a terminal table: policies in rows, the
 // runs violating each invariant in columns (a mistake's expected invariants
-// marked with *), then what the work became and what it cost.
+// marked with *), then what the work became and what it cost, and a legend
+// of the column labels.
 func Table(w io.Writer, r *Report) error {
 	header := []string{"policy", "runs"}
 	for _, id := range r.Invariants {
 		header = append(header, Short(id))
 	}
 	header = append(header, "completed", "dead-lettered", "compensated", "dup charges", "wasted tokens", "verdict")
+	align := make([]tw.Align, len(header))
+	for i := range align {
+		align[i] = tw.AlignRight
+	}
+	align[0], align[len(align)-1] = tw.AlignLeft, tw.AlignLeft
 	t := tablewriter.NewTable(w,
 		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAlignment(tw.AlignRight),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{Global: tw.AlignRight, PerColumn: align}),
 		tablewriter.WithHeaderAlignment(tw.AlignCenter),
 	)
 	t.Header(header)
 	for _, p := range r.Policies {
-		row := []string{p.Name, strconv.Itoa(p.Runs)}
-		for _, id := range r.Invariants {
-			cell := strconv.Itoa(p.Violations[id])
-			if p.Violations[id] == 0 {
-				cell = "·"
-			}
-			if contains(p.CaughtBy, id) {
-				cell += "*"
-			}
-			row = append(row, cell)
-		}
-		row = append(row,
-			fmt.Sprintf("%.1f%%", 100*p.Executions.CompletionRate()),
-			strconv.Itoa(p.Executions.DeadLettered),
-			strconv.Itoa(p.Executions.Compensated),
-			money(p.Cost.DuplicateChargesCents),
-			strconv.Itoa(p.Cost.LLMTokensWasted),
-			Verdict(p),
-		)
-		if err := t.Append(row); err != nil {
+		if err := t.Append(tableRow(r, p)); err != nil {
 			return err
 		}
 	}
@@ -72,41 +59,31 @@ func Table(w io.Writer, r *Report) error {
 	for _, id := range r.Invariants {
 		legend = append(legend, Short(id)+"="+id)
 	}
-	_, err := fmt.Fprintf(w, "Cells count runs that violated the invariant; * marks what the mistake must break.\n%s\n", strings.Join(legend, "  "))
+	_, err := fmt.Fprintf(w, "Cells count runs that violated the invariant (· none, ?N undecided in N runs); * marks what the mistake must break.\n%s\n", strings.Join(legend, "  "))
 	return err
 }
 
-// Verdict says, in a word or two, what the exploration concluded.
-func Verdict(p Policy) string {
-	switch {
-	case len(p.CaughtBy) > 0 && caughtAll(p):
-		return "caught"
-	case len(p.CaughtBy) > 0:
-		return "NOT caught"
-	case p.Violated():
-		return "UNSAFE"
-	case len(p.Unknown) > 0:
-		return "undecided"
-	}
-	return "clean"
-}
-
-func caughtAll(p Policy) bool {
-	for _, id := range p.CaughtBy {
-		if p.Violations[id] == 0 {
-			return false
+func tableRow(r *Report, p Policy) []string {
+	row := []string{p.Name, strconv.Itoa(p.Runs)}
+	for _, id := range r.Invariants {
+		cell := "·"
+		switch n, u := p.Violations[id], p.Unknown[id]; {
+		case n > 0:
+			cell = strconv.Itoa(n)
+		case u > 0:
+			cell = "?" + strconv.Itoa(u)
 		}
-	}
-	return true
-}
-
-func money(cents int) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%100) }
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
+		if p.Expected(id) {
+			cell += "*"
 		}
+		row = append(row, cell)
 	}
-	return false
+	return append(row,
+		percent(p.Executions.CompletionRate()),
+		strconv.Itoa(p.Executions.DeadLettered),
+		strconv.Itoa(p.Executions.Compensated),
+		money(p.Cost.DuplicateChargesCents),
+		strconv.Itoa(p.Cost.LLMTokensWasted),
+		Verdict(p),
+	)
 }

@@ -1,0 +1,85 @@
+package reports_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/reports"
+)
+
+// Render a report as JSON, schema chaosrun.report/v1. The exploration's
+// wall time (elapsed_ms) is the one field that differs from run to run; it
+// is zeroed here so that the output is stable.
+func ExampleJSON() {
+	s, err := harness.Explore(context.Background(), policy.Reference(), &harness.ExploreOptions{Runs: 3, Seed: 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r := reports.New("sim", 1, 3)
+	r.Add(s, reports.Entry{Source: "builtin"})
+	r.Policies[0].ElapsedMS = 0
+	if err := reports.JSON(os.Stdout, r); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// {
+	//   "schema": "chaosrun.report/v1",
+	//   "mode": "sim",
+	//   "seed": 1,
+	//   "runs_per_policy": 3,
+	//   "invariants": [
+	//     "no-duplicate-side-effects",
+	//     "no-lost-effects",
+	//     "no-poisoned-context-reads",
+	//     "tenant-isolation",
+	//     "tenant-contract-honored",
+	//     "resume-from-checkpoint",
+	//     "no-orchestrator-retry",
+	//     "no-orphaned-side-effects",
+	//     "reconciliation-complete",
+	//     "terminal-state"
+	//   ],
+	//   "policies": [
+	//     {
+	//       "name": "reference",
+	//       "source": "builtin",
+	//       "runs": 3,
+	//       "elapsed_ms": 0,
+	//       "violations": {
+	//         "no-duplicate-side-effects": 0,
+	//         "no-lost-effects": 0,
+	//         "no-orchestrator-retry": 0,
+	//         "no-orphaned-side-effects": 0,
+	//         "no-poisoned-context-reads": 0,
+	//         "reconciliation-complete": 0,
+	//         "resume-from-checkpoint": 0,
+	//         "tenant-contract-honored": 0,
+	//         "tenant-isolation": 0,
+	//         "terminal-state": 0
+	//       },
+	//       "first_failure": null,
+	//       "executions": {
+	//         "total": 3,
+	//         "completed": 3,
+	//         "compensated": 0,
+	//         "dead_lettered": 0,
+	//         "failed": 0
+	//       },
+	//       "cost": {
+	//         "tool_calls": 10,
+	//         "retries": 0,
+	//         "duplicate_effects": 0,
+	//         "duplicate_charges_cents": 0,
+	//         "llm_tokens_wasted": 0,
+	//         "dead_lettered": 0,
+	//         "compensations": 0,
+	//         "reconciliation_events": 0
+	//       }
+	//     }
+	//   ]
+	// }
+}

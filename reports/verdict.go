@@ -1,0 +1,94 @@
+package reports
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Verdicts, from the most to the least alarming. A catalog mistake is
+// expected to violate the invariants it is caught by: "caught" is what it
+// should say. A policy that is not a catalog mistake should say "clean".
+const (
+	VerdictUnsafe    = "UNSAFE"
+	VerdictNotCaught = "NOT caught"
+	VerdictUndecided = "undecided"
+	VerdictCaught    = "caught"
+	VerdictClean     = "clean"
+)
+
+var verdictOrder = []string{VerdictUnsafe, VerdictNotCaught, VerdictUndecided, VerdictCaught, VerdictClean}
+
+// Verdict says, in a word or two, what the exploration concluded.
+func Verdict(p Policy) string {
+	switch {
+	case len(p.CaughtBy) > 0 && caughtAll(p):
+		return VerdictCaught
+	case len(p.CaughtBy) > 0:
+		return VerdictNotCaught
+	case p.Violated():
+		return VerdictUnsafe
+	case len(p.Unknown) > 0:
+		return VerdictUndecided
+	}
+	return VerdictClean
+}
+
+// Headline is the report's verdict on one line: how many policies were
+// explored and what became of them, naming those that need attention, e.g.
+// "4 policies, 20 runs each (seed 1, sim): 1 UNSAFE (ours), 2 caught, 1 clean".
+func Headline(r *Report) string {
+	byVerdict := map[string][]string{}
+	for _, p := range r.Policies {
+		v := Verdict(p)
+		byVerdict[v] = append(byVerdict[v], p.Name)
+	}
+	var parts []string
+	for _, v := range verdictOrder {
+		names := byVerdict[v]
+		if len(names) == 0 {
+			continue
+		}
+		part := fmt.Sprintf("%d %s", len(names), v)
+		if v == VerdictUnsafe || v == VerdictNotCaught || v == VerdictUndecided {
+			part += " (" + strings.Join(names, ", ") + ")"
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "nothing explored")
+	}
+	return fmt.Sprintf("%s, %d runs each (seed %d, %s): %s",
+		plural(len(r.Policies), "policy", "policies"), r.RunsPerPolicy, r.Seed, r.Mode, strings.Join(parts, ", "))
+}
+
+// Expected reports whether the policy's catalog mistake must break the invariant.
+func (p Policy) Expected(id string) bool { return contains(p.CaughtBy, id) }
+
+func caughtAll(p Policy) bool {
+	for _, id := range p.CaughtBy {
+		if p.Violations[id] == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func money(cents int) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%100) }
+
+func percent(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
