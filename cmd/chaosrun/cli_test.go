@@ -1,0 +1,196 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var binary string
+
+// TestMain builds the chaosrun binary once; the tests run it as a user does.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "chaosrun-cli")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "chaosrun")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		panic("go build: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func chaosrun(t *testing.T, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = t.TempDir()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+func (r result) want(t *testing.T, code int, stdout ...string) {
+	t.Helper()
+	if r.code != code {
+		t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.code, code, r.stdout, r.stderr)
+	}
+	for _, s := range stdout {
+		if !strings.Contains(r.stdout+r.stderr, s) {
+			t.Fatalf("output lacks %q\nstdout:\n%s\nstderr:\n%s", s, r.stdout, r.stderr)
+		}
+	}
+}
+
+func TestCompareIsTheDefault(t *testing.T) {
+	t.Parallel()
+	r := chaosrun(t, "--runs", "150")
+	r.want(t, 0, "reference", "naive-backoff", "retry-only", "clean", "caught", "replay with: chaosrun replay --policy naive-backoff --seed")
+	if strings.Contains(r.stdout, "NOT caught") || strings.Contains(r.stdout, "UNSAFE") {
+		t.Fatalf("the catalog should be reference clean, every mistake caught:\n%s", r.stdout)
+	}
+}
+
+func TestRunIsACIGate(t *testing.T) {
+	t.Parallel()
+	chaosrun(t, "run", "--policy", "reference", "--runs", "300").want(t, 0, "clean")
+	chaosrun(t, "run", "--policy", "naive-backoff", "--runs", "100").want(t, 1, "naive-backoff breaks no-duplicate-side-effects")
+	chaosrun(t, "run", "--runs", "10").want(t, 2, "run needs at least one --policy")
+}
+
+func TestBadUsageExits2WithOneLineAndAHint(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		args []string
+		says string
+	}{
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"compare", "--runs", "0"}, "--runs must be positive"},
+		{[]string{"compare", "--runs", "x"}, "invalid value"},
+		{[]string{"run", "--policy", "no-such-policy"}, `unknown policy "no-such-policy"`},
+		{[]string{"compare", "--shard", "3/2"}, `bad --shard "3/2"`},
+		{[]string{"compare", "--mode", "net"}, "--mode net is not available"},
+		{[]string{"compare", "--mode", "carrier-pigeon"}, `unknown mode "carrier-pigeon"`},
+		{[]string{"compare", "--json", "/no/such/dir/r.json"}, "directory /no/such/dir does not exist"},
+		{[]string{"compare", "--runs", "5", "--duration", "1s"}, "--runs and --duration both"},
+		{[]string{"replay", "--policy", "reference"}, "replay needs --seed"},
+		{[]string{"replay", "--seed", "3"}, "replay needs --policy"},
+		{[]string{"replay", "--policy", "reference", "--seed", "3", "--invariant", "nope"}, `unknown invariant "nope"`},
+		{[]string{"list", "everything"}, `unknown section "everything"`},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			t.Parallel()
+			r := chaosrun(t, c.args...)
+			r.want(t, 2, c.says)
+			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+			if len(lines) > 2 || !strings.HasPrefix(lines[0], "chaosrun: ") || (len(lines) == 2 && !strings.HasPrefix(lines[1], "hint: ")) {
+				t.Fatalf("want one line and a hint on stderr, got:\n%s", r.stderr)
+			}
+			if r.stdout != "" {
+				t.Fatalf("nothing belongs on stdout after a usage error, got:\n%s", r.stdout)
+			}
+		})
+	}
+}
+
+var elapsed = regexp.MustCompile(`"elapsed_ms": \d+`)
+
+func readJSON(t *testing.T, path string) (string, map[string]any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v map[string]any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("%s is not JSON: %v", path, err)
+	}
+	return elapsed.ReplaceAllString(string(b), `"elapsed_ms": 0`), v
+}
+
+func TestJSONReportIsReproducible(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	chaosrun(t, "compare", "--runs", "80", "--seed", "42", "--json", a, "--quiet").want(t, 0)
+	chaosrun(t, "compare", "--runs", "80", "--seed", "42", "--json", b, "--quiet").want(t, 0)
+	ja, v := readJSON(t, a)
+	jb, _ := readJSON(t, b)
+	if ja != jb {
+		t.Fatal("the JSON report of one seed differs between two runs beyond elapsed_ms")
+	}
+	if v["schema"] != "chaosrun.report/v1" || v["seed"] != float64(42) || v["runs_per_policy"] != float64(80) || len(v["policies"].([]any)) != 8 {
+		t.Fatalf("report header: %v %v %v", v["schema"], v["seed"], v["runs_per_policy"])
+	}
+}
+
+func TestShardsCoverTheUnshardedRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	whole := filepath.Join(dir, "whole.json")
+	chaosrun(t, "run", "--policy", "naive-backoff", "--runs", "50", "--json", whole, "--quiet").want(t, 1)
+	_, w := readJSON(t, whole)
+	total := map[string]float64{}
+	runs := 0.0
+	for i := 1; i <= 2; i++ {
+		p := filepath.Join(dir, "shard.json")
+		chaosrun(t, "run", "--policy", "naive-backoff", "--runs", "50", "--shard", []string{"", "1/2", "2/2"}[i], "--json", p, "--quiet")
+		_, s := readJSON(t, p)
+		pol := s["policies"].([]any)[0].(map[string]any)
+		runs += pol["runs"].(float64)
+		for k, n := range pol["executions"].(map[string]any) {
+			total[k] += n.(float64)
+		}
+	}
+	pol := w["policies"].([]any)[0].(map[string]any)
+	if runs != pol["runs"].(float64) {
+		t.Fatalf("shards ran %v scenarios, the whole run %v", runs, pol["runs"])
+	}
+	for k, n := range pol["executions"].(map[string]any) {
+		if total[k] != n.(float64) {
+			t.Fatalf("executions.%s: shards sum to %v, whole run %v", k, total[k], n)
+		}
+	}
+}
+
+func TestReplayPrintsTheTimelineAndTheMinimisedCase(t *testing.T) {
+	t.Parallel()
+	r := chaosrun(t, "replay", "--policy", "naive-backoff", "--seed", "4")
+	r.want(t, 1, "timeline:", "no-duplicate-side-effects  violated", "minimised for no-duplicate-side-effects", "applied twice")
+	again := chaosrun(t, "replay", "--policy", "naive-backoff", "--seed", "4")
+	if again.stdout != r.stdout {
+		t.Fatal("replaying one seed twice printed two different things")
+	}
+	chaosrun(t, "replay", "--policy", "reference", "--seed", "4").want(t, 0, "terminal-state             ok")
+}
+
+func TestListAndHelp(t *testing.T) {
+	t.Parallel()
+	chaosrun(t, "list").want(t, 0, "policies:", "static-system-policy", "invariants:", "tenant-contract-honored", "faults:", "lost-write", "scenarios:", "invoice-billing", "tenants:", "globex")
+	chaosrun(t, "list", "invariants").want(t, 0, "reconciliation-complete")
+	chaosrun(t, "help").want(t, 0, "chaosrun replay --policy P --seed S", "--shard i/n")
+	chaosrun(t, "help", "replay").want(t, 0, "--invariant")
+}

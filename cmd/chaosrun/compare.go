@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/invariants"
+	"github.com/chaosrun/chaosrun/policies"
+	"github.com/chaosrun/chaosrun/reports"
+)
+
+// renderers are the report formats by flag name.
+var renderers = map[string]func(io.Writer, *reports.Report) error{
+	"json":     reports.JSON,
+	"markdown": reports.Markdown,
+	"junit":    reports.JUnit,
+	"html":     reports.HTML,
+}
+
+// compare is both `compare` (the catalog and every --policy; exit 0) and,
+// with gate, `run` (the named policies only; exit 1 on any violation).
+func (e *env) compare(ctx context.Context, args []string, gate bool) error {
+	cmd := map[bool]string{false: "compare", true: "run"}[gate]
+	o, err := parseOptions(cmd, args, e.getenv)
+	if err != nil {
+		return err
+	}
+	var targets []target
+	if !gate {
+		for _, c := range policies.Catalog() {
+			targets = append(targets, builtin(c))
+		}
+	}
+	for _, arg := range o.policies {
+		t, err := resolve(arg)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, t)
+	}
+	if len(targets) == 0 {
+		return usagef("e.g. chaosrun run --policy policies/reference.yaml", "run needs at least one --policy")
+	}
+	runs := shardRuns(o.runs, o.shard, o.shards)
+	rep := reports.New(o.mode, o.seed, o.runs)
+	bar := e.progress(o, len(targets), runs)
+	start := time.Now()
+	for i, t := range targets {
+		opts := &harness.ExploreOptions{Runs: runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults, Progress: bar.step}
+		if o.duration > 0 {
+			opts.Duration = o.duration / time.Duration(len(targets))
+		}
+		bar.policy(i, t.policy.Name())
+		s, err := harness.Explore(ctx, t.policy, opts)
+		if err != nil {
+			bar.done()
+			return err
+		}
+		t.entry.AllFaults = o.allFaults
+		rep.Add(s, t.entry)
+	}
+	bar.done()
+	for _, f := range reportFormats {
+		if p := o.outputs[f]; p != "" {
+			if err := reports.WriteFile(p, rep, renderers[f]); err != nil {
+				return err
+			}
+		}
+	}
+	if !o.quiet {
+		if err := e.summary(rep, time.Since(start)); err != nil {
+			return err
+		}
+	}
+	if gate {
+		for _, p := range rep.Policies {
+			if p.Violated() {
+				return errViolations
+			}
+		}
+	}
+	return nil
+}
+
+// summary prints the table and, for each policy that broke an invariant,
+// its first counterexample's replay line.
+func (e *env) summary(rep *reports.Report, took time.Duration) error {
+	if err := reports.Table(e.stdout, rep); err != nil {
+		return err
+	}
+	for _, p := range rep.Policies {
+		if f := p.FirstFailure; f != nil {
+			c, _ := invariants.Lookup(invariants.ID(f.Invariant))
+			fmt.Fprintf(e.stdout, "%s breaks %s (%s): %d-step counterexample, replay with: %s\n", p.Name, f.Invariant, c.Doc, f.Steps, f.Replay)
+		}
+	}
+	fmt.Fprintf(e.stdout, "%d policies, %d runs each, in %s\n", len(rep.Policies), rep.Policies[0].Runs, took.Round(time.Millisecond))
+	return nil
+}

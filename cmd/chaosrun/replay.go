@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/invariants"
+	"github.com/chaosrun/chaosrun/scenarios"
+)
+
+// replay re-runs the scenario of one seed, prints its timeline and
+// violations, and minimises the counterexample.
+func (e *env) replay(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	name := fs.String("policy", "", "")
+	seed := fs.Uint64("seed", 0, "")
+	all := fs.Bool("all-faults", false, "")
+	only := fs.String("invariant", "", "")
+	noShrink := fs.Bool("no-shrink", false, "")
+	if err := fs.Parse(args); err != nil {
+		return usagef("run 'chaosrun help replay'", "replay: %v", err)
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usagef("run 'chaosrun help replay'", "replay: unexpected argument %q", fs.Arg(0))
+	case *name == "":
+		return usagef("e.g. chaosrun replay --policy naive-backoff --seed 4", "replay needs --policy")
+	case *seed == 0:
+		return usagef("copy the seed from the report's replay line", "replay needs --seed (1 or more)")
+	}
+	var focus invariants.ID
+	if *only != "" {
+		if _, err := invariants.Lookup(invariants.ID(*only)); err != nil {
+			return usagef("'chaosrun list invariants' names them", "--invariant %s: %v", *only, err)
+		}
+		focus = invariants.ID(*only)
+	}
+	t, err := resolve(*name)
+	if err != nil {
+		return err
+	}
+	sc := scenarios.Seeded(*seed, *all)
+	run, err := harness.Simulate(ctx, sc, t.policy, nil)
+	if err != nil {
+		return err
+	}
+	w := e.stdout
+	fmt.Fprintf(w, "policy %s, seed %d (%s)\n\n", t.policy.Name(), *seed, harness.ReplayCommand(*name, fmt.Sprint(*seed), *all))
+	fmt.Fprintf(w, "scenario (%d steps):\n%s\n\ntimeline:\n", sc.Steps(), indent(sc.String()))
+	for i, ev := range run.History.Events {
+		fmt.Fprintf(w, "  %3d %9s  %s\n", i, ev.At.Sub(harness.Epoch), ev)
+	}
+	violated := run.Violated()
+	fmt.Fprintln(w)
+	printVerdicts(w, run)
+	if len(violated) == 0 {
+		return nil
+	}
+	if focus == "" {
+		focus = violated[0]
+	} else if run.Result(focus).Status != invariants.Violated {
+		fmt.Fprintf(w, "\n%s holds in this case; nothing to minimise for it.\n", focus)
+		return errViolations
+	}
+	if !*noShrink {
+		shrunk, err := harness.Shrink(ctx, t.policy, *seed, focus, &harness.ShrinkOptions{AllFaults: *all})
+		if err != nil {
+			return err
+		}
+		if shrunk != nil && shrunk.Scenario.Steps() <= sc.Steps() {
+			fmt.Fprintf(w, "\nminimised for %s: %d steps instead of %d\n\n%s", focus, shrunk.Scenario.Steps(), sc.Steps(), harness.Explain(shrunk, focus))
+		}
+	}
+	return errViolations
+}
+
+func printVerdicts(w io.Writer, run *harness.Run) {
+	for _, res := range run.Results {
+		fmt.Fprintf(w, "%-26s %s", res.Invariant, res.Status)
+		if res.Reason != "" {
+			fmt.Fprintf(w, " (%s)", res.Reason)
+		}
+		fmt.Fprintln(w)
+		for _, v := range res.Violations {
+			at := ""
+			if v.Event >= 0 {
+				at = fmt.Sprintf(" [event %d]", v.Event)
+			}
+			fmt.Fprintf(w, "    - %s%s\n", v.Message, at)
+		}
+	}
+}
