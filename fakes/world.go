@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -399,9 +400,13 @@ func hash(s string) uint64 {
 }
 
 // DataTenant returns the tenant whose data a value is: every value the world
-// makes starts with "<tenant>:".
+// makes starts with "<tenant>:". A value that names no known tenant belongs
+// to nobody in particular ("").
 func DataTenant(v string) string {
-	t, _, _ := strings.Cut(v, ":")
+	t, _, ok := strings.Cut(v, ":")
+	if !ok || !slices.Contains(TenantNames, t) {
+		return ""
+	}
 	return t
 }
 
@@ -418,7 +423,7 @@ func foreign(c engine.Call) string {
 }
 
 func foreignData(tenant, v string) string {
-	if t := DataTenant(v); t != tenant {
+	if t := DataTenant(v); t != "" && t != tenant {
 		return t
 	}
 	return ""

@@ -602,3 +602,22 @@ func TestLedger(t *testing.T) {
 		t.Errorf("NewLedger: %+v", built.Effects())
 	}
 }
+
+// Only data tagged with a known tenant is anyone's: a team's own untagged
+// input is not another tenant's data.
+func TestUntaggedDataIsNotForeign(t *testing.T) {
+	t.Parallel()
+	w := fakes.NewWorld(nil)
+	c := engine.Call{Tenant: "acme", Exec: "e1", Tool: fakes.SendEmail, Payload: "request=bill order 42\nnote=see: the attached file\n"}
+	if _, err := w.Invoke(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	c.Payload = "request=globex:request:leaked\n"
+	if _, err := w.Invoke(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	effects := w.Ledger().Effects()
+	if effects[0].Foreign != "" || effects[1].Foreign != "globex" {
+		t.Fatalf("foreign data: untagged %q (want none), tagged %q (want globex)", effects[0].Foreign, effects[1].Foreign)
+	}
+}

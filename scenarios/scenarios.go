@@ -122,7 +122,7 @@ var keyNames = func() [][]string {
 // writes returns the context keys step i writes: "s<i>.out" and "s<i>.meta".
 func writes(i int) []string {
 	if i < len(keyNames) {
-		return keyNames[i]
+		return []string{keyNames[i][0], keyNames[i][1]} // a slice of its own: callers may change it
 	}
 	return []string{fmt.Sprintf("s%d.out", i), fmt.Sprintf("s%d.meta", i)}
 }

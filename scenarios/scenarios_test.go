@@ -363,3 +363,13 @@ func TestScenarioString(t *testing.T) {
 		t.Errorf("Steps() = %d, Name() = %q", sc.Steps(), sc.Name())
 	}
 }
+
+func TestStoreReturnsSlicesOfItsOwn(t *testing.T) {
+	t.Parallel()
+	x := scenarios.Execution{ID: "e1", Tenant: "acme", Workflow: scenarios.InvoiceBilling}
+	first := x.Store()
+	first.Steps[0].Writes[0] = "changed"
+	if again := x.Store(); again.Steps[0].Writes[0] != "s0.out" {
+		t.Fatalf("a caller's change to one Store() result leaked into the next: %q", again.Steps[0].Writes[0])
+	}
+}

@@ -153,7 +153,7 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 		return e.fail(ctx, r, a, ent, obs, &resp, true)
 	}
 	e.committed(r, c)
-	return e.at(ctx, r, AfterCommit, a.Number, 0)
+	return e.atStep(ctx, r, AfterCommit, c.Step, a.Number, 0)
 }
 
 // committed moves an execution past a durable commit.

@@ -223,11 +223,17 @@ func (e *Engine) emit(ev Event) {
 // at consults the fault port. Only ErrCrash and, at ContextWrite, other
 // errors have an effect.
 func (e *Engine) at(ctx context.Context, r *run, p Point, attempt, index int) error {
+	return e.atStep(ctx, r, p, r.step, attempt, index)
+}
+
+// atStep consults the fault port for a point of a given step (after a
+// commit, the step that committed, not the one the execution moved on to).
+func (e *Engine) atStep(ctx context.Context, r *run, p Point, step, attempt, index int) error {
 	if e.faults == nil {
 		return nil
 	}
 	err := e.faults.At(ctx, Site{Point: p, Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run,
-		Step: r.step, Attempt: attempt, Tool: r.exec.Steps[min(r.step, len(r.exec.Steps)-1)].Tool, Index: index})
+		Step: step, Attempt: attempt, Tool: r.exec.Steps[step].Tool, Index: index})
 	switch {
 	case err == nil:
 		return nil
