@@ -46,6 +46,9 @@ var cases = []struct {
 	{"AuditClaimsRecoveredTerminal", testAudit},
 	{"AuditClaimsAreExclusive", testAuditExclusive},
 	{"SnapshotsAreCopies", testSnapshotCopies},
+	{"ActiveSpansTenantsInCreationOrder", testActiveAcrossTenants},
+	{"CancelledClaimsLeaveWorkQueued", testCancelledClaims},
+	{"EveryWriteRefusesAnotherTenantsExecution", testTenantWrites},
 }
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -391,5 +394,59 @@ func testSnapshotCopies(ctx context.Context, t *testing.T, s store.Store) {
 	must(t, err)
 	if again.Context.Values["a"].Data != "acme:a" || again.Execution.Steps[0].Tool != "insert_record" {
 		t.Fatalf("a committed version changed after the fact: %+v", again)
+	}
+}
+
+func testActiveAcrossTenants(ctx context.Context, t *testing.T, s store.Store) {
+	// Same creation time for all: the order is the order of Create calls.
+	for _, ref := range []store.Ref{{Tenant: "acme", ID: "b"}, {Tenant: "globex", ID: "a"}, {Tenant: "acme", ID: "a"}, {Tenant: "initech", ID: "c"}} {
+		create(ctx, t, s, ref.Tenant, ref.ID)
+	}
+	must(t, s.Finish(ctx, "globex", "a", store.Completed, ""))
+	refs, err := s.Active(ctx)
+	must(t, err)
+	want := []store.Ref{{Tenant: "acme", ID: "b"}, {Tenant: "acme", ID: "a"}, {Tenant: "initech", ID: "c"}}
+	if fmt.Sprint(refs) != fmt.Sprint(want) {
+		t.Fatalf("active: %v, want %v, every tenant's in creation order", refs, want)
+	}
+}
+
+func testCancelledClaims(ctx context.Context, t *testing.T, s store.Store) {
+	recovered(ctx, t, s, "acme", "r1", store.Completed)
+	create(ctx, t, s, "globex", "d1")
+	must(t, s.DeadLetter(ctx, store.DeadLetter{Tenant: "globex", Exec: "d1", Cause: "review"}))
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	called := false
+	n, err := s.Audit(cancelled, 10, func(store.Snapshot) ([]store.ReconEvent, error) { called = true; return nil, nil })
+	if n != 0 || !errors.Is(err, context.Canceled) || called {
+		t.Fatalf("audit with a cancelled ctx: %d %v (handler called: %v), want 0 and context.Canceled", n, err, called)
+	}
+	n, err = s.ClaimDeadLetters(cancelled, 10, func(store.DeadLetter) error { called = true; return nil })
+	if n != 0 || !errors.Is(err, context.Canceled) || called {
+		t.Fatalf("dead-letter claim with a cancelled ctx: %d %v (handler called: %v), want 0 and context.Canceled", n, err, called)
+	}
+	n, err = s.Audit(ctx, 10, func(store.Snapshot) ([]store.ReconEvent, error) { return nil, nil })
+	if n != 1 || err != nil {
+		t.Fatalf("a cancelled audit must leave the execution pending: %d %v", n, err)
+	}
+	n, err = s.ClaimDeadLetters(ctx, 10, func(store.DeadLetter) error { return nil })
+	if n != 1 || err != nil {
+		t.Fatalf("a cancelled claim must leave the dead letter queued: %d %v", n, err)
+	}
+}
+
+func testTenantWrites(ctx context.Context, t *testing.T, s store.Store) {
+	create(ctx, t, s, "acme", "e1")
+	a := store.Attempt{Tenant: "acme", Exec: "e1", Number: 1}
+	must(t, s.Begin(ctx, a))
+	a.Tenant = "globex"
+	wantErr(t, s.End(ctx, a), store.ErrNotFound)
+	wantErr(t, s.Restart(ctx, "globex", "e1", 1), store.ErrNotFound)
+	wantErr(t, s.DeadLetter(ctx, store.DeadLetter{Tenant: "globex", Exec: "e1", Cause: "x"}), store.ErrNotFound)
+	snap, err := s.Load(ctx, "acme", "e1")
+	must(t, err)
+	if e := snap.Execution; e.Recovered || e.Run != 0 || e.Status != store.Running || len(snap.DeadLetters) != 0 {
+		t.Fatalf("another tenant's writes changed acme/e1: %+v", snap)
 	}
 }

@@ -1,0 +1,128 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/chaosrun/chaosrun/reference/store"
+)
+
+// Audit implements [store.Store]. Each execution is claimed, loaded, handed
+// to fn, and has its events stored and its audited mark set in one
+// transaction of its own; the claim is the row lock (FOR UPDATE SKIP LOCKED),
+// so workers in any number of processes never audit the same execution, and
+// a worker that dies mid-audit loses only the one it held, which stays
+// pending. It stops at fn's first error, which it returns as it is.
+func (s *Store) Audit(ctx context.Context, limit int, fn func(store.Snapshot) ([]store.ReconEvent, error)) (int, error) {
+	n := 0
+	for n < limit {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		audited, err := s.auditOne(ctx, fn)
+		if err != nil || !audited {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// claimAudit is the audit queue: it repeats the predicate of the partial
+// index executions_audit_pending word for word, so that the planner scans
+// the pending rows only.
+const claimAudit = `
+	SELECT tenant, id FROM executions
+	WHERE status <> 'running' AND recovered AND NOT audited
+	ORDER BY seq
+	LIMIT 1
+	FOR UPDATE SKIP LOCKED`
+
+// auditOne audits one execution; it reports false when none is pending.
+func (s *Store) auditOne(ctx context.Context, fn func(store.Snapshot) ([]store.ReconEvent, error)) (bool, error) {
+	var audited bool
+	var fnErr error
+	var ref store.Ref
+	err := s.asSystem(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, claimAudit).Scan(&ref.Tenant, &ref.ID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := actAs(ctx, tx, ref.Tenant); err != nil {
+			return err
+		}
+		snap, err := load(ctx, tx, ref.Tenant, ref.ID)
+		if err != nil {
+			return err
+		}
+		var events []store.ReconEvent
+		if events, fnErr = fn(snap); fnErr != nil {
+			return errRelease
+		}
+		err = record(ctx, tx, ref, events)
+		audited = err == nil
+		return err
+	})
+	if fnErr != nil {
+		return false, fnErr
+	}
+	what := "audit"
+	if ref.ID != "" {
+		what += " " + ref.String()
+	}
+	return audited, s.interpret(ctx, err, what)
+}
+
+const (
+	insertReconEvent = `
+		INSERT INTO recon_events (tenant, exec, step, tool, kind, detail, action, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	markAudited = `
+		UPDATE executions SET audited = true
+		WHERE tenant = $1 AND id = $2`
+)
+
+// record stores an audit's events, under the execution audited whatever
+// they say, and marks it audited, in one round trip.
+func record(ctx context.Context, tx pgx.Tx, ref store.Ref, events []store.ReconEvent) error {
+	var b pgx.Batch
+	for _, ev := range events {
+		b.Queue(insertReconEvent, ref.Tenant, ref.ID, ev.Step, ev.Tool, ev.Kind, ev.Detail, ev.Action, ev.At)
+	}
+	b.Queue(markAudited, ref.Tenant, ref.ID)
+	return tx.SendBatch(ctx, &b).Close()
+}
+
+const executionExists = `SELECT 1 FROM executions WHERE tenant = $1 AND id = $2`
+
+const selectReconEvents = `
+	SELECT step, tool, kind, detail, action, at
+	FROM recon_events
+	WHERE tenant = $1 AND exec = $2
+	ORDER BY seq`
+
+// ReconEvents implements [store.Store].
+func (s *Store) ReconEvents(ctx context.Context, tenant, id string) ([]store.ReconEvent, error) {
+	var events []store.ReconEvent
+	err := s.readTenant(ctx, tenant, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, executionExists, tenant, id).Scan(new(int)); err != nil {
+			return err
+		}
+		rows, _ := tx.Query(ctx, selectReconEvents, tenant, id)
+		var err error
+		events, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.ReconEvent, error) {
+			ev := store.ReconEvent{Tenant: tenant, Exec: id}
+			err := row.Scan(&ev.Step, &ev.Tool, &ev.Kind, &ev.Detail, &ev.Action, &ev.At)
+			ev.At = ev.At.UTC()
+			return ev, err
+		})
+		return err
+	})
+	return events, s.interpret(ctx, err, fmt.Sprintf("reconciliation events of %s/%s", tenant, id))
+}

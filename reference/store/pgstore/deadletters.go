@@ -1,0 +1,107 @@
+package pgstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/chaosrun/chaosrun/reference/store"
+)
+
+const (
+	insertDeadLetter = `
+		INSERT INTO dead_letters (tenant, exec, run, step, cause, at)
+		VALUES ($1, $2, $3, $4, $5, $6)`
+	deadLetterExecution = `
+		UPDATE executions SET status = 'dead-lettered', cause = $3
+		WHERE tenant = $1 AND id = $2`
+)
+
+// DeadLetter implements [store.Store]: the dead letter and the end of the
+// execution are one transaction.
+func (s *Store) DeadLetter(ctx context.Context, d store.DeadLetter) error {
+	err := s.asTenant(ctx, d.Tenant, func(tx pgx.Tx) error {
+		cur, err := lock(ctx, tx, lockForUpdate, d.Tenant, d.Exec)
+		if err != nil {
+			return err
+		}
+		if err := cur.running(); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, insertDeadLetter, d.Tenant, d.Exec, d.Run, d.Step, d.Cause, d.At); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, deadLetterExecution, d.Tenant, d.Exec, d.Cause)
+		return err
+	})
+	return s.interpret(ctx, err, fmt.Sprintf("dead-letter step %d of %s/%s", d.Step, d.Tenant, d.Exec))
+}
+
+// errRelease rolls back a claim whose handler failed, which releases the row.
+var errRelease = errors.New("release the claim")
+
+// ClaimDeadLetters implements [store.Store]. Each dead letter is claimed,
+// handed to fn and resolved in a transaction of its own: the claim is the
+// row lock (FOR UPDATE SKIP LOCKED), so workers in any number of processes
+// never hold the same dead letter, and one that dies mid-review releases it.
+// It stops at fn's first error, which it returns as it is.
+func (s *Store) ClaimDeadLetters(ctx context.Context, limit int, fn func(store.DeadLetter) error) (int, error) {
+	n := 0
+	for n < limit {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		claimed, err := s.claimDeadLetter(ctx, fn)
+		if err != nil || !claimed {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+const (
+	claimDeadLetter = `
+		SELECT seq, tenant, exec, run, step, cause, at
+		FROM dead_letters
+		WHERE NOT resolved
+		ORDER BY seq
+		LIMIT 1
+		FOR UPDATE SKIP LOCKED`
+	resolveDeadLetter = `
+		UPDATE dead_letters SET resolved = true
+		WHERE seq = $1`
+)
+
+// claimDeadLetter resolves one dead letter; it reports false when none is free.
+func (s *Store) claimDeadLetter(ctx context.Context, fn func(store.DeadLetter) error) (bool, error) {
+	var claimed bool
+	var fnErr error
+	err := s.asSystem(ctx, func(tx pgx.Tx) error {
+		var seq int64
+		var d store.DeadLetter
+		err := tx.QueryRow(ctx, claimDeadLetter).Scan(&seq, &d.Tenant, &d.Exec, &d.Run, &d.Step, &d.Cause, &d.At)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		d.At = d.At.UTC()
+		if fnErr = fn(d); fnErr != nil {
+			return errRelease
+		}
+		if err := actAs(ctx, tx, d.Tenant); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, resolveDeadLetter, seq)
+		claimed = err == nil
+		return err
+	})
+	if fnErr != nil {
+		return false, fnErr
+	}
+	return claimed, s.interpret(ctx, err, "claim a dead letter")
+}

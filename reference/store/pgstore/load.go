@@ -1,0 +1,128 @@
+package pgstore
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/chaosrun/chaosrun/reference/store"
+)
+
+// Load implements [store.Store]. The snapshot is read in one repeatable-read
+// transaction, so its parts agree with each other.
+func (s *Store) Load(ctx context.Context, tenant, id string) (store.Snapshot, error) {
+	var snap store.Snapshot
+	err := s.readTenant(ctx, tenant, func(tx pgx.Tx) error {
+		var err error
+		snap, err = load(ctx, tx, tenant, id)
+		return err
+	})
+	return snap, s.interpret(ctx, err, "load "+tenant+"/"+id)
+}
+
+// load reads a snapshot in a transaction scoped to its tenant.
+func load(ctx context.Context, tx pgx.Tx, tenant, id string) (store.Snapshot, error) {
+	e, err := loadExecution(ctx, tx, tenant, id)
+	if err != nil {
+		return store.Snapshot{}, err
+	}
+	snap := store.Snapshot{Execution: e, Context: inputContext(e.Input)}
+	if snap.Commits, snap.Context, err = loadCommits(ctx, tx, e, snap.Context); err != nil {
+		return store.Snapshot{}, err
+	}
+	if snap.Attempts, err = loadAttempts(ctx, tx, tenant, id); err != nil {
+		return store.Snapshot{}, err
+	}
+	if snap.DeadLetters, err = loadDeadLetters(ctx, tx, tenant, id); err != nil {
+		return store.Snapshot{}, err
+	}
+	return snap, nil
+}
+
+const selectExecution = `
+	SELECT workflow, steps, input, status, cause, run, recovered, audited, created
+	FROM executions
+	WHERE tenant = $1 AND id = $2`
+
+func loadExecution(ctx context.Context, tx pgx.Tx, tenant, id string) (store.Execution, error) {
+	e := store.Execution{Tenant: tenant, ID: id}
+	var status string
+	err := tx.QueryRow(ctx, selectExecution, tenant, id).Scan(
+		&e.Workflow, &e.Steps, &e.Input, &status, &e.Cause, &e.Run, &e.Recovered, &e.Audited, &e.Created)
+	if err != nil {
+		return store.Execution{}, err
+	}
+	if e.Steps == nil {
+		e.Steps = []store.Step{}
+	}
+	e.Created = e.Created.UTC()
+	e.Status, err = store.ParseStatus(status)
+	return e, err
+}
+
+// inputContext is context version 0: the execution's input.
+func inputContext(input map[string]string) store.Context {
+	c := store.Context{Values: make(map[string]store.Value, len(input))}
+	for k, v := range input {
+		c.Values[k] = store.Value{Data: v, Writer: store.InputWriter}
+	}
+	return c
+}
+
+const selectCommits = `
+	SELECT step, attempt, result_data, result_ref, version, context, at, seq
+	FROM commits
+	WHERE tenant = $1 AND exec = $2 AND run = $3
+	ORDER BY step`
+
+// loadCommits returns the current run's commits in step order, and the
+// context of the last one written (input when there is none).
+func loadCommits(ctx context.Context, tx pgx.Tx, e store.Execution, input store.Context) ([]store.Commit, store.Context, error) {
+	rows, _ := tx.Query(ctx, selectCommits, e.Tenant, e.ID, e.Run)
+	commits := []store.Commit{}
+	last, lastSeq := input, int64(-1)
+	var seq int64
+	c := store.Commit{Tenant: e.Tenant, Exec: e.ID, Run: e.Run}
+	_, err := pgx.ForEachRow(rows, []any{&c.Step, &c.Attempt, &c.Result.Data, &c.Result.Ref, &c.Context.Version, &c.Context.Values, &c.At, &seq}, func() error {
+		c.At = c.At.UTC()
+		commits = append(commits, c)
+		if seq > lastSeq {
+			last, lastSeq = c.Context, seq
+		}
+		c.Context.Values = nil // the next row decodes into a map of its own
+		return nil
+	})
+	return commits, last, err
+}
+
+const selectAttempts = `
+	SELECT run, step, number, kind, key, token, begun, ended, outcome
+	FROM attempts
+	WHERE tenant = $1 AND exec = $2
+	ORDER BY seq`
+
+func loadAttempts(ctx context.Context, tx pgx.Tx, tenant, id string) ([]store.Attempt, error) {
+	rows, _ := tx.Query(ctx, selectAttempts, tenant, id)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Attempt, error) {
+		a := store.Attempt{Tenant: tenant, Exec: id}
+		err := row.Scan(&a.Run, &a.Step, &a.Number, &a.Kind, &a.Key, &a.Token, &a.Begun, &a.Ended, &a.Outcome)
+		a.Begun = a.Begun.UTC()
+		return a, err
+	})
+}
+
+const selectDeadLetters = `
+	SELECT run, step, cause, at
+	FROM dead_letters
+	WHERE tenant = $1 AND exec = $2
+	ORDER BY seq`
+
+func loadDeadLetters(ctx context.Context, tx pgx.Tx, tenant, id string) ([]store.DeadLetter, error) {
+	rows, _ := tx.Query(ctx, selectDeadLetters, tenant, id)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.DeadLetter, error) {
+		d := store.DeadLetter{Tenant: tenant, Exec: id}
+		err := row.Scan(&d.Run, &d.Step, &d.Cause, &d.At)
+		d.At = d.At.UTC()
+		return d, err
+	})
+}

@@ -1,0 +1,101 @@
+package pgstore
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/chaosrun/chaosrun/reference/store"
+)
+
+// The roles a transaction switches to, created by the migrations.
+const (
+	appRole    = "chaosrun_app"    // a tenant's transactions
+	systemRole = "chaosrun_system" // Active, Audit and ClaimDeadLetters
+)
+
+// Store is the Postgres [store.Store]. It is safe for concurrent use, by
+// several goroutines and by several processes sharing one database.
+type Store struct {
+	pool  *pgxpool.Pool
+	where string // host:port/database, for error messages
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Opts configures a Store. The zero value, and nil, mean the defaults.
+type Opts struct {
+	// Migrate applies the embedded migrations before New returns, as a
+	// service that owns its schema does at start-up. Leave it false where
+	// migrations run as a deploy step of their own (see [Store.Migrate]).
+	Migrate bool
+}
+
+// New returns a store on pool, after checking that the server answers. The
+// pool stays the caller's: the store never closes it. A server that cannot
+// be reached is an error wrapping [store.ErrUnavailable].
+func New(ctx context.Context, pool *pgxpool.Pool, opts *Opts) (*Store, error) {
+	if pool == nil {
+		return nil, fmt.Errorf("pgstore: new: pool is nil")
+	}
+	if opts == nil {
+		opts = &Opts{}
+	}
+	s := &Store{pool: pool, where: where(pool.Config().ConnConfig)}
+	if err := pool.Ping(ctx); err != nil {
+		return nil, s.interpret(ctx, err, "connect")
+	}
+	if opts.Migrate {
+		if err := s.Migrate(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func where(c *pgx.ConnConfig) string {
+	return net.JoinHostPort(c.Host, strconv.Itoa(int(c.Port))) + "/" + c.Database
+}
+
+// setScope switches the transaction to a role and a tenant until it ends.
+// Both are parameters: a tenant is data, never text of a query.
+const setScope = `SELECT set_config('role', $1, true), set_config('app.tenant', $2, true)`
+
+// asTenant runs fn in a transaction that sees and writes tenant's rows only.
+func (s *Store) asTenant(ctx context.Context, tenant string, fn func(pgx.Tx) error) error {
+	return s.tx(ctx, pgx.TxOptions{}, appRole, tenant, fn)
+}
+
+// readTenant is asTenant for reads that must see one consistent snapshot.
+func (s *Store) readTenant(ctx context.Context, tenant string, fn func(pgx.Tx) error) error {
+	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	return s.tx(ctx, opts, appRole, tenant, fn)
+}
+
+// asSystem runs fn in a transaction that reads and locks every tenant's
+// executions and dead letters and writes nothing; fn calls actAs to change a
+// row it has claimed.
+func (s *Store) asSystem(ctx context.Context, fn func(pgx.Tx) error) error {
+	return s.tx(ctx, pgx.TxOptions{}, systemRole, "", fn)
+}
+
+func (s *Store) tx(ctx context.Context, opts pgx.TxOptions, role, tenant string, fn func(pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, setScope, role, tenant); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// actAs switches a system transaction to the tenant of a row it claimed, so
+// that what it writes passes the same policies as the tenant's own writes.
+// The row locks taken as the system stay held.
+func actAs(ctx context.Context, tx pgx.Tx, tenant string) error {
+	_, err := tx.Exec(ctx, setScope, appRole, tenant)
+	return err
+}
