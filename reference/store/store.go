@@ -187,8 +187,9 @@ type Snapshot struct {
 	Execution Execution
 	// Commits are the commits of the current run, in step order.
 	Commits []Commit
-	// Context is the last committed version of the current run (version 0,
-	// the input, when nothing is committed).
+	// Context is the last committed version of the current run: steps commit
+	// in order, so it is the version of the highest committed step (version
+	// 0, the input, when nothing is committed).
 	Context Context
 	// Attempts are all attempts of all runs, in order.
 	Attempts    []Attempt
@@ -219,13 +220,15 @@ type Store interface {
 	Finish(ctx context.Context, tenant, id string, s Status, cause string) error
 	// DeadLetter queues a step for review and ends its execution dead-lettered.
 	DeadLetter(ctx context.Context, d DeadLetter) error
-	// ClaimDeadLetters hands up to limit unclaimed dead letters to fn, which
-	// resolves them; a dead letter fn returns no error for is removed.
+	// ClaimDeadLetters hands up to limit unclaimed dead letters to fn, oldest
+	// first, which resolves them; a dead letter fn returns no error for is
+	// removed.
 	ClaimDeadLetters(ctx context.Context, limit int, fn func(DeadLetter) error) (int, error)
 
 	// Audit claims up to limit terminal, recovered, unaudited executions and
-	// hands each to fn; the events fn returns are stored and the execution is
-	// marked audited, in one write.
+	// hands each to fn; the events fn returns are stored with the audited
+	// execution and the execution is marked audited, in one write. An
+	// execution whose failure is recorded after it finished is audited too.
 	Audit(ctx context.Context, limit int, fn func(Snapshot) ([]ReconEvent, error)) (int, error)
 	// ReconEvents lists the reconciliation events of an execution.
 	ReconEvents(ctx context.Context, tenant, id string) ([]ReconEvent, error)

@@ -171,6 +171,9 @@ func (s *Store) End(_ context.Context, a store.Attempt) error {
 		if b.Run == a.Run && b.Step == a.Step && b.Number == a.Number && b.Kind == a.Kind {
 			b.Ended, b.Outcome = true, a.Outcome
 			r.exec.Recovered = true
+			if r.exec.Status.Terminal() && !r.exec.Audited {
+				s.pending[r.exec.Ref()] = true
+			}
 			return nil
 		}
 	}
