@@ -3,6 +3,7 @@ package faults
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/chaosrun/chaosrun/fakes"
@@ -35,6 +36,7 @@ type Injector struct {
 	s       Schedule
 	unit    func(exec string, step int) uint64
 	record  func(Applied)
+	mu      sync.Mutex // guards crashed: net mode runs engines concurrently
 	crashed map[stream]bool
 }
 
@@ -72,22 +74,39 @@ func (in *Injector) Drift() []fakes.Drift {
 // At implements [engine.Faults]: crashes at any point (each site at most
 // once, so that a rebuilt engine can pass it), and failures inside context writes.
 func (in *Injector) At(_ context.Context, s engine.Site) error {
+	_, err := in.at(s)
+	return err
+}
+
+// at is At, also returning the key of a crash point that fires.
+func (in *Injector) at(s engine.Site) (stream, error) {
 	at := site{unit: in.unit(s.Exec, s.Step), tool: s.Tool, run: s.Run, attempt: s.Attempt, point: int(s.Point), index: s.Index}
-	if ok, st := in.s.fires(Crash, at); ok && !in.crashed[st] {
-		in.crashed[st] = true
+	if ok, st := in.s.fires(Crash, at); ok && in.firstCrash(st) {
 		in.fired(Applied{Kind: Crash, Tenant: s.Tenant, Exec: s.Exec, Run: s.Run, Step: s.Step, Attempt: s.Attempt, Tool: s.Tool, Detail: s.Point.String()})
-		return engine.ErrCrash
+		return st, engine.ErrCrash
 	}
 	if s.Point == engine.ContextWrite {
 		if ok, _ := in.s.fires(PartialWrite, at); ok {
 			in.fired(Applied{Kind: PartialWrite, Tenant: s.Tenant, Exec: s.Exec, Run: s.Run, Step: s.Step, Attempt: s.Attempt, Tool: s.Tool, Detail: fmt.Sprintf("after %d keys", s.Index)})
-			return errPartial
+			return 0, errPartial
 		}
 	}
-	return nil
+	return 0, nil
 }
 
 var errPartial = fmt.Errorf("context store write failed")
+
+// firstCrash reports whether a crash point fires for the first time, and
+// remembers it.
+func (in *Injector) firstCrash(st stream) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.crashed[st] {
+		return false
+	}
+	in.crashed[st] = true
+	return true
+}
 
 // Quirk implements [fakes.Quirks].
 func (in *Injector) Quirk(c engine.Call) fakes.Quirk {

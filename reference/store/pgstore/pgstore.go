@@ -21,8 +21,9 @@ const (
 // Store is the Postgres [store.Store]. It is safe for concurrent use, by
 // several goroutines and by several processes sharing one database.
 type Store struct {
-	pool  *pgxpool.Pool
-	where string // host:port/database, for error messages
+	pool         *pgxpool.Pool
+	where        string // host:port/database, for error messages
+	beforeCommit func(ctx context.Context, c store.Commit)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -33,6 +34,11 @@ type Opts struct {
 	// service that owns its schema does at start-up. Leave it false where
 	// migrations run as a deploy step of their own (see [Store.Migrate]).
 	Migrate bool
+	// BeforeCommit, if set, is called inside a step's commit transaction
+	// after its writes, just before COMMIT is sent. It is a seam for fault
+	// injection: cutting the link there makes a commit whose outcome the
+	// caller cannot know (it may have landed), which is what net mode does.
+	BeforeCommit func(ctx context.Context, c store.Commit)
 }
 
 // New returns a store on pool, after checking that the server answers. The
@@ -45,7 +51,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, opts *Opts) (*Store, error) {
 	if opts == nil {
 		opts = &Opts{}
 	}
-	s := &Store{pool: pool, where: where(pool.Config().ConnConfig)}
+	s := &Store{pool: pool, where: where(pool.Config().ConnConfig), beforeCommit: opts.BeforeCommit}
 	if err := pool.Ping(ctx); err != nil {
 		return nil, s.interpret(ctx, err, "connect")
 	}

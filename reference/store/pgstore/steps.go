@@ -99,6 +99,9 @@ func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 		}
 		_, err = tx.Exec(ctx, insertCommit, c.Tenant, c.Exec, c.Run, c.Step, c.Attempt,
 			c.Result.Data, c.Result.Ref, c.Context.Version, values, c.At)
+		if err == nil && s.beforeCommit != nil {
+			s.beforeCommit(ctx, c)
+		}
 		return err
 	})
 	return s.interpret(ctx, err, what)

@@ -1,0 +1,156 @@
+// Package toxics embeds Toxiproxy (github.com/Shopify/toxiproxy/v2, as a
+// library) to put real network faults between the engine and the tools, and
+// between the engine and Postgres: connections refused, replies held until
+// the client's timeout, connections reset after the request arrived, streams
+// cut after a number of bytes.
+//
+// A [Server] runs in the harness's process and owns the proxies; a [Control]
+// adds and removes toxics through Toxiproxy's HTTP API, from that process or
+// from an engine running as a child process.
+//
+// # Determinism
+//
+// Toxiproxy decides whether a toxic applies with its own unseeded
+// randomness unless the toxicity is 1. Every toxic here has toxicity 1: the
+// seeded fault schedule decides when a toxic is added and removed, and
+// Toxiproxy only carries it out.
+package toxics
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	client "github.com/Shopify/toxiproxy/v2/client"
+	"github.com/rs/zerolog"
+)
+
+// Server is Toxiproxy embedded in this process, its API on loopback.
+type Server struct {
+	api  *toxiproxy.ApiServer
+	ln   net.Listener
+	http *http.Server
+}
+
+// Start starts an embedded Toxiproxy with no proxies.
+func Start() (*Server, error) {
+	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("toxiproxy API: listen on loopback: %w", err)
+	}
+	s := &Server{api: api, ln: ln, http: &http.Server{Handler: api.Routes(), ReadHeaderTimeout: 5 * time.Second}}
+	go func() { _ = s.http.Serve(ln) }()
+	return s, nil
+}
+
+// API returns the address of Toxiproxy's HTTP API, for [Connect].
+func (s *Server) API() string { return "http://" + s.ln.Addr().String() }
+
+// Proxy starts a proxy named name in front of upstream (host:port) and
+// returns the loopback address it listens on.
+func (s *Server) Proxy(name, upstream string) (string, error) {
+	p := toxiproxy.NewProxy(s.api, name, "127.0.0.1:0", upstream)
+	if err := s.api.Collection.Add(p, true); err != nil {
+		return "", fmt.Errorf("toxiproxy: proxy %s to %s: %w", name, upstream, err)
+	}
+	return p.Listen, nil
+}
+
+// Remove stops a proxy and closes its connections.
+func (s *Server) Remove(name string) error {
+	if err := s.api.Collection.Remove(name); err != nil {
+		return fmt.Errorf("toxiproxy: remove proxy %s: %w", name, err)
+	}
+	return nil
+}
+
+// Close stops every proxy and the API.
+func (s *Server) Close() error {
+	_ = s.api.Collection.Clear()
+	return s.http.Close()
+}
+
+// Toxic is one Toxiproxy toxic. Its toxicity is always 1.
+type Toxic struct {
+	Type   string
+	Stream string // "upstream" (client to server) or "downstream" (server to client)
+	Attrs  map[string]any
+}
+
+// The toxics chaosrun uses.
+var (
+	// HoldReplies drops everything the server sends: the request arrives,
+	// the tool acts, the reply never comes and the client times out.
+	HoldReplies = Toxic{Type: "timeout", Stream: "downstream", Attrs: map[string]any{"timeout": 0}}
+	// ResetOnReply resets the connection when the reply starts: the tool has
+	// acted, the client sees a reset.
+	ResetOnReply = Toxic{Type: "reset_peer", Stream: "downstream", Attrs: map[string]any{"timeout": 0}}
+	// HoldRequests drops everything the client sends: the request never
+	// arrives, and the client, which sent it, times out not knowing that.
+	HoldRequests = Toxic{Type: "timeout", Stream: "upstream", Attrs: map[string]any{"timeout": 0}}
+)
+
+// CutAfter lets n bytes of the reply through, then closes the connection.
+func CutAfter(n int) Toxic {
+	return Toxic{Type: "limit_data", Stream: "downstream", Attrs: map[string]any{"bytes": n}}
+}
+
+// Slow delays every reply by d.
+func Slow(d time.Duration) Toxic {
+	return Toxic{Type: "latency", Stream: "downstream", Attrs: map[string]any{"latency": d.Milliseconds()}}
+}
+
+// Control adds and removes toxics through Toxiproxy's API.
+type Control struct {
+	c *client.Client
+}
+
+// Connect returns a Control for the API at addr (see [Server.API]).
+func Connect(api string) *Control { return &Control{c: client.NewClient(api)} }
+
+var seq atomic.Int64
+
+// Apply adds t to a proxy and returns the function that removes it.
+func (c *Control) Apply(proxy string, t Toxic) (undo func() error, err error) {
+	name := fmt.Sprintf("%s-%s-%d", t.Type, t.Stream, seq.Add(1))
+	p, err := c.c.Proxy(proxy)
+	if err != nil {
+		return nil, fmt.Errorf("toxiproxy: proxy %s: %w", proxy, err)
+	}
+	if _, err := p.AddToxic(name, t.Type, t.Stream, 1, client.Attributes(t.Attrs)); err != nil {
+		return nil, fmt.Errorf("toxiproxy: add %s to %s: %w", t.Type, proxy, err)
+	}
+	return func() error {
+		if err := p.RemoveToxic(name); err != nil {
+			return fmt.Errorf("toxiproxy: remove %s from %s: %w", name, proxy, err)
+		}
+		return nil
+	}, nil
+}
+
+// Cut disables a proxy — connections are refused and open ones dropped —
+// and returns the function that enables it again.
+func (c *Control) Cut(proxy string) (undo func() error, err error) {
+	p, err := c.c.Proxy(proxy)
+	if err != nil {
+		return nil, fmt.Errorf("toxiproxy: proxy %s: %w", proxy, err)
+	}
+	if err := p.Disable(); err != nil {
+		return nil, fmt.Errorf("toxiproxy: disable %s: %w", proxy, err)
+	}
+	return func() error {
+		var err error
+		for range 20 { // the port may take a moment to be free again
+			if err = p.Enable(); err == nil {
+				return nil
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return errors.Join(fmt.Errorf("toxiproxy: enable %s", proxy), err)
+	}, nil
+}
