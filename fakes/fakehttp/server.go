@@ -1,0 +1,226 @@
+package fakehttp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/chaosrun/chaosrun/fakes"
+	"github.com/chaosrun/chaosrun/reference/engine"
+)
+
+// Downstream is the name of the downstream consumer's server, beside the
+// tools' names.
+const Downstream = "downstream"
+
+// Gate is a server-side fault that happens inside the tool before it acts:
+// a status ≥ 400 (429 and 503 are the usual ones) answered instead of
+// calling the world. It returns 0 to let the call through.
+type Gate interface {
+	Gate(c engine.Call) (status int, retryAfter time.Duration)
+}
+
+// GateFunc adapts a function to [Gate].
+type GateFunc func(c engine.Call) (status int, retryAfter time.Duration)
+
+// Gate implements [Gate].
+func (f GateFunc) Gate(c engine.Call) (int, time.Duration) { return f(c) }
+
+// Garbler is a server-side fault that happens inside the tool after it
+// acted: the answer is made undecodable. For a streaming tool it is the
+// stream's done record, after the whole generation went out
+// (post-inference); for any other tool, the JSON body.
+type Garbler interface {
+	Garble(c engine.Call) bool
+}
+
+// GarbleFunc adapts a function to [Garbler].
+type GarbleFunc func(c engine.Call) bool
+
+// Garble implements [Garbler].
+func (f GarbleFunc) Garble(c engine.Call) bool { return f(c) }
+
+// ServerOpts configures [Serve]. The zero value (or nil) means: no
+// server-side faults, chunks streamed as fast as they are made, a one
+// second bound on Close, server errors discarded.
+type ServerOpts struct {
+	// Gate, when set, is consulted on every /invoke before the world acts.
+	Gate Gate
+	// Garble, when set, is consulted on every /invoke the world answered.
+	Garble Garbler
+	// ChunkInterval is a pause between two streamed chunks, as a model
+	// generating; it makes mid-stream timeouts reproducible.
+	ChunkInterval time.Duration
+	// ShutdownTimeout bounds the graceful part of Close (default 1s).
+	ShutdownTimeout time.Duration
+	// ErrorLog receives the servers' own errors (default: discarded).
+	ErrorLog *log.Logger
+}
+
+// Servers is the fake world served over HTTP on loopback: one server per
+// tool and one for the downstream consumer, each on its own port.
+type Servers struct {
+	names    []string
+	addrs    map[string]string
+	servers  []named
+	serving  sync.WaitGroup // the Serve loops
+	inflight sync.WaitGroup // the handlers
+	shutdown time.Duration
+	layout   StreamLayout
+
+	closing sync.Once
+	closed  error
+}
+
+// Names lists the tools' names, the compensators' and [Downstream]: every
+// name that has a server.
+func Names() []string {
+	names := slices.Clone(fakes.StepTools)
+	return append(names, fakes.DeleteRecord, fakes.RefundCharge, Downstream)
+}
+
+// Serve serves w over HTTP: one server per name of [Names], each on its own
+// 127.0.0.1 port, so that a proxy can stand in front of each. It measures
+// the stream layout before it returns (see [Servers.Layout]).
+func Serve(w *fakes.World, opts *ServerOpts) (*Servers, error) {
+	if w == nil {
+		return nil, errors.New("fakehttp: Serve needs a world")
+	}
+	o := ServerOpts{}
+	if opts != nil {
+		o = *opts
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = time.Second
+	}
+	if o.ErrorLog == nil {
+		o.ErrorLog = log.New(io.Discard, "", 0)
+	}
+	s := &Servers{names: Names(), addrs: map[string]string{}, shutdown: o.ShutdownTimeout}
+	for _, name := range s.names {
+		if err := s.listen(name, w, &o); err != nil {
+			return nil, errors.Join(err, s.Close())
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	layout, err := Calibrate(ctx, s.addrs[fakes.LLMComplete])
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("fakehttp: calibrate the stream layout: %w", err), s.Close())
+	}
+	s.layout = layout
+	return s, nil
+}
+
+func (s *Servers) listen(name string, w *fakes.World, o *ServerOpts) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("fakehttp: listen for %s: %w", name, err)
+	}
+	var h http.Handler
+	if name == Downstream {
+		h = downstreamMux(w)
+	} else {
+		h = toolMux(&tool{name: name, world: w, opts: o})
+	}
+	srv := &http.Server{
+		Handler:           s.track(h),
+		ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog:          o.ErrorLog,
+	}
+	// One call per connection: a fault applied around one call hits that
+	// call only, and every response says "Connection: close".
+	srv.SetKeepAlivesEnabled(false)
+	s.addrs[name] = ln.Addr().String()
+	s.servers = append(s.servers, named{name, srv})
+	s.serving.Add(1)
+	go func() {
+		defer s.serving.Done()
+		_ = srv.Serve(ln) // ErrServerClosed once Close runs
+	}()
+	return nil
+}
+
+type named struct {
+	name string
+	srv  *http.Server
+}
+
+// track counts the handlers in flight, so that Close returns only once the
+// world is quiet and its ledger can be read.
+func (s *Servers) track(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.inflight.Add(1)
+		defer s.inflight.Done()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// Addr returns the host:port of the server for a name, or "" for a name
+// that has none.
+func (s *Servers) Addr(name string) string { return s.addrs[name] }
+
+// Names lists the names that have a server, in the order of [Names].
+func (s *Servers) Names() []string { return slices.Clone(s.names) }
+
+// Layout returns the byte layout of a streamed response, measured against
+// the running llm_complete server when Serve started.
+func (s *Servers) Layout() StreamLayout { return s.layout }
+
+// Close shuts every server down: it stops accepting, lets the calls in
+// flight finish for up to ServerOpts.ShutdownTimeout, then closes the
+// connections that remain and waits (as long again, at most) for their
+// handlers to return. Calling it again returns the first call's error.
+func (s *Servers) Close() error {
+	s.closing.Do(func() { s.closed = s.close() })
+	return s.closed
+}
+
+func (s *Servers) close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), s.shutdown)
+	defer cancel()
+	var mu sync.Mutex
+	var errs []error
+	var wg sync.WaitGroup
+	for _, n := range s.servers {
+		wg.Go(func() {
+			if err := n.srv.Shutdown(ctx); err != nil {
+				if cerr := n.srv.Close(); cerr != nil {
+					err = errors.Join(err, cerr)
+				}
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("fakehttp: shut down the %s server: %w", n.name, err))
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	s.serving.Wait()
+	if err := waitFor(&s.inflight, s.shutdown); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func waitFor(wg *sync.WaitGroup, d time.Duration) error {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-t.C:
+		return fmt.Errorf("fakehttp: handlers still running %s after the connections were closed", d)
+	}
+}
