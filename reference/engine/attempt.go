@@ -86,7 +86,13 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 			if e.down == nil {
 				return nil
 			}
-			return e.down.Deliver(ctx, Chunk{Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Token: token, Index: i, Text: text})
+			err := e.down.Deliver(ctx, Chunk{Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Token: token, Index: i, Text: text})
+			if err == nil || errors.Is(err, ErrCrash) || ctx.Err() != nil {
+				return err
+			}
+			// The generation was under way: whatever stopped the delivery,
+			// the stream is cut mid-inference, not refused before it began.
+			return fmt.Errorf("%w: delivering chunk %d downstream: %v", outcome.ErrStreamCut, i, err)
 		}
 	}
 	e.emit(Event{Kind: EvInvoke, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: st.Tool, Key: key, Token: token})

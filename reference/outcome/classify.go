@@ -104,13 +104,11 @@ func classifyStatus(o *Outcome, se *StatusError) {
 
 func effects(p Phase, obs Observation) Effects {
 	switch {
-	case !obs.SideEffects && obs.Chunks == 0:
-		return NoEffects
-	case p == PhasePre:
+	case obs.Chunks > 0: // chunks that reached the consumer are effects, whatever the error says
+		return ConfirmedEffects
+	case !obs.SideEffects, p == PhasePre:
 		return NoEffects
 	case p == PhasePost:
-		return ConfirmedEffects
-	case obs.Chunks > 0:
 		return ConfirmedEffects
 	default:
 		return PossibleEffects
