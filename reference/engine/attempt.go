@@ -57,7 +57,7 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 	}
 	n := r.attempts[r.step] + 1
 	key, token := e.keys(r, ent, n)
-	r.keepToken = false
+	r.freshToken = false
 	if contract.KeyRequired && key == "" && token == "" {
 		r.finishWith(doFail, fmt.Sprintf("tenant %s requires an idempotency key for %s and the policy sends none", r.exec.Tenant, st.Tool))
 		return nil
@@ -69,6 +69,11 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 		Kind: store.Invoke, Key: key, Token: token, Begun: e.clock.Now()}
 	r.attempts[r.step] = n
 	if err := e.store.Begin(ctx, a); err != nil {
+		if errors.Is(err, store.ErrUnavailable) {
+			// The store, not the step, failed: nothing ran, no budget is
+			// spent; the attempt is made again once the store answers.
+			return fmt.Errorf("begin step %d of %s: %w", r.step, r.exec.Ref(), err)
+		}
 		return e.fail(ctx, r, a, ent, outcome.Observation{Stage: outcome.StageBegin, Err: err}, nil, false)
 	}
 	r.addKey(r.step, key)
@@ -249,7 +254,7 @@ func (e *Engine) keys(r *run, ent registry.Entry, n int) (key, token string) {
 	op := r.exec.Tenant + "/" + r.exec.ID + "/" + strconv.Itoa(r.step)
 	fresh := op + "/r" + strconv.Itoa(r.exec.Run) + ".a" + strconv.Itoa(n)
 	switch {
-	case ent.Keys == registry.DedupToken && e.arch.Keys == policy.PerOperation && (n == 1 || r.keepToken):
+	case ent.Keys == registry.DedupToken && e.arch.Keys == policy.PerOperation && !r.freshToken:
 		return "", "tok:" + op
 	case ent.Keys == registry.DedupToken:
 		return "", "tok:" + fresh
@@ -344,7 +349,7 @@ func (e *Engine) decide(r *run, a store.Attempt, inHand *Response) {
 	switch d.Action {
 	case policy.Retry:
 		r.wake = r.wake.Add(d.Delay)
-		r.keepToken = d.DedupToken
+		r.freshToken = !d.DedupToken
 		r.next = doAttempt
 		if e.arch.Resume == policy.Restart {
 			r.next = doRestart

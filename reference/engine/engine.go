@@ -162,6 +162,8 @@ func (e *Engine) Run(ctx context.Context, tenant, id string) (store.Status, erro
 			return 0, err
 		case err != nil && ctx.Err() != nil:
 			return 0, err
+		case err != nil:
+			e.emit(Event{Kind: EvStoreError, Tenant: tenant, Exec: id, Detail: err.Error()})
 		case p.Done:
 			return p.Status, nil
 		}

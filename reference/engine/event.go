@@ -33,10 +33,11 @@ const (
 	EvFault                           // a fault was applied (Detail)
 	EvAudit                           // a reconciliation pass began (Seq: ledger watermark)
 	EvRecon                           // a reconciliation event (Detail: kind, Ref: action)
+	EvStoreError                      // the store failed; Run waits and tries again (Detail)
 )
 
 var kindNames = []string{"", "start", "begin", "read", "invoke", "write", "commit", "failure", "decision",
-	"lookup", "compensate", "dead-letter", "finish", "restart", "crash", "recover", "fault", "audit", "reconcile"}
+	"lookup", "compensate", "dead-letter", "finish", "restart", "crash", "recover", "fault", "audit", "reconcile", "store-error"}
 
 func (k EventKind) String() string {
 	if int(k) < len(kindNames) && k != 0 {
@@ -122,6 +123,8 @@ func (e Event) String() string {
 		return fmt.Sprintf("restart %s from step 0 as run %d", where, e.Run)
 	case EvRecon:
 		return fmt.Sprintf("reconcile %s %s: %s (%s)", where, e.Detail, e.Tool, e.Ref)
+	case EvStoreError:
+		return fmt.Sprintf("store-error %s/%s: %s (waiting, then trying again)", e.Tenant, e.Exec, e.Detail)
 	case EvCrash, EvRecover, EvFault, EvAudit:
 		return fmt.Sprintf("%s %s %s", e.Kind, where, e.Detail)
 	}

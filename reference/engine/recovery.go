@@ -31,6 +31,9 @@ func (e *Engine) reconcile(ctx context.Context, r *run) error {
 		Kind: store.Reconcile, Key: firstOf(r.keys[r.step]...), Begun: e.clock.Now()}
 	r.attempts[r.step] = n
 	if err := e.store.Begin(ctx, a); err != nil {
+		if errors.Is(err, store.ErrUnavailable) {
+			return fmt.Errorf("reconcile step %d of %s: %w", r.step, r.exec.Ref(), err)
+		}
 		return e.reconcileFailed(ctx, r, a, ent, err, false)
 	}
 	e.emit(Event{Kind: EvBegin, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: st.Tool, Key: a.Key, Detail: "reconcile"})
@@ -40,6 +43,9 @@ func (e *Engine) reconcile(ctx context.Context, r *run) error {
 		return e.complete(ctx, r, a, ent, resp)
 	}
 	snap, err := e.store.Load(ctx, r.exec.Tenant, r.exec.ID)
+	if errors.Is(err, store.ErrUnavailable) {
+		return fmt.Errorf("reconcile step %d of %s: %w", r.step, r.exec.Ref(), err) // wait for the store
+	}
 	if err != nil {
 		return e.reconcileFailed(ctx, r, a, ent, err, true)
 	}

@@ -50,10 +50,12 @@ type run struct {
 	effects []outcome.Effects
 	signals []bool
 
-	next      action
-	wake      time.Time
-	keepToken bool
-	pending   *failure
+	next action
+	wake time.Time
+	// freshToken makes the next attempt stream under a new dedup token: a
+	// retry decided without DedupToken.
+	freshToken bool
+	pending    *failure
 	// redecide is an ended attempt whose decision was lost in a crash.
 	redecide *store.Attempt
 	last     outcome.Outcome
