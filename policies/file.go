@@ -1,0 +1,174 @@
+package policies
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/chaosrun/chaosrun/reference/policy"
+)
+
+// files are the catalog's policy files, one per entry of [Catalog].
+//
+//go:embed *.yaml
+var files embed.FS
+
+// ErrNotBuiltin is returned by [Builtin] for a name that has no policy file.
+var ErrNotBuiltin = errors.New("no built-in policy file")
+
+// Error is a policy file's refusal: the file, the line, the key and why.
+// Its Error method renders it as "file:line: key: message", ready to print.
+type Error struct {
+	File string
+	// Line is 1-based; 0 when the YAML reader could not say.
+	Line int
+	// Key is the key's full path, e.g. "rules[2].when.phase"; empty for an
+	// error of the file as a whole (its YAML syntax).
+	Key string
+	Msg string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		b.WriteString(":" + strconv.Itoa(e.Line))
+	}
+	b.WriteString(": ")
+	if e.Key != "" {
+		b.WriteString(e.Key + ": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// errAt returns an [Error] at n's line; Parse fills in the file.
+func errAt(n *yaml.Node, key, format string, args ...any) *Error {
+	return &Error{Line: n.Line, Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Load reads and parses a policy file. See [Parse].
+func Load(path string) (*policy.Rules, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read policy file: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Builtin returns the catalog's policy file for name (reference,
+// naive-backoff, ...), parsed.
+func Builtin(name string) (*policy.Rules, error) {
+	data, err := files.ReadFile(name + ".yaml")
+	if err != nil {
+		return nil, fmt.Errorf("%q: %w (built in: %s)", name, ErrNotBuiltin, strings.Join(Names(), ", "))
+	}
+	return Parse(name+".yaml", data)
+}
+
+// Parse reads a policy file. filename is only used in errors. It is strict:
+// an unknown key, a value of the wrong type, a bad value or a rule that can
+// never apply is refused with an *[Error] naming the line and the key, and
+// no policy is returned.
+func Parse(filename string, data []byte) (*policy.Rules, error) {
+	r, err := parse(data)
+	if err != nil {
+		var pe *Error
+		if errors.As(err, &pe) {
+			pe.File = filename
+			return nil, pe
+		}
+		return nil, &Error{File: filename, Msg: err.Error()}
+	}
+	return r, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+func parse(data []byte) (*policy.Rules, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{Line: 1, Msg: "empty policy file: it needs at least a name and rules"}
+		}
+		return nil, syntaxError(err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, syntaxError(err)
+		}
+		return nil, errAt(&next, "", "a policy file holds one YAML document; a second one starts here")
+	}
+	if len(doc.Content) == 0 {
+		return nil, &Error{Line: 1, Msg: "empty policy file: it needs at least a name and rules"}
+	}
+	return readFile(doc.Content[0])
+}
+
+// syntaxError turns the YAML reader's "yaml: line N: ..." into an [Error].
+func syntaxError(err error) *Error {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{Line: line, Msg: "invalid YAML: " + msg[len(m[0]):]}
+	}
+	return &Error{Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// readFile reads the document's top level. Keys are read in file order;
+// checks that tie rules to the architecture run once everything is read.
+func readFile(root *yaml.Node) (*policy.Rules, error) {
+	r := &policy.Rules{Arch: policy.DefaultArchitecture()}
+	var rules []ruleSource
+	top := schema([]string{"name", "description", "architecture", "budget", "backoff", "rules"}, map[string]field{
+		"name": func(v *yaml.Node, path string) (err error) {
+			if r.PolicyName, err = str(v, path); err == nil && !validName.MatchString(r.PolicyName) {
+				err = errAt(v, path, "%q is not a policy name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", r.PolicyName)
+			}
+			return err
+		},
+		"description": func(v *yaml.Node, path string) (err error) {
+			r.Description, err = str(v, path)
+			r.Description = strings.TrimSpace(r.Description)
+			return err
+		},
+		"architecture": func(v *yaml.Node, path string) error { return readArchitecture(v, path, &r.Arch) },
+		"budget":       func(v *yaml.Node, path string) error { return readBudget(v, path, &r.Arch.Budget) },
+		"backoff":      func(v *yaml.Node, path string) error { return readBackoff(v, path, &r.Arch.Backoff) },
+		"rules": func(v *yaml.Node, path string) (err error) {
+			rules, err = readRules(v, path)
+			return err
+		},
+	})
+	if root.Kind != yaml.MappingNode {
+		return nil, errAt(root, "", "a policy file is a mapping of keys (name, architecture, rules, ...), found %s", describe(root))
+	}
+	if _, err := top.read(root, ""); err != nil {
+		return nil, err
+	}
+	if r.PolicyName == "" {
+		return nil, errAt(root, "name", "missing: every policy file names its policy")
+	}
+	if err := r.Arch.Validate(); err != nil { // unreachable through the readers above; kept as the engine's own check
+		return nil, errAt(root, "architecture", "%v", err)
+	}
+	for _, rs := range rules {
+		if err := rs.check(r.Arch); err != nil {
+			return nil, err
+		}
+		r.List = append(r.List, rs.rule)
+	}
+	return r, nil
+}

@@ -1,0 +1,470 @@
+package policies
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/reference/registry"
+)
+
+// Severity says how bad a [Finding] is.
+type Severity uint8
+
+// Severities.
+const (
+	// SeverityError marks a rule that breaks an invariant or can never apply.
+	SeverityError Severity = iota + 1
+	// SeverityWarning marks a risk that depends on what the tools really do.
+	SeverityWarning
+)
+
+func (s Severity) String() string {
+	switch s {
+	case SeverityError:
+		return "error"
+	case SeverityWarning:
+		return "warning"
+	}
+	return "invalid(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Finding is one thing [Lint] found.
+type Finding struct {
+	Severity Severity
+	// Line is the rule's line in its file; 0 for the architecture (whose
+	// lines the compiled rules do not keep) and for rules built in Go.
+	Line int
+	// Key is the rule ("rules[3]") or the architecture key concerned.
+	Key     string
+	Message string
+}
+
+// String renders f as "line: severity: key: message" (without "line: " when
+// the line is unknown); prefix it with the file name and a colon to print it.
+func (f Finding) String() string {
+	s := fmt.Sprintf("%s: %s: %s", f.Severity, f.Key, f.Message)
+	if f.Line > 0 {
+		return strconv.Itoa(f.Line) + ": " + s
+	}
+	return s
+}
+
+// Lint checks a policy against the fake world's registry and tenants, by
+// evaluating its rules on every kind of failure the world produces (see
+// README.md, "Lint"). It returns its findings ordered by line; a policy
+// with no finding of [SeverityError] is one lint cannot fault.
+func Lint(r *policy.Rules) []Finding {
+	l := newLinter(r)
+	l.architecture()
+	for i := range r.List {
+		l.rule(i)
+	}
+	l.catchAll()
+	slices.SortStableFunc(l.findings, func(a, b Finding) int { return a.Line - b.Line })
+	return l.findings
+}
+
+// linter holds what every check reads: which situations each rule matches
+// on its own, which reach it (are not decided by a rule above), and which
+// rule decides each situation.
+type linter struct {
+	r        *policy.Rules
+	a        policy.Architecture
+	sits     []situation
+	matched  [][]int
+	reach    [][]int
+	decider  []int // -1 when no rule decides the situation
+	findings []Finding
+}
+
+func newLinter(r *policy.Rules) *linter {
+	l := &linter{r: r, a: r.Arch, sits: situations(r.Arch, attemptsOf(r.List))}
+	l.matched, l.reach = make([][]int, len(r.List)), make([][]int, len(r.List))
+	l.decider = make([]int, len(l.sits))
+	for si, s := range l.sits {
+		l.decider[si] = -1
+		for i, rule := range r.List {
+			if !rule.When.Matches(s.in) || rule.Do == policy.Retry && l.limit(rule) == 0 {
+				continue
+			}
+			l.matched[i] = append(l.matched[i], si)
+			if l.decider[si] >= 0 {
+				continue
+			}
+			l.reach[i] = append(l.reach[i], si)
+			if rule.Do != policy.Retry { // a retry rule falls through once spent
+				l.decider[si] = i
+			}
+		}
+	}
+	return l
+}
+
+// limit is a retry rule's effective max_retries.
+func (l *linter) limit(rule policy.Rule) int {
+	if rule.MaxRetries > 0 {
+		return rule.MaxRetries
+	}
+	return l.a.Budget.MaxRetries
+}
+
+func (l *linter) add(sev Severity, line int, key, format string, args ...any) {
+	l.findings = append(l.findings, Finding{Severity: sev, Line: line, Key: key, Message: fmt.Sprintf(format, args...)})
+}
+
+func (l *linter) ruleAdd(sev Severity, i int, format string, args ...any) {
+	l.add(sev, l.r.List[i].Line, "rules["+strconv.Itoa(i)+"]", format, args...)
+}
+
+// fixed is a policy that always decides d: it lets the linter ask
+// [policy.Resolve] what becomes of a rule's decision in a situation.
+type fixed struct {
+	a policy.Architecture
+	d policy.Decision
+}
+
+func (fixed) Name() string                          { return "lint" }
+func (f fixed) Architecture() policy.Architecture   { return f.a }
+func (f fixed) Decide(policy.Input) policy.Decision { return f.d }
+
+// resolved is what the engine does when rule decides situation s first.
+func (l *linter) resolved(rule policy.Rule, s situation) policy.Decision {
+	d := policy.Decision{Action: rule.Do, DedupToken: rule.DedupToken, RequireKey: rule.RequireKey, Reason: "lint"}
+	if rule.Do == policy.Retry {
+		d.MaxRetries = l.limit(rule)
+	}
+	return policy.Resolve(fixed{l.a, d}, s.in)
+}
+
+// retried lists the situations in which rule i leads to an actual retry.
+func (l *linter) retried(i int) []situation {
+	var out []situation
+	for _, si := range l.reach[i] {
+		if l.resolved(l.r.List[i], l.sits[si]).Action == policy.Retry {
+			out = append(out, l.sits[si])
+		}
+	}
+	return out
+}
+
+func (l *linter) rule(i int) {
+	rule := l.r.List[i]
+	switch {
+	case len(l.matched[i]) == 0:
+		l.never(i)
+		return
+	case len(l.reach[i]) == 0:
+		l.shadowed(i)
+		return
+	}
+	switch rule.Do {
+	case policy.Retry:
+		l.retry(i)
+	case policy.Compensate:
+		l.compensate(i)
+	case policy.Reconcile:
+		l.reconcile(i)
+	}
+}
+
+func (l *linter) never(i int) {
+	rule := l.r.List[i]
+	if rule.Do == policy.Retry && l.limit(rule) == 0 {
+		l.ruleAdd(SeverityError, i, "never matches: it has no max_retries and budget.max_retries is 0")
+		return
+	}
+	l.ruleAdd(SeverityError, i, "never matches: no failure of the registered tools meets all of its conditions")
+}
+
+// shadowed reports a rule that matches failures which rules above it always
+// decide first: an error when a catch-all does, a warning when a single rule
+// does. A rule whose failures are split among several rules above it is left
+// alone: in this registry it is dead, in a team's own it may not be.
+func (l *linter) shadowed(i int) {
+	for k := range i {
+		if prev := l.r.List[k]; prev.Do != policy.Retry && prev.When.IsCatchAll() {
+			l.ruleAdd(SeverityError, i, "never reached: shadowed by the catch-all %s, which decides every failure first", ruleName(prev, k))
+			return
+		}
+	}
+	k := l.decider[l.matched[i][0]]
+	for _, si := range l.matched[i] {
+		if l.decider[si] != k {
+			return
+		}
+	}
+	l.ruleAdd(SeverityWarning, i, "never reached: %s above it decides every failure it matches", ruleName(l.r.List[k], k))
+}
+
+func ruleName(r policy.Rule, i int) string {
+	if r.Line > 0 {
+		return fmt.Sprintf("rules[%d] (line %d)", i, r.Line)
+	}
+	return fmt.Sprintf("rules[%d]", i)
+}
+
+func (l *linter) retry(i int) {
+	rule := l.r.List[i]
+	if rule.RequireKey && l.a.Keys != policy.PerOperation {
+		l.ruleAdd(SeverityError, i, "require_key, but idempotency_keys is %s: no key is ever stable, so no retry is ever allowed", keyNames[l.a.Keys])
+	}
+	retried := l.retried(i)
+	l.orchestratorRetry(i, retried)
+	l.tier3(i, retried)
+	l.nonIdempotent(i, retried)
+	l.midInference(i, retried)
+	l.ignoredContracts(i, retried)
+}
+
+// orchestratorRetry: a deterministic orchestrator failure (an invalid plan)
+// fails the same way every time.
+func (l *linter) orchestratorRetry(i int, retried []situation) {
+	if slices.ContainsFunc(retried, func(s situation) bool {
+		return s.in.Outcome.Class == outcome.Deterministic && s.in.Outcome.Layer == outcome.Orchestrator
+	}) {
+		l.ruleAdd(SeverityError, i, "retries a deterministic orchestrator failure (an invalid plan): the same input yields the same plan, so the retry only burns tokens (no-orchestrator-retry)")
+	}
+}
+
+// acted reports whether the retry in s re-executes a step that may have
+// acted: this attempt got past pre-execution, or the rule asks for steps
+// that may have emitted effects in so many words.
+func acted(rule policy.Rule, s situation) bool {
+	o := s.in.Outcome
+	explicit := rule.When.SideEffects != nil && *rule.When.SideEffects
+	return o.SideEffects() && (o.Phase != outcome.PhasePre || explicit)
+}
+
+// keyed reports whether the tool itself deduplicates the retry: it takes an
+// idempotency key and the retry carries the same one.
+func keyed(s situation) bool {
+	return s.in.StableKey && s.in.Entry.Keys == registry.IdempotencyKey
+}
+
+// tier3: retrying an irreversible, financial or notification tool after it
+// may have acted repeats the charge or the email.
+func (l *linter) tier3(i int, retried []situation) {
+	rule := l.r.List[i]
+	var bare, withKey []string
+	for _, s := range retried {
+		if s.in.Entry.Tier != 3 || !acted(rule, s) {
+			continue
+		}
+		if keyed(s) {
+			withKey = addTool(withKey, s)
+		} else {
+			bare = addTool(bare, s)
+		}
+	}
+	keyNote := ""
+	if len(withKey) > 0 {
+		keyNote = fmt.Sprintf("; %s is deduplicated only by its idempotency key", strings.Join(withKey, ", "))
+	}
+	switch {
+	case len(bare) > 0:
+		l.ruleAdd(SeverityError, i, "retries tier-3 %s after it may have acted (%s): an irreversible effect happens twice (no-duplicate-side-effects)%s",
+			strings.Join(bare, ", "), phrase(rule), keyNote)
+	case len(withKey) > 0:
+		l.ruleAdd(SeverityWarning, i, "retries tier-3 %s after it may have acted, relying on the tool's idempotency key alone; reconcile (look it up by key) is the safer answer",
+			strings.Join(withKey, ", "))
+	}
+}
+
+func phrase(rule policy.Rule) string {
+	if rule.When.SideEffects != nil && *rule.When.SideEffects {
+		return "side_effects: true"
+	}
+	return "in phase mid or post"
+}
+
+// nonIdempotent: below tier 3, re-executing a non-idempotent tool that may
+// have acted duplicates its effect too, unless its key deduplicates it.
+// Model calls are left to midInference.
+func (l *linter) nonIdempotent(i int, retried []situation) {
+	var tools []string
+	for _, s := range retried {
+		e := s.in.Entry
+		if e.Tier != 3 && !e.Streaming && e.Class != registry.Idempotent && acted(l.r.List[i], s) && !keyed(s) {
+			tools = addTool(tools, s)
+		}
+	}
+	if len(tools) > 0 {
+		l.ruleAdd(SeverityWarning, i, "retries %s after it may have acted, with no stable key to deduplicate the retry: its effect may happen twice (no-duplicate-side-effects)",
+			strings.Join(tools, ", "))
+	}
+}
+
+// midInference: a model call cut mid-inference has delivered chunks
+// downstream; only the same dedup token keeps the retry from delivering them
+// again.
+func (l *linter) midInference(i int, retried []situation) {
+	rule := l.r.List[i]
+	if !slices.ContainsFunc(retried, func(s situation) bool { return s.in.Outcome.LLM == outcome.MidInference }) {
+		return
+	}
+	switch {
+	case !rule.DedupToken:
+		l.ruleAdd(SeverityWarning, i, "retries model calls cut mid-inference without dedup_token: chunks already delivered downstream are delivered again (no-duplicate-side-effects)")
+	case l.a.Keys != policy.PerOperation:
+		l.ruleAdd(SeverityWarning, i, "retries model calls cut mid-inference with dedup_token, but idempotency_keys is %s: every attempt gets a new token, so delivered chunks are delivered again", keyNames[l.a.Keys])
+	}
+}
+
+// ignoredContracts: with tenant_contracts: ignore, a retry that a tenant's
+// declared contract forbids is a broken contract, not a risk.
+func (l *linter) ignoredContracts(i int, retried []situation) {
+	if l.a.TenantContracts != policy.Ignore {
+		return
+	}
+	honor := l.a
+	honor.TenantContracts = policy.Honor
+	var broken []string
+	for _, s := range retried {
+		if s.declared.IsZero() {
+			continue
+		}
+		h := s
+		h.in.Entry, h.in.Contract = s.own, s.declared
+		h.in.HasKey, h.in.StableKey = keysOf(s.own, l.a)
+		d := l.r.List[i]
+		if policy.Resolve(fixed{honor, policy.Decision{Action: d.Do, MaxRetries: l.limit(d), DedupToken: d.DedupToken, RequireKey: d.RequireKey}}, h.in).Action != policy.Retry {
+			if b := fmt.Sprintf("%s for %s (contract: %s)", s.in.Entry.Tool, s.in.Tenant, s.declared); !slices.Contains(broken, b) {
+				broken = append(broken, b)
+			}
+		}
+	}
+	if len(broken) > 0 {
+		l.ruleAdd(SeverityError, i, "retries %s, which the tenant's contract forbids, and tenant_contracts is ignore (tenant-contract-honored)", strings.Join(broken, "; "))
+	}
+}
+
+func (l *linter) compensate(i int) {
+	if !l.a.Compensation() {
+		l.ruleAdd(SeverityError, i, "compensate, but compensation is disabled: every such failure is dead-lettered instead")
+		return
+	}
+	var without []string
+	with := false
+	for _, si := range l.reach[i] {
+		s := l.sits[si]
+		if s.in.Entry.HasCompensator() {
+			with = true
+		} else {
+			without = addTool(without, s)
+		}
+	}
+	switch {
+	case !with:
+		l.ruleAdd(SeverityError, i, "compensate, but none of the tools it matches (%s) has a compensator: it never compensates anything, every such failure is dead-lettered", strings.Join(without, ", "))
+	case len(without) == 1:
+		l.ruleAdd(SeverityWarning, i, "compensate on %s, which has no compensator: those failures are dead-lettered instead", without[0])
+	case len(without) > 1:
+		l.ruleAdd(SeverityWarning, i, "compensate on %s, which have no compensator: those failures are dead-lettered instead", strings.Join(without, ", "))
+	}
+}
+
+func (l *linter) reconcile(i int) {
+	switch l.a.Keys {
+	case policy.NoKeys:
+		l.ruleAdd(SeverityError, i, "reconcile, but idempotency_keys is none: there is no key to look the operation up by, so every such failure is dead-lettered")
+	case policy.PerAttempt:
+		l.ruleAdd(SeverityWarning, i, "reconcile with per-attempt keys: the tool sees every attempt as a new operation, so the lookup must find each attempt's key, and the retry that follows a lookup that found nothing runs under yet another key the tool cannot deduplicate")
+	}
+}
+
+func addTool(tools []string, s situation) []string {
+	if slices.Contains(tools, s.in.Entry.Tool) {
+		return tools
+	}
+	return append(tools, s.in.Entry.Tool)
+}
+
+// architecture reports the architecture choices that the mistakes are made
+// of. They are warnings: each is safe in some world, and the rules' own
+// findings say where it bites.
+func (l *linter) architecture() {
+	a := l.a
+	if err := a.Validate(); err != nil {
+		l.add(SeverityError, 0, "architecture", "%v", err)
+	}
+	if a.Resume == policy.Restart {
+		l.add(SeverityWarning, 0, "architecture.resume", "restart: a retry re-runs the workflow from its first step, committed steps and planning included (resume-from-checkpoint)")
+	}
+	if a.Context == policy.Shared {
+		if rules := l.retriesAfterWrites(); len(rules) > 0 {
+			l.add(SeverityWarning, 0, "architecture.context", "shared: the retries of %s can read what the failed attempt half-wrote (no-poisoned-context-reads)", strings.Join(rules, ", "))
+		}
+	}
+	if a.Budget.Scope == policy.GlobalBudget {
+		l.add(SeverityWarning, 0, "budget.scope", "global: one budget for the whole execution, so an early flaky step spends the retries a later one needs, and no step has a limit of its own")
+	}
+	if !a.Compensation() {
+		l.add(SeverityWarning, 0, "architecture.compensation", "false: the effects of abandoned steps are never undone (no-orphaned-side-effects)")
+	}
+	if !a.Reconciliation() {
+		l.add(SeverityWarning, 0, "architecture.reconciliation", "false: no worker audits what the engine could not decide (reconciliation-complete)")
+	}
+	if a.TenantContracts == policy.Ignore {
+		l.add(SeverityWarning, 0, "architecture.tenant_contracts", "ignore: tenants' own registrations and contracts (publish_report for %s) are never consulted; the system entry decides for every tenant", strings.Join(tenantsWithContracts(), ", "))
+	}
+	switch a.Keys {
+	case policy.PerAttempt:
+		l.add(SeverityWarning, 0, "architecture.idempotency_keys", "per-attempt: every attempt carries a new key, so no tool can recognise a retry as the same operation")
+	case policy.NoKeys:
+		l.add(SeverityWarning, 0, "architecture.idempotency_keys", "none: no operation can be deduplicated or looked up by key")
+	}
+}
+
+// retriesAfterWrites names the retry rules that can re-run a step whose
+// failed attempt wrote some or all of its context.
+func (l *linter) retriesAfterWrites() []string {
+	var names []string
+	for i, rule := range l.r.List {
+		if rule.Do == policy.Retry && slices.ContainsFunc(l.retried(i), func(s situation) bool { return s.in.Outcome.Context != outcome.ContextClean }) {
+			names = append(names, ruleName(rule, i))
+		}
+	}
+	return names
+}
+
+func tenantsWithContracts() []string {
+	var ts []string
+	for _, t := range fakesTenants() {
+		if !t.contract.IsZero() {
+			ts = append(ts, t.name)
+		}
+	}
+	return ts
+}
+
+// catchAll reports failures that no rule decides: once their retries are
+// spent they fail the execution, and whatever the step did stays done.
+func (l *linter) catchAll() {
+	var undecided []situation
+	for si, k := range l.decider {
+		if k < 0 {
+			undecided = append(undecided, l.sits[si])
+		}
+	}
+	if len(undecided) == 0 {
+		return
+	}
+	line := 0
+	if n := len(l.r.List); n > 0 {
+		line = l.r.List[n-1].Line
+	}
+	example := undecided[0]
+	for _, s := range undecided {
+		if o := s.in.Outcome; o.SideEffects() && o.Phase != outcome.PhasePre {
+			example = s
+			break
+		}
+	}
+	o := example.in.Outcome
+	l.add(SeverityWarning, line, "rules", "no catch-all at the end: a failure no rule decides (or whose retries are spent) fails the execution and what it did stays done, e.g. %s failing in phase %s (%s) (no-orphaned-side-effects); end with a rule without `when`, such as `- do: dead-letter`",
+		example.in.Entry.Tool, o.Phase, o.Class)
+}

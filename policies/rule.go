@@ -1,0 +1,228 @@
+package policies
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/chaosrun/chaosrun/fakes"
+	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/reference/registry"
+)
+
+// ruleSource is a rule as read, with what the checks that need the whole
+// file (the architecture) must know of where it came from.
+type ruleSource struct {
+	rule  policy.Rule
+	path  string
+	lines map[string]int // rule key -> line
+	when  map[string]int // when-key -> line
+}
+
+var (
+	parseTool   = oneOf("tool", fakes.StepTools, fakes.StepTools)
+	parseTenant = oneOf("tenant", fakes.TenantNames, fakes.TenantNames)
+)
+
+// maxAttempt bounds a rule's attempt: no step gets more attempts than the
+// largest retry limit allows.
+const maxAttempt = policy.MaxRetriesLimit + 1
+
+func readRules(n *yaml.Node, path string) ([]ruleSource, error) {
+	if err := mustBe(n, path, yaml.SequenceNode); err != nil {
+		return nil, err
+	}
+	rules := make([]ruleSource, 0, len(n.Content))
+	for i, item := range n.Content {
+		p := path + "[" + strconv.Itoa(i) + "]"
+		if err := noAlias(item, p); err != nil {
+			return nil, err
+		}
+		rs, err := readRule(item, p)
+		if err != nil {
+			return nil, err
+		}
+		rules = append(rules, rs)
+	}
+	return rules, nil
+}
+
+// retryOnly are the rule keys that only a retry rule takes.
+var retryOnly = []string{"max_retries", "dedup_token", "require_key", "require_idempotency_key"}
+
+func readRule(n *yaml.Node, path string) (ruleSource, error) {
+	rs := ruleSource{path: path, when: map[string]int{}}
+	r := &rs.rule
+	r.Line = n.Line
+	lines, err := schema([]string{"when", "do", "max_retries", "dedup_token", "require_key", "require_idempotency_key"}, map[string]field{
+		"when": func(v *yaml.Node, p string) (err error) {
+			rs.when, err = readWhen(v, p, &r.When)
+			return err
+		},
+		"do": set(&r.Do, enum(policy.ParseAction)),
+		"max_retries": set(&r.MaxRetries, func(v *yaml.Node, p string) (int, error) {
+			return integer(v, p, 1, policy.MaxRetriesLimit)
+		}),
+		"dedup_token":             set(&r.DedupToken, boolean),
+		"require_key":             set(&r.RequireKey, boolean),
+		"require_idempotency_key": set(&r.RequireKey, boolean),
+	}).read(n, path)
+	if err != nil {
+		return rs, err
+	}
+	rs.lines = lines
+	switch {
+	case lines["do"] == 0:
+		return rs, &Error{Line: n.Line, Key: join(path, "do"), Msg: "missing: every rule says what to do (" + strings.Join(policy.ActionNames, ", ") + ")"}
+	case lines["require_key"] > 0 && lines["require_idempotency_key"] > 0:
+		return rs, rs.errorf("require_idempotency_key", "the same key as require_key (line %d), given twice", lines["require_key"])
+	}
+	if r.Do != policy.Retry {
+		for _, k := range retryOnly {
+			if lines[k] > 0 {
+				return rs, rs.errorf(k, "only a retry rule takes %s, and this rule does %s", k, r.Do)
+			}
+		}
+	}
+	return rs, nil
+}
+
+// errorf returns an error at the line of the rule's key k.
+func (rs ruleSource) errorf(k, format string, args ...any) *Error {
+	return &Error{Line: rs.lines[k], Key: join(rs.path, k), Msg: fmt.Sprintf(format, args...)}
+}
+
+// check refuses a rule that the architecture makes impossible: one that can
+// never match, or never do what it says.
+func (rs ruleSource) check(a policy.Architecture) error {
+	r := rs.rule
+	switch {
+	case r.Do == policy.Compensate && !a.Compensation():
+		return rs.errorf("do", "compensate, but architecture.compensation is false: nothing would ever be compensated")
+	case r.Do == policy.Reconcile && a.Keys == policy.NoKeys:
+		return rs.errorf("do", "reconcile looks the operation up by its key, but architecture.idempotency_keys is none: there is nothing to look up")
+	case r.When.Lookup != nil && *r.When.Lookup && a.Keys == policy.NoKeys:
+		return &Error{Line: rs.when["lookup"], Key: join(rs.path, "when.lookup"), Msg: "lookup: true never holds: architecture.idempotency_keys is none, so no operation has a key to look up"}
+	case r.Do == policy.Retry && r.MaxRetries == 0 && a.Budget.MaxRetries == 0:
+		return &Error{Line: rs.lines["do"], Key: join(rs.path, "do"), Msg: "this retry rule has no max_retries and budget.max_retries is 0: it can never match; give it max_retries"}
+	case r.RequireKey && a.Keys != policy.PerOperation:
+		k := "require_key"
+		if rs.lines[k] == 0 {
+			k = "require_idempotency_key"
+		}
+		return rs.errorf(k, "a stable key is required, but architecture.idempotency_keys is %s: no retry would ever be allowed", keyNames[a.Keys])
+	}
+	return nil
+}
+
+// readWhen reads a rule's condition and refuses one that can never hold.
+func readWhen(n *yaml.Node, path string, m *policy.Match) (map[string]int, error) {
+	flag := func(dst **bool) field {
+		return func(v *yaml.Node, p string) error {
+			b, err := boolean(v, p)
+			*dst = &b
+			return err
+		}
+	}
+	tier := func(v *yaml.Node, p string) (int, error) { return integer(v, p, 0, 3) }
+	lines, err := schema(whenKeys, map[string]field{
+		"tool":         values(&m.Tools, enum(parseTool)),
+		"tier":         values(&m.Tiers, tier),
+		"idempotency":  values(&m.Idempotency, enum(registry.ParseClass)),
+		"phase":        values(&m.Phases, enum(outcome.ParsePhase)),
+		"llm_phase":    values(&m.LLMPhases, enum(outcome.ParseLLMPhase)),
+		"class":        values(&m.Classes, enum(outcome.ParseClass)),
+		"layer":        values(&m.Layers, enum(outcome.ParseLayer)),
+		"side_effects": flag(&m.SideEffects),
+		"context":      values(&m.Context, enum(outcome.ParseContextState)),
+		"signals_sent": flag(&m.SignalsSent),
+		"tenant":       values(&m.Tenants, enum(parseTenant)),
+		"attempt":      set(&m.Attempt, func(v *yaml.Node, p string) (int, error) { return integer(v, p, 1, maxAttempt) }),
+		"lookup":       flag(&m.Lookup),
+		"compensator":  flag(&m.Compensator),
+	}).read(n, path)
+	if err != nil {
+		return nil, err
+	}
+	if key, msg := contradiction(*m); key != "" {
+		return nil, &Error{Line: lines[key], Key: join(path, key), Msg: msg}
+	}
+	return lines, nil
+}
+
+// values adapts a reader of one value to a when-key that takes any of a list.
+func values[T comparable](dst *[]T, one func(*yaml.Node, string) (T, error)) field {
+	return func(v *yaml.Node, path string) (err error) {
+		*dst, err = anyOf(v, path, one)
+		return err
+	}
+}
+
+// whenKeys are the when-keys in documentation order: DESIGN's, then the two
+// extensions (lookup, compensator).
+var whenKeys = []string{"tool", "tier", "idempotency", "phase", "llm_phase", "class", "layer", "side_effects",
+	"context", "signals_sent", "tenant", "attempt", "lookup", "compensator"}
+
+// inferencePhase is the phase each LLM phase is a case of: a model call
+// refused before inference failed pre-execution, one cut mid-inference
+// mid-execution, one whose response was lost after inference post-execution.
+var inferencePhase = map[outcome.LLMPhase]outcome.Phase{
+	outcome.PreInference: outcome.PhasePre, outcome.MidInference: outcome.PhaseMid, outcome.PostInference: outcome.PhasePost,
+}
+
+// contradiction finds the clear-cut contradictions of a condition: pairs of
+// keys that can never hold together, whatever the failure. It returns the
+// key to blame and why, or "".
+func contradiction(m policy.Match) (key, msg string) {
+	if len(m.LLMPhases) > 0 && len(m.Phases) > 0 &&
+		!slices.ContainsFunc(m.LLMPhases, func(l outcome.LLMPhase) bool { return slices.Contains(m.Phases, inferencePhase[l]) }) {
+		return "llm_phase", fmt.Sprintf("llm_phase %s never happens in phase %s (pre-inference is a pre failure, mid-inference a mid one, post-inference a post one)",
+			either(m.LLMPhases), either(m.Phases))
+	}
+	candidates := m.Tools
+	if len(candidates) == 0 {
+		candidates = fakes.StepTools
+	}
+	if len(m.Layers) > 0 {
+		candidates = slices.DeleteFunc(slices.Clone(candidates), func(t string) bool { return !slices.Contains(m.Layers, layerOf(t)) })
+		if len(candidates) == 0 {
+			return "layer", fmt.Sprintf("layer %s never holds for tool %s: only plan runs at the orchestrator", either(m.Layers), strings.Join(m.Tools, " or "))
+		}
+	}
+	if len(m.LLMPhases) > 0 && !slices.ContainsFunc(candidates, isModelCall) {
+		if len(m.Tools) == 0 {
+			return "llm_phase", "llm_phase only holds for model calls (llm_complete), which run at the agent layer, not the orchestrator"
+		}
+		return "llm_phase", fmt.Sprintf("llm_phase only holds for model calls (llm_complete), and this rule's tool is %s", strings.Join(m.Tools, " or "))
+	}
+	return "", ""
+}
+
+// either renders values as "a or b".
+func either[T fmt.Stringer](vs []T) string { return strings.Join(words(vs), " or ") }
+
+// layerOf is the layer a step tool runs at (tenant overrides never move a
+// tool to another layer).
+func layerOf(tool string) outcome.Layer {
+	for _, e := range fakes.Entries() {
+		if e.Tool == tool {
+			return e.Layer
+		}
+	}
+	return 0
+}
+
+// isModelCall reports whether a tool streams a model's output (the only tools
+// whose failures carry an LLM phase).
+func isModelCall(tool string) bool {
+	for _, e := range fakes.Entries() {
+		if e.Tool == tool {
+			return e.Streaming
+		}
+	}
+	return false
+}

@@ -1,0 +1,164 @@
+package policies
+
+import (
+	"slices"
+
+	"github.com/chaosrun/chaosrun/fakes"
+	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/reference/registry"
+)
+
+// A situation is one failure of the fake world as a rule can tell it apart:
+// the tenant, the registry entry the engine decides on, the outcome's typed
+// facts, the attempt and whether the operation has a key. [Lint] evaluates
+// every rule on every situation with the rules' own matching, so what it says
+// a rule "can match" is exact, not a reading of the rule's text.
+//
+// The model couples only what the fake world's registry fixes: a tool's
+// layer, its LLM phase (model calls only, one per phase), whether it can have
+// emitted anything (a tool without side effects never has; a tool with them
+// has once it got past pre-execution, and may have at pre-execution from an
+// earlier attempt), whether it can have signalled downstream, whether the
+// operation has a key; and what outcome.Classify fixes: the classes each
+// phase has (a rate limit is always pre-execution, say), and that an attempt
+// failing before the tool ran wrote nothing to its context. The rest is
+// crossed freely.
+type situation struct {
+	in policy.Input
+	// declared is the tenant's contract for the tool, consulted or not.
+	declared policy.Contract
+	// own is the tenant's own registry entry, used or not.
+	own registry.Entry
+}
+
+var phases = []outcome.Phase{outcome.PhasePre, outcome.PhaseMid, outcome.PhasePost}
+
+// inferenceOf is a model call's LLM phase in each phase (see inferencePhase).
+var inferenceOf = map[outcome.Phase]outcome.LLMPhase{
+	outcome.PhasePre: outcome.PreInference, outcome.PhaseMid: outcome.MidInference, outcome.PhasePost: outcome.PostInference,
+}
+
+// situations enumerates the fake world's failures under architecture a, at
+// the attempt numbers the rules tell apart.
+func situations(a policy.Architecture, attempts []int) []situation {
+	reg := fakes.Registry()
+	var out []situation
+	for _, tenant := range fakes.TenantNames {
+		for _, tool := range fakes.StepTools {
+			own, _ := reg.Lookup(tool, tenant)
+			s := situation{own: own, declared: fakes.Contracts{}.Contract(tenant, tool)}
+			s.in = policy.Input{Tenant: tenant, Entry: own, Contract: s.declared}
+			if a.TenantContracts == policy.Ignore {
+				s.in.Entry, _ = reg.Base(tool)
+				s.in.Contract = policy.Contract{}
+			}
+			s.in.HasKey, s.in.StableKey = keysOf(s.in.Entry, a)
+			out = appendOutcomes(out, s, attempts)
+		}
+	}
+	return out
+}
+
+func appendOutcomes(out []situation, s situation, attempts []int) []situation {
+	e := s.in.Entry
+	for _, ph := range phases {
+		o := outcome.Outcome{Phase: ph, Layer: e.Layer, Cause: "a failure of " + e.Tool}
+		if e.Streaming {
+			o.LLM = inferenceOf[ph]
+		}
+		for _, effects := range effectsOf(e, ph) {
+			o.Effects = effects
+			for _, signals := range []bool{false, true} {
+				if signals && (effects == outcome.NoEffects || !e.Streaming && !e.Signals) {
+					continue
+				}
+				o.SignalsSent = signals
+				for _, cl := range classesOf(ph, e.Layer) {
+					o.Class = cl
+					for _, cx := range contextsOf(ph) {
+						o.Context = cx
+						for _, n := range attempts {
+							s.in.Outcome, s.in.Attempt = o, n
+							out = append(out, s)
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// effectsOf is what a step of tool e may have emitted by a failure in phase
+// ph, counting earlier attempts.
+func effectsOf(e registry.Entry, ph outcome.Phase) []outcome.Effects {
+	switch {
+	case !e.SideEffects && !e.Streaming:
+		return []outcome.Effects{outcome.NoEffects}
+	case ph == outcome.PhasePre:
+		return []outcome.Effects{outcome.NoEffects, outcome.PossibleEffects}
+	case ph == outcome.PhasePost:
+		return []outcome.Effects{outcome.ConfirmedEffects}
+	}
+	return []outcome.Effects{outcome.PossibleEffects}
+}
+
+// classesOf is the failure classes outcome.Classify gives in phase ph: a
+// rate limit is always refused before the tool acts, a timeout is a refusal
+// (408) or a lost response, and a deterministic failure is a refusal (4xx)
+// or, at the orchestrator, an invalid plan.
+func classesOf(ph outcome.Phase, layer outcome.Layer) []outcome.Class {
+	switch {
+	case ph == outcome.PhasePre:
+		return []outcome.Class{outcome.Transient, outcome.RateLimited, outcome.Timeout, outcome.Deterministic}
+	case ph == outcome.PhaseMid:
+		return []outcome.Class{outcome.Transient, outcome.Timeout}
+	case layer == outcome.Orchestrator:
+		return []outcome.Class{outcome.Transient, outcome.Deterministic}
+	}
+	return []outcome.Class{outcome.Transient}
+}
+
+// contextsOf is what an attempt failing in phase ph can have written of its
+// context: nothing before the tool ran.
+func contextsOf(ph outcome.Phase) []outcome.ContextState {
+	if ph == outcome.PhasePre {
+		return []outcome.ContextState{outcome.ContextClean}
+	}
+	return []outcome.ContextState{outcome.ContextClean, outcome.ContextPartial, outcome.ContextCommitted}
+}
+
+// keysOf says whether an operation on tool e carries a key, and whether the
+// key is the same on every attempt, as the engine makes them.
+func keysOf(e registry.Entry, a policy.Architecture) (has, stable bool) {
+	has = e.Keys != registry.NoKeys && a.Keys != policy.NoKeys
+	return has, has && a.Keys == policy.PerOperation
+}
+
+// attemptsOf lists the attempt numbers the rules tell apart: 1 and every
+// rule's minimum.
+func attemptsOf(rules []policy.Rule) []int {
+	ns := []int{1}
+	for _, r := range rules {
+		if r.When.Attempt > 1 && !slices.Contains(ns, r.When.Attempt) {
+			ns = append(ns, r.When.Attempt)
+		}
+	}
+	return ns
+}
+
+type tenantContract struct {
+	name     string
+	contract policy.Contract
+}
+
+// fakesTenants lists each tenant with its contract for publish_report, the
+// fake world's one tenant-specific tool.
+func fakesTenants() []tenantContract {
+	var ts []tenantContract
+	for _, t := range fakes.TenantNames {
+		ts = append(ts, tenantContract{t, fakes.Contracts{}.Contract(t, fakes.PublishReport)})
+	}
+	return ts
+}
