@@ -6,7 +6,7 @@
 // # Tools
 //
 //	vector_search      idempotent, tier 1, read-only
-//	llm_complete       streaming model call, tier 1, dedup token, lookup by token
+//	llm_complete       streaming model call, tier 1, dedup token, lookup by token (found once every chunk reached the consumer)
 //	plan               orchestrator model call: returns a task graph, an invalid one for ambiguous input
 //	enrich_contact     unknown idempotency, tier 2, third party, rate limited (429 + Retry-After), billed per call
 //	insert_record      non-idempotent, idempotent with a key, tier 2, lookup, compensator delete_record

@@ -62,7 +62,7 @@ type World struct {
 	ledger  Ledger
 	keyed   map[keyID][]*record
 	byRef   map[string]*record
-	gens    map[[2]string]string // (tenant, token) -> completed generation
+	gens    map[[2]string]generation // (tenant, token) -> completed generation
 	seen    map[chunkID]bool
 	windows map[string]*window
 	nextRef int
@@ -79,6 +79,13 @@ type record struct {
 	ref, tool, key, data string
 	op                   Op
 	live                 bool
+}
+
+// generation is a model call completed under a dedup token: its result and
+// how many chunks it streamed.
+type generation struct {
+	data   string
+	chunks int
 }
 
 type window struct {
@@ -99,7 +106,7 @@ func NewWorld(opts *Opts) *World {
 	}
 	w := &World{
 		clock: opts.Clock, quirks: opts.Quirks, limit: opts.RateLimit,
-		keyed: map[keyID][]*record{}, byRef: map[string]*record{}, gens: map[[2]string]string{},
+		keyed: map[keyID][]*record{}, byRef: map[string]*record{}, gens: map[[2]string]generation{},
 		seen: map[chunkID]bool{}, windows: map[string]*window{},
 	}
 	if w.clock == nil {
@@ -189,7 +196,7 @@ func (w *World) complete(ctx context.Context, c engine.Call) (engine.Response, e
 	defer w.mu.Unlock()
 	w.usage(c, promptTokens+n*chunkTokens)
 	if c.Token != "" {
-		w.gens[[2]string{c.Tenant, c.Token}] = resp.Data
+		w.gens[[2]string{c.Tenant, c.Token}] = generation{data: resp.Data, chunks: n}
 	}
 	return resp, ctx.Err()
 }
@@ -348,8 +355,11 @@ func (w *World) Lookup(ctx context.Context, r engine.LookupRequest) (engine.Look
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if r.Tool == LLMComplete {
-		d, ok := w.gens[[2]string{r.Tenant, r.Key}]
-		return engine.LookupResult{Found: ok, Response: engine.Response{Data: d}}, nil
+		g, ok := w.gens[[2]string{r.Tenant, r.Key}]
+		for i := 0; ok && i < g.chunks; i++ {
+			ok = w.seen[chunkID{r.Tenant, r.Key, i}]
+		}
+		return engine.LookupResult{Found: ok, Response: engine.Response{Data: g.data}}, nil
 	}
 	live := w.live(keyID{r.Tenant, r.Tool, r.Key})
 	res := engine.LookupResult{Found: len(live) > 0}

@@ -110,31 +110,37 @@ func (r *Run) HistoryDigest() string {
 }
 
 type recorder struct {
-	events  []engine.Event
-	clock   *VirtualClock
-	commits map[commitID]bool
+	events []engine.Event
+	clock  *VirtualClock
+	facts  map[factID]bool
 }
 
-type commitID struct {
+// factID identifies a durable fact: a commit, a dead letter, an end.
+type factID struct {
+	kind               engine.EventKind
 	tenant, exec       string
 	run, step, attempt int
 }
 
-// Observe records an event. A commit a rebuilt engine reports again is
-// recorded once.
+// Observe records an event. A durable fact that a rebuilt engine reports
+// again is recorded once.
 func (r *recorder) Observe(e engine.Event) {
 	if e.At.IsZero() {
 		e.At = r.clock.Now()
 	}
-	if e.Kind == engine.EvCommit {
-		id := commitID{e.Tenant, e.Exec, e.Run, e.Step, e.Attempt}
-		if r.commits[id] {
+	switch e.Kind {
+	case engine.EvCommit, engine.EvDeadLetter, engine.EvFinish:
+		id := factID{e.Kind, e.Tenant, e.Exec, e.Run, e.Step, e.Attempt}
+		if e.Kind == engine.EvFinish {
+			id.run, id.step = 0, 0
+		}
+		if r.facts[id] {
 			return
 		}
-		if r.commits == nil {
-			r.commits = map[commitID]bool{}
+		if r.facts == nil {
+			r.facts = map[factID]bool{}
 		}
-		r.commits[id] = true
+		r.facts[id] = true
 	}
 	r.events = append(r.events, e)
 }

@@ -77,6 +77,10 @@ type Event struct {
 	Decision *policy.Decision
 	Status   store.Status
 	Detail   string
+	// Recovered marks a durable fact a rebuilt engine found in the store (a
+	// commit, a dead letter, an end): it may repeat an event already
+	// reported, or report one its maker died before reporting.
+	Recovered bool `json:",omitempty"`
 }
 
 // String renders the event for timelines and logs.

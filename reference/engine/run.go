@@ -103,11 +103,6 @@ func (r *run) finishWith(a action, cause string) {
 	r.next, r.cause = a, cause
 }
 
-// Recovered marks an EvCommit that a rebuilt engine found in the store: it
-// may repeat one already reported, or report a commit that landed while the
-// engine that made it was told it failed.
-const Recovered = "recovered from the store"
-
 // rebuild restores an execution's state from its snapshot: the step after
 // the last commit, attempt counters, the keys used, and what to do next.
 func (e *Engine) rebuild(snap store.Snapshot) *run {
@@ -116,12 +111,19 @@ func (e *Engine) rebuild(snap store.Snapshot) *run {
 	r.ctx = snap.Context
 	r.shared = maps.Clone(snap.Context.Values)
 	r.step = len(snap.Commits)
+	// Report the durable facts found in the store: the engine that made them
+	// may have died before reporting them, or been told a commit failed
+	// that landed.
 	for _, c := range snap.Commits {
 		e.emit(Event{Kind: EvCommit, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt,
-			Tool: x.Steps[c.Step].Tool, Version: c.Context.Version, Ref: c.Result.Ref, Detail: Recovered})
+			Tool: x.Steps[c.Step].Tool, Version: c.Context.Version, Ref: c.Result.Ref, Recovered: true})
 	}
 	if x.Status.Terminal() {
 		r.done, r.status = true, x.Status
+		for _, d := range snap.DeadLetters {
+			e.emit(Event{Kind: EvDeadLetter, Tenant: d.Tenant, Exec: d.Exec, Run: d.Run, Step: d.Step, Tool: x.Steps[d.Step].Tool, Detail: d.Cause, Recovered: true})
+		}
+		e.emit(Event{Kind: EvFinish, Tenant: x.Tenant, Exec: x.ID, Run: x.Run, Step: min(r.step, len(x.Steps)-1), Status: x.Status, Detail: x.Cause, Recovered: true})
 		return r
 	}
 	var last *store.Attempt

@@ -62,6 +62,14 @@ func Database(t testing.TB) *pgxpool.Config {
 	return cfg
 }
 
+// DSN returns the DSN of the server the kit found, for tests that make
+// their own databases on it (net mode's rig does). Without a Postgres
+// server the test skips (fails under CHAOS_REQUIRE_PG=1).
+func DSN(t testing.TB) string {
+	t.Helper()
+	return server(t).ConnString()
+}
+
 // Open returns a pool for cfg, closed when the test ends.
 func Open(t testing.TB, cfg *pgxpool.Config) *pgxpool.Pool {
 	t.Helper()

@@ -1,0 +1,248 @@
+package harness
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/chaosrun/chaosrun/fakes"
+	"github.com/chaosrun/chaosrun/fakes/fakehttp"
+	"github.com/chaosrun/chaosrun/faults"
+	"github.com/chaosrun/chaosrun/faults/toxics"
+	"github.com/chaosrun/chaosrun/reference/engine"
+	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/reference/store"
+	"github.com/chaosrun/chaosrun/reference/store/pgstore"
+	"github.com/chaosrun/chaosrun/scenarios"
+)
+
+// childSpec is what the harness hands an engine process on its stdin.
+type childSpec struct {
+	Policy   string
+	Scenario scenarios.Scenario
+	// Toxiproxy is the API the child adds toxics through.
+	Toxiproxy string
+	// Proxies maps proxy names to their addresses.
+	Proxies map[string]string
+	// Postgres is the DSN of the rig's server and Database its throwaway
+	// database; each execution reaches it through its own proxy (PostgresAddr).
+	Postgres     string
+	Database     string
+	PostgresAddr map[string]string
+	HeaderBytes  int
+	ChunkBytes   int
+	Timeout      time.Duration
+	Speedup      float64
+	// Start is the wall time the run's scaled clock started at.
+	Start time.Time
+	// Fired lists the crash points that already killed an engine.
+	Fired []uint64
+	// Resume is set for an engine started after a kill.
+	Resume bool
+}
+
+// childLine is one line an engine process writes on its stdout.
+type childLine struct {
+	Event *engine.Event   `json:",omitempty"`
+	Fault *faults.Applied `json:",omitempty"`
+	// Kill asks the harness to kill the process now: a crash point fired.
+	Kill *uint64 `json:",omitempty"`
+	Site string  `json:",omitempty"`
+}
+
+// runChild runs the scenario's executions in engine processes, killing one
+// with SIGKILL at each crash point and starting the next, which resumes from
+// Postgres, until every execution has ended.
+func (n *netRun) runChild(ctx context.Context) error {
+	spec := childSpec{Policy: "", Scenario: n.sc, Toxiproxy: n.rig.tox.API(), Proxies: n.proxies,
+		Postgres: n.rig.o.DSN, Database: n.rig.db.name, PostgresAddr: n.pgAddr, HeaderBytes: n.rig.layout.HeaderBytes,
+		ChunkBytes: n.rig.layout.ChunkBytes, Timeout: n.rig.o.Timeout, Speedup: n.rig.o.Speedup, Start: n.clock.start}
+	spec.Policy = n.policyRef
+	for {
+		killed, key, err := n.oneChild(ctx, spec)
+		if err != nil || !killed {
+			return err
+		}
+		n.rig.kills.Add(1)
+		spec.Fired = append(spec.Fired, key)
+		spec.Resume = true
+		n.rec.Observe(engine.Event{Kind: engine.EvRecover, Detail: "a new engine process resumes from Postgres"})
+	}
+}
+
+// oneChild runs one engine process until it exits or asks to be killed.
+func (n *netRun) oneChild(ctx context.Context, spec childSpec) (killed bool, key uint64, err error) {
+	in, err := json.Marshal(spec)
+	if err != nil {
+		return false, 0, err
+	}
+	cmd := n.rig.o.Child()
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return false, 0, err
+	}
+	if err := cmd.Start(); err != nil {
+		return false, 0, fmt.Errorf("start the engine process: %w", err)
+	}
+	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Kill() })
+	defer stop()
+	sc := bufio.NewScanner(out)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	for sc.Scan() {
+		var line childLine
+		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			return false, 0, fmt.Errorf("the engine process wrote %q: %w", sc.Text(), err)
+		}
+		switch {
+		case line.Event != nil:
+			n.rec.Observe(*line.Event)
+		case line.Fault != nil:
+			n.rec.fault(*line.Fault)
+		case line.Kill != nil:
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				return false, 0, fmt.Errorf("SIGKILL the engine process: %w", err)
+			}
+			_ = cmd.Wait()
+			n.rec.Observe(engine.Event{Kind: engine.EvCrash, Detail: "SIGKILL at " + line.Site})
+			return true, *line.Kill, nil
+		}
+	}
+	err = cmd.Wait()
+	switch {
+	case ctx.Err() != nil:
+		return false, 0, nil
+	case err != nil:
+		return false, 0, fmt.Errorf("the engine process failed: %w\n%s", err, stderr.String())
+	}
+	return false, 0, nil
+}
+
+// ChildMain is the engine process of net mode with Postgres: it reads its
+// spec on in, runs the scenario's executions (or resumes them), reports every
+// event as a JSON line on out, and at a crash point asks to be killed and
+// waits for it. resolve turns the spec's policy reference into a policy.
+func ChildMain(ctx context.Context, in io.Reader, out io.Writer, resolve func(ref string) (policy.Policy, error)) error {
+	var spec childSpec
+	if err := json.NewDecoder(in).Decode(&spec); err != nil {
+		return fmt.Errorf("engine process: read the spec: %w", err)
+	}
+	p, err := resolve(spec.Policy)
+	if err != nil {
+		return err
+	}
+	w := &lineWriter{out: out}
+	clock := NewScaledClock(spec.Start, spec.Speedup)
+	proxy := func(exec, tool string) string { return exec + "." + tool }
+	inj := faults.NewNet(spec.Scenario.Faults, spec.Scenario.Units(), func(a faults.Applied) { w.write(childLine{Fault: &a}) },
+		faults.NetOpts{Toxics: toxics.Connect(spec.Toxiproxy), Proxy: proxy, Postgres: func(exec string) string { return exec + ".postgres" },
+			HeaderBytes: spec.HeaderBytes, ChunkBytes: spec.ChunkBytes, Fired: spec.Fired,
+			Crash: func(key uint64, s engine.Site) {
+				w.write(childLine{Kill: &key, Site: fmt.Sprintf("%s of %s step %d attempt %d", s.Point, s.Exec, s.Step, s.Attempt)})
+				select {} // the harness kills this process now
+			}})
+	obs := observerFunc(func(e engine.Event) {
+		if e.At.IsZero() {
+			e.At = clock.Now()
+		}
+		w.write(childLine{Event: &e})
+	})
+	var wg sync.WaitGroup
+	errs := make([]error, len(spec.Scenario.Executions))
+	for i, x := range spec.Scenario.Executions {
+		eng, closePool, err := childEngine(ctx, spec, x, p, inj, clock, obs)
+		if err != nil {
+			return err
+		}
+		defer closePool()
+		if err := startOnce(ctx, eng, x); err != nil {
+			return err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = eng.Run(ctx, x.Tenant, x.ID)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// childEngine builds one execution's engine: its own client through its
+// proxies, its own pool through its Postgres proxy.
+func childEngine(ctx context.Context, spec childSpec, x scenarios.Execution, p policy.Policy, inj *faults.Net, clock *ScaledClock, obs engine.Observer) (*engine.Engine, func(), error) {
+	db := &database{}
+	var err error
+	if db.cfg, err = pgxpoolConfig(spec.Postgres); err != nil {
+		return nil, nil, err
+	}
+	db.cfg.ConnConfig.Database = spec.Database
+	pool, err := db.pool(ctx, spec.PostgresAddr[x.ID])
+	if err != nil {
+		return nil, nil, err
+	}
+	ps, err := pgstore.New(ctx, pool, &pgstore.Opts{BeforeCommit: inj.BeforeCommit})
+	if err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	client := fakehttp.NewClient(func(tool string) string { return spec.Proxies[x.ID+"."+tool] }, &fakehttp.ClientOpts{Timeout: spec.Timeout})
+	eng, err := engine.New(inj.Store(ps), worldRegistry, p, inj.Invoker(client), &engine.Opts{Clock: clock, Faults: inj, Observer: obs,
+		Downstream: client, Contracts: fakes.Contracts{}, Seed: spec.Scenario.Faults.Seed, StoreRetry: wallRetry(spec.Speedup)})
+	if err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	return eng, pool.Close, nil
+}
+
+// startOnce creates an execution unless an earlier engine process did,
+// waiting out a store that is unavailable.
+func startOnce(ctx context.Context, eng *engine.Engine, x scenarios.Execution) error {
+	for {
+		err := eng.Start(ctx, x.Store())
+		switch {
+		case err == nil, errors.Is(err, store.ErrExists):
+			return nil
+		case !errors.Is(err, store.ErrUnavailable):
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+type observerFunc func(engine.Event)
+
+func (f observerFunc) Observe(e engine.Event) { f(e) }
+
+// lineWriter writes JSON lines from several goroutines, one write each, so
+// that what is written before a kill is whole.
+type lineWriter struct {
+	mu  sync.Mutex
+	out io.Writer
+}
+
+func (w *lineWriter) write(l childLine) {
+	b, err := json.Marshal(l)
+	if err != nil {
+		panic(err)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, _ = w.out.Write(append(b, '\n'))
+}

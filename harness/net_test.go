@@ -1,0 +1,178 @@
+package harness_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chaosrun/chaosrun/faults"
+	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/invariants"
+	"github.com/chaosrun/chaosrun/policies"
+	"github.com/chaosrun/chaosrun/reference/engine"
+	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/reference/store/pgstore/pgstoretest"
+	"github.com/chaosrun/chaosrun/scenarios"
+)
+
+func rig(t *testing.T, o *harness.NetOptions) *harness.NetRig {
+	t.Helper()
+	r, err := harness.NewNetRig(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := r.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return r
+}
+
+func netRun(t *testing.T, r *harness.NetRig, sc scenarios.Scenario, p policy.Policy) *harness.Run {
+	t.Helper()
+	run, err := r.Run(context.Background(), sc, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+func clean(t *testing.T, run *harness.Run) {
+	t.Helper()
+	for _, res := range run.Results {
+		if res.Status != invariants.OK {
+			t.Fatalf("%s is %s over real connections:\n%s", res.Invariant, res.Status, harness.Explain(run, res.Invariant))
+		}
+	}
+}
+
+// Over real HTTP, pgx and Toxiproxy, with every fault kind enabled — toxics
+// before, during and after every step, on the tools and on Postgres — the
+// reference holds every invariant.
+func TestNetReferenceHoldsOnPostgresWithToxicsAtEveryPhase(t *testing.T) {
+	t.Parallel()
+	r := rig(t, &harness.NetOptions{DSN: pgstoretest.DSN(t), Timeout: 150 * time.Millisecond})
+	kinds := map[faults.Kind]int{}
+	runs := 200
+	if testing.Short() {
+		runs = 40
+	}
+	for seed := 1; seed <= runs; seed++ {
+		run := netRun(t, r, scenarios.Seeded(uint64(seed), true), policy.Reference())
+		clean(t, run)
+		for _, f := range run.Faults {
+			kinds[f.Kind]++
+		}
+	}
+	t.Logf("%d scenarios over real connections, faults applied: %v", runs, kinds)
+	for _, k := range faults.Kinds() {
+		if kinds[k] == 0 && !testing.Short() {
+			t.Errorf("fault kind %s was never applied over real connections", k)
+		}
+	}
+}
+
+// naive-backoff retries a tool whose reply was held after it acted: the
+// world has the effect twice.
+func TestNetCatchesNaiveBackoffByAReplyLostAfterTheToolCommitted(t *testing.T) {
+	t.Parallel()
+	r := rig(t, &harness.NetOptions{Timeout: 100 * time.Millisecond})
+	for seed := uint64(1); seed <= 40; seed++ {
+		sc := scenarios.Scenario{
+			Executions: []scenarios.Execution{{ID: "e1", Tenant: "acme", Workflow: scenarios.InvoiceBilling}},
+			Faults:     faults.Schedule{Seed: seed},
+		}
+		sc.Faults.Rates[faults.LostResponse] = 300
+		run := netRun(t, r, sc, policies.NaiveBackoff())
+		res := run.Result(invariants.NoDuplicateSideEffects)
+		if res.Status != invariants.Violated {
+			continue
+		}
+		v := res.Violations[0]
+		for _, f := range run.Faults {
+			if f.Kind == faults.LostResponse && f.Exec == v.Exec && f.Step == v.Step {
+				t.Logf("seed %d: %s", seed, v.Message)
+				return
+			}
+		}
+	}
+	t.Fatal("40 scenarios with replies held after the tool acted did not catch naive-backoff duplicating an effect")
+}
+
+// The engine runs as a child process killed with SIGKILL at crash points
+// and restarted, resuming from Postgres: nothing is lost, nothing duplicated.
+func TestNetSurvivesSIGKILLCrashRestarts(t *testing.T) {
+	t.Parallel()
+	r := rig(t, &harness.NetOptions{DSN: pgstoretest.DSN(t), Child: childProcess, Timeout: 150 * time.Millisecond})
+	want := 50
+	if testing.Short() {
+		want = 10
+	}
+	for seed := uint64(1); r.Kills() < want; seed++ {
+		if seed > 400 {
+			t.Fatalf("only %d kills in 400 scenarios", r.Kills())
+		}
+		sc := scenarios.Seeded(seed, false)
+		sc.Faults.Rates[faults.Crash] = 150
+		run := netRun(t, r, sc, policy.Reference())
+		clean(t, run)
+	}
+	t.Logf("%d SIGKILL crash-restarts, every execution ended, none lost or duplicated", r.Kills())
+}
+
+// Postgres goes away in the middle of a run (every link cut, as in a
+// restart): the engine reports clear store errors, waits, and resumes;
+// nothing is lost.
+func TestNetResumesAfterPostgresGoesAway(t *testing.T) {
+	t.Parallel()
+	r := rig(t, &harness.NetOptions{DSN: pgstoretest.DSN(t)})
+	sc := scenarios.Scenario{Executions: []scenarios.Execution{
+		{ID: "e1", Tenant: "acme", Workflow: scenarios.Audit},
+		{ID: "e2", Tenant: "initech", Workflow: scenarios.InvoiceBilling},
+		{ID: "e3", Tenant: "globex", Workflow: scenarios.ResearchScratchpad},
+	}}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	var outage error
+	go func() {
+		defer wg.Done()
+		time.Sleep(15 * time.Millisecond)
+		outage = r.Outage(400 * time.Millisecond)
+	}()
+	run := netRun(t, r, sc, policy.Reference())
+	wg.Wait()
+	if outage != nil {
+		t.Fatal(outage)
+	}
+	clean(t, run)
+	errs := 0
+	for _, e := range run.History.Events {
+		if e.Kind == engine.EvStoreError {
+			errs++
+			if !strings.Contains(e.Detail, "store unavailable") {
+				t.Fatalf("a store error should say the store is unavailable: %s", e.Detail)
+			}
+		}
+	}
+	if errs == 0 {
+		t.Fatal("the outage went unnoticed: no store error reported")
+	}
+	for id, s := range run.Statuses {
+		if s.String() != "completed" {
+			t.Fatalf("%s ended %s after the outage", id, s)
+		}
+	}
+	t.Logf("%d store errors reported during the outage; every execution completed", errs)
+}
+
+// With the store in memory, net mode needs nothing but loopback.
+func TestNetInMemory(t *testing.T) {
+	t.Parallel()
+	r := rig(t, &harness.NetOptions{Timeout: 100 * time.Millisecond})
+	for seed := uint64(1); seed <= 30; seed++ {
+		clean(t, netRun(t, r, scenarios.Seeded(seed, false), policy.Reference()))
+	}
+}

@@ -1,0 +1,50 @@
+package harness
+
+import (
+	"context"
+	"time"
+)
+
+// ScaledClock runs faster than the wall clock: virtual time is Epoch plus
+// the wall time since its start multiplied by its speedup, and sleeping on
+// it sleeps that much less. Net mode uses it so that backoff delays and the
+// world's rate-limit windows are compressed while network timeouts stay real.
+type ScaledClock struct {
+	start   time.Time
+	speedup float64
+}
+
+// NewScaledClock returns a clock that starts now and runs speedup times
+// faster than the wall clock (speedup < 1 means 1).
+func NewScaledClock(start time.Time, speedup float64) *ScaledClock {
+	if speedup < 1 {
+		speedup = 1
+	}
+	return &ScaledClock{start: start, speedup: speedup}
+}
+
+// Now returns the scaled time.
+func (c *ScaledClock) Now() time.Time {
+	return Epoch.Add(time.Duration(float64(time.Since(c.start)) * c.speedup))
+}
+
+// Sleep waits d of scaled time, d/speedup of wall time.
+func (c *ScaledClock) Sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(time.Duration(float64(d) / c.speedup))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// wallRetry is the scaled duration that lasts 50ms of wall time: how long
+// an engine waits before trying an unavailable store again.
+func wallRetry(speedup float64) time.Duration {
+	return time.Duration(float64(50*time.Millisecond) * max(speedup, 1))
+}
