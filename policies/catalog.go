@@ -104,13 +104,15 @@ func StatusCodeLLMRetry() policy.Policy {
 }
 
 // SharedMutableContext is mistake #3: one mutable context document, and
-// steps without side effects simply re-run after a failure.
+// the agent's reasoning steps (search, model, planner) simply re-run after a
+// failure, whatever they had already written into it.
 func SharedMutableContext() policy.Policy {
 	arch := policy.DefaultArchitecture()
 	arch.Context = policy.Shared
-	rerun := policy.Rule{When: policy.Match{SideEffects: no, Phases: []outcome.Phase{outcome.PhaseMid, outcome.PhasePost}}, Do: policy.Retry, MaxRetries: 3}
-	return rules("shared-mutable-context", "The reference on a shared mutable context, re-running steps that have no side effects.",
-		arch, append([]policy.Rule{failInvalidPlan, rerun}, ReferenceRules()...)...)
+	rerun := policy.Rule{When: policy.Match{Tools: []string{"vector_search", "llm_complete", "plan"}, Phases: []outcome.Phase{outcome.PhaseMid, outcome.PhasePost},
+		Classes: []outcome.Class{outcome.Transient, outcome.RateLimited, outcome.Timeout}}, Do: policy.Retry, MaxRetries: 3, DedupToken: true}
+	return rules("shared-mutable-context", "The reference on a shared mutable context, re-running the reasoning steps after a failure.",
+		arch, append([]policy.Rule{rerun}, ReferenceRules()...)...)
 }
 
 // GlobalRetryBudget is mistake #4: one retry budget for the whole
@@ -137,18 +139,24 @@ func RestartWholeWorkflow() policy.Policy {
 func StaticSystemPolicy() policy.Policy {
 	arch := policy.DefaultArchitecture()
 	arch.TenantContracts = policy.Ignore
-	retryIdempotent := policy.Rule{When: policy.Match{Idempotency: []registry.Class{registry.Idempotent}}, Do: policy.Retry, MaxRetries: 3, DedupToken: true}
+	retryIdempotent := policy.Rule{When: policy.Match{Idempotency: []registry.Class{registry.Idempotent},
+		Classes: []outcome.Class{outcome.Transient, outcome.RateLimited, outcome.Timeout}}, Do: policy.Retry, MaxRetries: 3, DedupToken: true}
 	return rules("static-system-policy", "One system policy for every tenant: idempotent tools (publish_report is registered as an upsert) are retried, tenant contracts ignored.",
-		arch, append([]policy.Rule{failInvalidPlan, retryIdempotent}, ReferenceRules()...)...)
+		arch, append([]policy.Rule{retryIdempotent}, ReferenceRules()...)...)
 }
 
-// RetryOnly is mistake #7: retry is the only recovery; when the retries are
-// spent the execution fails, with no compensation and no reconciliation.
+// RetryOnly is mistake #7: retry is the only recovery. The team retries
+// what is safe to retry and, where it is not, the execution simply fails:
+// no compensation, no dead letter, no reconciliation — whatever the failed
+// step did stays done, unaudited.
 func RetryOnly() policy.Policy {
 	arch := policy.DefaultArchitecture()
 	arch.DisableCompensation, arch.DisableReconciliation = true, true
-	return rules("retry-only", "Retry, and when the retries are spent, fail: no compensation, no reconciliation.", arch,
+	return rules("retry-only", "Retry what is safe to retry; otherwise fail: no compensation, no dead letters, no reconciliation.", arch,
 		failInvalidPlan,
 		policy.Rule{When: policy.Match{Classes: []outcome.Class{outcome.Deterministic}}, Do: policy.Fail},
-		policy.Rule{Do: policy.Retry, MaxRetries: 3})
+		policy.Rule{When: policy.Match{Phases: []outcome.Phase{outcome.PhasePre}}, Do: policy.Retry, MaxRetries: 5, DedupToken: true},
+		policy.Rule{When: policy.Match{SideEffects: no}, Do: policy.Retry, MaxRetries: 5, DedupToken: true},
+		policy.Rule{When: policy.Match{LLMPhases: []outcome.LLMPhase{outcome.MidInference}}, Do: policy.Retry, MaxRetries: 3, DedupToken: true},
+		policy.Rule{When: policy.Match{Idempotency: []registry.Class{registry.Idempotent}}, Do: policy.Retry, MaxRetries: 3, DedupToken: true})
 }

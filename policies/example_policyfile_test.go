@@ -59,8 +59,8 @@ func ExampleBuiltin() {
 	fmt.Println(r.Description)
 	fmt.Println("compensation:", r.Arch.Compensation(), "reconciliation:", r.Arch.Reconciliation(), "rules:", len(r.List))
 	// Output:
-	// Retry, and when the retries are spent, fail: no compensation, no reconciliation.
-	// compensation: false reconciliation: false rules: 3
+	// Retry what is safe to retry; otherwise fail: no compensation, no dead letters, no reconciliation.
+	// compensation: false reconciliation: false rules: 6
 }
 
 func ExampleLoad() {

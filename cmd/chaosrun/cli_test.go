@@ -194,3 +194,31 @@ func TestListAndHelp(t *testing.T) {
 	chaosrun(t, "help").want(t, 0, "chaosrun replay --policy P --seed S", "--shard i/n")
 	chaosrun(t, "help", "replay").want(t, 0, "--invariant")
 }
+
+func TestPolicyFiles(t *testing.T) {
+	t.Parallel()
+	ref, err := filepath.Abs("../../policies/reference.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chaosrun(t, "run", "--policy", ref, "--runs", "1000", "--quiet").want(t, 0)
+	bad := filepath.Join(t.TempDir(), "ours.yaml")
+	if err := os.WriteFile(bad, []byte("name: ours\nrules:\n  - when: {phase: during}\n    do: retry\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "r.json")
+	r := chaosrun(t, "run", "--policy", bad, "--json", out)
+	r.want(t, 2, bad+":3: rules[0].when.phase", `unknown phase "during"`)
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Fatal("a refused policy file must leave no report behind")
+	}
+}
+
+func TestLint(t *testing.T) {
+	t.Parallel()
+	ref, _ := filepath.Abs("../../policies/reference.yaml")
+	naive, _ := filepath.Abs("../../policies/naive-backoff.yaml")
+	chaosrun(t, "lint", ref).want(t, 0, "no errors")
+	chaosrun(t, "lint", naive).want(t, 2, "error: rules[1]: retries tier-3 send_email", "1 lint error(s)")
+	chaosrun(t, "lint").want(t, 2, "lint takes exactly one policy file")
+}

@@ -1,6 +1,32 @@
 package main
 
-// lint checks a policy file. It arrives with the policy file loader.
+import (
+	"fmt"
+
+	"github.com/chaosrun/chaosrun/policies"
+)
+
+// lint checks a policy file against the registry and the tenants: errors
+// exit 2, warnings are printed and exit 0.
 func (e *env) lint(args []string) error {
-	return usagef("policy files arrive with the loader", "lint is not available in this build")
+	if len(args) != 1 {
+		return usagef("e.g. chaosrun lint policies/ours.yaml", "lint takes exactly one policy file")
+	}
+	path := args[0]
+	r, err := policies.Load(path)
+	if err != nil {
+		return &usageError{msg: err.Error(), hint: "the keys are documented in policies/README.md"}
+	}
+	errs := 0
+	for _, f := range policies.Lint(r) {
+		fmt.Fprintf(e.stdout, "%s:%s\n", path, f)
+		if f.Severity == policies.SeverityError {
+			errs++
+		}
+	}
+	if errs > 0 {
+		return usagef("fix the errors above; warnings alone exit 0", "%s: %d lint error(s)", path, errs)
+	}
+	fmt.Fprintf(e.stdout, "%s: no errors\n", path)
+	return nil
 }
