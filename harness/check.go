@@ -82,18 +82,31 @@ func (tb *replayTB) Errorf(format string, args ...any) {
 	tb.TB.Helper()
 	msg := fmt.Sprintf(format, args...)
 	if m := seedFlag.FindStringSubmatch(msg); m != nil {
-		msg += "\nOr replay it with: " + ReplayCommand(tb.policy, m[1], tb.allFaults)
+		msg += "\nOr replay it with: " + ReplayCommand(tb.policy, m[1], ReplayFlags(tb.allFaults, "sim")...)
 	}
 	tb.TB.Error(msg)
 }
 
-// ReplayCommand is the chaosrun command line that replays a seed.
-func ReplayCommand(policyName, seed string, allFaults bool) string {
+// ReplayCommand is the chaosrun command line that replays a seed, with the
+// flags the exploration ran under (such as --all-faults or --mode net).
+func ReplayCommand(policyName, seed string, flags ...string) string {
 	cmd := fmt.Sprintf("chaosrun replay --policy %s --seed %s", policyName, seed)
-	if allFaults {
-		cmd += " --all-faults"
+	for _, f := range flags {
+		cmd += " " + f
 	}
 	return cmd
+}
+
+// ReplayFlags are the replay flags of an exploration's settings.
+func ReplayFlags(allFaults bool, mode string) []string {
+	var flags []string
+	if allFaults {
+		flags = append(flags, "--all-faults")
+	}
+	if mode != "" && mode != "sim" {
+		flags = append(flags, "--mode "+mode)
+	}
+	return flags
 }
 
 // Explain describes a violation for a human: the invariant in words, the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"sort"
 	"sync"
@@ -38,9 +39,25 @@ type ExploreOptions struct {
 	ShrinkTime time.Duration
 	// Sim bounds each run.
 	Sim *Options
+	// NewRunner, when set, makes each worker's Runner (a net-mode rig, say);
+	// a Runner that is an io.Closer is closed when the exploration ends. Nil
+	// runs the simulation. Shrinking always replays in the simulation.
+	NewRunner func() (Runner, error)
 	// Progress, if set, is called after each run with the runs done so far
 	// and the total (0 when running for a duration).
 	Progress func(done, total int)
+}
+
+// Runner runs one scenario under a policy and checks it.
+type Runner interface {
+	Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (*Run, error)
+}
+
+// simulator is the default Runner.
+type simulator struct{ o *Options }
+
+func (s simulator) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (*Run, error) {
+	return Simulate(ctx, sc, p, s.o)
 }
 
 // Failure is a counterexample: the first seed that violated an invariant,
@@ -229,13 +246,19 @@ func (o ExploreOptions) produce(ctx context.Context, p policy.Policy) (<-chan ou
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			runner, done, err := o.runner()
+			if err != nil {
+				errOnce.Do(func() { firstErr = err })
+				return
+			}
+			defer done()
 			for {
 				i, ok := claim()
 				if !ok {
 					return
 				}
 				seed := o.seedOf(i)
-				run, err := Simulate(ctx, scenarios.Seeded(seed, o.AllFaults), p, o.Sim)
+				run, err := runner.Run(ctx, scenarios.Seeded(seed, o.AllFaults), p)
 				if err != nil {
 					errOnce.Do(func() { firstErr = fmt.Errorf("seed %d: %w", seed, err) })
 					return
@@ -256,4 +279,20 @@ func (o ExploreOptions) produce(ctx context.Context, p policy.Policy) (<-chan ou
 		errc <- firstErr
 	}()
 	return out, errc
+}
+
+// runner returns a worker's Runner and what releases it.
+func (o ExploreOptions) runner() (Runner, func(), error) {
+	if o.NewRunner == nil {
+		return simulator{o.Sim}, func() {}, nil
+	}
+	r, err := o.NewRunner()
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, func() {
+		if c, ok := r.(io.Closer); ok {
+			_ = c.Close()
+		}
+	}, nil
 }

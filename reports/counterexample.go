@@ -39,7 +39,7 @@ func (p Policy) counterexamples(order []string) []counterexample {
 		if f == nil || (p.FirstFailure != nil && p.FirstFailure.Invariant == id) {
 			continue
 		}
-		c := counterexample{Invariant: id, Seed: f.Seed, Replay: p.Replay(id, p.AllFaults)}
+		c := counterexample{Invariant: id, Seed: f.Seed, Replay: p.Replay(id)}
 		p.fill(&c)
 		out = append(out, c)
 	}
@@ -60,7 +60,7 @@ func (p Policy) fill(c *counterexample) {
 	c.Seed, c.Scenario, c.Steps, c.Shrunk = f.Seed, f.Run.Scenario.Name(), f.Steps(), f.Shrunk
 	c.Sentence = f.Violation.Message
 	if c.Replay == "" {
-		c.Replay = p.Replay(c.Invariant, p.AllFaults)
+		c.Replay = p.Replay(c.Invariant)
 	}
 }
 

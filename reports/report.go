@@ -45,6 +45,8 @@ type Policy struct {
 	// AllFaults marks an exploration that enabled every fault kind, which
 	// the replay lines repeat.
 	AllFaults bool `json:"-"`
+	// Mode is the report's mode, which net-mode replay lines repeat.
+	Mode string `json:"-"`
 }
 
 // FirstFailure is a policy's first counterexample, shrunk.
@@ -82,7 +84,7 @@ func (r *Report) Add(s *harness.Summary, e Entry) {
 		Name: s.Policy, Source: e.Source, Runs: s.Runs, ElapsedMS: s.Elapsed.Milliseconds(),
 		Violations: map[string]int{}, Executions: s.Executions, Cost: s.Cost,
 		Mistake: e.Mistake, Summary: e.Summary, Failures: map[string]*harness.Failure{}, Unknown: map[string]int{},
-		AllFaults: e.AllFaults,
+		AllFaults: e.AllFaults, Mode: r.Mode,
 	}
 	for _, id := range e.CaughtBy {
 		p.CaughtBy = append(p.CaughtBy, string(id))
@@ -103,14 +105,15 @@ func (r *Report) Add(s *harness.Summary, e Entry) {
 	if f := s.FirstFailure; f != nil {
 		p.FirstFailure = &FirstFailure{
 			Invariant: string(f.Invariant), Seed: f.Seed, Scenario: f.Run.Scenario.Name(), Steps: f.Steps(),
-			Replay: harness.ReplayCommand(name, strconv.FormatUint(f.Seed, 10), e.AllFaults),
+			Replay: harness.ReplayCommand(name, strconv.FormatUint(f.Seed, 10), harness.ReplayFlags(e.AllFaults, r.Mode)...),
 		}
 	}
 	r.Policies = append(r.Policies, p)
 }
 
-// Replay returns the replay line of a policy's counterexample for an invariant.
-func (p Policy) Replay(id string, allFaults bool) string {
+// Replay returns the replay line of a policy's counterexample for an
+// invariant, with the flags its exploration ran under.
+func (p Policy) Replay(id string) string {
 	f := p.Failures[id]
 	if f == nil {
 		return ""
@@ -119,7 +122,7 @@ func (p Policy) Replay(id string, allFaults bool) string {
 	if p.Source != "" && p.Source != "builtin" {
 		name = p.Source
 	}
-	return harness.ReplayCommand(name, strconv.FormatUint(f.Seed, 10), allFaults)
+	return harness.ReplayCommand(name, strconv.FormatUint(f.Seed, 10), harness.ReplayFlags(p.AllFaults, p.Mode)...)
 }
 
 // Violated reports whether any invariant was violated.

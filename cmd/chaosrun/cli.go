@@ -68,6 +68,8 @@ func (e *env) dispatch(ctx context.Context, args []string) error {
 		}
 		fmt.Fprint(e.stdout, helpText)
 		return nil
+	case engineCommand:
+		return e.engine(ctx)
 	case "version", "--version":
 		fmt.Fprintln(e.stdout, version())
 		return nil

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/chaosrun/chaosrun/reference/store/pgstore/pgstoretest"
 )
 
 var binary string
@@ -91,7 +93,8 @@ func TestBadUsageExits2WithOneLineAndAHint(t *testing.T) {
 		{[]string{"compare", "--runs", "x"}, "invalid value"},
 		{[]string{"run", "--policy", "no-such-policy"}, `unknown policy "no-such-policy"`},
 		{[]string{"compare", "--shard", "3/2"}, `bad --shard "3/2"`},
-		{[]string{"compare", "--mode", "net"}, "--mode net is not available"},
+		{[]string{"compare", "--mode", "net", "--store", "mysql://x"}, "--store mysql://x is neither memory nor a Postgres URL"},
+		{[]string{"compare", "--store", "postgres://db"}, "sim mode always runs on the in-memory store"},
 		{[]string{"compare", "--mode", "carrier-pigeon"}, `unknown mode "carrier-pigeon"`},
 		{[]string{"compare", "--json", "/no/such/dir/r.json"}, "directory /no/such/dir does not exist"},
 		{[]string{"compare", "--runs", "5", "--duration", "1s"}, "--runs and --duration both"},
@@ -221,4 +224,21 @@ func TestLint(t *testing.T) {
 	chaosrun(t, "lint", ref).want(t, 0, "no errors")
 	chaosrun(t, "lint", naive).want(t, 2, "error: rules[1]: retries tier-3 send_email", "1 lint error(s)")
 	chaosrun(t, "lint").want(t, 2, "lint takes exactly one policy file")
+}
+
+func TestNetMode(t *testing.T) {
+	t.Parallel()
+	chaosrun(t, "run", "--mode", "net", "--policy", "naive-backoff", "--runs", "40").
+		want(t, 1, "naive-backoff breaks no-duplicate-side-effects", "--mode net")
+	chaosrun(t, "run", "--mode", "net", "--policy", "reference", "--runs", "20", "--store", "memory").want(t, 0, "clean")
+	chaosrun(t, "replay", "--mode", "net", "--policy", "reference", "--seed", "3").
+		want(t, 0, "net mode: the same scenario and fault schedule over real connections", "terminal-state             ok")
+}
+
+func TestNetModeOnPostgres(t *testing.T) {
+	t.Parallel()
+	dsn := pgstoretest.DSN(t)
+	chaosrun(t, "run", "--mode", "net", "--store", dsn, "--policy", "reference", "--runs", "20", "--all-faults").want(t, 0, "clean")
+	chaosrun(t, "run", "--mode", "net", "--store", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", "--policy", "reference", "--runs", "2").
+		want(t, 2, "create a throwaway database", "check the DSN and that the server runs")
 }

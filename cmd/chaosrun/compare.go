@@ -53,6 +53,9 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 		if o.duration > 0 {
 			opts.Duration = o.duration / time.Duration(len(targets))
 		}
+		if o.mode == "net" {
+			opts.NewRunner, opts.NoShrink, opts.Workers = netRunner(ctx, o.store, t.ref()), true, netWorkers
+		}
 		bar.policy(i, t.policy.Name())
 		s, err := harness.Explore(ctx, t.policy, opts)
 		if err != nil {

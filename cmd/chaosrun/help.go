@@ -21,8 +21,10 @@ Flags of compare and run:
   --runs N             scenarios per policy (default 500)
   --seed S             first seed; run i uses seed S+i (default 1)
   --duration D         run for D (e.g. 10m) instead of --runs, shared among the policies
-  --mode sim|net       sim: deterministic, in one process, on a virtual clock (default)
-  --store memory|DSN   net mode's store (default memory; CHAOS_PG_DSN is read)
+  --mode sim|net       sim: deterministic, in one process, on a virtual clock (default);
+                       net: real HTTP to the tools and pgx to Postgres through Toxiproxy
+  --store memory|DSN   net mode's store (default memory, or CHAOS_PG_DSN when set); on
+                       Postgres the engine runs as a child process killed with SIGKILL at crashes
   --shard i/n          run only the i-th of n slices of the seed space (CI matrices)
   --all-faults         enable every fault kind in every scenario (default: a random subset)
   --json FILE          JSON report, schema chaosrun.report/v1
@@ -37,7 +39,7 @@ Exit status: 0 ok, 1 violations (run, replay), 2 bad usage or bad input.
 var commandHelp = map[string]string{
 	"compare": "chaosrun compare [flags]\n\nRuns the catalog (the reference and the seven mistakes) and every --policy through the same\nscenarios and prints the comparison. Exits 0 unless an error stops it.\n",
 	"run":     "chaosrun run --policy NAME|FILE [--policy ...] [flags]\n\nThe CI gate: runs the named policies only and exits 1 if any of them violates any invariant,\nafter writing the requested reports.\n",
-	"replay":  "chaosrun replay --policy NAME|FILE --seed S [--all-faults] [--invariant ID] [--no-shrink]\n\nRe-runs the scenario of one seed deterministically and prints the scenario, its timeline and its\nviolations; then minimises the first violated invariant's counterexample (or --invariant's) and\nprints that too. Exits 1 when the case violates an invariant.\n",
+	"replay":  "chaosrun replay --policy NAME|FILE --seed S [--all-faults] [--invariant ID] [--no-shrink] [--mode sim|net] [--store DSN]\n\nRe-runs the scenario of one seed deterministically and prints the scenario, its timeline and its\nviolations; then minimises the first violated invariant's counterexample (or --invariant's) and\nprints that too. Exits 1 when the case violates an invariant. With --mode net the scenario runs\nonce over real connections (the same schedule; real timing), without minimisation.\n",
 	"lint":    "chaosrun lint FILE.yaml\n\nChecks a policy file against the tool registry and the tenants. Errors exit 2; warnings are\nprinted and exit 0.\n",
 	"list":    "chaosrun list [policies|scenarios|invariants|faults]\n\nLists the built-in policies, the catalog's workflows, the invariants and the fault kinds.\n",
 }

@@ -84,16 +84,8 @@ func (o *options) validate(set map[string]bool, shard string, getenv func(string
 	case set["seed"] && o.seed == 0:
 		return usagef("seeds start at 1", "--seed must be positive")
 	}
-	switch o.mode {
-	case "sim":
-		if o.store != "" && o.store != "memory" {
-			return usagef("drop --store, or use --mode net", "--store %s: sim mode always runs on the in-memory store", redact(o.store))
-		}
-	case "net":
-		return usagef("use --mode sim (the default); net mode arrives with the real-connections work",
-			"--mode net is not available in this version")
-	default:
-		return usagef("use --mode sim or --mode net", "unknown mode %q", o.mode)
+	if err := o.validateMode(getenv); err != nil {
+		return err
 	}
 	if shard != "" {
 		i, n, err := parseShard(shard)
@@ -104,7 +96,29 @@ func (o *options) validate(set map[string]bool, shard string, getenv func(string
 	} else {
 		o.shard, o.shards = 1, 1
 	}
-	_ = getenv
+	return nil
+}
+
+// validateMode checks --mode and --store, reading CHAOS_PG_DSN in net mode.
+func (o *options) validateMode(getenv func(string) string) error {
+	switch o.mode {
+	case "sim":
+		if o.store != "" && o.store != "memory" {
+			return usagef("drop --store, or use --mode net", "--store %s: sim mode always runs on the in-memory store", redact(o.store))
+		}
+	case "net":
+		if o.store == "" {
+			o.store = getenv("CHAOS_PG_DSN")
+		}
+		if o.store == "memory" {
+			o.store = ""
+		}
+		if o.store != "" && !strings.HasPrefix(o.store, "postgres://") && !strings.HasPrefix(o.store, "postgresql://") {
+			return usagef("use --store memory or --store postgres://user@host:5432/db", "--store %s is neither memory nor a Postgres URL", redact(o.store))
+		}
+	default:
+		return usagef("use --mode sim or --mode net", "unknown mode %q", o.mode)
+	}
 	return nil
 }
 

@@ -41,6 +41,21 @@ func resolve(arg string) (target, error) {
 	return builtin(e), nil
 }
 
+// ref is how an engine process finds the policy again: its file, or its name.
+func (t target) ref() string {
+	if t.entry.Source != "" && t.entry.Source != "builtin" {
+		return t.entry.Source
+	}
+	return t.policy.Name()
+}
+
+// resolveRef is resolve for an engine process: a reference cannot be a
+// usage error there.
+func resolveRef(ref string) (policy.Policy, error) {
+	t, err := resolve(ref)
+	return t.policy, err
+}
+
 func builtin(e policies.Entry) target {
 	return target{policy: e.Go(), entry: reports.Entry{Source: "builtin", Mistake: e.Mistake, Summary: e.Summary, CaughtBy: e.CaughtBy}}
 }

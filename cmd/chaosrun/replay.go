@@ -21,6 +21,8 @@ func (e *env) replay(ctx context.Context, args []string) error {
 	all := fs.Bool("all-faults", false, "")
 	only := fs.String("invariant", "", "")
 	noShrink := fs.Bool("no-shrink", false, "")
+	mode := fs.String("mode", "sim", "")
+	storeDSN := fs.String("store", "", "")
 	if err := fs.Parse(args); err != nil {
 		return usagef("run 'chaosrun help replay'", "replay: %v", err)
 	}
@@ -43,13 +45,21 @@ func (e *env) replay(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	o := &options{mode: *mode, store: *storeDSN}
+	if err := o.validateMode(e.getenv); err != nil {
+		return err
+	}
 	sc := scenarios.Seeded(*seed, *all)
-	run, err := harness.Simulate(ctx, sc, t.policy, nil)
+	run, err := replayRun(ctx, o, t, sc)
 	if err != nil {
 		return err
 	}
 	w := e.stdout
-	fmt.Fprintf(w, "policy %s, seed %d (%s)\n\n", t.policy.Name(), *seed, harness.ReplayCommand(*name, fmt.Sprint(*seed), *all))
+	fmt.Fprintf(w, "policy %s, seed %d (%s)\n", t.policy.Name(), *seed, harness.ReplayCommand(*name, fmt.Sprint(*seed), harness.ReplayFlags(*all, o.mode)...))
+	if o.mode == "net" {
+		fmt.Fprintln(w, "net mode: the same scenario and fault schedule over real connections; real timing can make two replays differ")
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "scenario (%d steps):\n%s\n\ntimeline:\n", sc.Steps(), indent(sc.String()))
 	for i, ev := range run.History.Events {
 		fmt.Fprintf(w, "  %3d %9s  %s\n", i, ev.At.Sub(harness.Epoch), ev)
@@ -66,7 +76,7 @@ func (e *env) replay(ctx context.Context, args []string) error {
 		fmt.Fprintf(w, "\n%s holds in this case; nothing to minimise for it.\n", focus)
 		return errViolations
 	}
-	if !*noShrink {
+	if !*noShrink && o.mode == "sim" {
 		shrunk, err := harness.Shrink(ctx, t.policy, *seed, focus, &harness.ShrinkOptions{AllFaults: *all})
 		if err != nil {
 			return err
@@ -93,4 +103,17 @@ func printVerdicts(w io.Writer, run *harness.Run) {
 			fmt.Fprintf(w, "    - %s%s\n", v.Message, at)
 		}
 	}
+}
+
+// replayRun runs one scenario in the replay's mode.
+func replayRun(ctx context.Context, o *options, t target, sc scenarios.Scenario) (*harness.Run, error) {
+	if o.mode == "sim" {
+		return harness.Simulate(ctx, sc, t.policy, nil)
+	}
+	r, err := netRunner(ctx, o.store, t.ref())()
+	if err != nil {
+		return nil, err
+	}
+	defer r.(interface{ Close() error }).Close()
+	return r.Run(ctx, sc, t.policy)
 }
