@@ -54,6 +54,9 @@ type NetOptions struct {
 	// Limit bounds one scenario's wall time; a scenario still running then
 	// is stopped and reported as a hang.
 	Limit time.Duration
+	// Observe, if set, is told of every event as it is recorded (from the
+	// recording goroutine: it must not block).
+	Observe func(engine.Event)
 }
 
 func (o *NetOptions) withDefaults() NetOptions {
@@ -133,16 +136,21 @@ func (r *NetRig) Close() error {
 // Kills returns how many engine processes the rig killed with SIGKILL.
 func (r *NetRig) Kills() int { return int(r.kills.Load()) }
 
-// Outage cuts every link to Postgres of the scenario running now for d —
-// open connections drop, new ones are refused, as when the server restarts —
-// then restores them. It returns once the links are back.
-func (r *NetRig) Outage(d time.Duration) error {
-	r.cur.Lock()
-	names := slices.Clone(r.pgProxies)
-	r.cur.Unlock()
-	if len(names) == 0 {
-		return errors.New("net mode: no scenario with Postgres links is running")
+// Outage waits up to 10s for a scenario to run, lets it run for after,
+// then cuts every link to Postgres of it for d: open connections drop, new
+// ones are refused, as when the server restarts. It restores them and
+// returns.
+func (r *NetRig) Outage(after, d time.Duration) error {
+	var names []string
+	for deadline := time.Now().Add(10 * time.Second); len(names) == 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			return errors.New("net mode: no scenario with Postgres links is running")
+		}
+		r.cur.Lock()
+		names = slices.Clone(r.pgProxies)
+		r.cur.Unlock()
 	}
+	time.Sleep(after)
 	var undo []func() error
 	for _, name := range names {
 		u, err := r.ctl.Cut(name)
@@ -243,7 +251,7 @@ func (r *NetRig) setUp(ctx context.Context, sc scenarios.Scenario) (*netRun, err
 	sc = renamed(sc, id)
 	n := &netRun{rig: r, id: id, sc: sc, clock: NewScaledClock(time.Now(), r.o.Speedup),
 		proxies: map[string]string{}, pgAddr: map[string]string{}}
-	n.rec = &syncRecorder{recorder: recorder{clock: nil}, now: n.clock.Now}
+	n.rec = &syncRecorder{recorder: recorder{clock: nil}, now: n.clock.Now, observe: r.o.Observe}
 	opts := faults.NetOpts{Toxics: r.ctl, Proxy: n.proxyName, HeaderBytes: r.layout.HeaderBytes, ChunkBytes: r.layout.ChunkBytes}
 	if r.db != nil {
 		opts.Postgres = n.pgProxyName
@@ -324,7 +332,7 @@ func (n *netRun) runHere(ctx context.Context, p policy.Policy, mem store.Store) 
 		}
 	}()
 	for _, x := range n.sc.Executions {
-		st, done, err := n.store(ctx, x.ID, mem)
+		st, done, err := n.store(ctx, x, mem)
 		if err != nil {
 			return err
 		}
@@ -396,11 +404,11 @@ func (n *netRun) drive(ctx context.Context, eng *engine.Engine, x scenarios.Exec
 
 // store returns an execution's store: the shared memory store, or a
 // pgstore on its own pool through its own Postgres proxy.
-func (n *netRun) store(ctx context.Context, exec string, mem store.Store) (store.Store, func(), error) {
+func (n *netRun) store(ctx context.Context, x scenarios.Execution, mem store.Store) (store.Store, func(), error) {
 	if mem != nil {
 		return n.inj.Store(mem), func() {}, nil
 	}
-	pool, err := n.rig.db.pool(ctx, n.pgAddr[exec])
+	pool, err := n.rig.db.pool(ctx, n.pgAddr[x.ID])
 	if err != nil {
 		return nil, nil, err
 	}
@@ -413,6 +421,7 @@ func (n *netRun) store(ctx context.Context, exec string, mem store.Store) (store
 			pool.Close()
 			return nil, nil, err
 		}
+		n.rec.Observe(engine.Event{Kind: engine.EvStoreError, Tenant: x.Tenant, Exec: x.ID, Detail: err.Error()})
 		time.Sleep(50 * time.Millisecond) // the link is down; the pool reconnects when it is back
 	}
 }
@@ -456,8 +465,9 @@ func renamed(sc scenarios.Scenario, id string) scenarios.Scenario {
 type syncRecorder struct {
 	mu sync.Mutex
 	recorder
-	now    func() time.Time
-	faults []faults.Applied
+	now     func() time.Time
+	faults  []faults.Applied
+	observe func(engine.Event)
 }
 
 func (r *syncRecorder) Observe(e engine.Event) {
@@ -467,6 +477,9 @@ func (r *syncRecorder) Observe(e engine.Event) {
 		e.At = r.now()
 	}
 	r.recorder.Observe(e)
+	if r.observe != nil {
+		r.observe(e)
+	}
 }
 
 func (r *syncRecorder) fault(a faults.Applied) {

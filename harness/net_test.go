@@ -128,7 +128,13 @@ func TestNetSurvivesSIGKILLCrashRestarts(t *testing.T) {
 // nothing is lost.
 func TestNetResumesAfterPostgresGoesAway(t *testing.T) {
 	t.Parallel()
-	r := rig(t, &harness.NetOptions{DSN: pgstoretest.DSN(t)})
+	committed := make(chan struct{})
+	var once sync.Once
+	r := rig(t, &harness.NetOptions{DSN: pgstoretest.DSN(t), Observe: func(e engine.Event) {
+		if e.Kind == engine.EvCommit {
+			once.Do(func() { close(committed) })
+		}
+	}})
 	sc := scenarios.Scenario{Executions: []scenarios.Execution{
 		{ID: "e1", Tenant: "acme", Workflow: scenarios.Audit},
 		{ID: "e2", Tenant: "initech", Workflow: scenarios.InvoiceBilling},
@@ -139,8 +145,8 @@ func TestNetResumesAfterPostgresGoesAway(t *testing.T) {
 	var outage error
 	go func() {
 		defer wg.Done()
-		time.Sleep(15 * time.Millisecond)
-		outage = r.Outage(400 * time.Millisecond)
+		<-committed // the engines are running
+		outage = r.Outage(0, 400*time.Millisecond)
 	}()
 	run := netRun(t, r, sc, policy.Reference())
 	wg.Wait()
@@ -148,17 +154,20 @@ func TestNetResumesAfterPostgresGoesAway(t *testing.T) {
 		t.Fatal(outage)
 	}
 	clean(t, run)
-	errs := 0
+	errs, started := 0, false
 	for _, e := range run.History.Events {
+		started = started || e.Kind == engine.EvCommit
 		if e.Kind == engine.EvStoreError {
-			errs++
-			if !strings.Contains(e.Detail, "store unavailable") {
-				t.Fatalf("a store error should say the store is unavailable: %s", e.Detail)
+			if !strings.Contains(e.Detail, "store unavailable") || !strings.Contains(e.Detail, "check the DSN and that the server is running") {
+				t.Fatalf("a store error should say the store is unavailable and what to check: %s", e.Detail)
+			}
+			if started {
+				errs++
 			}
 		}
 	}
 	if errs == 0 {
-		t.Fatal("the outage went unnoticed: no store error reported")
+		t.Fatal("no store error was reported while the engines ran: the outage went unnoticed")
 	}
 	for id, s := range run.Statuses {
 		if s.String() != "completed" {
