@@ -259,7 +259,7 @@ func (r *NetRig) setUp(ctx context.Context, sc scenarios.Scenario) (*netRun, err
 	n.inj = faults.NewNet(sc.Faults, sc.Units(), n.rec.fault, opts)
 	n.world = fakes.NewWorld(&fakes.Opts{Clock: n.clock, Quirks: n.inj, Drift: n.inj.Drift(), Expect: 3 * sc.Steps()})
 	var err error
-	n.servers, err = fakehttp.Serve(n.world, &fakehttp.ServerOpts{Gate: fakehttp.GateFunc(n.inj.Gate), Garble: fakehttp.GarbleFunc(n.inj.Garble)})
+	n.servers, err = fakehttp.Serve(n.world, &fakehttp.ServerOpts{Gate: fakehttp.GateFunc(n.inj.Gate), Garble: fakehttp.GarbleFunc(n.inj.Garble), ShutdownTimeout: 200 * time.Millisecond})
 	if err != nil {
 		return nil, err
 	}
