@@ -27,10 +27,7 @@ func (s *Store) Create(ctx context.Context, e store.Execution) error {
 	if err != nil {
 		return fmt.Errorf("pgstore: create %s: input: %w", e.Ref(), err)
 	}
-	err = s.asTenant(ctx, e.Tenant, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, insertExecution, e.Tenant, e.ID, e.Workflow, steps, input, e.Created)
-		return err
-	})
+	err = s.exec(ctx, e.Tenant, insertExecution, e.Tenant, e.ID, e.Workflow, steps, input, e.Created)
 	return s.interpret(ctx, err, "create "+e.Ref().String())
 }
 
@@ -55,9 +52,19 @@ func (s *Store) Active(ctx context.Context) ([]store.Ref, error) {
 	return refs, s.interpret(ctx, err, "list active executions")
 }
 
+// finishExecution ends a running execution in one statement, locking its
+// row for the update and saying what it found (see write).
 const finishExecution = `
-	UPDATE executions SET status = $3, cause = $4
-	WHERE tenant = $1 AND id = $2`
+	WITH cur AS (
+		SELECT status, run FROM executions
+		WHERE tenant = $1 AND id = $2
+		FOR NO KEY UPDATE
+	), upd AS (
+		UPDATE executions AS e SET status = $3, cause = $4
+		FROM cur WHERE e.tenant = $1 AND e.id = $2 AND cur.status = 'running'
+		RETURNING 1
+	)
+	SELECT cur.status, cur.run, EXISTS (SELECT 1 FROM upd) FROM cur`
 
 // Finish implements [store.Store].
 func (s *Store) Finish(ctx context.Context, tenant, id string, st store.Status, cause string) error {
@@ -65,17 +72,7 @@ func (s *Store) Finish(ctx context.Context, tenant, id string, st store.Status, 
 	if !st.Terminal() {
 		return fmt.Errorf("pgstore: finish %s: status %s is not terminal", ref, st)
 	}
-	err := s.asTenant(ctx, tenant, func(tx pgx.Tx) error {
-		cur, err := lock(ctx, tx, lockForUpdate, tenant, id)
-		if err != nil {
-			return err
-		}
-		if err := cur.running(); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, finishExecution, tenant, id, st.String(), cause)
-		return err
-	})
+	err := s.write(ctx, tenant, nil, state.running, finishExecution, tenant, id, st.String(), cause)
 	return s.interpret(ctx, err, fmt.Sprintf("finish %s as %s", ref, st))
 }
 

@@ -34,10 +34,11 @@ type Opts struct {
 	// service that owns its schema does at start-up. Leave it false where
 	// migrations run as a deploy step of their own (see [Store.Migrate]).
 	Migrate bool
-	// BeforeCommit, if set, is called inside a step's commit transaction
-	// after its writes, just before COMMIT is sent. It is a seam for fault
-	// injection: cutting the link there makes a commit whose outcome the
-	// caller cannot know (it may have landed), which is what net mode does.
+	// BeforeCommit, if set, is called just before a step's commit is sent
+	// (its writes and its COMMIT go in one batch, committed before the server
+	// answers). It is a seam for fault injection: cutting the link's replies
+	// there makes a commit whose outcome the caller cannot know (it landed),
+	// which is what net mode does.
 	BeforeCommit func(ctx context.Context, c store.Commit)
 }
 

@@ -10,31 +10,79 @@ import (
 	"github.com/chaosrun/chaosrun/reference/store"
 )
 
-const insertAttempt = `
-	INSERT INTO attempts (tenant, exec, run, step, number, kind, key, token, begun, outcome)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+// guarded turns an insert of a begin or commit record into one statement
+// that locks the execution's row (FOR SHARE: begins and commits run side by
+// side, and wait for a Finish or a Restart), inserts only if the execution
+// is running in the record's run, and says what it found. With the scope
+// setting before it in one batch, a checkpoint write is one round trip.
+func guarded(insert string) string {
+	return `
+	WITH cur AS (
+		SELECT status, run FROM executions
+		WHERE tenant = $1 AND id = $2
+		FOR SHARE
+	), ins AS (
+		` + insert + `
+		FROM cur WHERE cur.status = 'running' AND cur.run = $3
+		RETURNING 1
+	)
+	SELECT cur.status, cur.run, EXISTS (SELECT 1 FROM ins) FROM cur`
+}
 
-// Begin implements [store.Store]. The begin record is committed in its own
-// transaction before Begin returns: it is durable before the step runs.
+var insertAttempt = guarded(`INSERT INTO attempts (tenant, exec, run, step, number, kind, key, token, begun, outcome)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10`)
+
+// Begin implements [store.Store]. The begin record is committed before
+// Begin returns: it is durable before the step runs.
 func (s *Store) Begin(ctx context.Context, a store.Attempt) error {
 	what := fmt.Sprintf("begin attempt %d of step %d of %s/%s", a.Number, a.Step, a.Tenant, a.Exec)
 	outcome, err := json.Marshal(a.Outcome)
 	if err != nil {
 		return fmt.Errorf("pgstore: %s: outcome: %w", what, err)
 	}
-	err = s.asTenant(ctx, a.Tenant, func(tx pgx.Tx) error {
-		cur, err := lock(ctx, tx, lockForShare, a.Tenant, a.Exec)
-		if err != nil {
-			return err
-		}
-		if err := cur.writable(a.Run); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, insertAttempt,
-			a.Tenant, a.Exec, a.Run, a.Step, a.Number, a.Kind, a.Key, a.Token, a.Begun, outcome)
-		return err
-	})
+	err = s.write(ctx, a.Tenant, nil, writable(a.Run), insertAttempt,
+		a.Tenant, a.Exec, a.Run, a.Step, a.Number, a.Kind, a.Key, a.Token, a.Begun, outcome)
 	return s.interpret(ctx, err, what)
+}
+
+func writable(run int) func(state) error { return func(st state) error { return st.writable(run) } }
+
+// write runs a guarded statement for a tenant as one implicit transaction:
+// the scope setting and the statement in one batch, one round trip,
+// committed when the server reaches its end. The statement answers the
+// execution's status, run, and whether it wrote; when it did not, refused
+// says why. before, if set, runs just before the batch is sent.
+func (s *Store) write(ctx context.Context, tenant string, before func(), refused func(state) error, query string, args ...any) error {
+	b := &pgx.Batch{}
+	b.Queue(setScope, appRole, tenant)
+	b.Queue(query, args...)
+	if before != nil {
+		before()
+	}
+	br := s.pool.SendBatch(ctx, b)
+	_, err := br.Exec()
+	if err == nil {
+		var status string
+		var cur state
+		var wrote bool
+		if err = br.QueryRow().Scan(&status, &cur.run, &wrote); err == nil && !wrote {
+			if cur.status, err = store.ParseStatus(status); err == nil {
+				err = refused(cur)
+			}
+		}
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// exec runs one statement for a tenant in one round trip (see write).
+func (s *Store) exec(ctx context.Context, tenant string, query string, args ...any) error {
+	b := &pgx.Batch{}
+	b.Queue(setScope, appRole, tenant)
+	b.Queue(query, args...)
+	return s.pool.SendBatch(ctx, b).Close()
 }
 
 const (
@@ -75,9 +123,8 @@ func (s *Store) End(ctx context.Context, a store.Attempt) error {
 	return s.interpret(ctx, err, what)
 }
 
-const insertCommit = `
-	INSERT INTO commits (tenant, exec, run, step, attempt, result_data, result_ref, version, context, at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+var insertCommit = guarded(`INSERT INTO commits (tenant, exec, run, step, attempt, result_data, result_ref, version, context, at)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10`)
 
 // Commit implements [store.Store]: the step's result, its context version
 // and the checkpoint are one row, written in one transaction. A second
@@ -89,20 +136,11 @@ func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 	if err != nil {
 		return fmt.Errorf("pgstore: %s: context: %w", what, err)
 	}
-	err = s.asTenant(ctx, c.Tenant, func(tx pgx.Tx) error {
-		cur, err := lock(ctx, tx, lockForShare, c.Tenant, c.Exec)
-		if err != nil {
-			return err
-		}
-		if err := cur.writable(c.Run); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, insertCommit, c.Tenant, c.Exec, c.Run, c.Step, c.Attempt,
-			c.Result.Data, c.Result.Ref, c.Context.Version, values, c.At)
-		if err == nil && s.beforeCommit != nil {
-			s.beforeCommit(ctx, c)
-		}
-		return err
-	})
+	var before func()
+	if s.beforeCommit != nil {
+		before = func() { s.beforeCommit(ctx, c) }
+	}
+	err = s.write(ctx, c.Tenant, before, writable(c.Run), insertCommit, c.Tenant, c.Exec, c.Run, c.Step, c.Attempt,
+		c.Result.Data, c.Result.Ref, c.Context.Version, values, c.At)
 	return s.interpret(ctx, err, what)
 }

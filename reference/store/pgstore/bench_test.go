@@ -1,0 +1,219 @@
+package pgstore_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/chaosrun/chaosrun/fakes"
+	"github.com/chaosrun/chaosrun/reference/engine"
+	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/reference/store"
+	"github.com/chaosrun/chaosrun/reference/store/pgstore"
+	"github.com/chaosrun/chaosrun/reference/store/pgstore/pgstoretest"
+)
+
+const stepsPerExecution = 5
+
+// timed measures each step's checkpoint writes: its begin record and its
+// commit, as the engine waits for them.
+type timed struct {
+	store.Store
+	mu    sync.Mutex
+	begin map[string]time.Duration
+	steps []time.Duration
+}
+
+func key(tenant, exec string, step int) string { return fmt.Sprintf("%s/%s/%d", tenant, exec, step) }
+
+func (s *timed) Begin(ctx context.Context, a store.Attempt) error {
+	start := time.Now()
+	err := s.Store.Begin(ctx, a)
+	s.mu.Lock()
+	s.begin[key(a.Tenant, a.Exec, a.Step)] = time.Since(start)
+	s.mu.Unlock()
+	return err
+}
+
+func (s *timed) Commit(ctx context.Context, c store.Commit) error {
+	start := time.Now()
+	err := s.Store.Commit(ctx, c)
+	d := time.Since(start)
+	s.mu.Lock()
+	s.steps = append(s.steps, s.begin[key(c.Tenant, c.Exec, c.Step)]+d)
+	s.mu.Unlock()
+	return err
+}
+
+// BenchmarkEngineStepsOnPostgres runs the reference engine over 5-step
+// executions (tools answering at once, so that the figure is the checkpoint
+// gate's) with 1 and 4 workers, and beside it, on the same server in the
+// same run, a bare pgx loop of two committed transactions per step — the
+// floor of a design that makes a begin record durable before a step and
+// commits after it. It reports both rates, their ratio, and the p50/p99
+// checkpoint overhead per step (begin + commit, as the engine waits).
+func BenchmarkEngineStepsOnPostgres(b *testing.B) {
+	for _, workers := range []int{1, 4} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			ctx := context.Background()
+			cfg := pgstoretest.Database(b)
+			cfg.MaxConns = int32(2 * workers)
+			pool := pgstoretest.Open(b, cfg)
+			ps, err := pgstore.New(ctx, pool, &pgstore.Opts{Migrate: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			bare(b, pool, 0, 1) // create its table outside the timing
+			steps := max(b.N, 20)
+			b.ResetTimer()
+			engineRate, overhead := engineSteps(b, ps, workers, steps)
+			bareRate := bare(b, pool, steps, workers)
+			b.StopTimer()
+			b.ReportMetric(engineRate, "engine-steps/s")
+			b.ReportMetric(bareRate, "bare-steps/s")
+			b.ReportMetric(engineRate/bareRate, "ratio")
+			slices.Sort(overhead)
+			b.ReportMetric(float64(overhead[len(overhead)/2].Microseconds()), "p50-µs/checkpoint")
+			b.ReportMetric(float64(overhead[len(overhead)*99/100].Microseconds()), "p99-µs/checkpoint")
+		})
+	}
+}
+
+// engineSteps runs about steps steps of 5-step executions on workers
+// goroutines sharing one engine, and returns the rate and each step's
+// checkpoint time.
+func engineSteps(b *testing.B, ps *pgstore.Store, workers, steps int) (float64, []time.Duration) {
+	ctx := context.Background()
+	st := &timed{Store: ps, begin: map[string]time.Duration{}}
+	world := fakes.NewWorld(nil)
+	eng, err := engine.New(st, fakes.Registry(), policy.Reference(), world, &engine.Opts{Downstream: world})
+	if err != nil {
+		b.Fatal(err)
+	}
+	execs := (steps + stepsPerExecution - 1) / stepsPerExecution
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range workers {
+		wg.Go(func() {
+			for {
+				i := next.Add(1)
+				if i > int64(execs) {
+					return
+				}
+				x := benchExecution(fmt.Sprintf("b%d-%d-%d", b.N, w, i))
+				if err := eng.Start(ctx, x); err != nil {
+					b.Error(err)
+					return
+				}
+				if s, err := eng.Run(ctx, x.Tenant, x.ID); err != nil || s != store.Completed {
+					b.Errorf("run %s: %s %v", x.ID, s, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return float64(execs*stepsPerExecution) / time.Since(start).Seconds(), st.steps
+}
+
+func benchExecution(id string) store.Execution {
+	steps := make([]store.Step, stepsPerExecution)
+	for i := range steps {
+		steps[i] = store.Step{Tool: fakes.VectorSearch, Writes: []string{fmt.Sprintf("s%d.out", i), fmt.Sprintf("s%d.meta", i)}}
+	}
+	return store.Execution{Tenant: "acme", ID: id, Workflow: "bench", Steps: steps, Input: map[string]string{"request": "acme:request"}}
+}
+
+// bare runs steps steps of two committed transactions each — an insert,
+// then an insert of the step's result and context as JSON — on workers
+// goroutines, and returns the rate. With steps 0 it only creates its table.
+func bare(b *testing.B, pool *pgxpool.Pool, steps, workers int) float64 {
+	ctx := context.Background()
+	if steps == 0 {
+		_, err := pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS bare_steps (id bigserial PRIMARY KEY, step int, kind text, body jsonb)`)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return 0
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range workers {
+		wg.Go(func() {
+			for next.Add(1) <= int64(steps) {
+				for _, kind := range []string{"begin", "commit"} {
+					err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+						_, err := tx.Exec(ctx, `INSERT INTO bare_steps (step, kind, body) VALUES ($1, $2, $3)`,
+							1, kind, `{"s0.out":{"data":"acme:docs","writer":{"run":0,"step":0,"attempt":1}}}`)
+						return err
+					})
+					if err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return float64(steps) / time.Since(start).Seconds()
+}
+
+// BenchmarkAuditPass times one reconciliation claim pass over 100 recovered
+// executions, alone and among 100,000 clean ones: the pass should cost what
+// the recovered executions cost.
+func BenchmarkAuditPass(b *testing.B) {
+	const pending = 100
+	for _, clean := range []int{0, 100_000} {
+		b.Run(fmt.Sprintf("recovered=%d/clean=%d", pending, clean), func(b *testing.B) {
+			ctx := context.Background()
+			pool := pgstoretest.Pool(b)
+			s, err := pgstore.New(ctx, pool, &pgstore.Opts{Migrate: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if clean > 0 {
+				bulkB(b, s, "clean", clean, `'completed', false`, `true`)
+			}
+			bulkB(b, s, "pending", pending, `'dead-lettered', true`, `false`)
+			if _, err := pool.Exec(ctx, `ANALYZE executions`); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				n, err := s.Audit(ctx, 2*pending, func(store.Snapshot) ([]store.ReconEvent, error) { return nil, nil })
+				if err != nil || n != pending {
+					b.Fatalf("audited %d, %v", n, err)
+				}
+				b.StopTimer()
+				if _, err := pool.Exec(ctx, `UPDATE executions SET audited = false WHERE tenant = 'pending'`); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+func bulkB(b *testing.B, s *pgstore.Store, tenant string, n int, execution, resolved string) {
+	b.Helper()
+	err := s.AsTenant(context.Background(), tenant, func(tx pgx.Tx) error {
+		_, err := tx.Exec(context.Background(), `
+			INSERT INTO executions (tenant, id, workflow, steps, input, status, recovered, created)
+			SELECT $1, 'e' || g, 'wf', '[]', '{}', `+execution+`, now()
+			FROM generate_series(1, $2::int) AS g`, tenant, n)
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
