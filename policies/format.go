@@ -60,7 +60,7 @@ func formatRule(b *strings.Builder, r policy.Rule) {
 		b.WriteString("    dedup_token: true\n")
 	}
 	if r.RequireKey {
-		b.WriteString("    require_key: true\n")
+		b.WriteString("    require_idempotency_key: true\n")
 	}
 }
 

@@ -210,7 +210,7 @@ func ruleName(r policy.Rule, i int) string {
 func (l *linter) retry(i int) {
 	rule := l.r.List[i]
 	if rule.RequireKey && l.a.Keys != policy.PerOperation {
-		l.ruleAdd(SeverityError, i, "require_key, but idempotency_keys is %s: no key is ever stable, so no retry is ever allowed", keyNames[l.a.Keys])
+		l.ruleAdd(SeverityError, i, "require_idempotency_key, but idempotency_keys is %s: no key is ever stable, so no retry is ever allowed", keyNames[l.a.Keys])
 	}
 	retried := l.retried(i)
 	l.orchestratorRetry(i, retried)

@@ -95,7 +95,7 @@ func TestLintRulesBuiltInGo(t *testing.T) {
 		{"reconcile without keys", func(a *policy.Architecture) { a.Keys = policy.NoKeys },
 			policy.Rule{When: post, Do: policy.Reconcile}, "error: rules[0]: reconcile, but idempotency_keys is none"},
 		{"require a key that is never stable", func(a *policy.Architecture) { a.Keys = policy.PerAttempt },
-			policy.Rule{When: policy.Match{Phases: []outcome.Phase{outcome.PhasePre}}, Do: policy.Retry, MaxRetries: 1, RequireKey: true}, "error: rules[0]: require_key, but idempotency_keys is per-attempt"},
+			policy.Rule{When: policy.Match{Phases: []outcome.Phase{outcome.PhasePre}}, Do: policy.Retry, MaxRetries: 1, RequireKey: true}, "error: rules[0]: require_idempotency_key, but idempotency_keys is per-attempt"},
 		{"retry with an empty budget", func(a *policy.Architecture) { a.Budget.MaxRetries = 0 },
 			policy.Rule{Do: policy.Retry}, "error: rules[0]: never matches: it has no max_retries and budget.max_retries is 0"},
 		{"invalid architecture", func(a *policy.Architecture) { a.Backoff.Multiplier = 0.5 },

@@ -1,8 +1,8 @@
 package policy
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/registry"
@@ -85,9 +85,9 @@ func (r *Rules) Decide(in Input) Decision {
 
 func (rule Rule) describe(i int) string {
 	if rule.Line > 0 {
-		return fmt.Sprintf("rule %d (line %d)", i+1, rule.Line)
+		return "rule " + strconv.Itoa(i+1) + " (line " + strconv.Itoa(rule.Line) + ")"
 	}
-	return fmt.Sprintf("rule %d", i+1)
+	return "rule " + strconv.Itoa(i+1)
 }
 
 // Matches reports whether the input satisfies every condition of m.
