@@ -1,0 +1,43 @@
+// Package harness wires the fake world, the system under test and the
+// faults together, records what happened, and runs the ten checkers over it.
+//
+// # Simulation
+//
+// [Simulate] runs one scenario under a policy in one process on a
+// [VirtualClock]: the engine (reference/engine) with the policy, the
+// memory store, the fake world, and a fault injector (faults) consulted at
+// every phase of every step, with crashes that rebuild the engine from the
+// store. It then runs the reconciliation worker (when the policy's
+// architecture has one) and checks every invariant. The same scenario gives
+// the same [Run], byte for byte ([Run.Digest]).
+//
+// # Exploration and shrinking
+//
+// [Explore] runs generated scenarios — seed S, S+1, … or for a duration,
+// optionally one shard of the seed space — on several workers, aggregates
+// them in seed order, and minimises the first counterexample of each
+// violated invariant with [Shrink]. A seed's scenario is the first case
+// rapid draws for it, so rapid's shrinker can take it from there; the
+// shrunk run and the replay line ([ReplayCommand]) go into the reports.
+//
+// # The go test API
+//
+// [Check] is what a team writes in its own tests:
+//
+//	func TestOurRetryPolicy(t *testing.T) {
+//		harness.Check(t, ourpolicy.New(), nil)
+//	}
+//
+// It fails with the shrunk counterexample, the invariant in words
+// ([Explain]), and the exact go test and chaosrun lines that reproduce it.
+//
+// # Net mode
+//
+// A [NetRig] runs scenarios over real connections: the fake world served
+// over HTTP on loopback (fakes/fakehttp), an embedded Toxiproxy in front of
+// every tool of every execution and in front of Postgres (faults/toxics),
+// and engines speaking HTTP and pgx through it. On Postgres the engine can
+// run as a child process ([ChildMain]) that the rig kills with SIGKILL at
+// crash points and restarts. Backoff runs on a [ScaledClock]; network
+// timeouts are real.
+package harness
