@@ -134,11 +134,7 @@ func appliedAt(k Kind, c engine.Call, detail string) Applied {
 // Invoker wraps tools with the schedule's pre-, mid- and post-execution
 // faults. The result keeps next's ability to answer lookups.
 func (in *Injector) Invoker(next engine.Invoker) engine.Invoker {
-	inv := &invoker{in: in, next: next}
-	if l, ok := next.(engine.Lookuper); ok {
-		return &lookupInvoker{invoker: inv, look: l}
-	}
-	return inv
+	return keepLookups(&invoker{in: in, next: next}, next)
 }
 
 type invoker struct {
@@ -146,8 +142,17 @@ type invoker struct {
 	next engine.Invoker
 }
 
+// keepLookups gives a fault wrapper the lookups of the tools it wraps:
+// lookups pass through unharmed, as reads a fault schedule does not aim at.
+func keepLookups(wrapper, next engine.Invoker) engine.Invoker {
+	if l, ok := next.(engine.Lookuper); ok {
+		return &lookupInvoker{Invoker: wrapper, look: l}
+	}
+	return wrapper
+}
+
 type lookupInvoker struct {
-	*invoker
+	engine.Invoker
 	look engine.Lookuper
 }
 

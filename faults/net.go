@@ -109,25 +109,12 @@ func (n *Net) Garble(c engine.Call) bool {
 // Invoker wraps the engine's HTTP tool client with the engine-side faults.
 // The result keeps next's ability to answer lookups.
 func (n *Net) Invoker(next engine.Invoker) engine.Invoker {
-	inv := &netInvoker{n: n, next: next}
-	if l, ok := next.(engine.Lookuper); ok {
-		return &netLookupInvoker{netInvoker: inv, look: l}
-	}
-	return inv
+	return keepLookups(&netInvoker{n: n, next: next}, next)
 }
 
 type netInvoker struct {
 	n    *Net
 	next engine.Invoker
-}
-
-type netLookupInvoker struct {
-	*netInvoker
-	look engine.Lookuper
-}
-
-func (l *netLookupInvoker) Lookup(ctx context.Context, r engine.LookupRequest) (engine.LookupResult, error) {
-	return l.look.Lookup(ctx, r)
 }
 
 // Invoke decides the call's fault before it is made — over a real

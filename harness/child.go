@@ -166,7 +166,7 @@ func ChildMain(ctx context.Context, in io.Reader, out io.Writer, resolve func(re
 			return err
 		}
 		defer closePool()
-		if err := startOnce(ctx, eng, x); err != nil {
+		if err := startOnce(ctx, eng, x, obs); err != nil {
 			return err
 		}
 		wg.Add(1)
@@ -208,20 +208,19 @@ func childEngine(ctx context.Context, spec childSpec, x scenarios.Execution, p p
 }
 
 // startOnce creates an execution unless an earlier engine process did,
-// waiting out a store that is unavailable.
-func startOnce(ctx context.Context, eng *engine.Engine, x scenarios.Execution) error {
+// waiting out a store that is unavailable and reporting each wait to obs.
+func startOnce(ctx context.Context, eng *engine.Engine, x scenarios.Execution, obs engine.Observer) error {
 	for {
 		err := eng.Start(ctx, x.Store())
 		switch {
 		case err == nil, errors.Is(err, store.ErrExists):
 			return nil
 		case !errors.Is(err, store.ErrUnavailable):
-			return err
+			return fmt.Errorf("start %s: %w", x.ID, err)
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		obs.Observe(engine.Event{Kind: engine.EvStoreError, Tenant: x.Tenant, Exec: x.ID, Detail: err.Error()})
+		if err := engine.RealClock.Sleep(ctx, 50*time.Millisecond); err != nil {
+			return err
 		}
 	}
 }

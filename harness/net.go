@@ -351,7 +351,7 @@ func (n *netRun) runHere(ctx context.Context, p policy.Policy, mem store.Store) 
 		if err != nil {
 			return err
 		}
-		if err := n.start(ctx, eng, l.x); err != nil {
+		if err := startOnce(ctx, eng, l.x, n.rec); err != nil {
 			return err
 		}
 		wg.Add(1)
@@ -362,23 +362,6 @@ func (n *netRun) runHere(ctx context.Context, p policy.Policy, mem store.Store) 
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-// start creates an execution, waiting out a store that is unavailable.
-func (n *netRun) start(ctx context.Context, eng *engine.Engine, x scenarios.Execution) error {
-	for {
-		err := eng.Start(ctx, x.Store())
-		switch {
-		case err == nil, errors.Is(err, store.ErrExists):
-			return nil
-		case !errors.Is(err, store.ErrUnavailable):
-			return fmt.Errorf("start %s: %w", x.ID, err)
-		}
-		n.rec.Observe(engine.Event{Kind: engine.EvStoreError, Tenant: x.Tenant, Exec: x.ID, Detail: err.Error()})
-		if err := n.clock.Sleep(ctx, 50*time.Millisecond*time.Duration(n.rig.o.Speedup)); err != nil {
-			return nil
-		}
-	}
 }
 
 // drive runs one execution to its end, rebuilding its engine after each crash.

@@ -3,6 +3,8 @@ package harness
 import (
 	"context"
 	"time"
+
+	"github.com/chaosrun/chaosrun/reference/engine"
 )
 
 // ScaledClock runs faster than the wall clock: virtual time is Epoch plus
@@ -30,17 +32,7 @@ func (c *ScaledClock) Now() time.Time {
 
 // Sleep waits d of scaled time, d/speedup of wall time.
 func (c *ScaledClock) Sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(time.Duration(float64(d) / c.speedup))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return engine.RealClock.Sleep(ctx, time.Duration(float64(d)/c.speedup))
 }
 
 // wallRetry is the scaled duration that lasts 50ms of wall time: how long
