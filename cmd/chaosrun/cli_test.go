@@ -242,3 +242,17 @@ func TestNetModeOnPostgres(t *testing.T) {
 	chaosrun(t, "run", "--mode", "net", "--store", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", "--policy", "reference", "--runs", "2").
 		want(t, 2, "create a throwaway database", "check the DSN and that the server runs")
 }
+
+func TestDurationAndTheSilenceOfANonTerminal(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "r.json")
+	r := chaosrun(t, "run", "--policy", "reference", "--duration", "1500ms", "--json", out)
+	r.want(t, 0, "clean")
+	if r.stderr != "" {
+		t.Fatalf("stderr is not a terminal: no progress bar, nothing at all; got %q", r.stderr)
+	}
+	_, v := readJSON(t, out)
+	if runs := v["policies"].([]any)[0].(map[string]any)["runs"].(float64); runs < 10 {
+		t.Fatalf("a 1.5s run explored only %v scenarios", runs)
+	}
+}
