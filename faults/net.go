@@ -40,10 +40,11 @@ type NetOpts struct {
 
 // Net applies a schedule over real connections: the same kinds at the same
 // sites as the in-process Injector, carried out by Toxiproxy toxics on the
-// engine's side (refused connections, held or reset replies, cut streams,
-// Postgres links cut during a begin or a commit, or reset just after COMMIT
-// was sent) and by the tool servers' gates (503 and 429 before the tool
-// acts, a garbled end of a model's stream).
+// engine's side — before a step, refused connections or a request held on
+// its way; during it, replies held or reset after the tool acted and cut
+// streams; after it, the Postgres link cut or slowed during a commit, or
+// reset just after COMMIT was sent — and by the tool servers' gates (503 and
+// 429 before the tool acts, a garbled end of a model's stream).
 //
 // What the engine observes over a real connection can differ from the
 // simulation for the same schedule: a held reply hides whatever the server
@@ -126,9 +127,15 @@ func (v *netInvoker) Invoke(ctx context.Context, c engine.Call) (engine.Response
 	proxy := n.o.Proxy(c.Exec, c.Tool)
 	var undo func() error
 	var err error
-	switch {
-	case n.firesNow(Refused, at, c, "the proxy refuses connections"):
+	switch ok, st := n.s.fires(Refused, at); {
+	case ok && st.next()%2 == 0:
+		n.fired(appliedAt(Refused, c, "the proxy refuses connections"))
 		undo, err = n.o.Toxics.Cut(proxy)
+	case ok:
+		// The request is held on its way (toxic timeout, upstream): the
+		// tool never sees it, and the client, which sent it, cannot tell.
+		n.fired(appliedAt(Refused, c, "the request never arrives (toxic timeout upstream)"))
+		undo, err = n.o.Toxics.Apply(proxy, toxics.HoldRequests)
 	case c.Deliver != nil && n.s.Rates[StreamCut] > 0:
 		if ok, st := n.s.fires(StreamCut, at); ok {
 			k := int(st.next() % 3)
@@ -199,9 +206,20 @@ func (f *netStore) Begin(ctx context.Context, a store.Attempt) error {
 
 func (f *netStore) Commit(ctx context.Context, c store.Commit) error {
 	at := site{unit: f.n.unit(c.Exec, c.Step), run: c.Run, attempt: c.Attempt, point: 3}
-	if ok, _ := f.n.s.fires(CommitFail, at); ok {
+	if ok, st := f.n.s.fires(CommitFail, at); ok && st.next()%2 == 0 {
 		f.n.fired(Applied{Kind: CommitFail, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt, Detail: "the Postgres link is cut"})
 		return f.cut(c.Exec, func() error { return f.Store.Commit(ctx, c) })
+	} else if ok {
+		f.n.fired(Applied{Kind: CommitFail, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt, Detail: "the Postgres link is slowed by 250ms (toxic latency)"})
+		undo, err := f.n.o.Toxics.Apply(f.n.o.Postgres(c.Exec), toxics.Slow(250*time.Millisecond))
+		if err != nil {
+			return err
+		}
+		cerr := f.Store.Commit(ctx, c)
+		if err := undo(); err != nil {
+			return err
+		}
+		return cerr
 	}
 	if ok, _ := f.n.s.fires(CommitAmbiguous, at); ok {
 		a := &ambiguity{}

@@ -56,6 +56,7 @@ func TestNetReferenceHoldsOnPostgresWithToxicsAtEveryPhase(t *testing.T) {
 	t.Parallel()
 	r := rig(t, &harness.NetOptions{DSN: pgstoretest.DSN(t), Timeout: 150 * time.Millisecond})
 	kinds := map[faults.Kind]int{}
+	forms := map[string]int{}
 	runs := 200
 	if testing.Short() {
 		runs = 40
@@ -65,9 +66,17 @@ func TestNetReferenceHoldsOnPostgresWithToxicsAtEveryPhase(t *testing.T) {
 		clean(t, run)
 		for _, f := range run.Faults {
 			kinds[f.Kind]++
+			for _, form := range []string{"refuses connections", "request never arrives", "link is cut", "link is slowed", "COMMIT's reply", "reply is held", "resets when the reply starts", "limit_data"} {
+				if strings.Contains(f.Detail, form) {
+					forms[form]++
+				}
+			}
 		}
 	}
-	t.Logf("%d scenarios over real connections, faults applied: %v", runs, kinds)
+	t.Logf("%d scenarios over real connections, faults applied: %v; toxics: %v", runs, kinds, forms)
+	if !testing.Short() && len(forms) != 8 {
+		t.Errorf("every form of toxic should have been applied, got %v", forms)
+	}
 	for _, k := range faults.Kinds() {
 		if kinds[k] == 0 && !testing.Short() {
 			t.Errorf("fault kind %s was never applied over real connections", k)
