@@ -27,6 +27,16 @@ func (e *Engine) act(ctx context.Context, r *run) (visible bool, err error) {
 		e.decide(r, a, nil)
 		return false, nil
 	}
+	if r.unconfirmed != nil {
+		switch r.next {
+		case doCompensate, doDeadLetter, doFail:
+			return false, e.confirm(ctx, r)
+		case doAttempt, doRestart:
+			// A retry finds a landed commit at its own (ErrCommitted); a
+			// restart leaves the run the commit belonged to.
+			r.unconfirmed = nil
+		}
+	}
 	switch r.next {
 	case doAttempt:
 		return true, e.attempt(ctx, r)
@@ -160,6 +170,7 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 		e.crashed.Store(true)
 		return ErrCrash
 	default:
+		r.unconfirmed = &c
 		obs := outcome.Observation{Stage: outcome.StageCommit, Err: err, KeysWritten: len(st.Writes), KeysTotal: len(st.Writes)}
 		return e.fail(ctx, r, a, ent, obs, &resp, true)
 	}
@@ -167,8 +178,27 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 	return e.atStep(ctx, r, AfterCommit, c.Step, a.Number, 0)
 }
 
+// confirm asks the store whether a commit it reported failed landed before
+// the execution ends over it: if it did, the step is done and the decision
+// to end is moot; if the store cannot say, the engine waits for it.
+func (e *Engine) confirm(ctx context.Context, r *run) error {
+	c := *r.unconfirmed
+	snap, err := e.store.Load(ctx, r.exec.Tenant, r.exec.ID)
+	if err != nil {
+		return fmt.Errorf("confirm the commit of %s step %d: %w", r.exec.Ref(), c.Step, err)
+	}
+	r.unconfirmed = nil
+	if snap.Execution.Run == c.Run && len(snap.Commits) > c.Step {
+		for _, landed := range snap.Commits[c.Step:] {
+			e.committed(r, landed)
+		}
+	}
+	return nil
+}
+
 // committed moves an execution past a durable commit.
 func (e *Engine) committed(r *run, c store.Commit) {
+	r.unconfirmed = nil
 	r.ctx = c.Context
 	if e.arch.Context == policy.Shared {
 		r.shared = maps.Clone(c.Context.Values)

@@ -114,12 +114,18 @@ func (e *Engine) Start(ctx context.Context, x store.Execution) error {
 	e.mu.Lock()
 	e.runs[x.Ref()] = r
 	e.mu.Unlock()
+	e.emit(startEvent(x, false))
+	return nil
+}
+
+// startEvent reports an execution's start (recovered: found in the store
+// by a rebuilt engine).
+func startEvent(x store.Execution, recovered bool) Event {
 	tools := make([]string, len(x.Steps))
 	for i, st := range x.Steps {
 		tools[i] = st.Tool
 	}
-	e.emit(Event{Kind: EvStart, Tenant: x.Tenant, Exec: x.ID, Tools: tools, Detail: x.Workflow})
-	return nil
+	return Event{Kind: EvStart, Tenant: x.Tenant, Exec: x.ID, Tools: tools, Detail: x.Workflow, Recovered: recovered}
 }
 
 // Advance performs the next due action of an execution: at most one tool
@@ -135,12 +141,22 @@ func (e *Engine) Advance(ctx context.Context, tenant, id string) (Progress, erro
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := e.clock.Now()
+	resynced := false
 	for !r.done && !r.wake.After(now) {
 		visible, err := e.act(ctx, r)
 		if err != nil {
 			if errors.Is(err, ErrCrash) {
 				e.crashed.Store(true)
 				return Progress{}, ErrCrash
+			}
+			if !resynced && (errors.Is(err, store.ErrTerminal) || errors.Is(err, store.ErrStaleRun)) {
+				// A write this engine was told had failed landed: the store
+				// is ahead. Take its state, once per call.
+				resynced = true
+				if err := e.resync(ctx, r, err); err != nil {
+					return Progress{Wake: now.Add(e.retry)}, err
+				}
+				continue
 			}
 			return Progress{Wake: now.Add(e.retry)}, err
 		}
@@ -210,6 +226,17 @@ func (e *Engine) get(ctx context.Context, tenant, id string) (*run, error) {
 	}
 	e.runs[ref] = r
 	return r, nil
+}
+
+// resync replaces r's state with the store's, as a rebuilt engine would
+// find it.
+func (e *Engine) resync(ctx context.Context, r *run, cause error) error {
+	snap, err := e.store.Load(ctx, r.exec.Tenant, r.exec.ID)
+	if err != nil {
+		return fmt.Errorf("reload %s after %v: %w", r.exec.Ref(), cause, err)
+	}
+	r.runState = e.rebuild(snap).runState
+	return nil
 }
 
 func (e *Engine) emit(ev Event) {

@@ -28,7 +28,13 @@ const (
 // rebuilt from the store (see rebuild); what cannot — a response in hand, the
 // shared document's uncommitted writes — is lost in a crash, as it would be.
 type run struct {
-	mu   sync.Mutex
+	mu sync.Mutex
+	runState
+}
+
+// runState is everything of a run but its lock, so that a resync can
+// replace it whole.
+type runState struct {
 	exec store.Execution
 	step int
 	// ctx is the last committed context version of the current run.
@@ -56,6 +62,9 @@ type run struct {
 	// retry decided without DedupToken.
 	freshToken bool
 	pending    *failure
+	// unconfirmed is a commit the store reported failed: it may have
+	// landed. Nothing ends the execution before the store is asked.
+	unconfirmed *store.Commit
 	// redecide is an ended attempt whose decision was lost in a crash.
 	redecide *store.Attempt
 	last     outcome.Outcome
@@ -75,7 +84,7 @@ type failure struct {
 
 func newRun(x store.Execution) *run {
 	n := len(x.Steps)
-	return &run{
+	return &run{runState: runState{
 		exec:     x,
 		attempts: make([]int, n),
 		failures: make([]int, n),
@@ -83,7 +92,7 @@ func newRun(x store.Execution) *run {
 		refs:     make([]string, n),
 		effects:  make([]outcome.Effects, n),
 		signals:  make([]bool, n),
-	}
+	}}
 }
 
 func (r *run) retries(global bool) int {
@@ -112,8 +121,12 @@ func (e *Engine) rebuild(snap store.Snapshot) *run {
 	r.shared = maps.Clone(snap.Context.Values)
 	r.step = len(snap.Commits)
 	// Report the durable facts found in the store: the engine that made them
-	// may have died before reporting them, or been told a commit failed
+	// may have died before reporting them, or been told a write failed
 	// that landed.
+	e.emit(startEvent(x, true))
+	for run := 1; run <= x.Run; run++ {
+		e.emit(Event{Kind: EvRestart, Tenant: x.Tenant, Exec: x.ID, Run: run, Recovered: true})
+	}
 	for _, c := range snap.Commits {
 		e.emit(Event{Kind: EvCommit, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt,
 			Tool: x.Steps[c.Step].Tool, Version: c.Context.Version, Ref: c.Result.Ref, Recovered: true})

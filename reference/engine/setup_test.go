@@ -136,11 +136,17 @@ func setup(t *testing.T) *env {
 // means the world itself.
 func (e *env) engine(p policy.Policy, tools engine.Invoker, faults engine.Faults) *engine.Engine {
 	e.t.Helper()
+	return e.engineOn(e.store, p, tools, faults)
+}
+
+// engineOn builds an engine on another store (one that wraps the env's).
+func (e *env) engineOn(s store.Store, p policy.Policy, tools engine.Invoker, faults engine.Faults) *engine.Engine {
+	e.t.Helper()
 	if tools == nil {
 		tools = e.world
 	}
 	opts := &engine.Opts{Clock: e.clock, Faults: faults, Observer: e.rec, Downstream: e.world, Contracts: fakes.Contracts{}, Seed: 7}
-	eng, err := engine.New(e.store, e.reg, p, tools, opts)
+	eng, err := engine.New(s, e.reg, p, tools, opts)
 	if err != nil {
 		e.t.Fatalf("engine.New: %v", err)
 	}
