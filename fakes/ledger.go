@@ -65,6 +65,12 @@ type Effect struct {
 	Foreign   string
 	CostCents int
 	Tokens    int
+	// Invalid is set on a planner's Usage when the plan it returned names a
+	// tool nobody registered: a deterministic failure, the same on every call.
+	Invalid bool
+	// Chunks is set on a model's Usage when the generation ran to its end:
+	// how many chunks it streamed.
+	Chunks int
 }
 
 // Ledger is the ground truth of a run. Only the world writes it.

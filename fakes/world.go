@@ -161,11 +161,12 @@ func (w *World) Invoke(ctx context.Context, c engine.Call) (engine.Response, err
 // registered, every time.
 func (w *World) plan(c engine.Call) engine.Response {
 	goal := field(c.Payload, "goal")
-	if strings.Contains(field(c.Payload, "request"), "ambiguous") {
+	invalid := strings.Contains(field(c.Payload, "request"), "ambiguous")
+	if invalid {
 		goal += ">clarify_intent"
 	}
 	w.mu.Lock()
-	w.usage(c, 150)
+	w.usage(Effect{Tokens: 150, Invalid: invalid}, c)
 	w.mu.Unlock()
 	return engine.Response{Data: c.Tenant + ":plan:" + goal}
 }
@@ -186,7 +187,7 @@ func (w *World) complete(ctx context.Context, c engine.Call) (engine.Response, e
 		}
 		if err := c.Deliver(i, c.Tenant+":chunk-"+strconv.Itoa(i)); err != nil {
 			w.mu.Lock()
-			w.usage(c, promptTokens+i*chunkTokens)
+			w.usage(Effect{Tokens: promptTokens + i*chunkTokens}, c)
 			w.mu.Unlock()
 			return engine.Response{}, err
 		}
@@ -194,15 +195,18 @@ func (w *World) complete(ctx context.Context, c engine.Call) (engine.Response, e
 	resp := engine.Response{Data: data(c, "llm")}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.usage(c, promptTokens+n*chunkTokens)
+	w.usage(Effect{Tokens: promptTokens + n*chunkTokens, Chunks: n}, c)
 	if c.Token != "" {
 		w.gens[[2]string{c.Tenant, c.Token}] = generation{data: resp.Data, chunks: n}
 	}
 	return resp, ctx.Err()
 }
 
-func (w *World) usage(c engine.Call, tokens int) {
-	w.ledger.add(Effect{At: w.clock.Now(), Kind: Usage, Op: opOf(c, -1), Run: c.Run, Attempt: c.Attempt, Tool: c.Tool, Key: c.Token, Tokens: tokens})
+// usage records a model call's consumption (u carries the tokens and what
+// is known of the output).
+func (w *World) usage(u Effect, c engine.Call) {
+	u.At, u.Kind, u.Op, u.Run, u.Attempt, u.Tool, u.Key = w.clock.Now(), Usage, opOf(c, -1), c.Run, c.Attempt, c.Tool, c.Token
+	w.ledger.add(u)
 }
 
 // enrich is a billed third-party call behind a per-tenant rate limit.

@@ -29,7 +29,7 @@ func ExampleSimulate() {
 	}
 	// Output:
 	// reference: dead-lettered, violated []
-	// naive-backoff: completed, violated [no-duplicate-side-effects no-lost-effects]
+	// naive-backoff: completed, violated [no-duplicate-side-effects no-lost-effects reconciliation-complete]
 }
 
 // Explore runs generated scenarios under a policy and minimises the first

@@ -222,7 +222,9 @@ func (r *NetRig) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy
 	case err != nil:
 		return nil, err
 	}
-	if p.Architecture().Reconciliation() && run.History.Cut == "" {
+	if p.Architecture().Reconciliation() && run.History.Cut != "aborted" {
+		// A run cut at its limits still gets its audit: the worker looks only
+		// at executions that ended, and the engine has stopped.
 		if err := n.reconcile(ctx, mem); err != nil {
 			return nil, err
 		}

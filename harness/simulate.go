@@ -212,7 +212,9 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 			s.wake(i, prog.Wake)
 		}
 	}
-	if p.Architecture().Reconciliation() && run.History.Cut == "" {
+	if p.Architecture().Reconciliation() && run.History.Cut != "aborted" {
+		// A run cut at its limits still gets its audit: the worker looks only
+		// at executions that ended, and the engine has stopped.
 		if err := reconcilePass(ctx, mem, reg, world, rec, clock); err != nil {
 			return nil, err
 		}

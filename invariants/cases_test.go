@@ -102,7 +102,26 @@ var checkCases = []checkCase{
 		x.effect(fakes.Chunk, 0, 2, "", chunk(1))
 		x.commit(0, 1)
 		x.finish(store.Completed, "")
-	}, violated, "chunk 1 of step 0 reached the consumer 2 times"},
+	}, violated, "chunk 1 of step 0 (llm_complete) reached the consumer 2 times"},
+	{"the last chunk of the generation never arrived", invariants.NoLostEffects, func(h *history) {
+		x := h.start("acme", "e1", "llm_complete")
+		x.attempt(0, 1, "")
+		x.effect(fakes.Chunk, 0, 1, "", chunk(0))
+		x.effect(fakes.Chunk, 0, 1, "", chunk(1))
+		x.effect(fakes.Usage, 0, 1, "", generated(3))
+		x.commit(0, 1)
+		x.finish(store.Completed, "")
+	}, violated, "chunk 2 of step 0 (llm_complete) reached the consumer 0 times"},
+	{"every chunk of the generation arrived once", invariants.NoLostEffects, func(h *history) {
+		x := h.start("acme", "e1", "llm_complete")
+		x.attempt(0, 1, "")
+		for i := range 3 {
+			x.effect(fakes.Chunk, 0, 1, "", chunk(i))
+		}
+		x.effect(fakes.Usage, 0, 1, "", generated(3))
+		x.commit(0, 1)
+		x.finish(store.Completed, "")
+	}, ok, ""},
 
 	// no-poisoned-context-reads
 	{"a retry reads the last committed version", invariants.NoPoisonedContextReads, func(h *history) {
@@ -200,12 +219,34 @@ var checkCases = []checkCase{
 	{"an invalid plan re-planned", invariants.NoOrchestratorRetry, func(h *history) {
 		x := h.start("acme", "e1", "plan", "insert_record")
 		x.attempt(0, 1, "")
+		x.effect(fakes.Usage, 0, 1, "", invalidPlan)
 		x.fail(0, 1, badPlan)
 		x.attempt(0, 2, "")
-	}, violated, "failed deterministically at the orchestrator"},
+	}, violated, "received an invalid plan (ledger #0) and the step was invoked again"},
+	{"an invalid plan typed as transient and re-planned", invariants.NoOrchestratorRetry, func(h *history) {
+		// The ledger, not the engine's typing, says the plan was invalid.
+		x := h.start("acme", "e1", "plan", "insert_record")
+		x.attempt(0, 1, "")
+		x.effect(fakes.Usage, 0, 1, "", invalidPlan)
+		x.fail(0, 1, midTimeout)
+		x.attempt(0, 2, "")
+		x.effect(fakes.Usage, 0, 2, "", invalidPlan)
+	}, violated, "received an invalid plan (ledger #0) and the step was invoked again"},
+	{"an invalid plan whose response was lost is asked for again", invariants.NoOrchestratorRetry, func(h *history) {
+		x := h.start("acme", "e1", "plan", "insert_record")
+		x.attempt(0, 1, "")
+		x.effect(fakes.Usage, 0, 1, "", invalidPlan)
+		x.fault(0, 1, "lost-response after the tool acted")
+		x.fail(0, 1, midTimeout)
+		x.attempt(0, 2, "")
+		x.effect(fakes.Usage, 0, 2, "", invalidPlan)
+		x.fail(0, 2, badPlan)
+		x.finish(store.Failed, "invalid plan")
+	}, ok, ""},
 	{"an invalid plan fails the execution", invariants.NoOrchestratorRetry, func(h *history) {
 		x := h.start("acme", "e1", "plan", "insert_record")
 		x.attempt(0, 1, "")
+		x.effect(fakes.Usage, 0, 1, "", invalidPlan)
 		x.fail(0, 1, badPlan)
 		x.finish(store.Failed, "invalid plan")
 	}, ok, ""},

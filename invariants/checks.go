@@ -97,19 +97,32 @@ func checkLost(ix *index) Result {
 // lostChunks checks a streamed step: every chunk index delivered exactly once.
 func lostChunks(ix *index, x *execInfo, step int) []Violation {
 	var out []Violation
-	delivered := 0
-	for sub := 0; ; sub++ {
-		o := ix.ops[fakes.Op{Tenant: x.key.tenant, Exec: x.key.exec, Step: step, Sub: sub}]
-		if o == nil {
-			break
-		}
-		delivered++
-		if _, n, _ := ix.live(o, -1, false); n != 1 {
-			out = append(out, violation(x, o.op, x.end, "%s/%s completed but chunk %d of step %d reached the consumer %d times, not exactly once",
-				x.key.tenant, x.key.exec, sub, step, n))
+	// The generation the execution kept is the last one that ran to its end;
+	// each of its chunks must have reached the consumer exactly once.
+	want := 0
+	if o := ix.ops[stepOp(x, step)]; o != nil {
+		for _, i := range o.effects {
+			if e := ix.l.Effects()[i]; e.Kind == fakes.Usage && e.Chunks > 0 && e.Run == x.finalRun {
+				want = e.Chunks
+			}
 		}
 	}
-	if delivered == 0 {
+	for sub := 0; ; sub++ {
+		o := ix.ops[fakes.Op{Tenant: x.key.tenant, Exec: x.key.exec, Step: step, Sub: sub}]
+		if o == nil && sub >= want {
+			break
+		}
+		n := 0
+		if o != nil {
+			_, n, _ = ix.live(o, -1, false)
+		}
+		if n != 1 {
+			out = append(out, violation(x, fakes.Op{Tenant: x.key.tenant, Exec: x.key.exec, Step: step, Sub: sub}, x.end,
+				"%s/%s completed but chunk %d of step %d (%s) reached the consumer %d times, not exactly once",
+				x.key.tenant, x.key.exec, sub, step, x.tool(step), n))
+		}
+	}
+	if want == 0 && ix.ops[fakes.Op{Tenant: x.key.tenant, Exec: x.key.exec, Step: step, Sub: 0}] == nil {
 		out = append(out, violation(x, stepOp(x, step), x.end, "%s/%s completed but no chunk of step %d (%s) reached the consumer",
 			x.key.tenant, x.key.exec, step, x.tool(step)))
 	}
@@ -130,6 +143,7 @@ func hasKind(ix *index, o *opInfo, k fakes.Kind) bool {
 func checkPoisoned(ix *index) Result {
 	var r Result
 	type state struct {
+		run     int
 		version int
 		values  map[string]store.Writer
 		writes  map[store.Writer][]string
@@ -142,6 +156,9 @@ func checkPoisoned(ix *index) Result {
 		if s == nil {
 			s = &state{values: map[string]store.Writer{}, writes: map[store.Writer][]string{}, failed: map[store.Writer]int{}}
 			states[k] = s
+		}
+		if e.Run > s.run { // a new run starts from the input, version 0
+			s.run, s.values, s.version = e.Run, map[string]store.Writer{}, 0
 		}
 		return s
 	}
@@ -164,8 +181,7 @@ func checkPoisoned(ix *index) Result {
 			}
 			s.version = e.Version
 		case engine.EvRestart:
-			s := get(e)
-			s.values, s.version = map[string]store.Writer{}, 0
+			get(e) // a new run: its state starts over
 		case engine.EvRead:
 			s := get(e)
 			if v := poisonedRead(ix, e, i, s.version, s.values, s.failed); v != nil {
@@ -308,25 +324,45 @@ func checkResume(ix *index) Result {
 // never invoked again.
 func checkOrchestrator(ix *index) Result {
 	var r Result
-	done := map[execKey]bool{}
-	for i := range ix.h.Events {
-		e := &ix.h.Events[i]
-		k := execKey{e.Tenant, e.Exec}
-		if e.Kind != engine.EvFailure || !isDeterministicOrchestrator(e) || done[k] {
+	for _, o := range ix.opOrder {
+		x := ix.exec(o.op)
+		if x == nil || o.op.Sub >= 0 {
 			continue
 		}
-		x := ix.execs[k]
-		for _, j := range x.invokes[e.Step] {
-			if j > i {
-				done[k] = true
-				r.Violations = append(r.Violations, violation(x, stepOp(x, e.Step), j,
-					"%s/%s step %d (%s) failed deterministically at the orchestrator (event %d: %s) and was retried at event %d",
-					e.Tenant, e.Exec, e.Step, e.Tool, i, e.Outcome.Cause, j))
-				break
+		for _, i := range o.effects {
+			bad := ix.l.Effects()[i]
+			if bad.Kind != fakes.Usage || !bad.Invalid {
+				continue
 			}
+			// The planner returned an invalid plan. Unless a fault kept it
+			// from the engine (a lost response, a crash), the engine held a
+			// deterministic failure: calling the step again is the violation.
+			if ix.faulted[attemptKey{bad.Op.Tenant, bad.Op.Exec, bad.Run, bad.Op.Step, bad.Attempt}] {
+				continue
+			}
+			at := ix.invokeOf(bad)
+			if at < 0 {
+				continue
+			}
+			if j := firstAfter(x.invokes[o.op.Step], at); j >= 0 {
+				r.Violations = append(r.Violations, violation(x, o.op, j,
+					"%s (%s) received an invalid plan (ledger #%d) and the step was invoked again at event %d; an invalid plan is the same on every call",
+					o.op, bad.Tool, bad.Seq, j))
+			}
+			break
 		}
 	}
 	return r
+}
+
+// firstAfter returns the first index in ascending xs greater than i, or -1.
+func firstAfter(xs []int, i int) int {
+	for _, j := range xs {
+		if j > i {
+			return j
+		}
+	}
+	return -1
 }
 
 // checkOrphans: an execution that did not complete leaves no live effect of

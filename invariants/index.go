@@ -63,6 +63,8 @@ type index struct {
 	opOrder   []*opInfo
 	// invokeAt maps an attempt to its EvInvoke index.
 	invokeAt map[attemptKey]int
+	// faulted holds the attempts a fault was applied to.
+	faulted map[attemptKey]bool
 }
 
 type attemptKey struct {
@@ -72,7 +74,7 @@ type attemptKey struct {
 
 func newIndex(h *History, l *fakes.Ledger) *index {
 	ix := &index{h: h, l: l, facts: l.Facts(), execs: map[execKey]*execInfo{}, audit: -1,
-		ops: map[fakes.Op]*opInfo{}, invokeAt: map[attemptKey]int{}}
+		ops: map[fakes.Op]*opInfo{}, invokeAt: map[attemptKey]int{}, faulted: map[attemptKey]bool{}}
 	for i := range h.Events {
 		ix.addEvent(i, &h.Events[i])
 	}
@@ -109,9 +111,14 @@ func (ix *index) addEvent(i int, e *engine.Event) {
 		ix.execs[k] = x
 		ix.order = append(ix.order, x)
 	}
+	// The final run is the highest seen: a restart whose acknowledgement was
+	// lost shows only in the run its later events carry.
+	x.finalRun = max(x.finalRun, e.Run)
 	switch e.Kind {
 	case engine.EvStart:
-		x.tools, x.start = e.Tools, i
+		x.tools = e.Tools
+	case engine.EvFault:
+		ix.faulted[attemptKey{e.Tenant, e.Exec, e.Run, e.Step, e.Attempt}] = true
 	case engine.EvInvoke:
 		x.invokes[e.Step] = append(x.invokes[e.Step], i)
 		ix.invokeAt[attemptKey{e.Tenant, e.Exec, e.Run, e.Step, e.Attempt}] = i
@@ -126,8 +133,6 @@ func (ix *index) addEvent(i int, e *engine.Event) {
 		}
 	case engine.EvDeadLetter:
 		x.dead[e.Step] = i
-	case engine.EvRestart:
-		x.finalRun = e.Run
 	case engine.EvFinish:
 		x.end, x.status, x.cause = i, e.Status, e.Detail
 	}

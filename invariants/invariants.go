@@ -90,6 +90,14 @@ func (c Checker) run(ix *index) Result {
 	if ix.h.Cut == "aborted" && c.ID != TenantIsolation && c.ID != NoDuplicateSideEffects {
 		return Result{Invariant: c.ID, Status: Unknown, Reason: "the run was aborted before it ended"}
 	}
+	if needsSteps[c.ID] {
+		for _, x := range ix.order {
+			if x.tools == nil {
+				return Result{Invariant: c.ID, Status: Unknown,
+					Reason: fmt.Sprintf("no start of %s/%s was recorded, so its steps are unknown", x.key.tenant, x.key.exec)}
+			}
+		}
+	}
 	r := c.fn(ix)
 	r.Invariant = c.ID
 	if len(r.Violations) > 0 {
@@ -100,6 +108,10 @@ func (c Checker) run(ix *index) Result {
 	}
 	return r
 }
+
+// needsSteps marks the checkers that walk each execution's steps, which
+// only its start event names.
+var needsSteps = map[ID]bool{NoLostEffects: true, TenantContractHonored: true, ReconciliationComplete: true}
 
 // Checkers returns the ten checkers in contract order.
 func Checkers() []Checker {

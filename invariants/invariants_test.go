@@ -89,6 +89,12 @@ func (x *exec) fail(step, attempt int, o outcome.Outcome) int {
 	return x.h.ev(f)
 }
 
+func (x *exec) fault(step, attempt int, detail string) {
+	f := x.e(engine.EvFault, step, attempt)
+	f.Detail = detail
+	x.h.ev(f)
+}
+
 func (x *exec) finish(s store.Status, cause string) int {
 	return x.h.ev(engine.Event{Kind: engine.EvFinish, Tenant: x.tenant, Exec: x.id, Status: s, Detail: cause})
 }
@@ -109,6 +115,8 @@ func (x *exec) effect(kind fakes.Kind, step, attempt int, ref string, mods ...fu
 
 func chunk(i int) func(*fakes.Effect)      { return func(e *fakes.Effect) { e.Op.Sub = i } }
 func world(e *fakes.Effect)                { e.World = true }
+func invalidPlan(e *fakes.Effect)          { e.Invalid = true }
+func generated(n int) func(*fakes.Effect)  { return func(e *fakes.Effect) { e.Chunks = n } }
 func idempotent(e *fakes.Effect)           { e.Idempotent = true }
 func foreign(t string) func(*fakes.Effect) { return func(e *fakes.Effect) { e.Foreign = t } }
 
