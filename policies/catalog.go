@@ -88,9 +88,12 @@ func rules(name, description string, arch policy.Architecture, list ...policy.Ru
 var failInvalidPlan = policy.Rule{When: policy.Match{Layers: []outcome.Layer{outcome.Orchestrator}, Classes: []outcome.Class{outcome.Deterministic}}, Do: policy.Fail}
 
 // NaiveBackoff is mistake #1: exponential backoff on every failure of every
-// tool, whatever its idempotency.
+// tool, whatever its idempotency, from a generic client that sends no
+// idempotency keys.
 func NaiveBackoff() policy.Policy {
-	return rules("naive-backoff", "Exponential backoff on every tool, idempotent or not.", policy.DefaultArchitecture(),
+	arch := policy.DefaultArchitecture()
+	arch.Keys = policy.NoKeys
+	return rules("naive-backoff", "Exponential backoff on every tool, idempotent or not, with no idempotency keys.", arch,
 		failInvalidPlan, policy.Rule{Do: policy.Retry})
 }
 
