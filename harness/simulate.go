@@ -115,7 +115,8 @@ type recorder struct {
 	facts  map[factID]bool
 }
 
-// factID identifies a durable fact: a commit, a dead letter, an end.
+// factID identifies a durable fact: a start, a restart, a commit, a dead
+// letter, an end.
 type factID struct {
 	kind               engine.EventKind
 	tenant, exec       string
@@ -129,10 +130,13 @@ func (r *recorder) Observe(e engine.Event) {
 		e.At = r.clock.Now()
 	}
 	switch e.Kind {
-	case engine.EvCommit, engine.EvDeadLetter, engine.EvFinish:
+	case engine.EvStart, engine.EvRestart, engine.EvCommit, engine.EvDeadLetter, engine.EvFinish:
 		id := factID{e.Kind, e.Tenant, e.Exec, e.Run, e.Step, e.Attempt}
-		if e.Kind == engine.EvFinish {
-			id.run, id.step = 0, 0
+		switch e.Kind {
+		case engine.EvStart, engine.EvFinish:
+			id.run, id.step, id.attempt = 0, 0, 0
+		case engine.EvRestart:
+			id.step, id.attempt = 0, 0
 		}
 		if r.facts[id] {
 			return
