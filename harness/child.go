@@ -98,6 +98,7 @@ func (n *netRun) oneChild(ctx context.Context, spec childSpec) (killed bool, key
 	defer stop()
 	sc := bufio.NewScanner(out)
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	site := ""
 	for sc.Scan() {
 		var line childLine
 		if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
@@ -110,17 +111,20 @@ func (n *netRun) oneChild(ctx context.Context, spec childSpec) (killed bool, key
 			n.rec.Observe(*line.Event)
 		case line.Fault != nil:
 			n.rec.fault(*line.Fault)
-		case line.Kill != nil:
+		case line.Kill != nil && !killed:
 			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				return false, 0, fmt.Errorf("SIGKILL the engine process: %w", err)
 			}
-			_ = cmd.Wait()
-			n.rec.Observe(engine.Event{Kind: engine.EvCrash, Detail: "SIGKILL at " + line.Site})
-			return true, *line.Kill, nil
+			// Keep reading: what the process's other goroutines wrote
+			// before it died is still in the pipe, and it happened.
+			killed, key, site = true, *line.Kill, line.Site
 		}
 	}
 	err = cmd.Wait()
 	switch {
+	case killed:
+		n.rec.Observe(engine.Event{Kind: engine.EvCrash, Detail: "SIGKILL at " + site})
+		return true, key, nil
 	case ctx.Err() != nil:
 		return false, 0, nil
 	case err != nil:
