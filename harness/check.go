@@ -9,6 +9,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/chaosrun/chaosrun/invariants"
+	"github.com/chaosrun/chaosrun/policies"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/scenarios"
 )
@@ -82,7 +83,14 @@ func (tb *replayTB) Errorf(format string, args ...any) {
 	tb.TB.Helper()
 	msg := fmt.Sprintf(format, args...)
 	if m := seedFlag.FindStringSubmatch(msg); m != nil {
-		msg += "\nOr replay it with: " + ReplayCommand(tb.policy, m[1], ReplayFlags(tb.allFaults, "sim")...)
+		flags := ReplayFlags(tb.allFaults, "sim")
+		if _, err := policies.Lookup(tb.policy); err == nil {
+			msg += "\nOr replay it with: " + ReplayCommand(tb.policy, m[1], flags...)
+		} else {
+			// chaosrun knows the catalog and policy files, not a policy
+			// written in Go: that one replays here, with rapid's line above.
+			msg += "\nOr, from its policy file, replay it with: " + ReplayCommand("path/to/"+tb.policy+".yaml", m[1], flags...)
+		}
 	}
 	tb.TB.Error(msg)
 }

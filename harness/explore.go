@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -270,11 +269,11 @@ func (o ExploreOptions) produce(ctx context.Context, p policy.Policy) (<-chan ou
 	go func() {
 		wg.Wait()
 		close(out)
-		if firstErr == nil && ctx.Err() != nil && o.Duration <= 0 {
+		// An exploration stopped from outside (an interrupt, the caller's
+		// deadline) is incomplete in either mode: --duration ends on its own
+		// clock, never through ctx.
+		if firstErr == nil && ctx.Err() != nil {
 			firstErr = ctx.Err()
-		}
-		if errors.Is(firstErr, context.DeadlineExceeded) && o.Duration > 0 {
-			firstErr = nil
 		}
 		errc <- firstErr
 	}()

@@ -479,6 +479,10 @@ func faultEvent(a faults.Applied) engine.Event {
 		Detail: a.Kind.String() + " " + a.Detail}
 }
 
+// ErrPostgresUnreachable is net mode's error when no connection to the
+// Postgres server its DSN names can be made.
+var ErrPostgresUnreachable = errors.New("net mode: cannot connect to Postgres")
+
 // database is a throwaway database on the server a DSN names.
 type database struct {
 	admin *pgxpool.Config
@@ -501,6 +505,9 @@ func createDatabase(ctx context.Context, dsn string) (*database, error) {
 	}
 	name := "chaosrun_net_" + strings.ToLower(rand.Text()[:12])
 	if err := adminExec(ctx, admin, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		if errors.Is(err, ErrPostgresUnreachable) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("net mode: create a throwaway database on %s (the user needs CREATEDB): %w", admin.ConnConfig.Host, err)
 	}
 	db := &database{admin: admin, cfg: admin.Copy(), name: name}
@@ -549,7 +556,9 @@ func (db *database) drop() error {
 func adminExec(ctx context.Context, cfg *pgxpool.Config, sql string) error {
 	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 	if err != nil {
-		return fmt.Errorf("connect to Postgres at %s:%d (check the DSN and that the server runs): %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
+		// pgx lists each address it tried on its own line: one line here.
+		why := strings.Join(strings.Fields(err.Error()), " ")
+		return fmt.Errorf("%w at %s:%d: %s", ErrPostgresUnreachable, cfg.ConnConfig.Host, cfg.ConnConfig.Port, why)
 	}
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, sql)

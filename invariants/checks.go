@@ -35,13 +35,13 @@ func checkDuplicates(ix *index) Result {
 		}
 		e := ix.l.Effects()[second]
 		first := firstApplied(ix, o, second)
-		what := o.tool + " effect"
+		what := "its effect was"
 		if o.op.Sub >= 0 {
-			what = fmt.Sprintf("streamed chunk %d", o.op.Sub)
+			what = fmt.Sprintf("streamed chunk %d was", o.op.Sub)
 		}
 		r.Violations = append(r.Violations, violation(ix.exec(o.op), o.op, ix.invokeOf(e),
-			"%s %s of %s applied twice: by attempt %d (ledger #%d) and again by attempt %d (ledger #%d)",
-			o.op.Tenant+"/"+o.op.Exec, fmt.Sprintf("step %d", o.op.Step), what, first.Attempt, first.Seq, e.Attempt, e.Seq))
+			"%s/%s step %d (%s): %s applied twice, by attempt %d (ledger #%d) and again by attempt %d (ledger #%d)",
+			o.op.Tenant, o.op.Exec, o.op.Step, o.tool, what, first.Attempt, first.Seq, e.Attempt, e.Seq))
 	}
 	return r
 }

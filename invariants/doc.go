@@ -28,5 +28,11 @@
 // reconciliation-complete audits the executions the worker is meant to audit
 // — those with a failed attempt that had ended when the pass began — and the
 // anomalies visible through a lookup by key (duplicates, orphans, a committed
-// step whose effect is missing) on tools that answer lookups.
+// step whose effect is missing) on tools that answer lookups. The world's own
+// damage in an execution that never failed is outside that scope: no worker
+// is asked to audit it, and no policy caused it.
+//
+// no-orchestrator-retry reads the ledger: a plan the planner returned invalid
+// and that reached the engine (no fault was applied to that attempt) must not
+// be asked for again, whatever the engine made of it.
 package invariants

@@ -47,6 +47,7 @@ type htmlPage struct {
 	Title      string
 	Headline   string
 	Report     *Report
+	RunsEach   string
 	CSS        template.CSS
 	Invariants []htmlInvariant
 	Policies   []htmlPolicy
@@ -91,7 +92,7 @@ type htmlFailure struct {
 }
 
 func newHTMLPage(r *Report) htmlPage {
-	pg := htmlPage{Title: "chaosrun report", Headline: Headline(r), Report: r, CSS: template.CSS(css), Panels: costPanels(r.Policies)}
+	pg := htmlPage{Title: "chaosrun report", Headline: Headline(r), Report: r, RunsEach: RunsEach(r), CSS: template.CSS(css), Panels: costPanels(r.Policies)}
 	for _, id := range r.Invariants {
 		inv := htmlInvariant{ID: id, Short: Short(id)}
 		if c, err := invariants.Lookup(invariants.ID(id)); err == nil {

@@ -17,6 +17,8 @@ type Report struct {
 	Schema        string   `json:"schema"`
 	Mode          string   `json:"mode"`
 	Seed          uint64   `json:"seed"`
+	// RunsPerPolicy is the runs each policy was given; 0 under --duration,
+	// where each policy's Runs is its own count.
 	RunsPerPolicy int      `json:"runs_per_policy"`
 	Invariants    []string `json:"invariants"`
 	Policies      []Policy `json:"policies"`
@@ -58,7 +60,8 @@ type FirstFailure struct {
 	Replay    string `json:"replay"`
 }
 
-// New returns an empty report for the given mode, seed and runs per policy.
+// New returns an empty report for the given mode, seed and runs per policy
+// (0 when exploration ran for a duration instead).
 func New(mode string, seed uint64, runs int) *Report {
 	r := &Report{Schema: Schema, Mode: mode, Seed: seed, RunsPerPolicy: runs}
 	for _, id := range invariants.IDs() {

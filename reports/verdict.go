@@ -57,8 +57,24 @@ func Headline(r *Report) string {
 	if len(parts) == 0 {
 		parts = append(parts, "nothing explored")
 	}
-	return fmt.Sprintf("%s, %d runs each (seed %d, %s): %s",
-		plural(len(r.Policies), "policy", "policies"), r.RunsPerPolicy, r.Seed, r.Mode, strings.Join(parts, ", "))
+	return fmt.Sprintf("%s, %s (seed %d, %s): %s",
+		plural(len(r.Policies), "policy", "policies"), RunsEach(r), r.Seed, r.Mode, strings.Join(parts, ", "))
+}
+
+// RunsEach says how many runs each policy got: "500 runs each", or under
+// --duration, where the count is each policy's own, "120-340 runs each".
+func RunsEach(r *Report) string {
+	if r.RunsPerPolicy > 0 || len(r.Policies) == 0 {
+		return fmt.Sprintf("%d runs each", r.RunsPerPolicy)
+	}
+	lo, hi := r.Policies[0].Runs, r.Policies[0].Runs
+	for _, p := range r.Policies[1:] {
+		lo, hi = min(lo, p.Runs), max(hi, p.Runs)
+	}
+	if lo == hi {
+		return fmt.Sprintf("%d runs each", lo)
+	}
+	return fmt.Sprintf("%d-%d runs each", lo, hi)
 }
 
 // Expected reports whether the policy's catalog mistake must break the invariant.

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chaosrun/chaosrun/reference/store/pgstore/pgstoretest"
 )
@@ -98,6 +100,11 @@ func TestBadUsageExits2WithOneLineAndAHint(t *testing.T) {
 		{[]string{"compare", "--mode", "carrier-pigeon"}, `unknown mode "carrier-pigeon"`},
 		{[]string{"compare", "--json", "/no/such/dir/r.json"}, "directory /no/such/dir does not exist"},
 		{[]string{"compare", "--runs", "5", "--duration", "1s"}, "--runs and --duration both"},
+		{[]string{"run", "--policy", "reference", "--runs", "3", "--shard", "5/8"}, "--shard 5/8 gets none of --runs 3"},
+		{[]string{"run", "--policy", "reference", "--duration", "1ns"}, "no run of reference finished within 1ns"},
+		{[]string{"run", "--policy", "reference", "--runs", "2", "--json", "/proc/r.json"}, "--json /proc/r.json: cannot write in /proc"},
+		{[]string{"run", "--mode", "net", "--store", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", "--policy", "reference", "--runs", "2"},
+			"cannot connect to Postgres at 127.0.0.1:1"},
 		{[]string{"replay", "--policy", "reference"}, "replay needs --seed"},
 		{[]string{"replay", "--seed", "3"}, "replay needs --policy"},
 		{[]string{"replay", "--policy", "reference", "--seed", "3", "--invariant", "nope"}, `unknown invariant "nope"`},
@@ -222,7 +229,8 @@ func TestLint(t *testing.T) {
 	ref, _ := filepath.Abs("../../policies/reference.yaml")
 	naive, _ := filepath.Abs("../../policies/naive-backoff.yaml")
 	chaosrun(t, "lint", ref).want(t, 0, "no errors")
-	chaosrun(t, "lint", naive).want(t, 2, "error: rules[1]: retries tier-3 send_email", "1 lint error(s)")
+	chaosrun(t, "lint", naive).want(t, 2, "naive-backoff.yaml: warning: architecture.idempotency_keys: none",
+		"naive-backoff.yaml:37: error: rules[1]: retries tier-3 create_charge, send_email", "1 lint error(s)")
 	chaosrun(t, "lint").want(t, 2, "lint takes exactly one policy file")
 }
 
@@ -239,8 +247,6 @@ func TestNetModeOnPostgres(t *testing.T) {
 	t.Parallel()
 	dsn := pgstoretest.DSN(t)
 	chaosrun(t, "run", "--mode", "net", "--store", dsn, "--policy", "reference", "--runs", "20", "--all-faults").want(t, 0, "clean")
-	chaosrun(t, "run", "--mode", "net", "--store", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", "--policy", "reference", "--runs", "2").
-		want(t, 2, "create a throwaway database", "check the DSN and that the server runs")
 }
 
 func TestDurationAndTheSilenceOfANonTerminal(t *testing.T) {
@@ -252,7 +258,42 @@ func TestDurationAndTheSilenceOfANonTerminal(t *testing.T) {
 		t.Fatalf("stderr is not a terminal: no progress bar, nothing at all; got %q", r.stderr)
 	}
 	_, v := readJSON(t, out)
-	if runs := v["policies"].([]any)[0].(map[string]any)["runs"].(float64); runs < 10 {
+	runs := v["policies"].([]any)[0].(map[string]any)["runs"].(float64)
+	if runs < 10 {
 		t.Fatalf("a 1.5s run explored only %v scenarios", runs)
+	}
+	if per := v["runs_per_policy"].(float64); per != 0 {
+		t.Errorf("runs_per_policy %v under --duration, want 0 (each policy's runs are its own)", per)
+	}
+	if want := fmt.Sprintf("1 policies, %d runs each", int(runs)); !strings.Contains(r.stdout, want) {
+		t.Errorf("the summary should say %q:\n%s", want, r.stdout)
+	}
+}
+
+// TestInterruptWritesNothing stops a --duration run with SIGINT: an
+// exploration cut short proves nothing, so it exits 2 with no report.
+func TestInterruptWritesNothing(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "r.json")
+	cmd := exec.Command(binary, "run", "--policy", "reference", "--duration", "1m", "--json", out)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("exit %v, want status 2; stderr:\n%s", err, errb.String())
+	}
+	if !strings.Contains(errb.String(), "interrupted; no report written") {
+		t.Errorf("stderr %q should say the run was interrupted", errb.String())
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a report was written after an interrupt: %v", err)
 	}
 }

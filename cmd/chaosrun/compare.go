@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -45,7 +46,11 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 		return usagef("e.g. chaosrun run --policy policies/reference.yaml", "run needs at least one --policy")
 	}
 	runs := shardRuns(o.runs, o.shard, o.shards)
-	rep := reports.New(o.mode, o.seed, o.runs)
+	perPolicy := runs
+	if o.duration > 0 {
+		perPolicy = 0 // each policy's own count is in its row
+	}
+	rep := reports.New(o.mode, o.seed, perPolicy)
 	bar := e.progress(o, len(targets), runs)
 	start := time.Now()
 	for i, t := range targets {
@@ -58,6 +63,13 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 		}
 		bar.policy(i, t.policy.Name())
 		s, err := harness.Explore(ctx, t.policy, opts)
+		if err == nil && s.Runs == 0 {
+			err = usagef("give --duration more time: it is shared among the policies",
+				"%s: no run of %s finished within %s, so there is nothing to report", cmd, t.policy.Name(), opts.Duration)
+		}
+		if errors.Is(err, harness.ErrPostgresUnreachable) {
+			err = usagef("start Postgres (pg_isready says whether it answers), or point --store or CHAOS_PG_DSN at one that runs; --store memory runs net mode without it", "%v", err)
+		}
 		if err != nil {
 			bar.done()
 			return err
@@ -69,7 +81,7 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 	for _, f := range reportFormats {
 		if p := o.outputs[f]; p != "" {
 			if err := reports.WriteFile(p, rep, renderers[f]); err != nil {
-				return err
+				return usagef("check the path's permissions and free space, then run again", "--%s: %v", f, err)
 			}
 		}
 	}
@@ -100,6 +112,11 @@ func (e *env) summary(rep *reports.Report, took time.Duration) error {
 			fmt.Fprintf(e.stdout, "%s breaks %s (%s): %d-step counterexample, replay with: %s\n", p.Name, f.Invariant, c.Doc, f.Steps, f.Replay)
 		}
 	}
-	fmt.Fprintf(e.stdout, "%d policies, %d runs each, in %s\n", len(rep.Policies), rep.Policies[0].Runs, took.Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "%d policies, %s, in %s\n", len(rep.Policies), reports.RunsEach(rep), took.Round(time.Millisecond))
+	for _, p := range rep.Policies {
+		if n := len(p.Unknown); n > 0 && !p.Violated() {
+			fmt.Fprintf(e.stderr, "chaosrun: warning: %s: %d invariants could not be decided in some runs (see the report's ?N cells); they are not counted as violations\n", p.Name, n)
+		}
+	}
 	return nil
 }

@@ -19,7 +19,11 @@ func (e *env) lint(args []string) error {
 	}
 	errs := 0
 	for _, f := range policies.Lint(r) {
-		fmt.Fprintf(e.stdout, "%s:%s\n", path, f)
+		sep := ":" // path:line: severity: ...
+		if f.Line == 0 {
+			sep = ": "
+		}
+		fmt.Fprintf(e.stdout, "%s%s%s\n", path, sep, f)
 		if f.Severity == policies.SeverityError {
 			errs++
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -93,6 +94,10 @@ func (o *options) validate(set map[string]bool, shard string, getenv func(string
 			return err
 		}
 		o.shard, o.shards = i, n
+		if !set["duration"] && shardRuns(o.runs, i, n) == 0 {
+			return usagef(fmt.Sprintf("use --runs %d or more, or fewer shards", i),
+				"--shard %s gets none of --runs %d: shard i takes runs i, i+n, i+2n, ...", shard, o.runs)
+		}
 	} else {
 		o.shard, o.shards = 1, 1
 	}
@@ -152,6 +157,14 @@ func (o *options) checkOutputs() error {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			return usagef("create the directory first", "--%s %s: directory %s does not exist", f, p, dir)
 		}
+		// Probe the directory the way the report will be written (a file
+		// beside it, then renamed), so that a long run never ends unwritten.
+		probe, err := os.CreateTemp(dir, ".chaosrun-probe-*")
+		if err != nil {
+			return usagef("make the directory writable, or write the report elsewhere", "--%s %s: cannot write in %s: %v", f, p, dir, errors.Unwrap(err))
+		}
+		probe.Close()
+		os.Remove(probe.Name())
 	}
 	return nil
 }
