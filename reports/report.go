@@ -14,9 +14,9 @@ const Schema = "chaosrun.report/v1"
 // Report is the result of comparing policies. Its JSON form is the
 // chaosrun.report/v1 contract; fields tagged "-" feed the other formats.
 type Report struct {
-	Schema        string   `json:"schema"`
-	Mode          string   `json:"mode"`
-	Seed          uint64   `json:"seed"`
+	Schema string `json:"schema"`
+	Mode   string `json:"mode"`
+	Seed   uint64 `json:"seed"`
 	// RunsPerPolicy is the runs each policy was given; 0 under --duration,
 	// where each policy's Runs is its own count.
 	RunsPerPolicy int      `json:"runs_per_policy"`
