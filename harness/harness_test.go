@@ -12,6 +12,7 @@ import (
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/policies"
+	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/scenarios"
 )
@@ -211,5 +212,29 @@ func TestCostShowsWhatNaiveBackoffDuplicates(t *testing.T) {
 	}
 	if ref.Cost.ToolCalls == 0 || ref.Executions.Total == 0 || math.IsNaN(ref.Executions.CompletionRate()) {
 		t.Fatalf("empty summary: %+v", ref)
+	}
+}
+
+// A policy that compensates instead of reconciling — every uncertain
+// outcome of a tool with a compensator is undone — holds every invariant
+// too: the compensation path is exercised, not only the happy ones.
+func TestACompensatingPolicyHoldsEveryInvariant(t *testing.T) {
+	t.Parallel()
+	undo := policy.Rule{When: policy.Match{Compensator: policy.Bool(true), Phases: []outcome.Phase{outcome.PhaseMid, outcome.PhasePost}}, Do: policy.Compensate}
+	p := &policy.Rules{PolicyName: "compensating", Description: "the reference, compensating uncertain outcomes",
+		Arch: policy.DefaultArchitecture(), List: append([]policy.Rule{undo}, policies.ReferenceRules()...)}
+	s := explore(t, p, &harness.ExploreOptions{Runs: 1000, AllFaults: true, NoShrink: true})
+	for _, id := range invariants.IDs() {
+		if n := s.Violations[id]; n > 0 {
+			f := s.First[id]
+			t.Errorf("compensating violated %s in %d of %d runs; first at seed %d:\n%s", id, n, s.Runs, f.Seed, harness.Explain(f.Run, id))
+		}
+		if n := s.Unknown[id]; n > 0 {
+			t.Errorf("%s could not decide in %d runs", id, n)
+		}
+	}
+	t.Logf("%d executions, %d compensated, %d completed, %d dead-lettered", s.Executions.Total, s.Executions.Compensated, s.Executions.Completed, s.Executions.DeadLettered)
+	if s.Executions.Compensated < 20 {
+		t.Errorf("only %d of %d executions were compensated: the path this test is about was hardly taken", s.Executions.Compensated, s.Executions.Total)
 	}
 }
