@@ -71,6 +71,9 @@ func (n *netRun) runChild(ctx context.Context) error {
 			return err
 		}
 		n.rig.kills.Add(1)
+		if err := n.clearToxics(); err != nil {
+			return fmt.Errorf("net mode: clear the toxics of a killed engine: %w", err)
+		}
 		spec.Fired = append(spec.Fired, key)
 		spec.Resume = true
 		n.rec.Observe(engine.Event{Kind: engine.EvRecover, Detail: "a new engine process resumes from Postgres"})
@@ -196,7 +199,7 @@ func childEngine(ctx context.Context, spec childSpec, x scenarios.Execution, p p
 	if err != nil {
 		return nil, nil, err
 	}
-	ps, err := pgstore.New(ctx, pool, &pgstore.Opts{BeforeCommit: inj.BeforeCommit})
+	ps, err := openStore(ctx, pool, &pgstore.Opts{BeforeCommit: inj.BeforeCommit}, x, obs)
 	if err != nil {
 		pool.Close()
 		return nil, nil, err

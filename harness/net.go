@@ -94,8 +94,9 @@ type NetRig struct {
 	kills  atomic.Int64
 	mu     sync.Mutex // one scenario at a time
 
-	cur       sync.Mutex // guards pgProxies, the running scenario's Postgres links
+	cur       sync.Mutex // guards pgProxies, the running scenario's Postgres links, and outage
 	pgProxies []string
+	outage    bool // Outage has cut the Postgres links
 }
 
 // NewNetRig starts a rig: Toxiproxy, and with a DSN a throwaway database,
@@ -151,6 +152,14 @@ func (r *NetRig) Outage(after, d time.Duration) error {
 		r.cur.Unlock()
 	}
 	time.Sleep(after)
+	r.cur.Lock()
+	r.outage = true
+	r.cur.Unlock()
+	defer func() {
+		r.cur.Lock()
+		r.outage = false
+		r.cur.Unlock()
+	}()
 	var undo []func() error
 	for _, name := range names {
 		u, err := r.ctl.Cut(name)
@@ -301,6 +310,21 @@ func (n *netRun) proxy(name, upstream string) error {
 	return nil
 }
 
+// clearToxics removes what a killed engine process left on its links: the
+// process applied those toxics and would have removed them. A Postgres link
+// the harness itself has cut (Outage) stays cut.
+func (n *netRun) clearToxics() error {
+	n.rig.cur.Lock()
+	outage := n.rig.outage
+	n.rig.cur.Unlock()
+	var errs []error
+	for name := range n.proxies {
+		keep := outage && strings.HasSuffix(name, ".postgres")
+		errs = append(errs, n.rig.ctl.Clear(name, keep))
+	}
+	return errors.Join(errs...)
+}
+
 func (n *netRun) proxyName(exec, tool string) string { return exec + "." + tool }
 func (n *netRun) pgProxyName(exec string) string     { return exec + ".postgres" }
 
@@ -397,17 +421,30 @@ func (n *netRun) store(ctx context.Context, x scenarios.Execution, mem store.Sto
 	if err != nil {
 		return nil, nil, err
 	}
+	ps, err := openStore(ctx, pool, &pgstore.Opts{BeforeCommit: n.inj.BeforeCommit}, x, n.rec)
+	if err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	return n.inj.Store(ps), pool.Close, nil
+}
+
+// openStore opens an execution's Postgres store, waiting out a link the
+// schedule has cut (an engine may start, or start again after a kill, while
+// it is) and reporting each wait to obs.
+func openStore(ctx context.Context, pool *pgxpool.Pool, opts *pgstore.Opts, x scenarios.Execution, obs engine.Observer) (*pgstore.Store, error) {
 	for {
-		ps, err := pgstore.New(ctx, pool, &pgstore.Opts{BeforeCommit: n.inj.BeforeCommit})
+		ps, err := pgstore.New(ctx, pool, opts)
 		switch {
 		case err == nil:
-			return n.inj.Store(ps), pool.Close, nil
+			return ps, nil
 		case !errors.Is(err, store.ErrUnavailable) || ctx.Err() != nil:
-			pool.Close()
-			return nil, nil, err
+			return nil, err
 		}
-		n.rec.Observe(engine.Event{Kind: engine.EvStoreError, Tenant: x.Tenant, Exec: x.ID, Detail: err.Error()})
-		time.Sleep(50 * time.Millisecond) // the link is down; the pool reconnects when it is back
+		obs.Observe(engine.Event{Kind: engine.EvStoreError, Tenant: x.Tenant, Exec: x.ID, Detail: err.Error()})
+		if err := engine.RealClock.Sleep(ctx, 50*time.Millisecond); err != nil { // the pool reconnects when the link is back
+			return nil, err
+		}
 	}
 }
 

@@ -138,3 +138,32 @@ func (c *Control) Cut(proxy string) (undo func() error, err error) {
 		return errors.Join(fmt.Errorf("toxiproxy: enable %s", proxy), err)
 	}, nil
 }
+
+// Clear removes every toxic of a proxy and, unless keepDisabled, enables it:
+// what a process that applied them and died can no longer undo itself.
+func (c *Control) Clear(proxy string, keepDisabled bool) error {
+	p, err := c.c.Proxy(proxy)
+	if err != nil {
+		return fmt.Errorf("toxiproxy: proxy %s: %w", proxy, err)
+	}
+	toxics, err := p.Toxics()
+	if err != nil {
+		return fmt.Errorf("toxiproxy: list the toxics of %s: %w", proxy, err)
+	}
+	for _, t := range toxics {
+		if err := p.RemoveToxic(t.Name); err != nil {
+			return fmt.Errorf("toxiproxy: remove %s from %s: %w", t.Name, proxy, err)
+		}
+	}
+	if p.Enabled || keepDisabled {
+		return nil
+	}
+	var errs error
+	for range 20 { // the port may take a moment to be free again
+		if errs = p.Enable(); errs == nil {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return errors.Join(fmt.Errorf("toxiproxy: enable %s", proxy), errs)
+}

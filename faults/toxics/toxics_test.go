@@ -190,3 +190,28 @@ func TestCutRefusesConnectionsUntilUndone(t *testing.T) {
 		t.Fatalf("only the call after enabling arrives: %v", got)
 	}
 }
+
+// Clear undoes what a process that died left behind: every toxic goes, and
+// a cut link comes back unless it is to stay cut.
+func TestClearRemovesWhatADeadProcessLeft(t *testing.T) {
+	t.Parallel()
+	_, ctl, addr, _ := setup(t)
+	if _, err := ctl.Apply("tool", toxics.HoldReplies); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ctl.Cut("tool"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ctl.Clear("tool", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call(addr, "x"); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("keepDisabled: want the link still cut, got %v", err)
+	}
+	if err := ctl.Clear("tool", false); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := call(addr, "back"); err != nil || got != "ok back\n" {
+		t.Fatalf("after Clear: %q, %v; want the reply, with no toxic holding it", got, err)
+	}
+}
