@@ -127,16 +127,19 @@ func (c *Control) Cut(proxy string) (undo func() error, err error) {
 	if err := p.Disable(); err != nil {
 		return nil, fmt.Errorf("toxiproxy: disable %s: %w", proxy, err)
 	}
-	return func() error {
-		var err error
-		for range 20 { // the port may take a moment to be free again
-			if err = p.Enable(); err == nil {
-				return nil
-			}
-			time.Sleep(10 * time.Millisecond)
+	return func() error { return enable(p) }, nil
+}
+
+// enable enables a proxy again; the port may take a moment to be free.
+func enable(p *client.Proxy) error {
+	var err error
+	for range 20 {
+		if err = p.Enable(); err == nil {
+			return nil
 		}
-		return errors.Join(fmt.Errorf("toxiproxy: enable %s", proxy), err)
-	}, nil
+		time.Sleep(10 * time.Millisecond)
+	}
+	return errors.Join(fmt.Errorf("toxiproxy: enable %s", p.Name), err)
 }
 
 // Clear removes every toxic of a proxy and, unless keepDisabled, enables it:
@@ -158,12 +161,5 @@ func (c *Control) Clear(proxy string, keepDisabled bool) error {
 	if p.Enabled || keepDisabled {
 		return nil
 	}
-	var errs error
-	for range 20 { // the port may take a moment to be free again
-		if errs = p.Enable(); errs == nil {
-			return nil
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return errors.Join(fmt.Errorf("toxiproxy: enable %s", proxy), errs)
+	return enable(p)
 }
