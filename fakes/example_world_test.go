@@ -6,6 +6,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/reference/engine"
+	"github.com/chaosrun/chaosrun/reference/store"
 )
 
 // The world records the ground truth of every effect: a charge made twice
@@ -13,7 +14,7 @@ import (
 func ExampleWorld() {
 	w := fakes.NewWorld(nil)
 	ctx := context.Background()
-	charge := engine.Call{Tenant: "acme", Exec: "e1", Tool: fakes.CreateCharge, Key: "key:acme/e1/0", Payload: "request=acme:invoice 42\n"}
+	charge := engine.Call{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1"}, Tool: fakes.CreateCharge, Key: "key:acme/e1/0", Payload: "request=acme:invoice 42\n"}
 	w.Invoke(ctx, charge)
 	w.Invoke(ctx, charge)
 	charge.Key, charge.Step = "", 1

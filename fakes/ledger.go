@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/reference/store"
 )
 
 // Kind is what a ledger entry records.
@@ -71,6 +72,11 @@ type Effect struct {
 	// Chunks is set on a model's Usage when the generation ran to its end:
 	// how many chunks it streamed.
 	Chunks int
+}
+
+// Source returns the identity of the attempt whose call made the entry.
+func (e Effect) Source() store.AttemptID {
+	return store.AttemptID{Tenant: e.Op.Tenant, Exec: e.Op.Exec, Run: e.Run, Step: e.Op.Step, Attempt: e.Attempt}
 }
 
 // Ledger is the ground truth of a run. Only the world writes it.

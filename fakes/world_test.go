@@ -13,6 +13,7 @@ import (
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/reference/engine"
 	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/store"
 )
 
 // clock is a virtual clock the tests move by hand.
@@ -62,7 +63,7 @@ func setup(t *testing.T, opts *fakes.Opts) *env {
 
 // call is a call of tool by tenant for step 0 of execution e1, with key.
 func call(tenant, tool, key string) engine.Call {
-	return engine.Call{Tenant: tenant, Exec: "e1", Step: 0, Attempt: 1, Tool: tool, Key: key, Payload: "request=" + tenant + ":request:x\n"}
+	return engine.Call{AttemptID: store.AttemptID{Tenant: tenant, Exec: "e1", Step: 0, Attempt: 1}, Tool: tool, Key: key, Payload: "request=" + tenant + ":request:x\n"}
 }
 
 func (e *env) invoke(c engine.Call) engine.Response {
@@ -290,7 +291,7 @@ func TestLLMComplete(t *testing.T) {
 	t.Parallel()
 	stream := func(payload, token string, failAt int) (engine.Call, *[]string) {
 		var got []string
-		c := engine.Call{Tenant: fakes.Acme, Exec: "e1", Step: 1, Attempt: 1, Tool: fakes.LLMComplete, Token: token, Payload: payload}
+		c := engine.Call{AttemptID: store.AttemptID{Tenant: fakes.Acme, Exec: "e1", Step: 1, Attempt: 1}, Tool: fakes.LLMComplete, Token: token, Payload: payload}
 		c.Deliver = func(i int, chunk string) error {
 			if i == failAt {
 				return outcome.ErrStreamCut
@@ -312,7 +313,7 @@ func TestLLMComplete(t *testing.T) {
 				t.Errorf("a generation none of whose %d chunks reached the consumer was found: %+v", n, res)
 			}
 			for j := range n {
-				if err := e.world.Deliver(context.Background(), engine.Chunk{Tenant: fakes.Acme, Exec: "e1", Step: 1, Token: "tok", Index: j}); err != nil {
+				if err := e.world.Deliver(context.Background(), engine.Chunk{AttemptID: store.AttemptID{Tenant: fakes.Acme, Exec: "e1", Step: 1}, Token: "tok", Index: j}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -386,7 +387,7 @@ func TestDownstreamDeduplicatesChunks(t *testing.T) {
 	e := setup(t, nil)
 	deliver := func(tenant, token string, index int, text string) {
 		t.Helper()
-		if err := e.world.Deliver(e.ctx, engine.Chunk{Tenant: tenant, Exec: "e1", Step: 1, Attempt: 1, Token: token, Index: index, Text: text}); err != nil {
+		if err := e.world.Deliver(e.ctx, engine.Chunk{AttemptID: store.AttemptID{Tenant: tenant, Exec: "e1", Step: 1, Attempt: 1}, Token: token, Index: index, Text: text}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -616,7 +617,7 @@ func TestLedger(t *testing.T) {
 func TestUntaggedDataIsNotForeign(t *testing.T) {
 	t.Parallel()
 	w := fakes.NewWorld(nil)
-	c := engine.Call{Tenant: "acme", Exec: "e1", Tool: fakes.SendEmail, Payload: "request=bill order 42\nnote=see: the attached file\n"}
+	c := engine.Call{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1"}, Tool: fakes.SendEmail, Payload: "request=bill order 42\nnote=see: the attached file\n"}
 	if _, err := w.Invoke(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}

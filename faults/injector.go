@@ -14,13 +14,9 @@ import (
 
 // Applied is one fault that fired.
 type Applied struct {
-	Kind    Kind
-	Tenant  string
-	Exec    string
-	Run     int
-	Step    int
-	Attempt int
-	Tool    string
+	Kind Kind
+	store.AttemptID
+	Tool string
 	// Detail says where exactly (a point, a chunk count).
 	Detail string
 }
@@ -67,7 +63,7 @@ func (in *Injector) Drift() []fakes.Drift {
 	}
 	st := in.s.draw(Drift, site{})
 	t := fakes.TenantNames[st.next()%uint64(len(fakes.TenantNames))]
-	in.fired(Applied{Kind: Drift, Tenant: t, Step: -1, Detail: "insert_record and publish_report stop deduplicating"})
+	in.fired(Applied{Kind: Drift, AttemptID: store.AttemptID{Tenant: t, Step: -1}, Detail: "insert_record and publish_report stop deduplicating"})
 	return []fakes.Drift{{Tenant: t, Tool: fakes.InsertRecord}, {Tenant: t, Tool: fakes.PublishReport}}
 }
 
@@ -82,12 +78,12 @@ func (in *Injector) At(_ context.Context, s engine.Site) error {
 func (in *Injector) at(s engine.Site) (stream, error) {
 	at := site{unit: in.unit(s.Exec, s.Step), tool: s.Tool, run: s.Run, attempt: s.Attempt, point: int(s.Point), index: s.Index}
 	if ok, st := in.s.fires(Crash, at); ok && in.firstCrash(st) {
-		in.fired(Applied{Kind: Crash, Tenant: s.Tenant, Exec: s.Exec, Run: s.Run, Step: s.Step, Attempt: s.Attempt, Tool: s.Tool, Detail: s.Point.String()})
+		in.fired(Applied{Kind: Crash, AttemptID: s.AttemptID, Tool: s.Tool, Detail: s.Point.String()})
 		return st, engine.ErrCrash
 	}
 	if s.Point == engine.ContextWrite {
 		if ok, _ := in.s.fires(PartialWrite, at); ok {
-			in.fired(Applied{Kind: PartialWrite, Tenant: s.Tenant, Exec: s.Exec, Run: s.Run, Step: s.Step, Attempt: s.Attempt, Tool: s.Tool, Detail: fmt.Sprintf("after %d keys", s.Index)})
+			in.fired(Applied{Kind: PartialWrite, AttemptID: s.AttemptID, Tool: s.Tool, Detail: fmt.Sprintf("after %d keys", s.Index)})
 			return 0, errPartial
 		}
 	}
@@ -128,7 +124,7 @@ func (in *Injector) callSite(c engine.Call, point int) site {
 }
 
 func appliedAt(k Kind, c engine.Call, detail string) Applied {
-	return Applied{Kind: k, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt, Tool: c.Tool, Detail: detail}
+	return Applied{Kind: k, AttemptID: c.AttemptID, Tool: c.Tool, Detail: detail}
 }
 
 // Invoker wraps tools with the schedule's pre-, mid- and post-execution
@@ -221,9 +217,9 @@ type faultyStore struct {
 var errStore = fmt.Errorf("injected store fault: %w", store.ErrUnavailable)
 
 func (f *faultyStore) Begin(ctx context.Context, a store.Attempt) error {
-	at := site{unit: f.in.unit(a.Exec, a.Step), run: a.Run, attempt: a.Number, point: 2, index: int(a.Kind)}
+	at := site{unit: f.in.unit(a.Exec, a.Step), run: a.Run, attempt: a.Attempt, point: 2, index: int(a.Kind)}
 	if ok, _ := f.in.s.fires(BeginFail, at); ok {
-		f.in.fired(Applied{Kind: BeginFail, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Number})
+		f.in.fired(Applied{Kind: BeginFail, AttemptID: a.AttemptID})
 		return errStore
 	}
 	return f.Store.Begin(ctx, a)
@@ -232,14 +228,14 @@ func (f *faultyStore) Begin(ctx context.Context, a store.Attempt) error {
 func (f *faultyStore) Commit(ctx context.Context, c store.Commit) error {
 	at := site{unit: f.in.unit(c.Exec, c.Step), run: c.Run, attempt: c.Attempt, point: 3}
 	if ok, _ := f.in.s.fires(CommitFail, at); ok {
-		f.in.fired(Applied{Kind: CommitFail, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt})
+		f.in.fired(Applied{Kind: CommitFail, AttemptID: c.AttemptID})
 		return errStore
 	}
 	if ok, _ := f.in.s.fires(CommitAmbiguous, at); ok {
 		if err := f.Store.Commit(ctx, c); err != nil {
 			return err
 		}
-		f.in.fired(Applied{Kind: CommitAmbiguous, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt, Detail: "the commit landed"})
+		f.in.fired(Applied{Kind: CommitAmbiguous, AttemptID: c.AttemptID, Detail: "the commit landed"})
 		return errStore
 	}
 	return f.Store.Commit(ctx, c)

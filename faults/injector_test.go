@@ -74,19 +74,19 @@ func driveTools(s faults.Schedule, unit func(string, int) uint64, exec string, t
 	st := in.Store(nopStore{})
 	for step, tool := range tools {
 		for attempt := 1; attempt <= 3; attempt++ {
-			site := engine.Site{Tenant: fakes.Acme, Exec: exec, Step: step, Attempt: attempt, Tool: tool}
+			site := engine.Site{AttemptID: store.AttemptID{Tenant: fakes.Acme, Exec: exec, Step: step, Attempt: attempt}, Tool: tool}
 			for i, p := range []engine.Point{engine.BeforeBegin, engine.AfterBegin, engine.AfterInvoke, engine.ContextWrite, engine.ContextWrite, engine.BeforeCommit, engine.AfterCommit} {
 				site.Point, site.Index = p, i
 				_ = in.At(ctx, site)
 			}
-			call := engine.Call{Tenant: fakes.Acme, Exec: exec, Step: step, Attempt: attempt, Tool: tool}
+			call := engine.Call{AttemptID: store.AttemptID{Tenant: fakes.Acme, Exec: exec, Step: step, Attempt: attempt}, Tool: tool}
 			if tool == fakes.LLMComplete {
 				call.Deliver = func(int, string) error { return nil }
 			}
 			_, _ = inv.Invoke(ctx, call)
 			in.Quirk(call)
-			_ = st.Begin(ctx, store.Attempt{Tenant: fakes.Acme, Exec: exec, Step: step, Number: attempt})
-			_ = st.Commit(ctx, store.Commit{Tenant: fakes.Acme, Exec: exec, Step: step, Attempt: attempt})
+			_ = st.Begin(ctx, store.Attempt{AttemptID: store.AttemptID{Tenant: fakes.Acme, Exec: exec, Step: step, Attempt: attempt}})
+			_ = st.Commit(ctx, store.Commit{AttemptID: store.AttemptID{Tenant: fakes.Acme, Exec: exec, Step: step, Attempt: attempt}})
 		}
 	}
 	return fired
@@ -217,7 +217,7 @@ func TestAddingAStepKeepsTheOthersFaults(t *testing.T) {
 func TestRateThousandAlwaysFires(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	call := engine.Call{Tenant: fakes.Acme, Exec: "e1", Step: 0, Attempt: 1, Tool: fakes.InsertRecord}
+	call := engine.Call{AttemptID: store.AttemptID{Tenant: fakes.Acme, Exec: "e1", Step: 0, Attempt: 1}, Tool: fakes.InsertRecord}
 	streaming := call
 	streaming.Tool = fakes.LLMComplete
 	var delivered []int
@@ -275,7 +275,7 @@ func TestRateThousandAlwaysFires(t *testing.T) {
 	t.Run("crash at every point", func(t *testing.T) {
 		in := faults.NewInjector(every(faults.Crash, 1000, 3), nil, nil)
 		for p := engine.BeforeBegin; p <= engine.AfterCommit; p++ {
-			if err := in.At(ctx, engine.Site{Point: p, Exec: "e1", Attempt: 1}); !errors.Is(err, engine.ErrCrash) {
+			if err := in.At(ctx, engine.Site{Point: p, AttemptID: store.AttemptID{Exec: "e1", Attempt: 1}}); !errors.Is(err, engine.ErrCrash) {
 				t.Errorf("At(%s) = %v, want ErrCrash", p, err)
 			}
 		}
@@ -283,7 +283,7 @@ func TestRateThousandAlwaysFires(t *testing.T) {
 	t.Run("partial write inside context writes only", func(t *testing.T) {
 		in := faults.NewInjector(every(faults.PartialWrite, 1000, 3), nil, nil)
 		for p := engine.BeforeBegin; p <= engine.AfterCommit; p++ {
-			err := in.At(ctx, engine.Site{Point: p, Exec: "e1", Attempt: 1, Index: 1})
+			err := in.At(ctx, engine.Site{Point: p, AttemptID: store.AttemptID{Exec: "e1", Attempt: 1}, Index: 1})
 			if (err != nil) != (p == engine.ContextWrite) || errors.Is(err, engine.ErrCrash) {
 				t.Errorf("At(%s) = %v", p, err)
 			}
@@ -323,13 +323,13 @@ func TestStoreFaults(t *testing.T) {
 	setup := func(t *testing.T, k faults.Kind) (store.Store, *memstore.Store) {
 		t.Helper()
 		mem := memstore.New()
-		if err := mem.Create(ctx, store.Execution{Tenant: fakes.Acme, ID: "e1", Steps: []store.Step{{Tool: fakes.InsertRecord}}}); err != nil {
+		if err := mem.Create(ctx, store.Execution{Tenant: fakes.Acme, Exec: "e1", Steps: []store.Step{{Tool: fakes.InsertRecord}}}); err != nil {
 			t.Fatal(err)
 		}
 		return faults.NewInjector(every(k, 1000, 1), nil, nil).Store(mem), mem
 	}
-	a := store.Attempt{Tenant: fakes.Acme, Exec: "e1", Step: 0, Number: 1}
-	c := store.Commit{Tenant: fakes.Acme, Exec: "e1", Step: 0, Attempt: 1, Context: store.Context{Version: 1}}
+	a := store.Attempt{AttemptID: store.AttemptID{Tenant: fakes.Acme, Exec: "e1", Step: 0, Attempt: 1}}
+	c := store.Commit{AttemptID: store.AttemptID{Tenant: fakes.Acme, Exec: "e1", Step: 0, Attempt: 1}, Context: store.Context{Version: 1}}
 	cases := []struct {
 		kind    faults.Kind
 		begun   int
@@ -366,7 +366,7 @@ func TestStoreFaults(t *testing.T) {
 func TestCrashFiresAtMostOncePerSite(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	site := engine.Site{Point: engine.AfterInvoke, Tenant: fakes.Acme, Exec: "e1", Step: 2, Attempt: 1, Tool: fakes.InsertRecord}
+	site := engine.Site{Point: engine.AfterInvoke, AttemptID: store.AttemptID{Tenant: fakes.Acme, Exec: "e1", Step: 2, Attempt: 1}, Tool: fakes.InsertRecord}
 	var fired []faults.Applied
 	in := faults.NewInjector(every(faults.Crash, 1000, 9), nil, func(a faults.Applied) { fired = append(fired, a) })
 	if err := in.At(ctx, site); !errors.Is(err, engine.ErrCrash) {
@@ -394,7 +394,7 @@ func TestInvokerKeepsTheLookupAbility(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	world := fakes.NewWorld(nil)
-	call := engine.Call{Tenant: fakes.Acme, Exec: "e1", Tool: fakes.InsertRecord, Key: "k1"}
+	call := engine.Call{AttemptID: store.AttemptID{Tenant: fakes.Acme, Exec: "e1"}, Tool: fakes.InsertRecord, Key: "k1"}
 	resp, err := world.Invoke(ctx, call)
 	if err != nil {
 		t.Fatal(err)

@@ -196,9 +196,9 @@ type netStore struct {
 }
 
 func (f *netStore) Begin(ctx context.Context, a store.Attempt) error {
-	at := site{unit: f.n.unit(a.Exec, a.Step), run: a.Run, attempt: a.Number, point: 2, index: int(a.Kind)}
+	at := site{unit: f.n.unit(a.Exec, a.Step), run: a.Run, attempt: a.Attempt, point: 2, index: int(a.Kind)}
 	if ok, _ := f.n.s.fires(BeginFail, at); ok {
-		f.n.fired(Applied{Kind: BeginFail, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Number, Detail: "the Postgres link is cut"})
+		f.n.fired(Applied{Kind: BeginFail, AttemptID: a.AttemptID, Detail: "the Postgres link is cut"})
 		return f.cut(a.Exec, func() error { return f.Store.Begin(ctx, a) })
 	}
 	return f.Store.Begin(ctx, a)
@@ -207,10 +207,10 @@ func (f *netStore) Begin(ctx context.Context, a store.Attempt) error {
 func (f *netStore) Commit(ctx context.Context, c store.Commit) error {
 	at := site{unit: f.n.unit(c.Exec, c.Step), run: c.Run, attempt: c.Attempt, point: 3}
 	if ok, st := f.n.s.fires(CommitFail, at); ok && st.next()%2 == 0 {
-		f.n.fired(Applied{Kind: CommitFail, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt, Detail: "the Postgres link is cut"})
+		f.n.fired(Applied{Kind: CommitFail, AttemptID: c.AttemptID, Detail: "the Postgres link is cut"})
 		return f.cut(c.Exec, func() error { return f.Store.Commit(ctx, c) })
 	} else if ok {
-		f.n.fired(Applied{Kind: CommitFail, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt, Detail: "the Postgres link is slowed by 250ms (toxic latency)"})
+		f.n.fired(Applied{Kind: CommitFail, AttemptID: c.AttemptID, Detail: "the Postgres link is slowed by 250ms (toxic latency)"})
 		undo, err := f.n.o.Toxics.Apply(f.n.o.Postgres(c.Exec), toxics.Slow(250*time.Millisecond))
 		if err != nil {
 			return err
@@ -268,6 +268,9 @@ func (n *Net) BeforeCommit(_ context.Context, c store.Commit) {
 		return // the commit then simply succeeds; nothing is recorded as applied
 	}
 	a.undo = undo
-	n.fired(Applied{Kind: CommitAmbiguous, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt,
-		Detail: "the Postgres link resets as COMMIT's reply starts (toxic reset_peer)"})
+	n.fired(Applied{
+		Kind:      CommitAmbiguous,
+		AttemptID: c.AttemptID,
+		Detail:    "the Postgres link resets as COMMIT's reply starts (toxic reset_peer)",
+	})
 }

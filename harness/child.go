@@ -225,7 +225,7 @@ func startOnce(ctx context.Context, eng *engine.Engine, x scenarios.Execution, o
 		case !errors.Is(err, store.ErrUnavailable):
 			return fmt.Errorf("start %s: %w", x.ID, err)
 		}
-		obs.Observe(engine.Event{Kind: engine.EvStoreError, Tenant: x.Tenant, Exec: x.ID, Detail: err.Error()})
+		obs.Observe(engine.Event{Kind: engine.EvStoreError, AttemptID: store.AttemptID{Tenant: x.Tenant, Exec: x.ID}, Detail: err.Error()})
 		if err := engine.RealClock.Sleep(ctx, 50*time.Millisecond); err != nil {
 			return err
 		}

@@ -400,14 +400,14 @@ func (n *netRun) drive(ctx context.Context, eng *engine.Engine, x scenarios.Exec
 			}
 			return err
 		}
-		n.rec.Observe(engine.Event{Kind: engine.EvCrash, Tenant: x.Tenant, Exec: x.ID, Detail: "the engine died"})
+		n.rec.Observe(engine.Event{Kind: engine.EvCrash, AttemptID: store.AttemptID{Tenant: x.Tenant, Exec: x.ID}, Detail: "the engine died"})
 		if err := n.clock.Sleep(ctx, time.Second); err != nil {
 			return nil
 		}
 		if eng, err = rebuild(); err != nil {
 			return err
 		}
-		n.rec.Observe(engine.Event{Kind: engine.EvRecover, Tenant: x.Tenant, Exec: x.ID, Detail: "a new engine resumes from the store"})
+		n.rec.Observe(engine.Event{Kind: engine.EvRecover, AttemptID: store.AttemptID{Tenant: x.Tenant, Exec: x.ID}, Detail: "a new engine resumes from the store"})
 	}
 }
 
@@ -441,7 +441,7 @@ func openStore(ctx context.Context, pool *pgxpool.Pool, opts *pgstore.Opts, x sc
 		case !errors.Is(err, store.ErrUnavailable) || ctx.Err() != nil:
 			return nil, err
 		}
-		obs.Observe(engine.Event{Kind: engine.EvStoreError, Tenant: x.Tenant, Exec: x.ID, Detail: err.Error()})
+		obs.Observe(engine.Event{Kind: engine.EvStoreError, AttemptID: store.AttemptID{Tenant: x.Tenant, Exec: x.ID}, Detail: err.Error()})
 		if err := engine.RealClock.Sleep(ctx, 50*time.Millisecond); err != nil { // the pool reconnects when the link is back
 			return nil, err
 		}
@@ -512,8 +512,12 @@ func (r *syncRecorder) fault(a faults.Applied) {
 }
 
 func faultEvent(a faults.Applied) engine.Event {
-	return engine.Event{Kind: engine.EvFault, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Attempt, Tool: a.Tool,
-		Detail: a.Kind.String() + " " + a.Detail}
+	return engine.Event{
+		Kind:      engine.EvFault,
+		AttemptID: a.AttemptID,
+		Tool:      a.Tool,
+		Detail:    a.Kind.String() + " " + a.Detail,
+	}
 }
 
 // ErrPostgresUnreachable is net mode's error when no connection to the

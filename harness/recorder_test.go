@@ -13,7 +13,7 @@ import (
 func TestRecorderKeepsEachFactOnce(t *testing.T) {
 	rec := &recorder{clock: NewVirtualClock()}
 	ev := func(k engine.EventKind, run, step, attempt int, recovered bool) engine.Event {
-		return engine.Event{Kind: k, Tenant: "acme", Exec: "e1", Run: run, Step: step, Attempt: attempt, Recovered: recovered}
+		return engine.Event{Kind: k, AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Run: run, Step: step, Attempt: attempt}, Recovered: recovered}
 	}
 	for _, e := range []engine.Event{
 		ev(engine.EvStart, 0, 0, 0, false),
@@ -27,8 +27,8 @@ func TestRecorderKeepsEachFactOnce(t *testing.T) {
 		ev(engine.EvInvoke, 1, 0, 1, false),
 		ev(engine.EvCommit, 1, 0, 1, false),
 		ev(engine.EvRestart, 2, 0, 0, true), // a restart whose maker died before reporting it
-		{Kind: engine.EvFinish, Tenant: "acme", Exec: "e1", Run: 2, Step: 3, Status: store.Completed},
-		{Kind: engine.EvFinish, Tenant: "acme", Exec: "e1", Run: 2, Step: 3, Status: store.Completed, Recovered: true},
+		{Kind: engine.EvFinish, AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Run: 2, Step: 3}, Status: store.Completed},
+		{Kind: engine.EvFinish, AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Run: 2, Step: 3}, Status: store.Completed, Recovered: true},
 	} {
 		rec.Observe(e)
 	}

@@ -112,39 +112,24 @@ func (r *Run) HistoryDigest() string {
 type recorder struct {
 	events []engine.Event
 	clock  *VirtualClock
-	facts  map[factID]bool
+	facts  map[engine.Fact]bool
 }
 
-// factID identifies a durable fact: a start, a restart, a commit, a dead
-// letter, an end.
-type factID struct {
-	kind               engine.EventKind
-	tenant, exec       string
-	run, step, attempt int
-}
-
-// Observe records an event. A durable fact that a rebuilt engine reports
-// again is recorded once.
+// Observe records an event. A durable fact reported again (see
+// [engine.Event.Fact]) is recorded once: this is the one place that
+// filters the history.
 func (r *recorder) Observe(e engine.Event) {
 	if e.At.IsZero() {
 		e.At = r.clock.Now()
 	}
-	switch e.Kind {
-	case engine.EvStart, engine.EvRestart, engine.EvCommit, engine.EvDeadLetter, engine.EvFinish:
-		id := factID{e.Kind, e.Tenant, e.Exec, e.Run, e.Step, e.Attempt}
-		switch e.Kind {
-		case engine.EvStart, engine.EvFinish:
-			id.run, id.step, id.attempt = 0, 0, 0
-		case engine.EvRestart:
-			id.step, id.attempt = 0, 0
-		}
-		if r.facts[id] {
+	if f, ok := e.Fact(); ok {
+		if r.facts[f] {
 			return
 		}
 		if r.facts == nil {
-			r.facts = map[factID]bool{}
+			r.facts = map[engine.Fact]bool{}
 		}
-		r.facts[id] = true
+		r.facts[f] = true
 	}
 	r.events = append(r.events, e)
 }
@@ -162,8 +147,12 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	run := &Run{Scenario: sc, Policy: p.Name(), Statuses: map[string]store.Status{}}
 	inj := faults.NewInjector(sc.Faults, sc.Units(), func(a faults.Applied) {
 		run.Faults = append(run.Faults, a)
-		rec.Observe(engine.Event{Kind: engine.EvFault, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Attempt, Tool: a.Tool,
-			Detail: a.Kind.String() + " " + a.Detail})
+		rec.Observe(engine.Event{
+			Kind:      engine.EvFault,
+			AttemptID: a.AttemptID,
+			Tool:      a.Tool,
+			Detail:    a.Kind.String() + " " + a.Detail,
+		})
 	})
 	world := fakes.NewWorld(&fakes.Opts{Clock: clock, Quirks: inj, Drift: inj.Drift(), Expect: 3 * sc.Steps()})
 	mem := memstore.New()

@@ -203,7 +203,7 @@ var checkCases = []checkCase{
 		x.ok(0, 1, "k", fakes.Applied)
 		x.attempt(1, 1, "")
 		x.fail(1, 1, midTimeout)
-		x.h.ev(engine.Event{Kind: engine.EvRestart, Tenant: "acme", Exec: "e1", Run: 1})
+		x.h.ev(engine.Event{Kind: engine.EvRestart, AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Run: 1}})
 		x.attempt(0, 2, "k")
 	}, violated, "executed again"},
 	{"only the failed step is retried", invariants.ResumeFromCheckpoint, func(h *history) {

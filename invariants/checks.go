@@ -337,7 +337,7 @@ func checkOrchestrator(ix *index) Result {
 			// The planner returned an invalid plan. Unless a fault kept it
 			// from the engine (a lost response, a crash), the engine held a
 			// deterministic failure: calling the step again is the violation.
-			if ix.faulted[attemptKey{bad.Op.Tenant, bad.Op.Exec, bad.Run, bad.Op.Step, bad.Attempt}] {
+			if ix.faulted[bad.Source()] {
 				continue
 			}
 			at := ix.invokeOf(bad)

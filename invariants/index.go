@@ -62,19 +62,14 @@ type index struct {
 	ops       map[fakes.Op]*opInfo
 	opOrder   []*opInfo
 	// invokeAt maps an attempt to its EvInvoke index.
-	invokeAt map[attemptKey]int
+	invokeAt map[store.AttemptID]int
 	// faulted holds the attempts a fault was applied to.
-	faulted map[attemptKey]bool
-}
-
-type attemptKey struct {
-	tenant, exec       string
-	run, step, attempt int
+	faulted map[store.AttemptID]bool
 }
 
 func newIndex(h *History, l *fakes.Ledger) *index {
 	ix := &index{h: h, l: l, facts: l.Facts(), execs: map[execKey]*execInfo{}, audit: -1,
-		ops: map[fakes.Op]*opInfo{}, invokeAt: map[attemptKey]int{}, faulted: map[attemptKey]bool{}}
+		ops: map[fakes.Op]*opInfo{}, invokeAt: map[store.AttemptID]int{}, faulted: map[store.AttemptID]bool{}}
 	for i := range h.Events {
 		ix.addEvent(i, &h.Events[i])
 	}
@@ -118,10 +113,10 @@ func (ix *index) addEvent(i int, e *engine.Event) {
 	case engine.EvStart:
 		x.tools = e.Tools
 	case engine.EvFault:
-		ix.faulted[attemptKey{e.Tenant, e.Exec, e.Run, e.Step, e.Attempt}] = true
+		ix.faulted[e.AttemptID] = true
 	case engine.EvInvoke:
 		x.invokes[e.Step] = append(x.invokes[e.Step], i)
-		ix.invokeAt[attemptKey{e.Tenant, e.Exec, e.Run, e.Step, e.Attempt}] = i
+		ix.invokeAt[e.AttemptID] = i
 	case engine.EvCommit:
 		if _, ok := x.commits[runStep{e.Run, e.Step}]; !ok {
 			x.commits[runStep{e.Run, e.Step}] = i
@@ -142,7 +137,7 @@ func (ix *index) exec(op fakes.Op) *execInfo { return ix.execs[execKey{op.Tenant
 
 // invokeOf returns the EvInvoke index of the attempt that caused a ledger entry.
 func (ix *index) invokeOf(e fakes.Effect) int {
-	if i, ok := ix.invokeAt[attemptKey{e.Op.Tenant, e.Op.Exec, e.Run, e.Op.Step, e.Attempt}]; ok {
+	if i, ok := ix.invokeAt[e.Source()]; ok {
 		return i
 	}
 	return -1

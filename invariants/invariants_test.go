@@ -33,12 +33,12 @@ func (h *history) ev(e engine.Event) int {
 }
 
 func (h *history) start(tenant, id string, tools ...string) *exec {
-	h.ev(engine.Event{Kind: engine.EvStart, Tenant: tenant, Exec: id, Tools: tools})
+	h.ev(engine.Event{Kind: engine.EvStart, AttemptID: store.AttemptID{Tenant: tenant, Exec: id}, Tools: tools})
 	return &exec{h: h, tenant: tenant, id: id, tools: tools, values: map[string]store.Writer{}}
 }
 
 func (x *exec) e(kind engine.EventKind, step, attempt int) engine.Event {
-	return engine.Event{Kind: kind, Tenant: x.tenant, Exec: x.id, Step: step, Attempt: attempt, Tool: x.tools[step]}
+	return engine.Event{Kind: kind, AttemptID: store.AttemptID{Tenant: x.tenant, Exec: x.id, Step: step, Attempt: attempt}, Tool: x.tools[step]}
 }
 
 // attempt records begin, a read of the last committed version, and the
@@ -96,11 +96,11 @@ func (x *exec) fault(step, attempt int, detail string) {
 }
 
 func (x *exec) finish(s store.Status, cause string) int {
-	return x.h.ev(engine.Event{Kind: engine.EvFinish, Tenant: x.tenant, Exec: x.id, Status: s, Detail: cause})
+	return x.h.ev(engine.Event{Kind: engine.EvFinish, AttemptID: store.AttemptID{Tenant: x.tenant, Exec: x.id}, Status: s, Detail: cause})
 }
 
 func (x *exec) deadLetter(step int, cause string) {
-	x.h.ev(engine.Event{Kind: engine.EvDeadLetter, Tenant: x.tenant, Exec: x.id, Step: step, Detail: cause})
+	x.h.ev(engine.Event{Kind: engine.EvDeadLetter, AttemptID: store.AttemptID{Tenant: x.tenant, Exec: x.id, Step: step}, Detail: cause})
 	x.finish(store.DeadLettered, cause)
 }
 
@@ -138,7 +138,7 @@ func (h *history) audit() {
 }
 
 func (h *history) recon(tenant, id string, step int, kind string) {
-	h.ev(engine.Event{Kind: engine.EvRecon, Tenant: tenant, Exec: id, Step: step, Detail: kind})
+	h.ev(engine.Event{Kind: engine.EvRecon, AttemptID: store.AttemptID{Tenant: tenant, Exec: id, Step: step}, Detail: kind})
 }
 
 var (

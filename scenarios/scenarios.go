@@ -106,7 +106,7 @@ func (x Execution) Store() store.Execution {
 		request += " ambiguous"
 	}
 	return store.Execution{
-		Tenant: x.Tenant, ID: x.ID, Workflow: x.Workflow.Name, Steps: steps,
+		Tenant: x.Tenant, Exec: x.ID, Workflow: x.Workflow.Name, Steps: steps,
 		Input: map[string]string{"request": request, "goal": x.Tenant + ":" + strings.Join(goal, ">")},
 	}
 }

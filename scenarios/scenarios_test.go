@@ -253,8 +253,8 @@ func TestExecutionStore(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			st := c.x.Store()
-			if st.Tenant != c.x.Tenant || st.ID != c.x.ID || st.Workflow != c.x.Workflow.Name {
-				t.Errorf("stored %s/%s %q", st.Tenant, st.ID, st.Workflow)
+			if st.Tenant != c.x.Tenant || st.Exec != c.x.ID || st.Workflow != c.x.Workflow.Name {
+				t.Errorf("stored %s/%s %q", st.Tenant, st.Exec, st.Workflow)
 			}
 			if len(st.Steps) != len(c.x.Workflow.Tools) {
 				t.Fatalf("%d steps, want %d", len(st.Steps), len(c.x.Workflow.Tools))

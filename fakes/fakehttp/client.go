@@ -142,8 +142,12 @@ func (cl *Client) Deliver(ctx context.Context, ch engine.Chunk) error {
 	if cl.addrs(Downstream) == "" {
 		return fmt.Errorf("%s: no server: %w", Downstream, outcome.ErrRefused)
 	}
-	body, err := json.Marshal(wireChunk{Tenant: ch.Tenant, Exec: ch.Exec, Run: ch.Run, Step: ch.Step, Attempt: ch.Attempt,
-		Token: ch.Token, Index: ch.Index, Text: ch.Text})
+	body, err := json.Marshal(wireChunk{
+		AttemptID: ch.AttemptID,
+		Token:     ch.Token,
+		Index:     ch.Index,
+		Text:      ch.Text,
+	})
 	if err != nil {
 		return fmt.Errorf("%s: encode the chunk: %w", Downstream, err)
 	}

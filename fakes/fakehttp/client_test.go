@@ -13,6 +13,7 @@ import (
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/reference/engine"
 	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/store"
 )
 
 // Every failure a transport can produce, produced for real on loopback, and
@@ -159,7 +160,7 @@ func TestClientWithoutAnAddress(t *testing.T) {
 	if _, err := cl.Lookup(ctx, engine.LookupRequest{Tenant: fakes.Acme, Tool: "no_such_tool", Key: "k"}); kindOf(err) != "no-lookup" {
 		t.Errorf("Lookup of a tool with no server: %v", err)
 	}
-	if err := cl.Deliver(ctx, engine.Chunk{Tenant: fakes.Acme}); kindOf(err) != "refused" {
+	if err := cl.Deliver(ctx, engine.Chunk{AttemptID: store.AttemptID{Tenant: fakes.Acme}}); kindOf(err) != "refused" {
 		t.Errorf("Deliver with no downstream server: %v", err)
 	}
 }
@@ -171,14 +172,14 @@ func TestLookupAndDeliverClassifyToo(t *testing.T) {
 	if _, err := cl.Lookup(ctx, engine.LookupRequest{Tenant: fakes.Acme, Tool: fakes.InsertRecord, Key: "k"}); kindOf(err) != "reset" {
 		t.Errorf("Lookup answered by EOF: %v", err)
 	}
-	if err := cl.Deliver(ctx, engine.Chunk{Tenant: fakes.Acme}); kindOf(err) != "reset" {
+	if err := cl.Deliver(ctx, engine.Chunk{AttemptID: store.AttemptID{Tenant: fakes.Acme}}); kindOf(err) != "reset" {
 		t.Errorf("Deliver answered by EOF: %v", err)
 	}
 	cl = only(closedAddr(t), timeout)
 	if _, err := cl.Lookup(ctx, engine.LookupRequest{Tenant: fakes.Acme, Tool: fakes.InsertRecord, Key: "k"}); kindOf(err) != "refused" {
 		t.Errorf("Lookup with nothing listening: %v", err)
 	}
-	if err := cl.Deliver(ctx, engine.Chunk{Tenant: fakes.Acme}); kindOf(err) != "refused" {
+	if err := cl.Deliver(ctx, engine.Chunk{AttemptID: store.AttemptID{Tenant: fakes.Acme}}); kindOf(err) != "refused" {
 		t.Errorf("Deliver with nothing listening: %v", err)
 	}
 }

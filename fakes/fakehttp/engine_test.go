@@ -29,7 +29,7 @@ func canonical(l *fakes.Ledger) []string {
 }
 
 var workflow = store.Execution{
-	Tenant: fakes.Acme, ID: "order-7", Workflow: "bill-and-notify",
+	Tenant: fakes.Acme, Exec: "order-7", Workflow: "bill-and-notify",
 	Steps: []store.Step{
 		{Tool: fakes.LLMComplete, Writes: []string{"summary"}},
 		{Tool: fakes.InsertRecord, Writes: []string{"invoice"}},
@@ -51,11 +51,11 @@ func run(t *testing.T, tools engine.Invoker, down engine.Downstream) (store.Stat
 	if err := eng.Start(ctx, workflow); err != nil {
 		t.Fatal(err)
 	}
-	status, err := eng.Run(ctx, workflow.Tenant, workflow.ID)
+	status, err := eng.Run(ctx, workflow.Tenant, workflow.Exec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap, err := st.Load(ctx, workflow.Tenant, workflow.ID)
+	snap, err := st.Load(ctx, workflow.Tenant, workflow.Exec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestEngineRunsAWorkflowOverHTTP(t *testing.T) {
 			t.Errorf("%s applied %d times, want once", tool, applied[tool])
 		}
 	}
-	if n := chunksOf(t, engine.Call{Tenant: fakes.Acme, Tool: fakes.LLMComplete, Payload: "request=acme:request:bill order 7\n"}); e.count(fakes.Chunk) != n {
+	if n := chunksOf(t, engine.Call{AttemptID: store.AttemptID{Tenant: fakes.Acme}, Tool: fakes.LLMComplete, Payload: "request=acme:request:bill order 7\n"}); e.count(fakes.Chunk) != n {
 		t.Errorf("%d chunks reached the downstream consumer, want %d", e.count(fakes.Chunk), n)
 	}
 	if got, want := canonical(e.world.Ledger()), canonical(local.Ledger()); !slices.Equal(got, want) {

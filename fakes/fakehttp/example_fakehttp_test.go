@@ -7,6 +7,7 @@ import (
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/fakes/fakehttp"
 	"github.com/chaosrun/chaosrun/reference/engine"
+	"github.com/chaosrun/chaosrun/reference/store"
 )
 
 // Serve a world on loopback, one port per tool, and call insert_record
@@ -20,8 +21,10 @@ func Example() {
 	defer srv.Close()
 	client := fakehttp.NewClient(srv.Addr, nil)
 	resp, err := client.Invoke(context.Background(), engine.Call{
-		Tenant: "acme", Exec: "order-7", Step: 0, Attempt: 1, Tool: fakes.InsertRecord,
-		Key: "key:acme/order-7/0", Payload: "request=acme:request:bill order 7\n",
+		AttemptID: store.AttemptID{Tenant: "acme", Exec: "order-7", Step: 0, Attempt: 1},
+		Tool:      fakes.InsertRecord,
+		Key:       "key:acme/order-7/0",
+		Payload:   "request=acme:request:bill order 7\n",
 	})
 	if err != nil {
 		panic(err)

@@ -12,6 +12,7 @@ import (
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/fakes/fakehttp"
 	"github.com/chaosrun/chaosrun/reference/engine"
+	"github.com/chaosrun/chaosrun/reference/store"
 )
 
 func TestServeOnePortPerName(t *testing.T) {
@@ -147,7 +148,7 @@ func TestLookup(t *testing.T) {
 func TestDeliverConsumesAChunkOnce(t *testing.T) {
 	t.Parallel()
 	e := setup(t, nil, nil)
-	ch := engine.Chunk{Tenant: fakes.Acme, Exec: "x1", Attempt: 1, Token: "tok:acme/x1/0", Index: 0, Text: "acme:chunk-0"}
+	ch := engine.Chunk{AttemptID: store.AttemptID{Tenant: fakes.Acme, Exec: "x1", Attempt: 1}, Token: "tok:acme/x1/0", Index: 0, Text: "acme:chunk-0"}
 	for range 2 {
 		if err := e.client.Deliver(e.ctx, ch); err != nil {
 			t.Fatal(err)

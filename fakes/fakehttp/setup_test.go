@@ -18,6 +18,7 @@ import (
 	"github.com/chaosrun/chaosrun/fakes/fakehttp"
 	"github.com/chaosrun/chaosrun/reference/engine"
 	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/store"
 )
 
 // timeout is the client's timeout in tests that produce timeouts.
@@ -75,8 +76,13 @@ func only(addr string, d time.Duration) *fakehttp.Client {
 
 // call returns a call of tool for acme.
 func call(tool string) engine.Call {
-	return engine.Call{Tenant: fakes.Acme, Exec: "x1", Run: 0, Step: 0, Attempt: 1, Tool: tool,
-		Key: "key:acme/x1/0", Token: "tok:acme/x1/0", Payload: "request=acme:request:order 7\n"}
+	return engine.Call{
+		AttemptID: store.AttemptID{Tenant: fakes.Acme, Exec: "x1", Run: 0, Step: 0, Attempt: 1},
+		Tool:      tool,
+		Key:       "key:acme/x1/0",
+		Token:     "tok:acme/x1/0",
+		Payload:   "request=acme:request:order 7\n",
+	}
 }
 
 // deliveries records what a call's Deliver received.

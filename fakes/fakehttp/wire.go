@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/reference/engine"
+	"github.com/chaosrun/chaosrun/reference/store"
 )
 
 // Paths of the wire protocol.
@@ -47,11 +48,7 @@ const maxBody = 1 << 20
 
 // wireCall is the body of POST /invoke.
 type wireCall struct {
-	Tenant  string `json:"tenant"`
-	Exec    string `json:"exec"`
-	Run     int    `json:"run"`
-	Step    int    `json:"step"`
-	Attempt int    `json:"attempt"`
+	store.AttemptID
 	Tool    string `json:"tool"`
 	Key     string `json:"key,omitempty"`
 	Token   string `json:"token,omitempty"`
@@ -60,13 +57,11 @@ type wireCall struct {
 }
 
 func toWire(c engine.Call) wireCall {
-	return wireCall{Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt,
-		Tool: c.Tool, Key: c.Key, Token: c.Token, Payload: c.Payload, Ref: c.Ref}
+	return wireCall{AttemptID: c.AttemptID, Tool: c.Tool, Key: c.Key, Token: c.Token, Payload: c.Payload, Ref: c.Ref}
 }
 
 func (w wireCall) call() engine.Call {
-	return engine.Call{Tenant: w.Tenant, Exec: w.Exec, Run: w.Run, Step: w.Step, Attempt: w.Attempt,
-		Tool: w.Tool, Key: w.Key, Token: w.Token, Payload: w.Payload, Ref: w.Ref}
+	return engine.Call{AttemptID: w.AttemptID, Tool: w.Tool, Key: w.Key, Token: w.Token, Payload: w.Payload, Ref: w.Ref}
 }
 
 // wireResponse is the body of a successful /invoke, and the data of a
@@ -86,14 +81,10 @@ type wireLookup struct {
 
 // wireChunk is the body of POST /deliver.
 type wireChunk struct {
-	Tenant  string `json:"tenant"`
-	Exec    string `json:"exec"`
-	Run     int    `json:"run"`
-	Step    int    `json:"step"`
-	Attempt int    `json:"attempt"`
-	Token   string `json:"token,omitempty"`
-	Index   int    `json:"index"`
-	Text    string `json:"text"`
+	store.AttemptID
+	Token string `json:"token,omitempty"`
+	Index int    `json:"index"`
+	Text  string `json:"text"`
 }
 
 // wireEvent is the data of a stream's chunk record. Pad makes every chunk

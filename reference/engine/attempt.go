@@ -72,28 +72,14 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 		r.finishWith(doFail, fmt.Sprintf("tenant %s requires an idempotency key for %s and the policy sends none", r.exec.Tenant, st.Tool))
 		return nil
 	}
-	if err := e.at(ctx, r, BeforeBegin, n, 0); err != nil {
+	a := store.Attempt{AttemptID: r.attemptID(n), Kind: store.Invoke, Key: key, Token: token}
+	if err := e.begin(ctx, r, &a, st.Tool); err != nil {
+		return e.beginFailed(ctx, r, a, ent, err)
+	}
+	if err := e.at(ctx, r, AfterBegin, a.AttemptID, 0); err != nil {
 		return err
 	}
-	a := store.Attempt{Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run, Step: r.step, Number: n,
-		Kind: store.Invoke, Key: key, Token: token, Begun: e.clock.Now()}
-	r.attempts[r.step] = n
-	if err := e.store.Begin(ctx, a); err != nil {
-		if errors.Is(err, store.ErrUnavailable) {
-			// The store, not the step, failed: nothing ran, no budget is
-			// spent; the attempt is made again once the store answers.
-			return fmt.Errorf("begin step %d of %s: %w", r.step, r.exec.Ref(), err)
-		}
-		return e.fail(ctx, r, a, ent, outcome.Observation{Stage: outcome.StageBegin, Err: err}, nil, false)
-	}
-	r.addKey(r.step, key)
-	r.addKey(r.step, token)
-	e.emit(Event{Kind: EvBegin, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: st.Tool, Key: key, Token: token, Detail: "invoke"})
-	if err := e.at(ctx, r, AfterBegin, n, 0); err != nil {
-		return err
-	}
-	call := Call{Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: st.Tool,
-		Key: key, Token: token, Payload: e.read(r, n)}
+	call := Call{AttemptID: a.AttemptID, Tool: st.Tool, Key: key, Token: token, Payload: e.read(r, n)}
 	chunks := 0
 	if ent.Streaming {
 		call.Deliver = func(i int, text string) error {
@@ -101,7 +87,7 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 			if e.down == nil {
 				return nil
 			}
-			err := e.down.Deliver(ctx, Chunk{Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Token: token, Index: i, Text: text})
+			err := e.down.Deliver(ctx, Chunk{AttemptID: a.AttemptID, Token: token, Index: i, Text: text})
 			if err == nil || errors.Is(err, ErrCrash) || ctx.Err() != nil {
 				return err
 			}
@@ -110,19 +96,18 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 			return fmt.Errorf("%w: delivering chunk %d downstream: %v", outcome.ErrStreamCut, i, err)
 		}
 	}
-	e.emit(Event{Kind: EvInvoke, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: st.Tool, Key: key, Token: token})
+	e.emit(Event{Kind: EvInvoke, AttemptID: a.AttemptID, Tool: st.Tool, Key: key, Token: token})
 	resp, err := e.tools.Invoke(ctx, call)
+	if errors.Is(err, ErrCrash) {
+		return err
+	}
 	if err != nil {
-		if errors.Is(err, ErrCrash) {
-			e.crashed.Store(true)
-			return ErrCrash
-		}
 		return e.fail(ctx, r, a, ent, outcome.Observation{Stage: outcome.StageInvoke, Err: err, Chunks: chunks}, nil, true)
 	}
 	if resp.Ref != "" {
 		r.refs[r.step] = resp.Ref
 	}
-	if err := e.at(ctx, r, AfterInvoke, n, 0); err != nil {
+	if err := e.at(ctx, r, AfterInvoke, a.AttemptID, 0); err != nil {
 		return err
 	}
 	if ent.Layer == outcome.Orchestrator {
@@ -133,6 +118,45 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 	return e.complete(ctx, r, a, ent, resp)
 }
 
+// begin makes an attempt of the current step durable before any of it
+// runs — an invocation, a reconciliation or a compensation alike: the fault
+// point before it, its begin record, the event that reports it. Once the
+// record is written, the keys an invocation carries belong to the step.
+func (e *Engine) begin(ctx context.Context, r *run, a *store.Attempt, tool string) error {
+	if err := e.at(ctx, r, BeforeBegin, a.AttemptID, 0); err != nil {
+		return err
+	}
+	a.Begun = e.clock.Now()
+	r.attempts[a.Step] = a.Attempt
+	if err := e.store.Begin(ctx, *a); err != nil {
+		return fmt.Errorf("begin %s attempt %d of step %d of %s: %w", a.Kind, a.Attempt, a.Step, r.exec.Ref(), err)
+	}
+	if a.Kind == store.Invoke {
+		r.addKey(a.Step, a.Key)
+		r.addKey(a.Step, a.Token)
+	}
+	e.emit(Event{Kind: EvBegin, AttemptID: a.AttemptID, Tool: tool, Key: a.Key, Token: a.Token, Detail: a.Kind.String()})
+	return nil
+}
+
+// beginFailed handles an attempt whose begin record was not written. A
+// crash stops the engine. An unavailable store is waited out, and a store
+// that is ahead of the engine (the execution ended, or restarted) is taken
+// over by Advance: either way nothing of the attempt ran and no budget is
+// spent. Any other refusal fails the attempt before it acted, and the
+// attempt's kind says what comes next.
+func (e *Engine) beginFailed(ctx context.Context, r *run, a store.Attempt, ent registry.Entry, err error) error {
+	switch {
+	case errors.Is(err, ErrCrash), errors.Is(err, store.ErrUnavailable), errors.Is(err, store.ErrTerminal), errors.Is(err, store.ErrStaleRun):
+		return err
+	case a.Kind == store.Reconcile:
+		return e.reconcileFailed(ctx, r, a, ent, err, false)
+	case a.Kind == store.Compensate:
+		return e.compensationFailed(ctx, r, a, err, false)
+	}
+	return e.fail(ctx, r, a, ent, outcome.Observation{Stage: outcome.StageBegin, Err: err}, nil, false)
+}
+
 // complete writes the step's keys and commits the checkpoint, for an
 // attempt's own response or for one established by reconciliation.
 func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent registry.Entry, resp Response) error {
@@ -141,9 +165,9 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 	if e.arch.Context == policy.Versioned {
 		work = maps.Clone(r.ctx.Values) // copy-on-write: the committed version is never touched
 	}
-	writer := store.Writer{Run: a.Run, Step: a.Step, Attempt: a.Number}
+	writer := store.Writer{Run: a.Run, Step: a.Step, Attempt: a.Attempt}
 	for i, k := range st.Writes {
-		if err := e.at(ctx, r, ContextWrite, a.Number, i); err != nil {
+		if err := e.at(ctx, r, ContextWrite, a.AttemptID, i); err != nil {
 			if errors.Is(err, ErrCrash) {
 				return err
 			}
@@ -151,31 +175,34 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 			return e.fail(ctx, r, a, ent, obs, &resp, true)
 		}
 		work[k] = store.Value{Data: resp.Data, Writer: writer}
-		e.emit(Event{Kind: EvWrite, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Number, Tool: st.Tool, Version: r.ctx.Version + 1, Detail: k})
+		e.emit(Event{Kind: EvWrite, AttemptID: a.AttemptID, Tool: st.Tool, Version: r.ctx.Version + 1, Detail: k})
 	}
-	if err := e.at(ctx, r, BeforeCommit, a.Number, 0); err != nil {
+	if err := e.at(ctx, r, BeforeCommit, a.AttemptID, 0); err != nil {
 		return err
 	}
 	values := work
 	if e.arch.Context == policy.Shared {
 		values = maps.Clone(work)
 	}
-	c := store.Commit{Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Number,
-		Result: store.Result{Data: resp.Data, Ref: resp.Ref}, Context: store.Context{Version: r.ctx.Version + 1, Values: values}, At: e.clock.Now()}
+	c := store.Commit{
+		AttemptID: a.AttemptID,
+		Result:    store.Result{Data: resp.Data, Ref: resp.Ref},
+		Context:   store.Context{Version: r.ctx.Version + 1, Values: values},
+		At:        e.clock.Now(),
+	}
 	switch err := e.store.Commit(ctx, c); {
 	case err == nil:
 	case errors.Is(err, store.ErrCommitted):
 		return e.adopt(ctx, r)
 	case errors.Is(err, ErrCrash):
-		e.crashed.Store(true)
-		return ErrCrash
+		return err
 	default:
 		r.unconfirmed = &c
 		obs := outcome.Observation{Stage: outcome.StageCommit, Err: err, KeysWritten: len(st.Writes), KeysTotal: len(st.Writes)}
 		return e.fail(ctx, r, a, ent, obs, &resp, true)
 	}
 	e.committed(r, c)
-	return e.atStep(ctx, r, AfterCommit, c.Step, a.Number, 0)
+	return e.at(ctx, r, AfterCommit, c.AttemptID, 0)
 }
 
 // confirm asks the store whether a commit it reported failed landed before
@@ -183,7 +210,7 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 // to end is moot; if the store cannot say, the engine waits for it.
 func (e *Engine) confirm(ctx context.Context, r *run) error {
 	c := *r.unconfirmed
-	snap, err := e.store.Load(ctx, r.exec.Tenant, r.exec.ID)
+	snap, err := e.store.Load(ctx, r.exec.Tenant, r.exec.Exec)
 	if err != nil {
 		return fmt.Errorf("confirm the commit of %s step %d: %w", r.exec.Ref(), c.Step, err)
 	}
@@ -203,8 +230,7 @@ func (e *Engine) committed(r *run, c store.Commit) {
 	if e.arch.Context == policy.Shared {
 		r.shared = maps.Clone(c.Context.Values)
 	}
-	e.emit(Event{Kind: EvCommit, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt,
-		Tool: r.exec.Steps[c.Step].Tool, Version: c.Context.Version, Ref: c.Result.Ref})
+	e.emit(commitEvent(r.exec, c))
 	r.step = c.Step + 1
 	r.comp, r.inHand, r.wake = 0, nil, e.clock.Now()
 	clear(r.effects)
@@ -218,7 +244,7 @@ func (e *Engine) committed(r *run, c store.Commit) {
 // adopt takes the store's checkpoint when a commit this engine could not
 // confirm turns out to have landed.
 func (e *Engine) adopt(ctx context.Context, r *run) error {
-	snap, err := e.store.Load(ctx, r.exec.Tenant, r.exec.ID)
+	snap, err := e.store.Load(ctx, r.exec.Tenant, r.exec.Exec)
 	if err != nil {
 		return fmt.Errorf("reload after a commit that landed: %w", err)
 	}
@@ -272,8 +298,7 @@ type view struct {
 }
 
 func (e *Engine) emitRead(r *run, attempt int, reads []Read) {
-	e.emit(Event{Kind: EvRead, Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run, Step: r.step, Attempt: attempt,
-		Tool: r.exec.Steps[r.step].Tool, Version: r.ctx.Version, Reads: reads})
+	e.emit(Event{Kind: EvRead, AttemptID: r.attemptID(attempt), Tool: r.exec.Steps[r.step].Tool, Version: r.ctx.Version, Reads: reads})
 }
 
 // keys returns the idempotency key and dedup token attempt n carries.
@@ -281,7 +306,7 @@ func (e *Engine) keys(r *run, ent registry.Entry, n int) (key, token string) {
 	if ent.Keys == registry.NoKeys || e.arch.Keys == policy.NoKeys {
 		return "", ""
 	}
-	op := r.exec.Tenant + "/" + r.exec.ID + "/" + strconv.Itoa(r.step)
+	op := r.exec.Tenant + "/" + r.exec.Exec + "/" + strconv.Itoa(r.step)
 	fresh := op + "/r" + strconv.Itoa(r.exec.Run) + ".a" + strconv.Itoa(n)
 	switch {
 	case ent.Keys == registry.DedupToken && e.arch.Keys == policy.PerOperation && !r.freshToken:
@@ -331,14 +356,20 @@ func (e *Engine) recordFailure(ctx context.Context, r *run) error {
 	f := r.pending
 	if f.begun {
 		if err := e.store.End(ctx, f.a); err != nil {
-			return fmt.Errorf("record the outcome of %s step %d attempt %d: %w", r.exec.Ref(), f.a.Step, f.a.Number, err)
+			return fmt.Errorf("record the outcome of %s step %d attempt %d: %w", r.exec.Ref(), f.a.Step, f.a.Attempt, err)
 		}
 	}
 	r.pending = nil
 	r.failures[f.a.Step]++
 	r.total++
-	ev := Event{Kind: EvFailure, Tenant: f.a.Tenant, Exec: f.a.Exec, Run: f.a.Run, Step: f.a.Step, Attempt: f.a.Number,
-		Tool: r.exec.Steps[f.a.Step].Tool, Key: f.a.Key, Token: f.a.Token, Outcome: &f.a.Outcome}
+	ev := Event{
+		Kind:      EvFailure,
+		AttemptID: f.a.AttemptID,
+		Tool:      r.exec.Steps[f.a.Step].Tool,
+		Key:       f.a.Key,
+		Token:     f.a.Token,
+		Outcome:   &f.a.Outcome,
+	}
 	if !f.begun {
 		ev.Detail = Unrecorded
 	}
@@ -365,7 +396,7 @@ func (e *Engine) decide(r *run, a store.Attempt, inHand *Response) {
 		key = r.keys[r.step][0] // a reconcile or a rebuilt attempt: the step's calls carried it
 	}
 	in := policy.Input{
-		Tenant: r.exec.Tenant, Entry: ent, Contract: contract, Outcome: o, Attempt: a.Number,
+		Tenant: r.exec.Tenant, Entry: ent, Contract: contract, Outcome: o, Attempt: a.Attempt,
 		Retries: r.retries(e.arch.Budget.Scope == policy.GlobalBudget),
 		HasKey:  key != "", StableKey: key != "" && e.arch.Keys == policy.PerOperation,
 		Jitter: e.jitter(a),
@@ -374,7 +405,7 @@ func (e *Engine) decide(r *run, a store.Attempt, inHand *Response) {
 	if d.Action == policy.Reconcile && o.Reconciled && inHand == nil {
 		d = policy.Decide(policy.DeadLetter, "a lookup already found no trace of the operation and the policy asks to reconcile again")
 	}
-	e.emit(Event{Kind: EvDecision, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: a.Number, Tool: st.Tool, Decision: &d})
+	e.emit(Event{Kind: EvDecision, AttemptID: a.AttemptID, Tool: st.Tool, Decision: &d})
 	r.last, r.inHand, r.wake = o, inHand, e.clock.Now()
 	switch d.Action {
 	case policy.Retry:

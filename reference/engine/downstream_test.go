@@ -41,7 +41,7 @@ func TestDownstreamFailureIsAStreamCut(t *testing.T) {
 	if err := eng.Start(e.ctx, x); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eng.Run(e.ctx, x.Tenant, x.ID); err != nil {
+	if _, err := eng.Run(e.ctx, x.Tenant, x.Exec); err != nil {
 		t.Fatal(err)
 	}
 	fails := e.rec.of(engine.EvFailure, 0)

@@ -114,18 +114,8 @@ func (e *Engine) Start(ctx context.Context, x store.Execution) error {
 	e.mu.Lock()
 	e.runs[x.Ref()] = r
 	e.mu.Unlock()
-	e.emit(startEvent(x, false))
+	e.emit(startEvent(x))
 	return nil
-}
-
-// startEvent reports an execution's start (recovered: found in the store
-// by a rebuilt engine).
-func startEvent(x store.Execution, recovered bool) Event {
-	tools := make([]string, len(x.Steps))
-	for i, st := range x.Steps {
-		tools[i] = st.Tool
-	}
-	return Event{Kind: EvStart, Tenant: x.Tenant, Exec: x.ID, Tools: tools, Detail: x.Workflow, Recovered: recovered}
 }
 
 // Advance performs the next due action of an execution: at most one tool
@@ -179,7 +169,7 @@ func (e *Engine) Run(ctx context.Context, tenant, id string) (store.Status, erro
 		case err != nil && ctx.Err() != nil:
 			return 0, err
 		case err != nil:
-			e.emit(Event{Kind: EvStoreError, Tenant: tenant, Exec: id, Detail: err.Error()})
+			e.emit(Event{Kind: EvStoreError, AttemptID: store.AttemptID{Tenant: tenant, Exec: id}, Detail: err.Error()})
 		case p.Done:
 			return p.Status, nil
 		}
@@ -199,7 +189,7 @@ func (e *Engine) Recover(ctx context.Context) ([]store.Ref, error) {
 		return nil, fmt.Errorf("recover: %w", err)
 	}
 	for _, ref := range refs {
-		if _, err := e.get(ctx, ref.Tenant, ref.ID); err != nil {
+		if _, err := e.get(ctx, ref.Tenant, ref.Exec); err != nil {
 			return nil, fmt.Errorf("recover %s: %w", ref, err)
 		}
 	}
@@ -207,7 +197,7 @@ func (e *Engine) Recover(ctx context.Context) ([]store.Ref, error) {
 }
 
 func (e *Engine) get(ctx context.Context, tenant, id string) (*run, error) {
-	ref := store.Ref{Tenant: tenant, ID: id}
+	ref := store.Ref{Tenant: tenant, Exec: id}
 	e.mu.Lock()
 	r, ok := e.runs[ref]
 	e.mu.Unlock()
@@ -231,12 +221,18 @@ func (e *Engine) get(ctx context.Context, tenant, id string) (*run, error) {
 // resync replaces r's state with the store's, as a rebuilt engine would
 // find it.
 func (e *Engine) resync(ctx context.Context, r *run, cause error) error {
-	snap, err := e.store.Load(ctx, r.exec.Tenant, r.exec.ID)
+	snap, err := e.store.Load(ctx, r.exec.Tenant, r.exec.Exec)
 	if err != nil {
 		return fmt.Errorf("reload %s after %v: %w", r.exec.Ref(), cause, err)
 	}
 	r.runState = e.rebuild(snap).runState
 	return nil
+}
+
+// emitRecovered reports a durable fact a rebuilt engine found in the store.
+func (e *Engine) emitRecovered(ev Event) {
+	ev.Recovered = true
+	e.emit(ev)
 }
 
 func (e *Engine) emit(ev Event) {
@@ -249,27 +245,15 @@ func (e *Engine) emit(ev Event) {
 	e.obs.Observe(ev)
 }
 
-// at consults the fault port. Only ErrCrash and, at ContextWrite, other
-// errors have an effect.
-func (e *Engine) at(ctx context.Context, r *run, p Point, attempt, index int) error {
-	return e.atStep(ctx, r, p, r.step, attempt, index)
-}
-
-// atStep consults the fault port for a point of a given step (after a
-// commit, the step that committed, not the one the execution moved on to).
-func (e *Engine) atStep(ctx context.Context, r *run, p Point, step, attempt, index int) error {
+// at consults the fault port at point p of attempt id. Only ErrCrash and,
+// at ContextWrite, other errors have an effect; a crash goes up to Advance,
+// the one place that marks the engine crashed.
+func (e *Engine) at(ctx context.Context, r *run, p Point, id store.AttemptID, index int) error {
 	if e.faults == nil {
 		return nil
 	}
-	err := e.faults.At(ctx, Site{Point: p, Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run,
-		Step: step, Attempt: attempt, Tool: r.exec.Steps[step].Tool, Index: index})
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, ErrCrash):
-		e.crashed.Store(true)
-		return ErrCrash
-	case p == ContextWrite:
+	err := e.faults.At(ctx, Site{Point: p, AttemptID: id, Tool: r.exec.Steps[id.Step].Tool, Index: index})
+	if errors.Is(err, ErrCrash) || p == ContextWrite {
 		return err
 	}
 	return nil
@@ -306,7 +290,7 @@ func (e *Engine) jitter(a store.Attempt) float64 {
 			h = (h ^ uint64(s[i])) * 0x100000001b3
 		}
 	}
-	h ^= uint64(a.Run)<<48 ^ uint64(a.Step)<<32 ^ uint64(a.Number)
+	h ^= uint64(a.Run)<<48 ^ uint64(a.Step)<<32 ^ uint64(a.Attempt)
 	h ^= h >> 30
 	h *= 0xbf58476d1ce4e5b9
 	h ^= h >> 27

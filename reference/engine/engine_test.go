@@ -168,10 +168,10 @@ func TestCrashAndRecovery(t *testing.T) {
 			if err := first.Start(e.ctx, x); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := first.Run(e.ctx, x.Tenant, x.ID); !errors.Is(err, engine.ErrCrash) {
+			if _, err := first.Run(e.ctx, x.Tenant, x.Exec); !errors.Is(err, engine.ErrCrash) {
 				t.Fatalf("Run: %v, want ErrCrash", err)
 			}
-			if _, err := first.Advance(e.ctx, x.Tenant, x.ID); !errors.Is(err, engine.ErrCrash) {
+			if _, err := first.Advance(e.ctx, x.Tenant, x.Exec); !errors.Is(err, engine.ErrCrash) {
 				t.Errorf("a crashed engine advanced: %v", err)
 			}
 			if err := first.Start(e.ctx, workflow(fakes.Acme, "e2", fakes.VectorSearch)); !errors.Is(err, engine.ErrCrash) {
@@ -188,7 +188,7 @@ func TestCrashAndRecovery(t *testing.T) {
 			if err != nil || !slices.Equal(refs, []store.Ref{x.Ref()}) {
 				t.Fatalf("Recover = %v, %v; want [%s]", refs, err, x.Ref())
 			}
-			status, err := second.Run(e.ctx, x.Tenant, x.ID)
+			status, err := second.Run(e.ctx, x.Tenant, x.Exec)
 			if err != nil || status != store.Completed {
 				t.Fatalf("Run after recovery = %s, %v; want completed", status, err)
 			}
@@ -340,7 +340,7 @@ func TestStartRefuses(t *testing.T) {
 	}{
 		{"an unregistered tool", workflow(fakes.Acme, "e1", fakes.VectorSearch, "teleport"), true},
 		{"a compensator's unknown twin", workflow(fakes.Acme, "e1", "refund_everything"), true},
-		{"a workflow without steps", store.Execution{Tenant: fakes.Acme, ID: "e1"}, false},
+		{"a workflow without steps", store.Execution{Tenant: fakes.Acme, Exec: "e1"}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

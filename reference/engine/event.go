@@ -55,13 +55,9 @@ type Read struct {
 
 // Event is one entry of the engine's record.
 type Event struct {
-	Kind    EventKind
-	At      time.Time
-	Tenant  string
-	Exec    string
-	Run     int
-	Step    int
-	Attempt int
+	Kind EventKind
+	At   time.Time
+	store.AttemptID
 	Tool    string
 	Key     string
 	Token   string
@@ -81,6 +77,63 @@ type Event struct {
 	// commit, a dead letter, an end): it may repeat an event already
 	// reported, or report one its maker died before reporting.
 	Recovered bool `json:",omitempty"`
+}
+
+// Fact identifies a durable fact: a start, a restart, a commit, a dead
+// letter, an end. Its identity keeps the fields that tell two facts of its
+// kind apart (the run of a restart; the run, step and attempt of a commit).
+type Fact struct {
+	Kind EventKind
+	store.AttemptID
+}
+
+// Fact returns the durable fact the event reports, if it reports one. A
+// fact can be reported twice — by the engine that made it, and by one
+// rebuilt from the store that found it (Recovered), since the first may
+// have died before reporting it or been told the write failed — and a
+// record keeps each fact once.
+func (e Event) Fact() (Fact, bool) {
+	id := e.AttemptID
+	switch e.Kind {
+	case EvStart, EvFinish:
+		id = store.AttemptID{Tenant: id.Tenant, Exec: id.Exec}
+	case EvRestart:
+		id = store.AttemptID{Tenant: id.Tenant, Exec: id.Exec, Run: id.Run}
+	case EvCommit, EvDeadLetter:
+	default:
+		return Fact{}, false
+	}
+	return Fact{Kind: e.Kind, AttemptID: id}, true
+}
+
+// The events of the durable facts, made in one place for the engine that
+// makes a fact and for a rebuilt one that finds it in the store.
+
+func startEvent(x store.Execution) Event {
+	tools := make([]string, len(x.Steps))
+	for i, st := range x.Steps {
+		tools[i] = st.Tool
+	}
+	return Event{Kind: EvStart, AttemptID: store.AttemptID{Tenant: x.Tenant, Exec: x.Exec}, Tools: tools, Detail: x.Workflow}
+}
+
+func restartEvent(x store.Execution, run int) Event {
+	return Event{Kind: EvRestart, AttemptID: store.AttemptID{Tenant: x.Tenant, Exec: x.Exec, Run: run}}
+}
+
+func commitEvent(x store.Execution, c store.Commit) Event {
+	return Event{Kind: EvCommit, AttemptID: c.AttemptID, Tool: x.Steps[c.Step].Tool, Version: c.Context.Version, Ref: c.Result.Ref}
+}
+
+func deadLetterEvent(x store.Execution, d store.DeadLetter) Event {
+	return Event{Kind: EvDeadLetter, AttemptID: d.AttemptID, Tool: x.Steps[d.Step].Tool, Detail: d.Cause}
+}
+
+// finishEvent reports the end of x at step (the step it ended at, or past
+// its last step once every step committed).
+func finishEvent(x store.Execution, step int, s store.Status, cause string) Event {
+	id := store.AttemptID{Tenant: x.Tenant, Exec: x.Exec, Run: x.Run, Step: min(step, len(x.Steps)-1)}
+	return Event{Kind: EvFinish, AttemptID: id, Status: s, Detail: cause}
 }
 
 // String renders the event for timelines and logs.

@@ -24,7 +24,7 @@ func Example() {
 		panic(err)
 	}
 	x := store.Execution{
-		Tenant: "acme", ID: "invoice-42", Workflow: "invoice-billing",
+		Tenant: "acme", Exec: "invoice-42", Workflow: "invoice-billing",
 		Steps: []store.Step{
 			{Tool: fakes.InsertRecord, Writes: []string{"invoice"}},
 			{Tool: fakes.CreateCharge, Writes: []string{"charge"}},
@@ -35,12 +35,12 @@ func Example() {
 	if err := eng.Start(ctx, x); err != nil {
 		panic(err)
 	}
-	status, err := eng.Run(ctx, x.Tenant, x.ID)
+	status, err := eng.Run(ctx, x.Tenant, x.Exec)
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println(status)
-	snap, err := st.Load(ctx, x.Tenant, x.ID)
+	snap, err := st.Load(ctx, x.Tenant, x.Exec)
 	if err != nil {
 		panic(err)
 	}

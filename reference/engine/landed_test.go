@@ -233,7 +233,7 @@ func TestCompensation(t *testing.T) {
 			if err := eng.Start(e.ctx, x); err != nil {
 				t.Fatal(err)
 			}
-			status, err := eng.Run(e.ctx, x.Tenant, x.ID)
+			status, err := eng.Run(e.ctx, x.Tenant, x.Exec)
 			if c.crash {
 				if !errors.Is(err, engine.ErrCrash) {
 					t.Fatalf("Run = %s, %v; want the crash", status, err)
@@ -242,7 +242,7 @@ func TestCompensation(t *testing.T) {
 				if _, err := eng.Recover(e.ctx); err != nil {
 					t.Fatal(err)
 				}
-				status, err = eng.Run(e.ctx, x.Tenant, x.ID)
+				status, err = eng.Run(e.ctx, x.Tenant, x.Exec)
 			}
 			if err != nil || status != c.want {
 				t.Fatalf("Run = %s, %v; want %s", status, err, c.want)

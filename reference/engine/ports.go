@@ -14,12 +14,8 @@ var ErrCrash = errors.New("engine crashed")
 
 // Call is one tool invocation.
 type Call struct {
-	Tenant  string
-	Exec    string
-	Run     int
-	Step    int
-	Attempt int
-	Tool    string
+	store.AttemptID
+	Tool string
 	// Key is the idempotency key ("" when none is sent).
 	Key string
 	// Token is a model call's dedup token.
@@ -67,14 +63,10 @@ type Lookuper interface {
 
 // Chunk is one streamed chunk forwarded to the downstream consumer.
 type Chunk struct {
-	Tenant  string
-	Exec    string
-	Run     int
-	Step    int
-	Attempt int
-	Token   string
-	Index   int
-	Text    string
+	store.AttemptID
+	Token string
+	Index int
+	Text  string
 }
 
 // Downstream consumes streamed chunks.
@@ -106,13 +98,9 @@ func (p Point) String() string {
 
 // Site is a fault point of one attempt.
 type Site struct {
-	Point   Point
-	Tenant  string
-	Exec    string
-	Run     int
-	Step    int
-	Attempt int
-	Tool    string
+	Point Point
+	store.AttemptID
+	Tool string
 	// Index is the key's index at ContextWrite.
 	Index int
 }
@@ -158,4 +146,4 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 var RealClock Clock = realClock{}
 
 // refOf names the execution of a call or site.
-func refOf(tenant, exec string) store.Ref { return store.Ref{Tenant: tenant, ID: exec} }
+func refOf(tenant, exec string) store.Ref { return store.Ref{Tenant: tenant, Exec: exec} }

@@ -23,26 +23,16 @@ func (e *Engine) reconcile(ctx context.Context, r *run) error {
 		r.finishWith(doFail, err.Error())
 		return nil
 	}
-	n := r.attempts[r.step] + 1
-	if err := e.at(ctx, r, BeforeBegin, n, 0); err != nil {
-		return err
+	a := store.Attempt{AttemptID: r.attemptID(r.attempts[r.step] + 1), Kind: store.Reconcile, Key: firstOf(r.keys[r.step]...)}
+	if err := e.begin(ctx, r, &a, st.Tool); err != nil {
+		return e.beginFailed(ctx, r, a, ent, err)
 	}
-	a := store.Attempt{Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run, Step: r.step, Number: n,
-		Kind: store.Reconcile, Key: firstOf(r.keys[r.step]...), Begun: e.clock.Now()}
-	r.attempts[r.step] = n
-	if err := e.store.Begin(ctx, a); err != nil {
-		if errors.Is(err, store.ErrUnavailable) {
-			return fmt.Errorf("reconcile step %d of %s: %w", r.step, r.exec.Ref(), err)
-		}
-		return e.reconcileFailed(ctx, r, a, ent, err, false)
-	}
-	e.emit(Event{Kind: EvBegin, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: st.Tool, Key: a.Key, Detail: "reconcile"})
 	if r.inHand != nil {
 		resp := *r.inHand
 		r.inHand = nil
 		return e.complete(ctx, r, a, ent, resp)
 	}
-	snap, err := e.store.Load(ctx, r.exec.Tenant, r.exec.ID)
+	snap, err := e.store.Load(ctx, r.exec.Tenant, r.exec.Exec)
 	if errors.Is(err, store.ErrUnavailable) {
 		return fmt.Errorf("reconcile step %d of %s: %w", r.step, r.exec.Ref(), err) // wait for the store
 	}
@@ -62,14 +52,13 @@ func (e *Engine) reconcile(ctx context.Context, r *run) error {
 	}
 	for _, k := range r.keys[r.step] {
 		res, err := e.lookup.Lookup(ctx, LookupRequest{Tenant: r.exec.Tenant, Tool: st.Tool, Key: k})
+		if errors.Is(err, ErrCrash) {
+			return err
+		}
 		if err != nil {
-			if errors.Is(err, ErrCrash) {
-				e.crashed.Store(true)
-				return ErrCrash
-			}
 			return e.reconcileFailed(ctx, r, a, ent, err, true)
 		}
-		e.emit(Event{Kind: EvLookup, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: st.Tool, Key: k, Found: res.Found, Ref: res.Response.Ref})
+		e.emit(Event{Kind: EvLookup, AttemptID: a.AttemptID, Tool: st.Tool, Key: k, Found: res.Found, Ref: res.Response.Ref})
 		if res.Found {
 			if res.Response.Ref != "" {
 				r.refs[r.step] = res.Response.Ref
@@ -133,29 +122,23 @@ func (e *Engine) compensate(ctx context.Context, r *run) error {
 	case len(keys) == 0:
 		keys = []string{""}
 	}
-	n := r.attempts[r.step] + 1
-	if err := e.at(ctx, r, BeforeBegin, n, 0); err != nil {
-		return err
+	a := store.Attempt{AttemptID: r.attemptID(r.attempts[r.step] + 1), Kind: store.Compensate}
+	if err := e.begin(ctx, r, &a, ent.Compensator); err != nil {
+		return e.beginFailed(ctx, r, a, ent, err)
 	}
-	a := store.Attempt{Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run, Step: r.step, Number: n, Kind: store.Compensate, Begun: e.clock.Now()}
-	r.attempts[r.step] = n
-	if err := e.store.Begin(ctx, a); err != nil {
-		return err
-	}
-	e.emit(Event{Kind: EvBegin, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: ent.Compensator, Detail: "compensate"})
 	for _, k := range keys {
-		call := Call{Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: ent.Compensator, Key: k, Ref: ref}
+		call := Call{AttemptID: a.AttemptID, Tool: ent.Compensator, Key: k, Ref: ref}
 		if k != "" {
 			call.Ref = ""
 		}
-		if _, err := e.tools.Invoke(ctx, call); err != nil {
-			if errors.Is(err, ErrCrash) {
-				e.crashed.Store(true)
-				return ErrCrash
-			}
-			return e.compensationFailed(ctx, r, a, err)
+		_, err := e.tools.Invoke(ctx, call)
+		if errors.Is(err, ErrCrash) {
+			return err
 		}
-		e.emit(Event{Kind: EvCompensate, Tenant: a.Tenant, Exec: a.Exec, Run: a.Run, Step: a.Step, Attempt: n, Tool: ent.Compensator, Key: k, Ref: call.Ref})
+		if err != nil {
+			return e.compensationFailed(ctx, r, a, err, true)
+		}
+		e.emit(Event{Kind: EvCompensate, AttemptID: a.AttemptID, Tool: ent.Compensator, Key: k, Ref: call.Ref})
 	}
 	r.finishWith(doFinishCompensated, r.last.Cause)
 	return nil
@@ -165,11 +148,14 @@ const maxCompensations = 3
 
 // compensationFailed retries a compensation with backoff (compensators undo
 // by key, so a repeat is harmless) and dead-letters after maxCompensations.
-func (e *Engine) compensationFailed(ctx context.Context, r *run, a store.Attempt, err error) error {
+// The failure is recorded on the attempt when its begin record exists.
+func (e *Engine) compensationFailed(ctx context.Context, r *run, a store.Attempt, err error, begun bool) error {
 	a.Outcome = outcome.Outcome{Phase: outcome.PhaseMid, Class: outcome.Transient, Layer: outcome.Agent, Effects: outcome.PossibleEffects,
 		Cause: fmt.Sprintf("compensation failed: %v", err)}
-	if err := e.store.End(ctx, a); err != nil {
-		return err
+	if begun {
+		if err := e.store.End(ctx, a); err != nil {
+			return err
+		}
 	}
 	r.comp++
 	if r.comp >= maxCompensations {
@@ -182,7 +168,7 @@ func (e *Engine) compensationFailed(ctx context.Context, r *run, a store.Attempt
 
 // restart begins a new run from the first step (orchestrator-level retry).
 func (e *Engine) restart(ctx context.Context, r *run) error {
-	if err := e.store.Restart(ctx, r.exec.Tenant, r.exec.ID, r.exec.Run+1); err != nil {
+	if err := e.store.Restart(ctx, r.exec.Tenant, r.exec.Exec, r.exec.Run+1); err != nil {
 		return fmt.Errorf("restart %s: %w", r.exec.Ref(), err)
 	}
 	r.exec.Run++
@@ -192,22 +178,22 @@ func (e *Engine) restart(ctx context.Context, r *run) error {
 	r.next, r.inHand = doAttempt, nil
 	clear(r.effects)
 	clear(r.signals)
-	e.emit(Event{Kind: EvRestart, Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run})
+	e.emit(restartEvent(r.exec, r.exec.Run))
 	return nil
 }
 
 func (e *Engine) deadLetter(ctx context.Context, r *run) error {
-	d := store.DeadLetter{Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run, Step: r.step, Cause: r.cause, At: e.clock.Now()}
+	d := store.DeadLetter{AttemptID: r.attemptID(0), Cause: r.cause, At: e.clock.Now()}
 	if err := e.store.DeadLetter(ctx, d); err != nil {
 		return fmt.Errorf("dead-letter %s: %w", r.exec.Ref(), err)
 	}
-	e.emit(Event{Kind: EvDeadLetter, Tenant: d.Tenant, Exec: d.Exec, Run: d.Run, Step: d.Step, Tool: r.exec.Steps[d.Step].Tool, Detail: d.Cause})
+	e.emit(deadLetterEvent(r.exec, d))
 	e.ended(r, store.DeadLettered, d.Cause)
 	return nil
 }
 
 func (e *Engine) finish(ctx context.Context, r *run, s store.Status, cause string) error {
-	if err := e.store.Finish(ctx, r.exec.Tenant, r.exec.ID, s, cause); err != nil {
+	if err := e.store.Finish(ctx, r.exec.Tenant, r.exec.Exec, s, cause); err != nil {
 		return fmt.Errorf("finish %s: %w", r.exec.Ref(), err)
 	}
 	e.ended(r, s, cause)
@@ -216,5 +202,5 @@ func (e *Engine) finish(ctx context.Context, r *run, s store.Status, cause strin
 
 func (e *Engine) ended(r *run, s store.Status, cause string) {
 	r.done, r.status = true, s
-	e.emit(Event{Kind: EvFinish, Tenant: r.exec.Tenant, Exec: r.exec.ID, Run: r.exec.Run, Step: min(r.step, len(r.exec.Steps)-1), Status: s, Detail: cause})
+	e.emit(finishEvent(r.exec, r.step, s, cause))
 }

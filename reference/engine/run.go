@@ -95,6 +95,12 @@ func newRun(x store.Execution) *run {
 	}}
 }
 
+// attemptID is the identity of attempt n of the execution's current step
+// (n = 0: the step as a whole).
+func (r *run) attemptID(n int) store.AttemptID {
+	return store.AttemptID{Tenant: r.exec.Tenant, Exec: r.exec.Exec, Run: r.exec.Run, Step: r.step, Attempt: n}
+}
+
 func (r *run) retries(global bool) int {
 	if global {
 		return r.total - 1
@@ -123,26 +129,25 @@ func (e *Engine) rebuild(snap store.Snapshot) *run {
 	// Report the durable facts found in the store: the engine that made them
 	// may have died before reporting them, or been told a write failed
 	// that landed.
-	e.emit(startEvent(x, true))
+	e.emitRecovered(startEvent(x))
 	for run := 1; run <= x.Run; run++ {
-		e.emit(Event{Kind: EvRestart, Tenant: x.Tenant, Exec: x.ID, Run: run, Recovered: true})
+		e.emitRecovered(restartEvent(x, run))
 	}
 	for _, c := range snap.Commits {
-		e.emit(Event{Kind: EvCommit, Tenant: c.Tenant, Exec: c.Exec, Run: c.Run, Step: c.Step, Attempt: c.Attempt,
-			Tool: x.Steps[c.Step].Tool, Version: c.Context.Version, Ref: c.Result.Ref, Recovered: true})
+		e.emitRecovered(commitEvent(x, c))
 	}
 	if x.Status.Terminal() {
 		r.done, r.status = true, x.Status
 		for _, d := range snap.DeadLetters {
-			e.emit(Event{Kind: EvDeadLetter, Tenant: d.Tenant, Exec: d.Exec, Run: d.Run, Step: d.Step, Tool: x.Steps[d.Step].Tool, Detail: d.Cause, Recovered: true})
+			e.emitRecovered(deadLetterEvent(x, d))
 		}
-		e.emit(Event{Kind: EvFinish, Tenant: x.Tenant, Exec: x.ID, Run: x.Run, Step: min(r.step, len(x.Steps)-1), Status: x.Status, Detail: x.Cause, Recovered: true})
+		e.emitRecovered(finishEvent(x, r.step, x.Status, x.Cause))
 		return r
 	}
 	var last *store.Attempt
 	for i := range snap.Attempts {
 		a := &snap.Attempts[i]
-		r.attempts[a.Step] = max(r.attempts[a.Step], a.Number)
+		r.attempts[a.Step] = max(r.attempts[a.Step], a.Attempt)
 		if a.Kind == store.Invoke {
 			r.addKey(a.Step, a.Key)
 			r.addKey(a.Step, a.Token)

@@ -159,7 +159,7 @@ func (e *env) run(eng *engine.Engine, x store.Execution) store.Status {
 	if err := eng.Start(e.ctx, x); err != nil {
 		e.t.Fatalf("Start: %v", err)
 	}
-	status, err := eng.Run(e.ctx, x.Tenant, x.ID)
+	status, err := eng.Run(e.ctx, x.Tenant, x.Exec)
 	if err != nil {
 		e.t.Fatalf("Run: %v", err)
 	}
@@ -168,7 +168,7 @@ func (e *env) run(eng *engine.Engine, x store.Execution) store.Status {
 
 func (e *env) load(x store.Execution) store.Snapshot {
 	e.t.Helper()
-	snap, err := e.store.Load(e.ctx, x.Tenant, x.ID)
+	snap, err := e.store.Load(e.ctx, x.Tenant, x.Exec)
 	if err != nil {
 		e.t.Fatalf("Load: %v", err)
 	}
@@ -180,7 +180,7 @@ func (e *env) load(x store.Execution) store.Snapshot {
 func (e *env) applied(x store.Execution, step int) []fakes.Effect {
 	var out []fakes.Effect
 	for _, ef := range e.world.Ledger().Effects() {
-		if ef.Kind == fakes.Applied && !ef.World && ef.Op.Tenant == x.Tenant && ef.Op.Exec == x.ID && ef.Op.Step == step {
+		if ef.Kind == fakes.Applied && !ef.World && ef.Op.Tenant == x.Tenant && ef.Op.Exec == x.Exec && ef.Op.Step == step {
 			out = append(out, ef)
 		}
 	}
@@ -198,7 +198,7 @@ func workflow(tenant, id string, tools ...string) store.Execution {
 			goal = append(goal, tool)
 		}
 	}
-	return store.Execution{Tenant: tenant, ID: id, Workflow: "test", Steps: steps,
+	return store.Execution{Tenant: tenant, Exec: id, Workflow: "test", Steps: steps,
 		Input: map[string]string{"request": tenant + ":request:test", "goal": tenant + ":" + strings.Join(goal, ">")}}
 }
 

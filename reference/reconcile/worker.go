@@ -116,7 +116,7 @@ func (w *Worker) audit(ctx context.Context, snap store.Snapshot) ([]store.ReconE
 // judge compares one step's committed state with the tool's live effects.
 func (w *Worker) judge(ctx context.Context, snap store.Snapshot, step int, ent registry.Entry, refs []string) (*store.ReconEvent, error) {
 	x := snap.Execution
-	ev := store.ReconEvent{Tenant: x.Tenant, Exec: x.ID, Step: step, Tool: ent.Tool, At: w.clock.Now()}
+	ev := store.ReconEvent{Tenant: x.Tenant, Exec: x.Exec, Step: step, Tool: ent.Tool, At: w.clock.Now()}
 	var undo []string
 	switch committed := step < len(snap.Commits); {
 	case committed && len(refs) > 1:
@@ -138,7 +138,7 @@ func (w *Worker) judge(ctx context.Context, snap store.Snapshot, step int, ent r
 	ev.Action = "flagged for review"
 	if len(undo) > 0 && ent.HasCompensator() {
 		for _, ref := range undo {
-			call := engine.Call{Tenant: x.Tenant, Exec: x.ID, Run: x.Run, Step: step, Tool: ent.Compensator, Ref: ref}
+			call := engine.Call{AttemptID: store.AttemptID{Tenant: x.Tenant, Exec: x.Exec, Run: x.Run, Step: step}, Tool: ent.Compensator, Ref: ref}
 			if _, err := w.tools.Invoke(ctx, call); err != nil {
 				return nil, fmt.Errorf("compensate %s of %s step %d: %w", ref, x.Ref(), step, err)
 			}
@@ -162,8 +162,14 @@ func (w *Worker) live(ctx context.Context, tenant, tool string, keys []string) (
 
 func (w *Worker) emit(ev store.ReconEvent) {
 	if w.obs != nil {
-		w.obs.Observe(engine.Event{Kind: engine.EvRecon, At: ev.At, Tenant: ev.Tenant, Exec: ev.Exec, Step: ev.Step,
-			Tool: ev.Tool, Detail: ev.Kind, Ref: ev.Action})
+		w.obs.Observe(engine.Event{
+			Kind:      engine.EvRecon,
+			At:        ev.At,
+			AttemptID: store.AttemptID{Tenant: ev.Tenant, Exec: ev.Exec, Step: ev.Step},
+			Tool:      ev.Tool,
+			Detail:    ev.Kind,
+			Ref:       ev.Action,
+		})
 	}
 }
 

@@ -75,14 +75,14 @@ func (e *env) exec(tenant, id string, tools ...string) *exec {
 	for i, tool := range tools {
 		steps[i] = store.Step{Tool: tool, Writes: []string{fmt.Sprintf("s%d.out", i)}}
 	}
-	x := store.Execution{Tenant: tenant, ID: id, Steps: steps, Input: map[string]string{"request": tenant + ":request:x"}}
+	x := store.Execution{Tenant: tenant, Exec: id, Steps: steps, Input: map[string]string{"request": tenant + ":request:x"}}
 	if err := e.store.Create(e.ctx, x); err != nil {
 		e.t.Fatal(err)
 	}
 	return &exec{e: e, x: x, tries: map[int]int{}}
 }
 
-func (x *exec) key(step int) string { return fmt.Sprintf("key:%s/%s/%d", x.x.Tenant, x.x.ID, step) }
+func (x *exec) key(step int) string { return fmt.Sprintf("key:%s/%s/%d", x.x.Tenant, x.x.Exec, step) }
 
 // call begins an attempt of step with the step's key and calls the tool.
 func (x *exec) call(step int) (store.Attempt, engine.Response) {
@@ -94,12 +94,16 @@ func (x *exec) call(step int) (store.Attempt, engine.Response) {
 func (x *exec) callWith(step int, key string) (store.Attempt, engine.Response) {
 	x.e.t.Helper()
 	x.tries[step]++
-	a := store.Attempt{Tenant: x.x.Tenant, Exec: x.x.ID, Step: step, Number: x.tries[step], Kind: store.Invoke, Key: key}
+	a := store.Attempt{AttemptID: store.AttemptID{Tenant: x.x.Tenant, Exec: x.x.Exec, Step: step, Attempt: x.tries[step]}, Kind: store.Invoke, Key: key}
 	if err := x.e.store.Begin(x.e.ctx, a); err != nil {
 		x.e.t.Fatal(err)
 	}
-	resp, err := x.e.world.Invoke(x.e.ctx, engine.Call{Tenant: a.Tenant, Exec: a.Exec, Step: step, Attempt: a.Number,
-		Tool: x.x.Steps[step].Tool, Key: a.Key, Payload: "request=" + x.x.Tenant + ":request:x"})
+	resp, err := x.e.world.Invoke(x.e.ctx, engine.Call{
+		AttemptID: store.AttemptID{Tenant: a.Tenant, Exec: a.Exec, Step: step, Attempt: a.Attempt},
+		Tool:      x.x.Steps[step].Tool,
+		Key:       a.Key,
+		Payload:   "request=" + x.x.Tenant + ":request:x",
+	})
 	if err != nil {
 		x.e.t.Fatal(err)
 	}
@@ -117,8 +121,11 @@ func (x *exec) failed(a store.Attempt) {
 
 func (x *exec) commit(step int, a store.Attempt, resp engine.Response) {
 	x.e.t.Helper()
-	c := store.Commit{Tenant: a.Tenant, Exec: a.Exec, Step: step, Attempt: a.Number, Result: store.Result{Data: resp.Data, Ref: resp.Ref},
-		Context: store.Context{Version: step + 1, Values: map[string]store.Value{}}}
+	c := store.Commit{
+		AttemptID: store.AttemptID{Tenant: a.Tenant, Exec: a.Exec, Step: step, Attempt: a.Attempt},
+		Result:    store.Result{Data: resp.Data, Ref: resp.Ref},
+		Context:   store.Context{Version: step + 1, Values: map[string]store.Value{}},
+	}
 	if err := x.e.store.Commit(x.e.ctx, c); err != nil {
 		x.e.t.Fatal(err)
 	}
@@ -140,7 +147,7 @@ func (x *exec) lostThenOK(step int) engine.Response {
 
 func (x *exec) finish(s store.Status) {
 	x.e.t.Helper()
-	if err := x.e.store.Finish(x.e.ctx, x.x.Tenant, x.x.ID, s, "test"); err != nil {
+	if err := x.e.store.Finish(x.e.ctx, x.x.Tenant, x.x.Exec, s, "test"); err != nil {
 		x.e.t.Fatal(err)
 	}
 }
@@ -181,7 +188,7 @@ func (e *env) pass() []store.ReconEvent {
 
 func (e *env) audited(x *exec) bool {
 	e.t.Helper()
-	snap, err := e.store.Load(e.ctx, x.x.Tenant, x.x.ID)
+	snap, err := e.store.Load(e.ctx, x.x.Tenant, x.x.Exec)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -375,7 +382,7 @@ func TestNothingToReport(t *testing.T) {
 		x.ok(0)
 		a, _ := x.call(1) // the charge exists
 		x.failed(a)
-		if err := e.store.DeadLetter(e.ctx, store.DeadLetter{Tenant: fakes.Acme, Exec: "e1", Step: 1, Cause: "review"}); err != nil {
+		if err := e.store.DeadLetter(e.ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: fakes.Acme, Exec: "e1", Step: 1}, Cause: "review"}); err != nil {
 			t.Fatal(err)
 		}
 		if events := e.pass(); len(events) != 0 {

@@ -63,15 +63,32 @@ type Step struct {
 // Ref names an execution.
 type Ref struct {
 	Tenant string
-	ID     string
+	Exec   string
 }
 
-func (r Ref) String() string { return r.Tenant + "/" + r.ID }
+func (r Ref) String() string { return r.Tenant + "/" + r.Exec }
+
+// AttemptID is the identity every record of an attempt carries, in the
+// engine, the store, the fault injectors and the world: the execution
+// (tenant and id), its run, the step and the attempt number (from 1). A
+// record of a step as a whole (a dead letter) has Attempt 0. It is
+// comparable, so it serves as a map key; its JSON names are those of the
+// wire protocols that carry it.
+type AttemptID struct {
+	Tenant  string `json:"tenant"`
+	Exec    string `json:"exec"`
+	Run     int    `json:"run"`
+	Step    int    `json:"step"`
+	Attempt int    `json:"attempt"`
+}
+
+// Execution returns the reference of the attempt's execution.
+func (id AttemptID) Execution() Ref { return Ref{Tenant: id.Tenant, Exec: id.Exec} }
 
 // Execution is one run of a workflow for a tenant.
 type Execution struct {
 	Tenant   string
-	ID       string
+	Exec     string
 	Workflow string
 	Steps    []Step
 	Input    map[string]string
@@ -86,7 +103,7 @@ type Execution struct {
 }
 
 // Ref returns the execution's reference.
-func (e Execution) Ref() Ref { return Ref{e.Tenant, e.ID} }
+func (e Execution) Ref() Ref { return Ref{e.Tenant, e.Exec} }
 
 // Writer identifies the attempt that wrote a context value. Step -1 is the
 // execution's input.
@@ -122,17 +139,22 @@ const (
 	Compensate                    // called the tool's compensator
 )
 
+var attemptKindNames = []string{"invoke", "reconcile", "compensate"}
+
+func (k AttemptKind) String() string {
+	if int(k) < len(attemptKindNames) {
+		return attemptKindNames[k]
+	}
+	return fmt.Sprintf("invalid(%d)", k)
+}
+
 // Attempt is one try at a step: a begin record, and an end record when it failed.
 type Attempt struct {
-	Tenant string
-	Exec   string
-	Run    int
-	Step   int
-	Number int
-	Kind   AttemptKind
-	Key    string
-	Token  string
-	Begun  time.Time
+	AttemptID
+	Kind  AttemptKind
+	Key   string
+	Token string
+	Begun time.Time
 	// Ended is set with Outcome when the attempt failed.
 	Ended   bool
 	Outcome outcome.Outcome
@@ -147,11 +169,7 @@ type Result struct {
 
 // Commit is a step's checkpoint: its result and the new context version.
 type Commit struct {
-	Tenant  string
-	Exec    string
-	Run     int
-	Step    int
-	Attempt int
+	AttemptID
 	Result  Result
 	Context Context
 	At      time.Time
@@ -159,12 +177,10 @@ type Commit struct {
 
 // DeadLetter is a step queued for human review.
 type DeadLetter struct {
-	Tenant string
-	Exec   string
-	Run    int
-	Step   int
-	Cause  string
-	At     time.Time
+	// AttemptID names the step; its Attempt is 0.
+	AttemptID
+	Cause string
+	At    time.Time
 }
 
 // ReconEvent is a finding of the reconciliation worker: an audit record, not

@@ -46,7 +46,7 @@ func New() *Store {
 }
 
 func (s *Store) get(tenant, id string) (*record, error) {
-	r, ok := s.execs[store.Ref{Tenant: tenant, ID: id}]
+	r, ok := s.execs[store.Ref{Tenant: tenant, Exec: id}]
 	if !ok {
 		return nil, fmt.Errorf("%s/%s: %w", tenant, id, store.ErrNotFound)
 	}
@@ -66,7 +66,7 @@ func (s *Store) running(tenant, id string) (*record, error) {
 
 // Create implements [store.Store].
 func (s *Store) Create(_ context.Context, e store.Execution) error {
-	if e.Tenant == "" || e.ID == "" {
+	if e.Tenant == "" || e.Exec == "" {
 		return fmt.Errorf("create: tenant and id are required")
 	}
 	s.mu.Lock()
@@ -164,7 +164,7 @@ func (s *Store) End(_ context.Context, a store.Attempt) error {
 	}
 	for i := len(r.attempts) - 1; i >= 0; i-- {
 		b := &r.attempts[i]
-		if b.Run == a.Run && b.Step == a.Step && b.Number == a.Number && b.Kind == a.Kind {
+		if b.Run == a.Run && b.Step == a.Step && b.Attempt == a.Attempt && b.Kind == a.Kind {
 			b.Ended, b.Outcome = true, a.Outcome
 			r.exec.Recovered = true
 			if r.exec.Status.Terminal() && !r.exec.Audited {
@@ -173,7 +173,7 @@ func (s *Store) End(_ context.Context, a store.Attempt) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("end attempt %d of step %d of %s/%s: no begin record: %w", a.Number, a.Step, a.Tenant, a.Exec, store.ErrNotFound)
+	return fmt.Errorf("end attempt %d of step %d of %s/%s: no begin record: %w", a.Attempt, a.Step, a.Tenant, a.Exec, store.ErrNotFound)
 }
 
 // Commit implements [store.Store].
@@ -361,7 +361,7 @@ func (s *Store) ReconEvents(_ context.Context, tenant, id string) ([]store.Recon
 	if _, err := s.get(tenant, id); err != nil {
 		return nil, err
 	}
-	return append([]store.ReconEvent(nil), s.events[store.Ref{Tenant: tenant, ID: id}]...), nil
+	return append([]store.ReconEvent(nil), s.events[store.Ref{Tenant: tenant, Exec: id}]...), nil
 }
 
 func cloneSteps(steps []store.Step) []store.Step {

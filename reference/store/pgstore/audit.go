@@ -47,7 +47,7 @@ func (s *Store) auditOne(ctx context.Context, fn func(store.Snapshot) ([]store.R
 	var fnErr error
 	var ref store.Ref
 	err := s.asSystem(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, claimAudit).Scan(&ref.Tenant, &ref.ID)
+		err := tx.QueryRow(ctx, claimAudit).Scan(&ref.Tenant, &ref.Exec)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil
 		}
@@ -57,7 +57,7 @@ func (s *Store) auditOne(ctx context.Context, fn func(store.Snapshot) ([]store.R
 		if err := actAs(ctx, tx, ref.Tenant); err != nil {
 			return err
 		}
-		snap, err := load(ctx, tx, ref.Tenant, ref.ID)
+		snap, err := load(ctx, tx, ref.Tenant, ref.Exec)
 		if err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func (s *Store) auditOne(ctx context.Context, fn func(store.Snapshot) ([]store.R
 		return false, fnErr
 	}
 	what := "audit"
-	if ref.ID != "" {
+	if ref.Exec != "" {
 		what += " " + ref.String()
 	}
 	return audited, s.interpret(ctx, err, what)
@@ -93,9 +93,9 @@ const (
 func record(ctx context.Context, tx pgx.Tx, ref store.Ref, events []store.ReconEvent) error {
 	var b pgx.Batch
 	for _, ev := range events {
-		b.Queue(insertReconEvent, ref.Tenant, ref.ID, ev.Step, ev.Tool, ev.Kind, ev.Detail, ev.Action, ev.At)
+		b.Queue(insertReconEvent, ref.Tenant, ref.Exec, ev.Step, ev.Tool, ev.Kind, ev.Detail, ev.Action, ev.At)
 	}
-	b.Queue(markAudited, ref.Tenant, ref.ID)
+	b.Queue(markAudited, ref.Tenant, ref.Exec)
 	return tx.SendBatch(ctx, &b).Close()
 }
 

@@ -113,8 +113,8 @@ func engineSteps(b *testing.B, ps *pgstore.Store, workers, steps int) (float64, 
 					b.Error(err)
 					return
 				}
-				if s, err := eng.Run(ctx, x.Tenant, x.ID); err != nil || s != store.Completed {
-					b.Errorf("run %s: %s %v", x.ID, s, err)
+				if s, err := eng.Run(ctx, x.Tenant, x.Exec); err != nil || s != store.Completed {
+					b.Errorf("run %s: %s %v", x.Exec, s, err)
 					return
 				}
 			}
@@ -129,7 +129,7 @@ func benchExecution(id string) store.Execution {
 	for i := range steps {
 		steps[i] = store.Step{Tool: fakes.VectorSearch, Writes: []string{fmt.Sprintf("s%d.out", i), fmt.Sprintf("s%d.meta", i)}}
 	}
-	return store.Execution{Tenant: "acme", ID: id, Workflow: "bench", Steps: steps, Input: map[string]string{"request": "acme:request"}}
+	return store.Execution{Tenant: "acme", Exec: id, Workflow: "bench", Steps: steps, Input: map[string]string{"request": "acme:request"}}
 }
 
 // bare runs steps steps of two committed transactions each — an insert,

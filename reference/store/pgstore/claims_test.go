@@ -25,7 +25,7 @@ func TestClaimsAcrossPools(t *testing.T) {
 			recovered(ctx, t, stores[0], tenant, fmt.Sprintf("audit-%d", i), store.Completed)
 			id := fmt.Sprintf("dead-%d", i)
 			must(t, stores[1].Create(ctx, execution(tenant, id)))
-			must(t, stores[1].DeadLetter(ctx, store.DeadLetter{Tenant: tenant, Exec: id, Cause: "review"}))
+			must(t, stores[1].DeadLetter(ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: tenant, Exec: id}, Cause: "review"}))
 		}
 	}
 
@@ -43,7 +43,7 @@ func TestClaimsAcrossPools(t *testing.T) {
 		wg.Go(func() {
 			for {
 				d, err := s.ClaimDeadLetters(ctx, 2, func(d store.DeadLetter) error {
-					count(dead, store.Ref{Tenant: d.Tenant, ID: d.Exec})
+					count(dead, store.Ref{Tenant: d.Tenant, Exec: d.Exec})
 					return nil
 				})
 				if err != nil {

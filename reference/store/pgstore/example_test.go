@@ -27,14 +27,16 @@ func Example() {
 	if err != nil {
 		log.Fatal(err) // wraps store.ErrUnavailable when the server does not answer
 	}
-	e := store.Execution{Tenant: "acme", ID: "e1", Workflow: "wf",
+	e := store.Execution{Tenant: "acme", Exec: "e1", Workflow: "wf",
 		Steps: []store.Step{{Tool: "insert_record", Writes: []string{"record"}}}}
 	if err := s.Create(ctx, e); err != nil {
 		log.Fatal(err)
 	}
-	commit := store.Commit{Tenant: "acme", Exec: "e1", Step: 0, Attempt: 1,
-		Result:  store.Result{Data: "ok", Ref: "rec_1"},
-		Context: store.Context{Version: 1, Values: map[string]store.Value{"record": {Data: "ok"}}}}
+	commit := store.Commit{
+		AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Step: 0, Attempt: 1},
+		Result:    store.Result{Data: "ok", Ref: "rec_1"},
+		Context:   store.Context{Version: 1, Values: map[string]store.Value{"record": {Data: "ok"}}},
+	}
 	if err := s.Commit(ctx, commit); err != nil {
 		log.Fatal(err)
 	}

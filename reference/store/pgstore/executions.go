@@ -16,7 +16,7 @@ const insertExecution = `
 
 // Create implements [store.Store].
 func (s *Store) Create(ctx context.Context, e store.Execution) error {
-	if e.Tenant == "" || e.ID == "" {
+	if e.Tenant == "" || e.Exec == "" {
 		return fmt.Errorf("pgstore: create: tenant and id are required")
 	}
 	steps, err := json.Marshal(e.Steps)
@@ -27,7 +27,7 @@ func (s *Store) Create(ctx context.Context, e store.Execution) error {
 	if err != nil {
 		return fmt.Errorf("pgstore: create %s: input: %w", e.Ref(), err)
 	}
-	err = s.exec(ctx, e.Tenant, insertExecution, e.Tenant, e.ID, e.Workflow, steps, input, e.Created)
+	err = s.exec(ctx, e.Tenant, insertExecution, e.Tenant, e.Exec, e.Workflow, steps, input, e.Created)
 	return s.interpret(ctx, err, "create "+e.Ref().String())
 }
 
@@ -45,7 +45,7 @@ func (s *Store) Active(ctx context.Context) ([]store.Ref, error) {
 		var err error
 		refs, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Ref, error) {
 			var r store.Ref
-			return r, row.Scan(&r.Tenant, &r.ID)
+			return r, row.Scan(&r.Tenant, &r.Exec)
 		})
 		return err
 	})
@@ -68,7 +68,7 @@ const finishExecution = `
 
 // Finish implements [store.Store].
 func (s *Store) Finish(ctx context.Context, tenant, id string, st store.Status, cause string) error {
-	ref := store.Ref{Tenant: tenant, ID: id}
+	ref := store.Ref{Tenant: tenant, Exec: id}
 	if !st.Terminal() {
 		return fmt.Errorf("pgstore: finish %s: status %s is not terminal", ref, st)
 	}
@@ -83,7 +83,7 @@ const restartExecution = `
 // Restart implements [store.Store]. The commits of earlier runs stay in the
 // table as history; a snapshot shows the current run's only.
 func (s *Store) Restart(ctx context.Context, tenant, id string, run int) error {
-	ref := store.Ref{Tenant: tenant, ID: id}
+	ref := store.Ref{Tenant: tenant, Exec: id}
 	err := s.asTenant(ctx, tenant, func(tx pgx.Tx) error {
 		cur, err := lock(ctx, tx, lockForUpdate, tenant, id)
 		if err != nil {

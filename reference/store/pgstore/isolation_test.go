@@ -20,9 +20,11 @@ func populate(ctx context.Context, t *testing.T, s *pgstore.Store, tenants ...st
 	t.Helper()
 	for _, tenant := range tenants {
 		recovered(ctx, t, s, tenant, "e1", store.Running)
-		must(t, s.Commit(ctx, store.Commit{Tenant: tenant, Exec: "e1", Step: 0, Attempt: 1,
-			Context: store.Context{Version: 1, Values: map[string]store.Value{"a": {Data: tenant + ":a"}}}}))
-		must(t, s.DeadLetter(ctx, store.DeadLetter{Tenant: tenant, Exec: "e1", Step: 1, Cause: "review"}))
+		must(t, s.Commit(ctx, store.Commit{
+			AttemptID: store.AttemptID{Tenant: tenant, Exec: "e1", Step: 0, Attempt: 1},
+			Context:   store.Context{Version: 1, Values: map[string]store.Value{"a": {Data: tenant + ":a"}}},
+		}))
+		must(t, s.DeadLetter(ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: tenant, Exec: "e1", Step: 1}, Cause: "review"}))
 	}
 	n, err := s.Audit(ctx, 10, func(snap store.Snapshot) ([]store.ReconEvent, error) {
 		return []store.ReconEvent{{Step: 1, Tool: "send_email", Kind: "orphaned-effect", Action: "flagged"}}, nil

@@ -45,7 +45,7 @@ const selectExecution = `
 	WHERE tenant = $1 AND id = $2`
 
 func loadExecution(ctx context.Context, tx pgx.Tx, tenant, id string) (store.Execution, error) {
-	e := store.Execution{Tenant: tenant, ID: id}
+	e := store.Execution{Tenant: tenant, Exec: id}
 	var status string
 	err := tx.QueryRow(ctx, selectExecution, tenant, id).Scan(
 		&e.Workflow, &e.Steps, &e.Input, &status, &e.Cause, &e.Run, &e.Recovered, &e.Audited, &e.Created)
@@ -78,11 +78,11 @@ const selectCommits = `
 // loadCommits returns the current run's commits in step order, and the
 // context of the last one written (input when there is none).
 func loadCommits(ctx context.Context, tx pgx.Tx, e store.Execution, input store.Context) ([]store.Commit, store.Context, error) {
-	rows, _ := tx.Query(ctx, selectCommits, e.Tenant, e.ID, e.Run)
+	rows, _ := tx.Query(ctx, selectCommits, e.Tenant, e.Exec, e.Run)
 	commits := []store.Commit{}
 	last, lastSeq := input, int64(-1)
 	var seq int64
-	c := store.Commit{Tenant: e.Tenant, Exec: e.ID, Run: e.Run}
+	c := store.Commit{AttemptID: store.AttemptID{Tenant: e.Tenant, Exec: e.Exec, Run: e.Run}}
 	_, err := pgx.ForEachRow(rows, []any{&c.Step, &c.Attempt, &c.Result.Data, &c.Result.Ref, &c.Context.Version, &c.Context.Values, &c.At, &seq}, func() error {
 		c.At = c.At.UTC()
 		commits = append(commits, c)
@@ -104,8 +104,8 @@ const selectAttempts = `
 func loadAttempts(ctx context.Context, tx pgx.Tx, tenant, id string) ([]store.Attempt, error) {
 	rows, _ := tx.Query(ctx, selectAttempts, tenant, id)
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Attempt, error) {
-		a := store.Attempt{Tenant: tenant, Exec: id}
-		err := row.Scan(&a.Run, &a.Step, &a.Number, &a.Kind, &a.Key, &a.Token, &a.Begun, &a.Ended, &a.Outcome)
+		a := store.Attempt{AttemptID: store.AttemptID{Tenant: tenant, Exec: id}}
+		err := row.Scan(&a.Run, &a.Step, &a.Attempt, &a.Kind, &a.Key, &a.Token, &a.Begun, &a.Ended, &a.Outcome)
 		a.Begun = a.Begun.UTC()
 		return a, err
 	})
@@ -120,7 +120,7 @@ const selectDeadLetters = `
 func loadDeadLetters(ctx context.Context, tx pgx.Tx, tenant, id string) ([]store.DeadLetter, error) {
 	rows, _ := tx.Query(ctx, selectDeadLetters, tenant, id)
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.DeadLetter, error) {
-		d := store.DeadLetter{Tenant: tenant, Exec: id}
+		d := store.DeadLetter{AttemptID: store.AttemptID{Tenant: tenant, Exec: id}}
 		err := row.Scan(&d.Run, &d.Step, &d.Cause, &d.At)
 		d.At = d.At.UTC()
 		return d, err

@@ -43,7 +43,7 @@ func TestConformance(t *testing.T) {
 
 func execution(tenant, id string) store.Execution {
 	return store.Execution{
-		Tenant: tenant, ID: id, Workflow: "wf",
+		Tenant: tenant, Exec: id, Workflow: "wf",
 		Steps: []store.Step{{Tool: "insert_record", Writes: []string{"a"}}, {Tool: "send_email"}},
 		Input: map[string]string{"request": tenant + ":hello"},
 	}
@@ -54,7 +54,7 @@ func execution(tenant, id string) store.Execution {
 func recovered(ctx context.Context, t *testing.T, s store.Store, tenant, id string, st store.Status) {
 	t.Helper()
 	must(t, s.Create(ctx, execution(tenant, id)))
-	a := store.Attempt{Tenant: tenant, Exec: id, Number: 1, Key: tenant + "-key"}
+	a := store.Attempt{AttemptID: store.AttemptID{Tenant: tenant, Exec: id, Attempt: 1}, Key: tenant + "-key"}
 	must(t, s.Begin(ctx, a))
 	a.Outcome = outcome.Outcome{Phase: outcome.PhaseMid, Class: outcome.Timeout, Layer: outcome.Agent, Cause: "timed out"}
 	must(t, s.End(ctx, a))

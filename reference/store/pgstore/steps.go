@@ -35,13 +35,13 @@ var insertAttempt = guarded(`INSERT INTO attempts (tenant, exec, run, step, numb
 // Begin implements [store.Store]. The begin record is committed before
 // Begin returns: it is durable before the step runs.
 func (s *Store) Begin(ctx context.Context, a store.Attempt) error {
-	what := fmt.Sprintf("begin attempt %d of step %d of %s/%s", a.Number, a.Step, a.Tenant, a.Exec)
+	what := fmt.Sprintf("begin attempt %d of step %d of %s/%s", a.Attempt, a.Step, a.Tenant, a.Exec)
 	outcome, err := json.Marshal(a.Outcome)
 	if err != nil {
 		return fmt.Errorf("pgstore: %s: outcome: %w", what, err)
 	}
 	err = s.write(ctx, a.Tenant, nil, writable(a.Run), insertAttempt,
-		a.Tenant, a.Exec, a.Run, a.Step, a.Number, a.Kind, a.Key, a.Token, a.Begun, outcome)
+		a.Tenant, a.Exec, a.Run, a.Step, a.Attempt, a.Kind, a.Key, a.Token, a.Begun, outcome)
 	return s.interpret(ctx, err, what)
 }
 
@@ -101,7 +101,7 @@ const (
 // End implements [store.Store]. It also ends attempts of a finished
 // execution: an outcome learnt late is still worth auditing.
 func (s *Store) End(ctx context.Context, a store.Attempt) error {
-	what := fmt.Sprintf("end attempt %d of step %d of %s/%s", a.Number, a.Step, a.Tenant, a.Exec)
+	what := fmt.Sprintf("end attempt %d of step %d of %s/%s", a.Attempt, a.Step, a.Tenant, a.Exec)
 	outcome, err := json.Marshal(a.Outcome)
 	if err != nil {
 		return fmt.Errorf("pgstore: %s: outcome: %w", what, err)
@@ -114,7 +114,7 @@ func (s *Store) End(ctx context.Context, a store.Attempt) error {
 		if tag.RowsAffected() == 0 {
 			return pgx.ErrNoRows
 		}
-		tag, err = tx.Exec(ctx, endAttempt, a.Tenant, a.Exec, a.Run, a.Step, a.Number, a.Kind, outcome)
+		tag, err = tx.Exec(ctx, endAttempt, a.Tenant, a.Exec, a.Run, a.Step, a.Attempt, a.Kind, outcome)
 		if err == nil && tag.RowsAffected() == 0 {
 			return fmt.Errorf("no begin record: %w", store.ErrNotFound)
 		}

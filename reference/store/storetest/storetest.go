@@ -47,7 +47,7 @@ var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func newExec(tenant, id string) store.Execution {
 	return store.Execution{
-		Tenant: tenant, ID: id, Workflow: "wf",
+		Tenant: tenant, Exec: id, Workflow: "wf",
 		Steps:   []store.Step{{Tool: "insert_record", Writes: []string{"a", "b"}}, {Tool: "send_email", Writes: []string{"c"}}},
 		Input:   map[string]string{"request": tenant + ":hello"},
 		Created: t0,
@@ -75,10 +75,10 @@ func create(ctx context.Context, t *testing.T, s store.Store, tenant, id string)
 
 func commit(tenant, id string, run, step int, version int, values map[string]store.Value) store.Commit {
 	return store.Commit{
-		Tenant: tenant, Exec: id, Run: run, Step: step, Attempt: 1,
-		Result:  store.Result{Data: fmt.Sprintf("%s:result-%d", tenant, step), Ref: fmt.Sprintf("ref-%d", step)},
-		Context: store.Context{Version: version, Values: values},
-		At:      t0,
+		AttemptID: store.AttemptID{Tenant: tenant, Exec: id, Run: run, Step: step, Attempt: 1},
+		Result:    store.Result{Data: fmt.Sprintf("%s:result-%d", tenant, step), Ref: fmt.Sprintf("ref-%d", step)},
+		Context:   store.Context{Version: version, Values: values},
+		At:        t0,
 	}
 }
 
@@ -111,7 +111,7 @@ func testTenantIsolation(ctx context.Context, t *testing.T, s store.Store) {
 	create(ctx, t, s, "acme", "only-acme")
 	_, err = s.Load(ctx, "initech", "only-acme")
 	wantErr(t, err, store.ErrNotFound)
-	wantErr(t, s.Begin(ctx, store.Attempt{Tenant: "initech", Exec: "only-acme", Number: 1}), store.ErrNotFound)
+	wantErr(t, s.Begin(ctx, store.Attempt{AttemptID: store.AttemptID{Tenant: "initech", Exec: "only-acme", Attempt: 1}}), store.ErrNotFound)
 	wantErr(t, s.Commit(ctx, commit("initech", "only-acme", 0, 0, 1, nil)), store.ErrNotFound)
 	wantErr(t, s.Finish(ctx, "initech", "only-acme", store.Failed, "x"), store.ErrNotFound)
 	_, err = s.ReconEvents(ctx, "initech", "only-acme")
@@ -128,7 +128,7 @@ func testTenantIsolation(ctx context.Context, t *testing.T, s store.Store) {
 
 func testBeginEnd(ctx context.Context, t *testing.T, s store.Store) {
 	create(ctx, t, s, "acme", "e1")
-	a := store.Attempt{Tenant: "acme", Exec: "e1", Step: 0, Number: 1, Key: "k1", Token: "tok", Begun: t0}
+	a := store.Attempt{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Step: 0, Attempt: 1}, Key: "k1", Token: "tok", Begun: t0}
 	must(t, s.Begin(ctx, a))
 	snap, err := s.Load(ctx, "acme", "e1")
 	must(t, err)
@@ -143,7 +143,7 @@ func testBeginEnd(ctx context.Context, t *testing.T, s store.Store) {
 	if !got.Ended || got.Outcome != a.Outcome || !snap.Execution.Recovered {
 		t.Fatalf("after end: attempt %+v recovered=%v", got, snap.Execution.Recovered)
 	}
-	wantErr(t, s.End(ctx, store.Attempt{Tenant: "acme", Exec: "e1", Step: 1, Number: 1}), store.ErrNotFound)
+	wantErr(t, s.End(ctx, store.Attempt{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Step: 1, Attempt: 1}}), store.ErrNotFound)
 }
 
 func testCommit(ctx context.Context, t *testing.T, s store.Store) {
@@ -162,12 +162,12 @@ func testCommit(ctx context.Context, t *testing.T, s store.Store) {
 	}
 	must(t, s.Finish(ctx, "acme", "e1", store.Completed, ""))
 	wantErr(t, s.Commit(ctx, commit("acme", "e1", 0, 1, 2, vals)), store.ErrTerminal)
-	wantErr(t, s.Begin(ctx, store.Attempt{Tenant: "acme", Exec: "e1", Step: 1, Number: 1}), store.ErrTerminal)
+	wantErr(t, s.Begin(ctx, store.Attempt{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Step: 1, Attempt: 1}}), store.ErrTerminal)
 }
 
 func testRestart(ctx context.Context, t *testing.T, s store.Store) {
 	create(ctx, t, s, "acme", "e1")
-	must(t, s.Begin(ctx, store.Attempt{Tenant: "acme", Exec: "e1", Number: 1}))
+	must(t, s.Begin(ctx, store.Attempt{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Attempt: 1}}))
 	must(t, s.Commit(ctx, commit("acme", "e1", 0, 0, 1, map[string]store.Value{"a": {Data: "acme:a"}})))
 	wantErr(t, s.Restart(ctx, "acme", "e1", 2), store.ErrStaleRun)
 	must(t, s.Restart(ctx, "acme", "e1", 1))
@@ -176,7 +176,7 @@ func testRestart(ctx context.Context, t *testing.T, s store.Store) {
 	if snap.Execution.Run != 1 || len(snap.Commits) != 0 || snap.Context.Version != 0 || len(snap.Attempts) != 1 {
 		t.Fatalf("after restart: %+v", snap)
 	}
-	wantErr(t, s.Begin(ctx, store.Attempt{Tenant: "acme", Exec: "e1", Run: 0, Number: 2}), store.ErrStaleRun)
+	wantErr(t, s.Begin(ctx, store.Attempt{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Run: 0, Attempt: 2}}), store.ErrStaleRun)
 	must(t, s.Commit(ctx, commit("acme", "e1", 1, 0, 1, nil)))
 }
 
@@ -191,7 +191,7 @@ func testFinish(ctx context.Context, t *testing.T, s store.Store) {
 	wantErr(t, s.Finish(ctx, "acme", "e2", store.Completed, ""), store.ErrTerminal)
 	refs, err := s.Active(ctx)
 	must(t, err)
-	if len(refs) != 2 || refs[0].ID != "e1" || refs[1].ID != "e3" {
+	if len(refs) != 2 || refs[0].Exec != "e1" || refs[1].Exec != "e3" {
 		t.Fatalf("active: %v", refs)
 	}
 	snap, err := s.Load(ctx, "acme", "e2")
@@ -204,14 +204,14 @@ func testFinish(ctx context.Context, t *testing.T, s store.Store) {
 func testDeadLetter(ctx context.Context, t *testing.T, s store.Store) {
 	create(ctx, t, s, "acme", "e1")
 	create(ctx, t, s, "globex", "e2")
-	must(t, s.DeadLetter(ctx, store.DeadLetter{Tenant: "acme", Exec: "e1", Step: 1, Cause: "send_email may have been sent", At: t0}))
-	must(t, s.DeadLetter(ctx, store.DeadLetter{Tenant: "globex", Exec: "e2", Step: 0, Cause: "never retry", At: t0}))
+	must(t, s.DeadLetter(ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Step: 1}, Cause: "send_email may have been sent", At: t0}))
+	must(t, s.DeadLetter(ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: "globex", Exec: "e2", Step: 0}, Cause: "never retry", At: t0}))
 	snap, err := s.Load(ctx, "acme", "e1")
 	must(t, err)
 	if snap.Execution.Status != store.DeadLettered || len(snap.DeadLetters) != 1 || snap.DeadLetters[0].Step != 1 {
 		t.Fatalf("dead-lettered execution: %+v", snap)
 	}
-	wantErr(t, s.DeadLetter(ctx, store.DeadLetter{Tenant: "acme", Exec: "e1", Step: 1}), store.ErrTerminal)
+	wantErr(t, s.DeadLetter(ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Step: 1}}), store.ErrTerminal)
 
 	fail := errors.New("reviewer busy")
 	n, err := s.ClaimDeadLetters(ctx, 10, func(d store.DeadLetter) error {
@@ -240,7 +240,7 @@ func testDeadLetterExclusive(ctx context.Context, t *testing.T, s store.Store) {
 	for i := range total {
 		id := fmt.Sprintf("e%d", i)
 		create(ctx, t, s, "acme", id)
-		must(t, s.DeadLetter(ctx, store.DeadLetter{Tenant: "acme", Exec: id, Cause: "review"}))
+		must(t, s.DeadLetter(ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: "acme", Exec: id}, Cause: "review"}))
 	}
 	var mu sync.Mutex
 	seen := map[string]int{}
@@ -280,7 +280,7 @@ func testDeadLetterExclusive(ctx context.Context, t *testing.T, s store.Store) {
 func recovered(ctx context.Context, t *testing.T, s store.Store, tenant, id string, st store.Status) {
 	t.Helper()
 	create(ctx, t, s, tenant, id)
-	a := store.Attempt{Tenant: tenant, Exec: id, Number: 1}
+	a := store.Attempt{AttemptID: store.AttemptID{Tenant: tenant, Exec: id, Attempt: 1}}
 	must(t, s.Begin(ctx, a))
 	a.Outcome = outcome.Outcome{Phase: outcome.PhaseMid, Class: outcome.Transient, Layer: outcome.Agent}
 	must(t, s.End(ctx, a))
@@ -303,7 +303,7 @@ func testAudit(ctx context.Context, t *testing.T, s store.Store) {
 		if !e.Recovered || !e.Status.Terminal() || len(snap.Attempts) != 1 {
 			t.Errorf("audit handed out %+v", e)
 		}
-		return []store.ReconEvent{{Tenant: e.Tenant, Exec: e.ID, Step: 0, Tool: "insert_record", Kind: "duplicate-effect", Action: "flagged", At: t0}}, nil
+		return []store.ReconEvent{{Tenant: e.Tenant, Exec: e.Exec, Step: 0, Tool: "insert_record", Kind: "duplicate-effect", Action: "flagged", At: t0}}, nil
 	})
 	must(t, err)
 	if n != 2 || len(audited) != 2 {
@@ -349,7 +349,7 @@ func testAuditExclusive(ctx context.Context, t *testing.T, s store.Store) {
 			for {
 				n, err := s.Audit(ctx, 4, func(snap store.Snapshot) ([]store.ReconEvent, error) {
 					mu.Lock()
-					seen[snap.Execution.ID]++
+					seen[snap.Execution.Exec]++
 					mu.Unlock()
 					return nil, nil
 				})
@@ -391,13 +391,13 @@ func testSnapshotCopies(ctx context.Context, t *testing.T, s store.Store) {
 
 func testActiveAcrossTenants(ctx context.Context, t *testing.T, s store.Store) {
 	// Same creation time for all: the order is the order of Create calls.
-	for _, ref := range []store.Ref{{Tenant: "acme", ID: "b"}, {Tenant: "globex", ID: "a"}, {Tenant: "acme", ID: "a"}, {Tenant: "initech", ID: "c"}} {
-		create(ctx, t, s, ref.Tenant, ref.ID)
+	for _, ref := range []store.Ref{{Tenant: "acme", Exec: "b"}, {Tenant: "globex", Exec: "a"}, {Tenant: "acme", Exec: "a"}, {Tenant: "initech", Exec: "c"}} {
+		create(ctx, t, s, ref.Tenant, ref.Exec)
 	}
 	must(t, s.Finish(ctx, "globex", "a", store.Completed, ""))
 	refs, err := s.Active(ctx)
 	must(t, err)
-	want := []store.Ref{{Tenant: "acme", ID: "b"}, {Tenant: "acme", ID: "a"}, {Tenant: "initech", ID: "c"}}
+	want := []store.Ref{{Tenant: "acme", Exec: "b"}, {Tenant: "acme", Exec: "a"}, {Tenant: "initech", Exec: "c"}}
 	if fmt.Sprint(refs) != fmt.Sprint(want) {
 		t.Fatalf("active: %v, want %v, every tenant's in creation order", refs, want)
 	}
@@ -406,7 +406,7 @@ func testActiveAcrossTenants(ctx context.Context, t *testing.T, s store.Store) {
 func testCancelledClaims(ctx context.Context, t *testing.T, s store.Store) {
 	recovered(ctx, t, s, "acme", "r1", store.Completed)
 	create(ctx, t, s, "globex", "d1")
-	must(t, s.DeadLetter(ctx, store.DeadLetter{Tenant: "globex", Exec: "d1", Cause: "review"}))
+	must(t, s.DeadLetter(ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: "globex", Exec: "d1"}, Cause: "review"}))
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	called := false
@@ -430,12 +430,12 @@ func testCancelledClaims(ctx context.Context, t *testing.T, s store.Store) {
 
 func testTenantWrites(ctx context.Context, t *testing.T, s store.Store) {
 	create(ctx, t, s, "acme", "e1")
-	a := store.Attempt{Tenant: "acme", Exec: "e1", Number: 1}
+	a := store.Attempt{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Attempt: 1}}
 	must(t, s.Begin(ctx, a))
 	a.Tenant = "globex"
 	wantErr(t, s.End(ctx, a), store.ErrNotFound)
 	wantErr(t, s.Restart(ctx, "globex", "e1", 1), store.ErrNotFound)
-	wantErr(t, s.DeadLetter(ctx, store.DeadLetter{Tenant: "globex", Exec: "e1", Cause: "x"}), store.ErrNotFound)
+	wantErr(t, s.DeadLetter(ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: "globex", Exec: "e1"}, Cause: "x"}), store.ErrNotFound)
 	snap, err := s.Load(ctx, "acme", "e1")
 	must(t, err)
 	if e := snap.Execution; e.Recovered || e.Run != 0 || e.Status != store.Running || len(snap.DeadLetters) != 0 {
