@@ -225,13 +225,13 @@ func (r *NetRig) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy
 	}
 	switch {
 	case ctx.Err() != nil:
-		run.History.Cut = "aborted"
+		run.History.Cut = invariants.Aborted
 	case rctx.Err() != nil:
-		run.History.Cut = "limit"
+		run.History.Cut = invariants.CutAtLimit
 	case err != nil:
 		return nil, err
 	}
-	if p.Architecture().Reconciliation() && run.History.Cut != "aborted" {
+	if p.Architecture().Reconciliation() && run.History.Cut != invariants.Aborted {
 		// A run cut at its limits still gets its audit: the worker looks only
 		// at executions that ended, and the engine has stopped.
 		if err := n.reconcile(ctx, mem); err != nil {
@@ -249,7 +249,7 @@ func (r *NetRig) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy
 	}
 	run.Ledger = n.world.Ledger()
 	run.Faults = n.rec.faults
-	run.Results = invariants.CheckAll(&run.History, run.Ledger)
+	run.Results = run.Analysis().Check()
 	run.Virtual = n.clock.Now().Sub(Epoch)
 	return run, nil
 }

@@ -66,6 +66,17 @@ type Run struct {
 	Virtual time.Duration
 	// Statuses is how each execution ended, by execution id.
 	Statuses map[string]store.Status
+
+	analysis *invariants.Analysis
+}
+
+// Analysis returns the run's history and ledger as the checkers indexed
+// them: what the results, the cost and the reports' timelines all read.
+func (r *Run) Analysis() *invariants.Analysis {
+	if r.analysis == nil {
+		r.analysis = invariants.Analyze(&r.History, r.Ledger)
+	}
+	return r.analysis
 }
 
 // Violated lists the invariants the run violated.
@@ -172,11 +183,11 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	}
 	for !s.idle() {
 		if err := ctx.Err(); err != nil {
-			run.History.Cut = "aborted"
+			run.History.Cut = invariants.Aborted
 			break
 		}
 		if len(rec.events) > o.MaxEvents || clock.Elapsed() > o.MaxVirtual {
-			run.History.Cut = "limit"
+			run.History.Cut = invariants.CutAtLimit
 			break
 		}
 		i := s.next()
@@ -205,7 +216,7 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 			s.wake(i, prog.Wake)
 		}
 	}
-	if p.Architecture().Reconciliation() && run.History.Cut != "aborted" {
+	if p.Architecture().Reconciliation() && run.History.Cut != invariants.Aborted {
 		// A run cut at its limits still gets its audit: the worker looks only
 		// at executions that ended, and the engine has stopped.
 		if err := reconcilePass(ctx, mem, reg, world, rec, clock); err != nil {
@@ -214,7 +225,7 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	}
 	run.History.Events = rec.events
 	run.Ledger = world.Ledger()
-	run.Results = invariants.CheckAll(&run.History, run.Ledger)
+	run.Results = run.Analysis().Check()
 	run.Virtual = clock.Elapsed()
 	return run, nil
 }

@@ -88,50 +88,31 @@ func (r *Run) Cost() Cost {
 			committed[fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}] = true
 		}
 	}
-	type opCost struct {
-		live           map[string]bool
-		tokens, single int
-	}
-	ops := map[fakes.Op]*opCost{}
-	get := func(op fakes.Op) *opCost {
-		o := ops[op]
-		if o == nil {
-			o = &opCost{live: map[string]bool{}}
-			ops[op] = o
-		}
-		return o
-	}
+	type usage struct{ tokens, single int }
+	ops := map[fakes.Op]*usage{}
+	an := r.Analysis()
 	for _, e := range r.Ledger.Effects() {
-		switch {
-		case e.Kind == fakes.Compensated:
+		if an.Duplicate(e.Seq) {
+			c.DuplicateEffects++
+			c.DuplicateChargesCents += e.CostCents
+		}
+		switch e.Kind {
+		case fakes.Compensated:
 			c.Compensations++
-			delete(get(e.Op).live, e.Ref)
-		case e.Kind == fakes.Usage:
-			o := get(e.Op)
-			o.tokens += e.Tokens
-			o.single = max(o.single, e.Tokens)
-		case e.Kind == fakes.Applied && !e.Idempotent && !e.World:
-			o := get(e.Op)
-			if len(o.live) > 0 {
-				c.DuplicateEffects++
-				c.DuplicateChargesCents += e.CostCents
+		case fakes.Usage:
+			u := ops[e.Op]
+			if u == nil {
+				u = &usage{}
+				ops[e.Op] = u
 			}
-			o.live[e.Ref] = true
-		case e.Kind == fakes.Chunk && !e.World:
-			o := get(e.Op)
-			if o.live["chunk"] {
-				c.DuplicateEffects++
-			}
-			o.live["chunk"] = true
+			u.tokens += e.Tokens
+			u.single = max(u.single, e.Tokens)
 		}
 	}
-	for op, o := range ops {
-		if o.tokens == 0 {
-			continue
-		}
-		wasted := o.tokens
+	for op, u := range ops {
+		wasted := u.tokens
 		if committed[op] {
-			wasted -= o.single
+			wasted -= u.single
 		}
 		c.LLMTokensWasted += wasted
 	}

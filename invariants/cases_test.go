@@ -354,7 +354,7 @@ var checkCases = []checkCase{
 
 	// terminal-state
 	{"an execution still running at the limit", invariants.TerminalState, func(h *history) {
-		h.cut = "limit"
+		h.cut = invariants.CutAtLimit
 		x := h.start("acme", "e1", "insert_record")
 		x.attempt(0, 1, "k")
 	}, violated, "a hang"},

@@ -396,7 +396,7 @@ func checkTerminal(ix *index) Result {
 	for _, x := range ix.order {
 		op := stepOp(x, 0)
 		switch {
-		case x.end < 0 && ix.h.Cut == "limit":
+		case x.end < 0 && ix.h.Cut == CutAtLimit:
 			r.Violations = append(r.Violations, violation(x, op, -1, "%s/%s never ended: the run hit its limit with the execution still running (a hang)", x.key.tenant, x.key.exec))
 		case x.end < 0:
 			r.Violations = append(r.Violations, violation(x, op, -1, "%s/%s vanished: it started and never ended", x.key.tenant, x.key.exec))

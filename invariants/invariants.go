@@ -67,30 +67,63 @@ type Result struct {
 	Reason string
 }
 
+// Cut says whether, and why, a run was stopped before every execution ended.
+type Cut uint8
+
+// Cuts.
+const (
+	// NotCut: the run went on until every execution ended.
+	NotCut Cut = iota
+	// CutAtLimit: the harness stopped the run at its limits (events,
+	// virtual or wall time): an execution still running is a hang to report.
+	CutAtLimit
+	// Aborted: the run was stopped from outside (an interrupt, a caller's
+	// deadline): nothing can be concluded about what did not happen.
+	Aborted
+)
+
+func (c Cut) String() string {
+	switch c {
+	case NotCut:
+		return "not cut"
+	case CutAtLimit:
+		return "cut at its limit"
+	case Aborted:
+		return "aborted"
+	}
+	return fmt.Sprintf("invalid(%d)", c)
+}
+
 // History is what the engine and the harness recorded of a run.
 type History struct {
 	Events []engine.Event
-	// Cut is set when the run was stopped before every execution ended: by
-	// the harness's limits ("limit", a hang to report) or from outside
-	// ("aborted", nothing can be concluded about what did not happen).
-	Cut string
+	// Cut is set when the run was stopped before every execution ended.
+	Cut Cut
 }
 
 // Checker is one invariant's checker.
 type Checker struct {
 	ID  ID
 	Doc string
-	fn  func(*index) Result
+	// DecidesAborted is set for a checker whose breaches are breaches
+	// whatever happened after them, so that it decides an aborted run too;
+	// the others say unknown.
+	DecidesAborted bool
+	// NeedsSteps is set for a checker that walks each execution's steps,
+	// which only its start event names: it says unknown when a start is
+	// missing.
+	NeedsSteps bool
+	fn         func(*index) Result
 }
 
 // Check runs the checker on a history and its ledger.
 func (c Checker) Check(h *History, l *fakes.Ledger) Result { return c.run(newIndex(h, l)) }
 
 func (c Checker) run(ix *index) Result {
-	if ix.h.Cut == "aborted" && c.ID != TenantIsolation && c.ID != NoDuplicateSideEffects {
+	if ix.h.Cut == Aborted && !c.DecidesAborted {
 		return Result{Invariant: c.ID, Status: Unknown, Reason: "the run was aborted before it ended"}
 	}
-	if needsSteps[c.ID] {
+	if c.NeedsSteps {
 		for _, x := range ix.order {
 			if x.tools == nil {
 				return Result{Invariant: c.ID, Status: Unknown,
@@ -109,23 +142,29 @@ func (c Checker) run(ix *index) Result {
 	return r
 }
 
-// needsSteps marks the checkers that walk each execution's steps, which
-// only its start event names.
-var needsSteps = map[ID]bool{NoLostEffects: true, TenantContractHonored: true, ReconciliationComplete: true}
-
 // Checkers returns the ten checkers in contract order.
 func Checkers() []Checker {
 	return []Checker{
-		{NoDuplicateSideEffects, "no logical operation applied a non-idempotent effect twice (streamed chunks and downstream signals count)", checkDuplicates},
-		{NoLostEffects, "every execution reported completed has each step's effect exactly once", checkLost},
-		{NoPoisonedContextReads, "every read sees the last committed version, never a write of a failed or uncommitted attempt", checkPoisoned},
-		{TenantIsolation, "no read or effect of one tenant ever carries another tenant's data", checkIsolation},
-		{TenantContractHonored, "no tenant's declared contract (never retry, at most once, key required) is broken", checkContracts},
-		{ResumeFromCheckpoint, "no committed step is executed again after a later step fails", checkResume},
-		{NoOrchestratorRetry, "a deterministic orchestrator failure (invalid plan) is not retried", checkOrchestrator},
-		{NoOrphanedSideEffects, "every effect of an abandoned step is compensated, or dead-lettered for review", checkOrphans},
-		{ReconciliationComplete, "after the reconciliation worker runs, every anomaly in executions it should audit is reported, and nothing is reported where there is none", checkReconciliation},
-		{TerminalState, "every execution ends completed, compensated, dead-lettered or failed with its cause surfaced; none hangs or vanishes", checkTerminal},
+		{ID: NoDuplicateSideEffects, Doc: "no logical operation applied a non-idempotent effect twice (streamed chunks and downstream signals count)",
+			DecidesAborted: true, fn: checkDuplicates},
+		{ID: NoLostEffects, Doc: "every execution reported completed has each step's effect exactly once",
+			NeedsSteps: true, fn: checkLost},
+		{ID: NoPoisonedContextReads, Doc: "every read sees the last committed version, never a write of a failed or uncommitted attempt",
+			fn: checkPoisoned},
+		{ID: TenantIsolation, Doc: "no read or effect of one tenant ever carries another tenant's data",
+			DecidesAborted: true, fn: checkIsolation},
+		{ID: TenantContractHonored, Doc: "no tenant's declared contract (never retry, at most once, key required) is broken",
+			NeedsSteps: true, fn: checkContracts},
+		{ID: ResumeFromCheckpoint, Doc: "no committed step is executed again after a later step fails",
+			fn: checkResume},
+		{ID: NoOrchestratorRetry, Doc: "a deterministic orchestrator failure (invalid plan) is not retried",
+			fn: checkOrchestrator},
+		{ID: NoOrphanedSideEffects, Doc: "every effect of an abandoned step is compensated, or dead-lettered for review",
+			fn: checkOrphans},
+		{ID: ReconciliationComplete, Doc: "after the reconciliation worker runs, every anomaly in executions it should audit is reported, and nothing is reported where there is none",
+			NeedsSteps: true, fn: checkReconciliation},
+		{ID: TerminalState, Doc: "every execution ends completed, compensated, dead-lettered or failed with its cause surfaced; none hangs or vanishes",
+			fn: checkTerminal},
 	}
 }
 
@@ -150,12 +189,4 @@ func Lookup(id ID) (Checker, error) {
 }
 
 // CheckAll runs every checker on one run, indexing the history once.
-func CheckAll(h *History, l *fakes.Ledger) []Result {
-	ix := newIndex(h, l)
-	cs := Checkers()
-	out := make([]Result, len(cs))
-	for i, c := range cs {
-		out[i] = c.run(ix)
-	}
-	return out
-}
+func CheckAll(h *History, l *fakes.Ledger) []Result { return Analyze(h, l).Check() }

@@ -15,7 +15,7 @@ import (
 type history struct {
 	events  []engine.Event
 	effects []fakes.Effect
-	cut     string
+	cut     invariants.Cut
 	drift   []fakes.Drift
 }
 
@@ -214,7 +214,7 @@ func TestIDsAreTheContract(t *testing.T) {
 
 func TestAbortedRunIsUnknownNotOK(t *testing.T) {
 	t.Parallel()
-	h := &history{cut: "aborted"}
+	h := &history{cut: invariants.Aborted}
 	x := h.start("acme", "e1", "insert_record")
 	x.attempt(0, 1, "k")
 	res := invariants.CheckAll(&invariants.History{Events: h.events, Cut: h.cut}, fakes.NewLedger(nil))

@@ -3,7 +3,6 @@ package invariants
 import (
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/reference/engine"
-	"github.com/chaosrun/chaosrun/reference/outcome"
 )
 
 // Anomaly kinds, as the reconciliation worker reports them.
@@ -113,8 +112,4 @@ func checkReconciliation(ix *index) Result {
 	}
 	sortViolations(r.Violations)
 	return r
-}
-
-func isDeterministicOrchestrator(e *engine.Event) bool {
-	return e.Outcome != nil && e.Outcome.Layer == outcome.Orchestrator && e.Outcome.Class == outcome.Deterministic
 }

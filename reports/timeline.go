@@ -58,13 +58,13 @@ func newTimeline(run *harness.Run, breach int) timeline {
 	if run.Ledger == nil {
 		return t
 	}
-	dups := duplicates(run.Ledger.Effects())
+	an := run.Analysis()
 	for _, fx := range run.Ledger.Effects() {
-		i := causeOf(evs, fx)
+		i := an.Cause(fx.Seq)
 		if i < 0 {
 			continue
 		}
-		t.Rows[i].Effects = append(t.Rows[i].Effects, describeEffect(fx, dups[fx.Seq]))
+		t.Rows[i].Effects = append(t.Rows[i].Effects, describeEffect(fx, an.Duplicate(fx.Seq)))
 	}
 	return t
 }
@@ -265,32 +265,6 @@ func kindClass(k engine.EventKind) string {
 	return "work"
 }
 
-// duplicates marks, by ledger sequence number, the effects that repeat an
-// operation's non-idempotent effect while an earlier one is live, as the
-// duplicate_effects cost counts them.
-func duplicates(fxs []fakes.Effect) map[int]bool {
-	live := map[fakes.Op]map[string]bool{}
-	dup := map[int]bool{}
-	for _, e := range fxs {
-		l := live[e.Op]
-		if l == nil {
-			l = map[string]bool{}
-			live[e.Op] = l
-		}
-		switch {
-		case e.Kind == fakes.Compensated:
-			delete(l, e.Ref)
-		case e.Kind == fakes.Applied && !e.Idempotent && !e.World:
-			dup[e.Seq] = len(l) > 0
-			l[e.Ref] = true
-		case e.Kind == fakes.Chunk && !e.World:
-			dup[e.Seq] = l["chunk"]
-			l["chunk"] = true
-		}
-	}
-	return dup
-}
-
 func describeEffect(e fakes.Effect, dup bool) effect {
 	x := effect{Seq: e.Seq, Kind: e.Kind.String(), Dup: dup}
 	switch e.Kind {
@@ -325,40 +299,4 @@ func describeEffect(e fakes.Effect, dup bool) effect {
 	}
 	x.Note = strings.Join(notes, ", ")
 	return x
-}
-
-// causeOf finds the event an effect belongs beside: the last compensation,
-// call or lookup of the same attempt at or before it, else the last event
-// of the same execution at or before it, else the last event before it.
-// It returns -1 only for a run without events.
-func causeOf(evs []engine.Event, fx fakes.Effect) int {
-	want := engine.EvInvoke
-	if fx.Kind == fakes.Compensated {
-		want = engine.EvCompensate
-	}
-	same, sameExec, before := -1, -1, -1
-	for i, e := range evs {
-		if e.At.After(fx.At) {
-			continue
-		}
-		before = i
-		if e.Tenant != fx.Op.Tenant || e.Exec != fx.Op.Exec {
-			continue
-		}
-		sameExec = i
-		if e.Step == fx.Op.Step && e.Attempt == fx.Attempt && e.Run == fx.Run && (e.Kind == want || e.Kind == engine.EvLookup) {
-			same = i
-		}
-	}
-	switch {
-	case same >= 0:
-		return same
-	case sameExec >= 0:
-		return sameExec
-	case before >= 0:
-		return before
-	case len(evs) > 0:
-		return 0
-	}
-	return -1
 }

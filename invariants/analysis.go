@@ -1,0 +1,109 @@
+package invariants
+
+import (
+	"github.com/chaosrun/chaosrun/fakes"
+	"github.com/chaosrun/chaosrun/reference/engine"
+)
+
+// Analysis is a run's history and ledger indexed once: what the checkers
+// decide on, exported so that the cost figures and the timelines of the
+// reports read the same facts the verdicts rest on, instead of deriving
+// them again.
+type Analysis struct {
+	ix   *index
+	dups []bool // by ledger index; built on first use
+}
+
+// Analyze indexes a run's history and its ledger.
+func Analyze(h *History, l *fakes.Ledger) *Analysis { return &Analysis{ix: newIndex(h, l)} }
+
+// Check runs every checker, in contract order.
+func (a *Analysis) Check() []Result {
+	cs := Checkers()
+	out := make([]Result, len(cs))
+	for i, c := range cs {
+		out[i] = c.run(a.ix)
+	}
+	return out
+}
+
+// Anomalies returns what the reconciliation worker must report (see
+// [Anomalies]).
+func (a *Analysis) Anomalies() []Anomaly { return a.ix.anomalies() }
+
+// Duplicate reports whether ledger entry seq repeated its operation's
+// non-idempotent effect, or a streamed chunk, while an earlier one was still
+// live. Only the system's calls count, not what the world did on its own
+// (a double delivery): this is what a duplicate effect costs.
+func (a *Analysis) Duplicate(seq int) bool {
+	if a.dups == nil {
+		a.dups = a.ix.duplicates()
+	}
+	return seq >= 0 && seq < len(a.dups) && a.dups[seq]
+}
+
+// Cause returns the index of the event that ledger entry seq belongs
+// beside: the call (for a compensation, the compensation) or lookup of the
+// attempt that made it, the last one at or before it; else the last event
+// of its execution at or before it; else the last event before it. It
+// returns -1 only for a run without events.
+func (a *Analysis) Cause(seq int) int {
+	fx := a.ix.l.Effects()[seq]
+	want := engine.EvInvoke
+	if fx.Kind == fakes.Compensated {
+		want = engine.EvCompensate
+	}
+	src := fx.Source()
+	same, sameExec, before := -1, -1, -1
+	for i := range a.ix.h.Events {
+		e := &a.ix.h.Events[i]
+		if e.At.After(fx.At) {
+			continue
+		}
+		before = i
+		if e.Tenant != src.Tenant || e.Exec != src.Exec {
+			continue
+		}
+		sameExec = i
+		if e.AttemptID == src && (e.Kind == want || e.Kind == engine.EvLookup) {
+			same = i
+		}
+	}
+	switch {
+	case same >= 0:
+		return same
+	case sameExec >= 0:
+		return sameExec
+	case before >= 0:
+		return before
+	case len(a.ix.h.Events) > 0:
+		return 0
+	}
+	return -1
+}
+
+// duplicates walks each operation's entries once, keeping the effects that
+// are live, and marks the entries that found one already live.
+func (ix *index) duplicates() []bool {
+	effects := ix.l.Effects()
+	dup := make([]bool, len(effects))
+	live := map[string]bool{}
+	for _, o := range ix.opOrder {
+		clear(live)
+		chunk := false
+		for _, i := range o.effects {
+			e := effects[i]
+			switch {
+			case e.Kind == fakes.Compensated:
+				delete(live, e.Ref)
+			case e.Kind == fakes.Applied && !e.Idempotent && !e.World:
+				dup[i] = len(live) > 0 || chunk
+				live[e.Ref] = true
+			case e.Kind == fakes.Chunk && !e.World:
+				dup[i] = len(live) > 0 || chunk
+				chunk = true
+			}
+		}
+	}
+	return dup
+}
