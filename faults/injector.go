@@ -26,8 +26,9 @@ func (a Applied) String() string {
 }
 
 // Injector applies a schedule to one run: it is the engine's [engine.Faults]
-// port, the world's [fakes.Quirks], and wraps the tools and the store. It is
-// meant for one single-threaded simulation run.
+// port, the world's [fakes.Quirks], and wraps the tools and the store, for
+// one run. It is safe for concurrent use: net mode runs several engines at
+// once against one injector.
 type Injector struct {
 	s       Schedule
 	unit    func(exec string, step int) uint64

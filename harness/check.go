@@ -14,14 +14,14 @@ import (
 	"github.com/chaosrun/chaosrun/scenarios"
 )
 
-// CheckOptions configure Check. The zero value (or nil) means swarm
+// CheckOpts configure Check. The zero value (or nil) means swarm
 // schedules, every invariant, default simulation bounds.
-type CheckOptions struct {
+type CheckOpts struct {
 	// AllFaults enables every fault kind in every scenario.
 	AllFaults bool
 	// Invariants restricts the check to these invariants (all when empty).
 	Invariants []invariants.ID
-	Sim        *Options
+	Sim        *SimOpts
 }
 
 // Check is the go test API: it runs rapid-generated scenarios under the
@@ -33,17 +33,30 @@ type CheckOptions struct {
 //	}
 //
 // The number of scenarios is rapid's (-rapid.checks, default 100).
-func Check(t rapid.TB, p policy.Policy, opts *CheckOptions) {
+func Check(t rapid.TB, p policy.Policy, opts *CheckOpts) {
 	t.Helper()
-	var o CheckOptions
+	var o CheckOpts
+	if opts != nil {
+		o = *opts
+	}
+	tb := &replayTB{TB: t, policy: p.Name(), allFaults: o.AllFaults}
+	scenarios.ReadingRapidFlags(func() { rapid.Check(tb, Property(p, opts)) })
+}
+
+// Property is Check's property: it draws a scenario, simulates it under
+// the policy and fails with the violation in words. It is also a fuzz
+// target's body, with rapid.MakeFuzz:
+//
+//	func FuzzOurRetryPolicy(f *testing.F) {
+//		f.Fuzz(rapid.MakeFuzz(harness.Property(ourpolicy.New(), nil)))
+//	}
+func Property(p policy.Policy, opts *CheckOpts) func(*rapid.T) {
+	var o CheckOpts
 	if opts != nil {
 		o = *opts
 	}
 	gen := scenarios.Generator(o.AllFaults)
-	scenarios.RapidFlags.RLock()
-	defer scenarios.RapidFlags.RUnlock()
-	tb := &replayTB{TB: t, policy: p.Name(), allFaults: o.AllFaults}
-	rapid.Check(tb, func(rt *rapid.T) {
+	return func(rt *rapid.T) {
 		sc := gen.Draw(rt, "scenario")
 		run, err := Simulate(context.Background(), sc, p, o.Sim)
 		if err != nil {
@@ -54,7 +67,7 @@ func Check(t rapid.TB, p policy.Policy, opts *CheckOptions) {
 				rt.Fatalf("%s", Explain(run, res.Invariant))
 			}
 		}
-	})
+	}
 }
 
 func wanted(ids []invariants.ID, id invariants.ID) bool {
@@ -131,7 +144,8 @@ func Explain(run *Run, id invariants.ID) string {
 		}
 		b.WriteByte('\n')
 	}
-	fmt.Fprintf(&b, "scenario (%d steps):\n%s\n", run.Scenario.Steps(), indent(run.Scenario.String()))
+	b.WriteString(DescribeScenario(run.Scenario))
+	b.WriteByte('\n')
 	b.WriteString("timeline:\n")
 	for i, e := range run.History.Events {
 		fmt.Fprintf(&b, "  %3d %s %s\n", i, e.At.Sub(Epoch), e)
@@ -139,4 +153,8 @@ func Explain(run *Run, id invariants.ID) string {
 	return b.String()
 }
 
-func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }
+// DescribeScenario renders a scenario for a human: its size, then each
+// execution and the fault schedule on lines of their own, indented.
+func DescribeScenario(sc scenarios.Scenario) string {
+	return fmt.Sprintf("scenario (%d steps):\n  %s", sc.Steps(), strings.ReplaceAll(sc.String(), "\n", "\n  "))
+}

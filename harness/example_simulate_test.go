@@ -25,7 +25,7 @@ func ExampleSimulate() {
 		if err != nil {
 			panic(err)
 		}
-		fmt.Printf("%s: %s, violated %v\n", p.Name(), run.Statuses["e1"], run.Violated())
+		fmt.Printf("%s: %s, violated %v\n", p.Name(), run.Statuses()["e1"], run.Violated())
 	}
 	// Output:
 	// reference: dead-lettered, violated []
@@ -35,7 +35,7 @@ func ExampleSimulate() {
 // Explore runs generated scenarios under a policy and minimises the first
 // counterexample of each invariant it breaks.
 func ExampleExplore() {
-	s, err := harness.Explore(context.Background(), policies.RetryOnly(), &harness.ExploreOptions{Runs: 50})
+	s, err := harness.Explore(context.Background(), policies.RetryOnly(), &harness.ExploreOpts{Runs: 50})
 	if err != nil {
 		panic(err)
 	}

@@ -14,9 +14,9 @@ import (
 	"github.com/chaosrun/chaosrun/scenarios"
 )
 
-// ExploreOptions configure an exploration. The zero value (or nil) means:
+// ExploreOpts configure an exploration. The zero value (or nil) means:
 // 500 runs from seed 1, swarm schedules, one worker per CPU, shrinking on.
-type ExploreOptions struct {
+type ExploreOpts struct {
 	// Runs is how many scenarios to run (default 500), unless Duration is set.
 	Runs int
 	// Duration runs scenarios until it has passed instead of a fixed count.
@@ -37,7 +37,7 @@ type ExploreOptions struct {
 	// ShrinkTime bounds the minimisation of one counterexample (default 10s).
 	ShrinkTime time.Duration
 	// Sim bounds each run.
-	Sim *Options
+	Sim *SimOpts
 	// NewRunner, when set, makes each worker's Runner (a net-mode rig, say);
 	// a Runner that is an io.Closer is closed when the exploration ends. Nil
 	// runs the simulation. Shrinking always replays in the simulation.
@@ -53,7 +53,7 @@ type Runner interface {
 }
 
 // simulator is the default Runner.
-type simulator struct{ o *Options }
+type simulator struct{ o *SimOpts }
 
 func (s simulator) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (*Run, error) {
 	return Simulate(ctx, sc, p, s.o)
@@ -108,8 +108,11 @@ type outcome struct {
 // Explore runs generated scenarios under a policy and summarises what the
 // checkers found. Results do not depend on Workers: runs are aggregated in
 // seed order.
-func Explore(ctx context.Context, p policy.Policy, opts *ExploreOptions) (*Summary, error) {
-	o := exploreDefaults(opts)
+func Explore(ctx context.Context, p policy.Policy, opts *ExploreOpts) (*Summary, error) {
+	o, err := exploreDefaults(opts)
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	sum := &Summary{Policy: p.Name(), Violations: map[invariants.ID]int{}, Unknown: map[invariants.ID]int{}, First: map[invariants.ID]*Failure{}}
 	for _, id := range invariants.IDs() {
@@ -171,7 +174,7 @@ func (s *Summary) add(r outcome) {
 }
 
 // shrink minimises the first counterexample of every violated invariant.
-func (s *Summary) shrink(ctx context.Context, p policy.Policy, o ExploreOptions) error {
+func (s *Summary) shrink(ctx context.Context, p policy.Policy, o ExploreOpts) error {
 	ids := make([]invariants.ID, 0, len(s.First))
 	for id := range s.First {
 		ids = append(ids, id)
@@ -179,7 +182,7 @@ func (s *Summary) shrink(ctx context.Context, p policy.Policy, o ExploreOptions)
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, id := range ids {
 		f := s.First[id]
-		shrunk, err := Shrink(ctx, p, f.Seed, id, &ShrinkOptions{AllFaults: o.AllFaults, Time: o.ShrinkTime, Sim: o.Sim})
+		shrunk, err := Shrink(ctx, p, f.Seed, id, &ShrinkOpts{AllFaults: o.AllFaults, Time: o.ShrinkTime, Sim: o.Sim})
 		if err != nil {
 			return fmt.Errorf("shrink the %s counterexample of seed %d: %w", id, f.Seed, err)
 		}
@@ -190,10 +193,16 @@ func (s *Summary) shrink(ctx context.Context, p policy.Policy, o ExploreOptions)
 	return nil
 }
 
-func exploreDefaults(opts *ExploreOptions) ExploreOptions {
-	var o ExploreOptions
+func exploreDefaults(opts *ExploreOpts) (ExploreOpts, error) {
+	var o ExploreOpts
 	if opts != nil {
 		o = *opts
+	}
+	switch {
+	case o.Shards < 0, o.Shards == 0 && o.Shard != 0:
+		return o, fmt.Errorf("explore: shard %d of %d: give Shards (1 or more) with Shard", o.Shard, o.Shards)
+	case o.Shards > 0 && (o.Shard < 1 || o.Shard > o.Shards):
+		return o, fmt.Errorf("explore: shard %d of %d: Shard must be within 1-%d", o.Shard, o.Shards, o.Shards)
 	}
 	if o.Runs <= 0 {
 		o.Runs = 500
@@ -207,10 +216,10 @@ func exploreDefaults(opts *ExploreOptions) ExploreOptions {
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
-	return o
+	return o, nil
 }
 
-func (o ExploreOptions) total() int {
+func (o ExploreOpts) total() int {
 	if o.Duration > 0 {
 		return 0
 	}
@@ -218,12 +227,12 @@ func (o ExploreOptions) total() int {
 }
 
 // seedOf returns the seed of the shard's i-th run.
-func (o ExploreOptions) seedOf(i int) uint64 {
+func (o ExploreOpts) seedOf(i int) uint64 {
 	return o.Seed + uint64(i*o.Shards+o.Shard-1)
 }
 
 // produce runs scenarios on o.Workers goroutines and streams their outcomes.
-func (o ExploreOptions) produce(ctx context.Context, p policy.Policy) (<-chan outcome, <-chan error) {
+func (o ExploreOpts) produce(ctx context.Context, p policy.Policy) (<-chan outcome, <-chan error) {
 	out := make(chan outcome, o.Workers)
 	errc := make(chan error, 1)
 	deadline := time.Now().Add(o.Duration)
@@ -281,7 +290,7 @@ func (o ExploreOptions) produce(ctx context.Context, p policy.Policy) (<-chan ou
 }
 
 // runner returns a worker's Runner and what releases it.
-func (o ExploreOptions) runner() (Runner, func(), error) {
+func (o ExploreOpts) runner() (Runner, func(), error) {
 	if o.NewRunner == nil {
 		return simulator{o.Sim}, func() {}, nil
 	}

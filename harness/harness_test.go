@@ -17,7 +17,7 @@ import (
 	"github.com/chaosrun/chaosrun/scenarios"
 )
 
-func explore(t *testing.T, p policy.Policy, opts *harness.ExploreOptions) *harness.Summary {
+func explore(t *testing.T, p policy.Policy, opts *harness.ExploreOpts) *harness.Summary {
 	t.Helper()
 	s, err := harness.Explore(context.Background(), p, opts)
 	if err != nil {
@@ -32,7 +32,7 @@ func explore(t *testing.T, p policy.Policy, opts *harness.ExploreOptions) *harne
 // seeds, stays within 10 points of naive-backoff's.
 func TestReferenceHoldsEveryInvariantUnderEveryFault(t *testing.T) {
 	t.Parallel()
-	opts := &harness.ExploreOptions{Runs: 2000, AllFaults: true, NoShrink: true}
+	opts := &harness.ExploreOpts{Runs: 2000, AllFaults: true, NoShrink: true}
 	ref := explore(t, policy.Reference(), opts)
 	for _, id := range invariants.IDs() {
 		if n := ref.Violations[id]; n > 0 {
@@ -49,7 +49,7 @@ func TestReferenceHoldsEveryInvariantUnderEveryFault(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range run.Faults {
+		for _, f := range run.Faults() {
 			kinds[f.Kind]++
 		}
 	}
@@ -76,13 +76,13 @@ func TestEachMistakeIsCaughtAndShrunk(t *testing.T) {
 	for _, e := range policies.Catalog()[1:] {
 		t.Run(e.Name, func(t *testing.T) {
 			t.Parallel()
-			s := explore(t, e.Go(), &harness.ExploreOptions{Runs: 400, NoShrink: true})
+			s := explore(t, e.Go(), &harness.ExploreOpts{Runs: 400, NoShrink: true})
 			for _, id := range e.CaughtBy {
 				f := s.First[id]
 				if f == nil {
 					t.Fatalf("%s was not caught by %s in %d runs (violations: %v)", e.Name, id, s.Runs, s.Violations)
 				}
-				run, err := harness.Shrink(context.Background(), e.Go(), f.Seed, id, &harness.ShrinkOptions{Time: time.Minute})
+				run, err := harness.Shrink(context.Background(), e.Go(), f.Seed, id, &harness.ShrinkOpts{Time: time.Minute})
 				if err != nil || run == nil {
 					t.Fatalf("shrink seed %d: run %v, err %v", f.Seed, run, err)
 				}
@@ -129,8 +129,8 @@ func TestSameSeedSameHistory(t *testing.T) {
 
 func TestExplorationDoesNotDependOnWorkers(t *testing.T) {
 	t.Parallel()
-	one := explore(t, policies.RetryOnly(), &harness.ExploreOptions{Runs: 120, Workers: 1, NoShrink: true})
-	four := explore(t, policies.RetryOnly(), &harness.ExploreOptions{Runs: 120, Workers: 4, NoShrink: true})
+	one := explore(t, policies.RetryOnly(), &harness.ExploreOpts{Runs: 120, Workers: 1, NoShrink: true})
+	four := explore(t, policies.RetryOnly(), &harness.ExploreOpts{Runs: 120, Workers: 4, NoShrink: true})
 	if fmt.Sprint(one.Violations, one.Executions, one.Cost) != fmt.Sprint(four.Violations, four.Executions, four.Cost) {
 		t.Fatalf("1 worker: %v %v %v\n4 workers: %v %v %v", one.Violations, one.Executions, one.Cost, four.Violations, four.Executions, four.Cost)
 	}
@@ -141,15 +141,25 @@ func TestExplorationDoesNotDependOnWorkers(t *testing.T) {
 
 func TestShardsCoverTheUnshardedRuns(t *testing.T) {
 	t.Parallel()
-	all := explore(t, policies.NaiveBackoff(), &harness.ExploreOptions{Runs: 60, Seed: 7, NoShrink: true})
+	all := explore(t, policies.NaiveBackoff(), &harness.ExploreOpts{Runs: 60, Seed: 7, NoShrink: true})
 	var sum harness.Executions
 	runs := 0
 	for i := 1; i <= 3; i++ {
-		s := explore(t, policies.NaiveBackoff(), &harness.ExploreOptions{Runs: 20, Seed: 7, Shard: i, Shards: 3, NoShrink: true})
+		s := explore(t, policies.NaiveBackoff(), &harness.ExploreOpts{Runs: 20, Seed: 7, Shard: i, Shards: 3, NoShrink: true})
 		sum, runs = sum.Add(s.Executions), runs+s.Runs
 	}
 	if runs != all.Runs || sum != all.Executions {
 		t.Fatalf("3 shards ran %d scenarios with %+v; unsharded %d with %+v", runs, sum, all.Runs, all.Executions)
+	}
+}
+
+func TestExploreRefusesAShardOutsideItsShards(t *testing.T) {
+	t.Parallel()
+	for _, o := range []harness.ExploreOpts{{Shard: 0, Shards: 2}, {Shard: 3, Shards: 2}, {Shard: 1, Shards: 0}, {Shard: 1, Shards: -1}} {
+		o.Runs = 1
+		if _, err := harness.Explore(context.Background(), policy.Reference(), &o); err == nil {
+			t.Errorf("shard %d of %d was accepted", o.Shard, o.Shards)
+		}
 	}
 }
 
@@ -205,8 +215,8 @@ func TestCheckFailsWithTheShrunkCaseAndTheReplayLines(t *testing.T) {
 
 func TestCostShowsWhatNaiveBackoffDuplicates(t *testing.T) {
 	t.Parallel()
-	ref := explore(t, policy.Reference(), &harness.ExploreOptions{Runs: 200, NoShrink: true})
-	naive := explore(t, policies.NaiveBackoff(), &harness.ExploreOptions{Runs: 200, NoShrink: true})
+	ref := explore(t, policy.Reference(), &harness.ExploreOpts{Runs: 200, NoShrink: true})
+	naive := explore(t, policies.NaiveBackoff(), &harness.ExploreOpts{Runs: 200, NoShrink: true})
 	if ref.Cost.DuplicateEffects != 0 || naive.Cost.DuplicateEffects == 0 {
 		t.Fatalf("duplicate effects: reference %d, naive-backoff %d", ref.Cost.DuplicateEffects, naive.Cost.DuplicateEffects)
 	}
@@ -223,7 +233,7 @@ func TestACompensatingPolicyHoldsEveryInvariant(t *testing.T) {
 	undo := policy.Rule{When: policy.Match{Compensator: policy.Bool(true), Phases: []outcome.Phase{outcome.PhaseMid, outcome.PhasePost}}, Do: policy.Compensate}
 	p := &policy.Rules{PolicyName: "compensating", Description: "the reference, compensating uncertain outcomes",
 		Arch: policy.DefaultArchitecture(), List: append([]policy.Rule{undo}, policies.ReferenceRules()...)}
-	s := explore(t, p, &harness.ExploreOptions{Runs: 1000, AllFaults: true, NoShrink: true})
+	s := explore(t, p, &harness.ExploreOpts{Runs: 1000, AllFaults: true, NoShrink: true})
 	for _, id := range invariants.IDs() {
 		if n := s.Violations[id]; n > 0 {
 			f := s.First[id]

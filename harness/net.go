@@ -210,7 +210,7 @@ func (r *NetRig) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy
 		return nil, err
 	}
 	defer n.tearDown()
-	run := &Run{Scenario: n.sc, Policy: p.Name(), Statuses: map[string]store.Status{}}
+	run := &Run{Scenario: n.sc, Policy: p.Name()}
 	rctx, cancel := context.WithTimeout(ctx, r.o.Limit)
 	defer cancel()
 	var mem store.Store
@@ -242,13 +242,7 @@ func (r *NetRig) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy
 		return nil, fmt.Errorf("net mode: close the world's servers: %w", err)
 	}
 	run.History.Events = n.rec.events
-	for _, e := range run.History.Events {
-		if e.Kind == engine.EvFinish {
-			run.Statuses[e.Exec] = e.Status
-		}
-	}
 	run.Ledger = n.world.Ledger()
-	run.Faults = n.rec.faults
 	run.Results = run.Analysis().Check()
 	run.Virtual = n.clock.Now().Sub(Epoch)
 	return run, nil
@@ -488,7 +482,6 @@ type syncRecorder struct {
 	mu sync.Mutex
 	recorder
 	now     func() time.Time
-	faults  []faults.Applied
 	observe func(engine.Event)
 }
 
@@ -504,21 +497,7 @@ func (r *syncRecorder) Observe(e engine.Event) {
 	}
 }
 
-func (r *syncRecorder) fault(a faults.Applied) {
-	r.mu.Lock()
-	r.faults = append(r.faults, a)
-	r.mu.Unlock()
-	r.Observe(faultEvent(a))
-}
-
-func faultEvent(a faults.Applied) engine.Event {
-	return engine.Event{
-		Kind:      engine.EvFault,
-		AttemptID: a.AttemptID,
-		Tool:      a.Tool,
-		Detail:    a.Kind.String() + " " + a.Detail,
-	}
-}
+func (r *syncRecorder) fault(a faults.Applied) { r.Observe(FaultEvent(a)) }
 
 // ErrPostgresUnreachable is net mode's error when no connection to the
 // Postgres server its DSN names can be made.

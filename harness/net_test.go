@@ -64,7 +64,7 @@ func TestNetReferenceHoldsOnPostgresWithToxicsAtEveryPhase(t *testing.T) {
 	for seed := 1; seed <= runs; seed++ {
 		run := netRun(t, r, scenarios.Seeded(uint64(seed), true), policy.Reference())
 		clean(t, run)
-		for _, f := range run.Faults {
+		for _, f := range run.Faults() {
 			kinds[f.Kind]++
 			for _, form := range []string{"refuses connections", "request never arrives", "link is cut", "link is slowed", "COMMIT's reply", "reply is held", "resets when the reply starts", "limit_data"} {
 				if strings.Contains(f.Detail, form) {
@@ -101,7 +101,7 @@ func TestNetCatchesNaiveBackoffByAReplyLostAfterTheToolCommitted(t *testing.T) {
 			continue
 		}
 		v := res.Violations[0]
-		for _, f := range run.Faults {
+		for _, f := range run.Faults() {
 			if f.Kind == faults.LostResponse && f.Exec == v.Exec && f.Step == v.Step {
 				t.Logf("seed %d: %s", seed, v.Message)
 				return
@@ -178,7 +178,7 @@ func TestNetResumesAfterPostgresGoesAway(t *testing.T) {
 	if errs == 0 {
 		t.Fatal("no store error was reported while the engines ran: the outage went unnoticed")
 	}
-	for id, s := range run.Statuses {
+	for id, s := range run.Statuses() {
 		if s.String() != "completed" {
 			t.Fatalf("%s ended %s after the outage", id, s)
 		}

@@ -2,11 +2,8 @@ package harness
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"strconv"
-	"sync"
-	"testing"
 	"time"
 
 	"pgregory.net/rapid"
@@ -16,12 +13,12 @@ import (
 	"github.com/chaosrun/chaosrun/scenarios"
 )
 
-// ShrinkOptions configure Shrink. The zero value means swarm schedules and
+// ShrinkOpts configure Shrink. The zero value means swarm schedules and
 // at most 10s of minimisation.
-type ShrinkOptions struct {
+type ShrinkOpts struct {
 	AllFaults bool
 	Time      time.Duration
-	Sim       *Options
+	Sim       *SimOpts
 }
 
 // Shrink minimises the counterexample of a seed for one invariant with
@@ -29,8 +26,8 @@ type ShrinkOptions struct {
 // and rapid reduces it while the invariant stays violated. It returns the
 // minimal failing run, or nil when the seed does not violate the invariant.
 // Shrinking is deterministic while it finishes within its time bound.
-func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID, opts *ShrinkOptions) (*Run, error) {
-	var o ShrinkOptions
+func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID, opts *ShrinkOpts) (*Run, error) {
+	var o ShrinkOpts
 	if opts != nil {
 		o = *opts
 	}
@@ -52,20 +49,14 @@ func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID,
 			t.Fatalf("%s", res.Violations[0])
 		}
 	}
-	// rapid's flags are process-wide: Shrink sets them for the time of one
-	// minimisation and puts them back, while nobody else reads them.
-	scenarios.RapidFlags.Lock()
-	defer scenarios.RapidFlags.Unlock()
-	restore, err := setRapidFlags(map[string]string{
+	tb := &quietTB{name: fmt.Sprintf("chaosrun/%s/%s/%d", p.Name(), id, seed)}
+	err := scenarios.WithRapidFlags(map[string]string{
 		"rapid.seed": strconv.FormatUint(seed, 10), "rapid.checks": "1", "rapid.nofailfile": "true",
 		"rapid.shrinktime": o.Time.String(), "rapid.v": "false", "rapid.log": "false",
-	})
+	}, func() { tb.run(func() { rapid.Check(tb, prop) }) })
 	if err != nil {
 		return nil, err
 	}
-	defer restore()
-	tb := &quietTB{name: fmt.Sprintf("chaosrun/%s/%s/%d", p.Name(), id, seed)}
-	tb.run(func() { rapid.Check(tb, prop) })
 	if simErr != nil {
 		return nil, simErr
 	}
@@ -73,37 +64,6 @@ func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID,
 		return nil, nil
 	}
 	return last, nil
-}
-
-var initOnce sync.Once
-
-// setRapidFlags sets rapid's flags and returns a function that restores
-// them. Outside a test binary, rapid needs the testing flags registered and
-// the command line parsed; the program's own flags are its business (the
-// chaosrun CLI uses its own flag sets).
-func setRapidFlags(values map[string]string) (func(), error) {
-	initOnce.Do(func() {
-		testing.Init()
-		if !flag.Parsed() {
-			_ = flag.CommandLine.Parse(nil)
-		}
-	})
-	old := map[string]string{}
-	for name, v := range values {
-		f := flag.Lookup(name)
-		if f == nil {
-			return nil, fmt.Errorf("rapid flag %s is not registered", name)
-		}
-		old[name] = f.Value.String()
-		if err := f.Value.Set(v); err != nil {
-			return nil, fmt.Errorf("set %s: %w", name, err)
-		}
-	}
-	return func() {
-		for name, v := range old {
-			_ = flag.Lookup(name).Value.Set(v)
-		}
-	}, nil
 }
 
 // quietTB is the rapid.TB of a minimisation outside any test: it records

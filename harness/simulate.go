@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/chaosrun/chaosrun/fakes"
@@ -20,8 +21,8 @@ import (
 	"github.com/chaosrun/chaosrun/scenarios"
 )
 
-// Options bound one simulated run. The zero value (or nil) means the defaults.
-type Options struct {
+// SimOpts bound one simulated run. The zero value (or nil) means the defaults.
+type SimOpts struct {
 	// MaxEvents stops a run that records more events (default 20,000): a
 	// run that long is a livelock, reported by terminal-state.
 	MaxEvents int
@@ -34,8 +35,8 @@ type Options struct {
 	RestartDelay time.Duration
 }
 
-func (o *Options) withDefaults() Options {
-	var v Options
+func (o *SimOpts) withDefaults() SimOpts {
+	var v SimOpts
 	if o != nil {
 		v = *o
 	}
@@ -61,13 +62,45 @@ type Run struct {
 	History  invariants.History
 	Ledger   *fakes.Ledger
 	Results  []invariants.Result
-	Faults   []faults.Applied
 	// Virtual is how much virtual time the run took.
 	Virtual time.Duration
-	// Statuses is how each execution ended, by execution id.
-	Statuses map[string]store.Status
 
 	analysis *invariants.Analysis
+}
+
+// Statuses returns how each execution ended, by execution id, as its
+// history records it (an execution that never ended has no entry).
+func (r *Run) Statuses() map[string]store.Status {
+	out := map[string]store.Status{}
+	for _, e := range r.History.Events {
+		if e.Kind == engine.EvFinish {
+			out[e.Exec] = e.Status
+		}
+	}
+	return out
+}
+
+// Faults returns the faults that fired, in order, as the history records
+// them (one EvFault event each: the one record of a fault).
+func (r *Run) Faults() []faults.Applied {
+	var out []faults.Applied
+	for _, e := range r.History.Events {
+		if e.Kind != engine.EvFault {
+			continue
+		}
+		name, detail, _ := strings.Cut(e.Detail, " ")
+		k, err := faults.ParseKind(name)
+		if err != nil {
+			continue // not a fault of the schedule's kinds
+		}
+		out = append(out, faults.Applied{Kind: k, AttemptID: e.AttemptID, Tool: e.Tool, Detail: detail})
+	}
+	return out
+}
+
+// FaultEvent is the record of an applied fault in a run's history.
+func FaultEvent(a faults.Applied) engine.Event {
+	return engine.Event{Kind: engine.EvFault, AttemptID: a.AttemptID, Tool: a.Tool, Detail: a.Kind.String() + " " + a.Detail}
 }
 
 // Analysis returns the run's history and ledger as the checkers indexed
@@ -151,20 +184,12 @@ var worldRegistry = fakes.Registry()
 // Simulate runs a scenario under a policy in one process, on a virtual
 // clock, with the scenario's faults, then runs the reconciliation worker
 // (when the policy's architecture has one) and checks every invariant.
-func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts *Options) (*Run, error) {
+func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts *SimOpts) (*Run, error) {
 	o := opts.withDefaults()
 	clock := NewVirtualClock()
 	rec := &recorder{clock: clock, events: make([]engine.Event, 0, 8*sc.Steps()+16)}
-	run := &Run{Scenario: sc, Policy: p.Name(), Statuses: map[string]store.Status{}}
-	inj := faults.NewInjector(sc.Faults, sc.Units(), func(a faults.Applied) {
-		run.Faults = append(run.Faults, a)
-		rec.Observe(engine.Event{
-			Kind:      engine.EvFault,
-			AttemptID: a.AttemptID,
-			Tool:      a.Tool,
-			Detail:    a.Kind.String() + " " + a.Detail,
-		})
-	})
+	run := &Run{Scenario: sc, Policy: p.Name()}
+	inj := faults.NewInjector(sc.Faults, sc.Units(), func(a faults.Applied) { rec.Observe(FaultEvent(a)) })
 	world := fakes.NewWorld(&fakes.Opts{Clock: clock, Quirks: inj, Drift: inj.Drift(), Expect: 3 * sc.Steps()})
 	mem := memstore.New()
 	st := inj.Store(mem)
@@ -211,7 +236,6 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 			s.wake(i, prog.Wake)
 		case prog.Done:
 			s.done(i)
-			run.Statuses[x.ID] = prog.Status
 		default:
 			s.wake(i, prog.Wake)
 		}

@@ -53,7 +53,7 @@ func (c Cost) Add(d Cost) Cost {
 // ended counts in the total only.
 func (r *Run) Executions() Executions {
 	x := Executions{Total: len(r.Scenario.Executions)}
-	for _, s := range r.Statuses {
+	for _, s := range r.Statuses() {
 		switch s {
 		case store.Completed:
 			x.Completed++

@@ -244,7 +244,7 @@ func TestTwinsExploreAlike(t *testing.T) {
 	for _, tw := range twins(t) {
 		t.Run(tw.name, func(t *testing.T) {
 			t.Parallel()
-			opts := &harness.ExploreOptions{Runs: 150, NoShrink: true}
+			opts := &harness.ExploreOpts{Runs: 150, NoShrink: true}
 			a, err := harness.Explore(context.Background(), tw.file, opts)
 			if err != nil {
 				t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 // wall time (elapsed_ms) is the one field that differs from run to run; it
 // is zeroed here so that the output is stable.
 func ExampleJSON() {
-	s, err := harness.Explore(context.Background(), policy.Reference(), &harness.ExploreOptions{Runs: 3, Seed: 1})
+	s, err := harness.Explore(context.Background(), policy.Reference(), &harness.ExploreOpts{Runs: 3, Seed: 1})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -14,7 +14,7 @@ import (
 // summary. In GitHub Actions, write it to the file $GITHUB_STEP_SUMMARY
 // names (reports.WriteFile does it whole or not at all).
 func ExampleMarkdown() {
-	s, err := harness.Explore(context.Background(), policy.Reference(), &harness.ExploreOptions{Runs: 5, Seed: 1})
+	s, err := harness.Explore(context.Background(), policy.Reference(), &harness.ExploreOpts{Runs: 5, Seed: 1})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -47,7 +47,7 @@ func setup(t *testing.T) *Report {
 
 func buildFixture() (*Report, error) {
 	r := New("sim", fixtureSeed, fixtureRuns)
-	opts := &harness.ExploreOptions{Runs: fixtureRuns, Seed: fixtureSeed, ShrinkTime: 5 * time.Minute}
+	opts := &harness.ExploreOpts{Runs: fixtureRuns, Seed: fixtureSeed, ShrinkTime: 5 * time.Minute}
 	for _, name := range []string{"reference", "naive-backoff", "shared-mutable-context", "restart-whole-workflow"} {
 		e, err := policies.Lookup(name)
 		if err != nil {

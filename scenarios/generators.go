@@ -3,7 +3,6 @@ package scenarios
 import (
 	"fmt"
 	"slices"
-	"sync"
 
 	"pgregory.net/rapid"
 
@@ -105,11 +104,6 @@ var (
 	every = Generator(true)
 )
 
-// RapidFlags guards rapid's process-wide flags: drawing a scenario from a
-// seed reads them (rapid's Example does), so whoever sets them — the
-// harness, around a shrink — holds the write lock, and readers the read lock.
-var RapidFlags sync.RWMutex
-
 // Of returns the scenario of a seed: the first case rapid draws for it.
 func Of(seed uint64) Scenario { return Seeded(seed, false) }
 
@@ -120,7 +114,7 @@ func Seeded(seed uint64, allFaults bool) Scenario {
 	if allFaults {
 		gen = every
 	}
-	RapidFlags.RLock()
-	defer RapidFlags.RUnlock()
-	return gen.Example(int(seed))
+	var sc Scenario
+	ReadingRapidFlags(func() { sc = gen.Example(int(seed)) })
+	return sc
 }

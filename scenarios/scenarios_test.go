@@ -1,7 +1,6 @@
 package scenarios_test
 
 import (
-	"flag"
 	"fmt"
 	"reflect"
 	"slices"
@@ -65,33 +64,24 @@ func (tb *firstDraw) Failed() bool               { return tb.failed }
 // -rapid.seed=seed, as `go test -rapid.seed=S` would.
 func drawnBy(t *testing.T, seed uint64) (scenarios.Scenario, bool) {
 	t.Helper()
-	scenarios.RapidFlags.Lock()
-	defer scenarios.RapidFlags.Unlock()
 	checks := "1"
 	if testing.Short() {
 		checks = "5" // rapid runs a fifth of the checks under -short
 	}
-	set := map[string]string{"rapid.seed": fmt.Sprint(seed), "rapid.checks": checks, "rapid.nofailfile": "true"}
-	for name, v := range set {
-		f := flag.Lookup(name)
-		if f == nil {
-			t.Fatalf("rapid flag %s is not registered", name)
-		}
-		old := f.Value.String()
-		if err := flag.Set(name, v); err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = flag.Set(name, old) }()
-	}
 	var first scenarios.Scenario
 	drawn := false
 	tb := &firstDraw{name: fmt.Sprintf("scenarios-first-draw-%d", seed)}
-	rapid.Check(tb, func(rt *rapid.T) {
-		sc := scenarios.Generator(false).Draw(rt, "scenario")
-		if !drawn {
-			first, drawn = sc, true
-		}
+	err := scenarios.WithRapidFlags(map[string]string{"rapid.seed": fmt.Sprint(seed), "rapid.checks": checks, "rapid.nofailfile": "true"}, func() {
+		rapid.Check(tb, func(rt *rapid.T) {
+			sc := scenarios.Generator(false).Draw(rt, "scenario")
+			if !drawn {
+				first, drawn = sc, true
+			}
+		})
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if tb.failed {
 		t.Fatalf("rapid.Check failed: %v", tb.logs)
 	}
@@ -114,11 +104,7 @@ func TestOfIsRapidsFirstDraw(t *testing.T) {
 
 // reading holds the read lock on rapid's process-wide flags, which rapid
 // reads in Check and Example and TestOfIsRapidsFirstDraw sets.
-func reading(f func()) {
-	scenarios.RapidFlags.RLock()
-	defer scenarios.RapidFlags.RUnlock()
-	f()
-}
+func reading(f func()) { scenarios.ReadingRapidFlags(f) }
 
 func TestWorkflows(t *testing.T) {
 	t.Parallel()

@@ -54,7 +54,7 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 	bar := e.progress(o, len(targets), runs)
 	start := time.Now()
 	for i, t := range targets {
-		opts := &harness.ExploreOptions{Runs: runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults, Progress: bar.step}
+		opts := &harness.ExploreOpts{Runs: runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults, Progress: bar.step}
 		if o.duration > 0 {
 			opts.Duration = o.duration / time.Duration(len(targets))
 		}

@@ -89,5 +89,3 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
-
-func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }

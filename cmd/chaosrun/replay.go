@@ -60,7 +60,7 @@ func (e *env) replay(ctx context.Context, args []string) error {
 		fmt.Fprintln(w, "net mode: the same scenario and fault schedule over real connections; real timing can make two replays differ")
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "scenario (%d steps):\n%s\n\ntimeline:\n", sc.Steps(), indent(sc.String()))
+	fmt.Fprintf(w, "%s\n\ntimeline:\n", harness.DescribeScenario(sc))
 	for i, ev := range run.History.Events {
 		fmt.Fprintf(w, "  %3d %9s  %s\n", i, ev.At.Sub(harness.Epoch), ev)
 	}
@@ -77,7 +77,7 @@ func (e *env) replay(ctx context.Context, args []string) error {
 		return errViolations
 	}
 	if !*noShrink && o.mode == "sim" {
-		shrunk, err := harness.Shrink(ctx, t.policy, *seed, focus, &harness.ShrinkOptions{AllFaults: *all})
+		shrunk, err := harness.Shrink(ctx, t.policy, *seed, focus, &harness.ShrinkOpts{AllFaults: *all})
 		if err != nil {
 			return err
 		}

@@ -144,6 +144,3 @@ func (realClock) Sleep(ctx context.Context, d time.Duration) error {
 
 // RealClock is the wall clock.
 var RealClock Clock = realClock{}
-
-// refOf names the execution of a call or site.
-func refOf(tenant, exec string) store.Ref { return store.Ref{Tenant: tenant, Exec: exec} }
