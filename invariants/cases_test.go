@@ -312,7 +312,7 @@ var checkCases = []checkCase{
 		x.fail(0, 1, midTimeout)
 		x.finish(store.Failed, "retries spent")
 		h.audit()
-		h.recon("acme", "e1", 0, invariants.OrphanedEffect)
+		h.recon("acme", "e1", 0, store.OrphanedEffect)
 	}, ok, ""},
 	{"the worker reported a duplicate that is not there", invariants.ReconciliationComplete, func(h *history) {
 		x := h.start("acme", "e1", "create_charge")
@@ -321,7 +321,7 @@ var checkCases = []checkCase{
 		x.ok(0, 2, "k", fakes.Applied)
 		x.finish(store.Completed, "")
 		h.audit()
-		h.recon("acme", "e1", 0, invariants.DuplicateEffect)
+		h.recon("acme", "e1", 0, store.DuplicateEffect)
 	}, violated, "where the ledger shows none"},
 	{"a lost write in a recovered execution went unreported", invariants.ReconciliationComplete, func(h *history) {
 		x := h.start("acme", "e1", "vector_search", "insert_record")

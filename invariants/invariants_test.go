@@ -137,8 +137,8 @@ func (h *history) audit() {
 	h.ev(engine.Event{Kind: engine.EvAudit, Seq: len(h.effects)})
 }
 
-func (h *history) recon(tenant, id string, step int, kind string) {
-	h.ev(engine.Event{Kind: engine.EvRecon, AttemptID: store.AttemptID{Tenant: tenant, Exec: id, Step: step}, Detail: kind})
+func (h *history) recon(tenant, id string, step int, kind store.Anomaly) {
+	h.ev(engine.Event{Kind: engine.EvRecon, AttemptID: store.AttemptID{Tenant: tenant, Exec: id, Step: step}, Detail: string(kind)})
 }
 
 var (

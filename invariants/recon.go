@@ -3,19 +3,13 @@ package invariants
 import (
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/reference/engine"
-)
-
-// Anomaly kinds, as the reconciliation worker reports them.
-const (
-	DuplicateEffect  = "duplicate-effect"
-	OrphanedEffect   = "orphaned-effect"
-	ConflictingState = "conflicting-state"
+	"github.com/chaosrun/chaosrun/reference/store"
 )
 
 type anomalyKey struct {
 	tenant, exec string
 	step         int
-	kind         string
+	kind         store.Anomaly
 }
 
 // Anomaly is a discrepancy the reconciliation worker must report.
@@ -24,7 +18,7 @@ type Anomaly struct {
 	Exec   string
 	Step   int
 	Tool   string
-	Kind   string
+	Kind   store.Anomaly
 }
 
 // Anomalies returns what the ledger shows, when the reconciliation pass
@@ -62,11 +56,11 @@ func (ix *index) anomalies() []Anomaly {
 			a := Anomaly{Tenant: x.key.tenant, Exec: x.key.exec, Step: step, Tool: tool}
 			switch committed := x.committedFinal(step, cut); {
 			case committed && n > 1:
-				a.Kind = DuplicateEffect
+				a.Kind = store.DuplicateEffect
 			case committed && n == 0 && o != nil:
-				a.Kind = ConflictingState
+				a.Kind = store.ConflictingState
 			case !committed && n > 0:
-				a.Kind = OrphanedEffect
+				a.Kind = store.OrphanedEffect
 			default:
 				continue
 			}
@@ -84,7 +78,7 @@ func checkReconciliation(ix *index) Result {
 	if ix.audit >= 0 {
 		for i := ix.audit; i < len(ix.h.Events); i++ {
 			if e := &ix.h.Events[i]; e.Kind == engine.EvRecon {
-				reported[anomalyKey{e.Tenant, e.Exec, e.Step, e.Detail}] = i
+				reported[anomalyKey{e.Tenant, e.Exec, e.Step, store.Anomaly(e.Detail)}] = i
 			}
 		}
 	}

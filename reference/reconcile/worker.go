@@ -11,13 +11,6 @@ import (
 	"github.com/chaosrun/chaosrun/reference/store"
 )
 
-// The kinds of reconciliation events.
-const (
-	DuplicateEffect  = "duplicate-effect"
-	OrphanedEffect   = "orphaned-effect"
-	ConflictingState = "conflicting-state"
-)
-
 // Opts configures a Worker. The zero value means: wall clock, no observer,
 // batches of 100.
 type Opts struct {
@@ -121,16 +114,16 @@ func (w *Worker) judge(ctx context.Context, snap store.Snapshot, step int, ent r
 	switch committed := step < len(snap.Commits); {
 	case committed && len(refs) > 1:
 		keep := snap.Commits[step].Result.Ref
-		ev.Kind, ev.Detail = DuplicateEffect, fmt.Sprintf("%d live effects for one operation: %v (committed: %s)", len(refs), refs, keep)
+		ev.Kind, ev.Detail = store.DuplicateEffect, fmt.Sprintf("%d live effects for one operation: %v (committed: %s)", len(refs), refs, keep)
 		undo = slices.DeleteFunc(slices.Clone(refs), func(r string) bool { return r == keep })
 		if len(undo) == len(refs) {
 			undo = undo[1:]
 		}
 	case committed && len(refs) == 0:
-		ev.Kind = ConflictingState
+		ev.Kind = store.ConflictingState
 		ev.Detail = fmt.Sprintf("committed with %s, and the tool has no trace of it", snap.Commits[step].Result.Ref)
 	case !committed && x.Status.Terminal() && len(refs) > 0:
-		ev.Kind, ev.Detail = OrphanedEffect, fmt.Sprintf("%s ended %s, leaving %v", x.Ref(), x.Status, refs)
+		ev.Kind, ev.Detail = store.OrphanedEffect, fmt.Sprintf("%s ended %s, leaving %v", x.Ref(), x.Status, refs)
 		undo = refs
 	default:
 		return nil, nil
@@ -167,7 +160,7 @@ func (w *Worker) emit(ev store.ReconEvent) {
 			At:        ev.At,
 			AttemptID: store.AttemptID{Tenant: ev.Tenant, Exec: ev.Exec, Step: ev.Step},
 			Tool:      ev.Tool,
-			Detail:    ev.Kind,
+			Detail:    string(ev.Kind),
 			Ref:       ev.Action,
 		})
 	}

@@ -472,7 +472,7 @@ func TestPassAuditsEveryExecutionAcrossBatches(t *testing.T) {
 		t.Fatalf("the observer saw %d events, want 5", len(e.rec.events))
 	}
 	for _, ev := range e.rec.events {
-		if ev.Kind != engine.EvRecon || ev.Detail != reconcile.DuplicateEffect || !strings.HasPrefix(ev.Ref, "compensated") {
+		if ev.Kind != engine.EvRecon || ev.Detail != string(store.DuplicateEffect) || !strings.HasPrefix(ev.Ref, "compensated") {
 			t.Errorf("observed %s", ev)
 		}
 	}

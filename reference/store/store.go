@@ -183,6 +183,19 @@ type DeadLetter struct {
 	At    time.Time
 }
 
+// Anomaly is a kind of inconsistency the reconciliation worker reports.
+type Anomaly string
+
+// Anomalies.
+const (
+	// DuplicateEffect: a committed step has more than one live effect.
+	DuplicateEffect Anomaly = "duplicate-effect"
+	// OrphanedEffect: a step its execution abandoned left a live effect.
+	OrphanedEffect Anomaly = "orphaned-effect"
+	// ConflictingState: a committed step has no effect the tool knows of.
+	ConflictingState Anomaly = "conflicting-state"
+)
+
 // ReconEvent is a finding of the reconciliation worker: an audit record, not
 // an error.
 type ReconEvent struct {
@@ -190,8 +203,7 @@ type ReconEvent struct {
 	Exec   string
 	Step   int
 	Tool   string
-	// Kind is duplicate-effect, orphaned-effect or conflicting-state.
-	Kind   string
+	Kind   Anomaly
 	Detail string
 	// Action is what the worker did: compensated, flagged.
 	Action string
