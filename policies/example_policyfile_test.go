@@ -27,14 +27,14 @@ rules:
 	}
 	fmt.Println(r.Name(), "retries up to", r.Arch.Budget.MaxRetries, "times")
 	for _, rule := range r.List {
-		fmt.Printf("line %d: %s when %+v\n", rule.Line, rule.Do, rule.When)
+		fmt.Printf("line %d: %s when {%s}\n", rule.Line, rule.Do, rule.When)
 	}
 	// Output:
 	// ours retries up to 3 times
-	// line 5: fail when {Tools:[] Tiers:[] Idempotency:[] Phases:[] LLMPhases:[] Classes:[deterministic] Layers:[orchestrator] Context:[] Tenants:[] SideEffects:<nil> SignalsSent:<nil> Lookup:<nil> Compensator:<nil> Attempt:0}
-	// line 7: retry when {Tools:[] Tiers:[] Idempotency:[] Phases:[pre] LLMPhases:[] Classes:[] Layers:[] Context:[] Tenants:[] SideEffects:<nil> SignalsSent:<nil> Lookup:<nil> Compensator:<nil> Attempt:0}
-	// line 9: reconcile when {Tools:[insert_record create_charge] Tiers:[] Idempotency:[] Phases:[mid post] LLMPhases:[] Classes:[] Layers:[] Context:[] Tenants:[] SideEffects:<nil> SignalsSent:<nil> Lookup:<nil> Compensator:<nil> Attempt:0}
-	// line 11: dead-letter when {Tools:[] Tiers:[] Idempotency:[] Phases:[] LLMPhases:[] Classes:[] Layers:[] Context:[] Tenants:[] SideEffects:<nil> SignalsSent:<nil> Lookup:<nil> Compensator:<nil> Attempt:0}
+	// line 5: fail when {class: deterministic, layer: orchestrator}
+	// line 7: retry when {phase: pre}
+	// line 9: reconcile when {tool: [insert_record, create_charge], phase: [mid, post]}
+	// line 11: dead-letter when {}
 }
 
 // A file with a mistake in it is refused whole, with the line and the key.

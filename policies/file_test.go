@@ -133,10 +133,12 @@ func TestParseEveryKey(t *testing.T) {
 	wantArch := policy.Architecture{
 		Context: policy.Shared, Resume: policy.Restart, DisableCompensation: true, DisableReconciliation: true,
 		TenantContracts: policy.Ignore, Keys: policy.PerOperation,
-		Budget:  policy.Budget{Scope: policy.GlobalBudget, MaxRetries: 7},
-		Backoff: policy.Backoff{Initial: 250 * time.Millisecond, Multiplier: 1.5, Max: time.Minute, Jitter: policy.EqualJitter},
+		ToolKeys: map[string]policy.KeyMode{"send_email": policy.NoKeys, "enrich_contact": policy.PerAttempt},
+		Budget:   policy.Budget{Scope: policy.GlobalBudget, MaxRetries: 7, MaxElapsed: 15 * time.Minute},
+		Backoff: policy.Backoff{Initial: 250 * time.Millisecond, Multiplier: 1.5, Max: time.Minute, Jitter: policy.FactorJitter,
+			Factor: 0.25, IgnoreRetryAfter: true},
 	}
-	if r.Arch != wantArch {
+	if !reflect.DeepEqual(r.Arch, wantArch) {
 		t.Errorf("architecture %+v\nwant %+v", r.Arch, wantArch)
 	}
 	if r.PolicyName != "every-key" || r.Description != "Sets every key, in one rule or another." {
@@ -147,14 +149,15 @@ func TestParseEveryKey(t *testing.T) {
 		{When: policy.Match{Tools: []string{"llm_complete"}, Tiers: []int{1}, Phases: []outcome.Phase{outcome.PhaseMid},
 			LLMPhases: []outcome.LLMPhase{outcome.MidInference}, Classes: []outcome.Class{outcome.Transient, outcome.Timeout},
 			Layers: []outcome.Layer{outcome.Agent}, Context: []outcome.ContextState{outcome.ContextClean}, Tenants: []string{"acme", "initech"},
-			SideEffects: yes, SignalsSent: yes, Lookup: yes, Compensator: no, Attempt: 2},
-			Do: policy.Retry, MaxRetries: 2, DedupToken: true, Line: 23},
+			SideEffects: yes, SignalsSent: yes, Lookup: yes, Compensator: no, Attempt: 2, Statuses: []int{502, 503}, Crashed: no},
+			Do: policy.Retry, MaxRetries: 2, DedupToken: true, Line: 25},
 		{When: policy.Match{Tools: []string{"publish_report"}, Idempotency: []registry.Class{registry.NonIdempotent, registry.Unknown}},
-			Do: policy.Retry, MaxRetries: 1, RequireKey: true, Line: 40},
-		{When: policy.Match{Phases: []outcome.Phase{outcome.PhasePost}}, Do: policy.Reconcile, Line: 44},
-		{When: policy.Match{Tiers: []int{3}, SideEffects: no}, Do: policy.Fail, Line: 46},
-		{When: policy.Match{Classes: []outcome.Class{outcome.Deterministic}, Layers: []outcome.Layer{outcome.Orchestrator}}, Do: policy.Fail, Line: 47},
-		{Do: policy.DeadLetter, Line: 49},
+			Do: policy.Retry, MaxRetries: 1, RequireKey: true, Line: 44},
+		{When: policy.Match{Phases: []outcome.Phase{outcome.PhasePost}}, Do: policy.Reconcile, Line: 48},
+		{When: policy.Match{Tools: []string{"enrich_contact"}, Crashed: yes}, Do: policy.Retry, MaxRetries: policy.Unlimited, Line: 50},
+		{When: policy.Match{Tiers: []int{3}, SideEffects: no}, Do: policy.Fail, Line: 53},
+		{When: policy.Match{Classes: []outcome.Class{outcome.Deterministic}, Layers: []outcome.Layer{outcome.Orchestrator}}, Do: policy.Fail, Line: 54},
+		{Do: policy.DeadLetter, Line: 56},
 	}
 	if !reflect.DeepEqual(r.List, wantRules) {
 		t.Errorf("rules\n%+v\nwant\n%+v", r.List, wantRules)
@@ -197,7 +200,7 @@ func TestParseSpellings(t *testing.T) {
 		}
 		want := policy.DefaultArchitecture()
 		c.want(&want)
-		if r.Arch != want {
+		if !reflect.DeepEqual(r.Arch, want) {
 			t.Errorf("%s: got %+v, want %+v", c.yaml, r.Arch, want)
 		}
 	}

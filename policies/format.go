@@ -2,6 +2,8 @@ package policies
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,10 +23,21 @@ func Format(r *policy.Rules) []byte {
 	}
 	fmt.Fprintf(&b, "architecture:\n  context: %s\n  resume: %s\n  compensation: %t\n  reconciliation: %t\n  tenant_contracts: %s\n  idempotency_keys: %s\n",
 		name(contextNames, a.Context), name(resumeNames, a.Resume), a.Compensation(), a.Reconciliation(),
-		name(contractNames, a.TenantContracts), name(keyNames, a.Keys))
-	fmt.Fprintf(&b, "budget: {scope: %s, max_retries: %d}\n", name(scopeNames, a.Budget.Scope), a.Budget.MaxRetries)
-	fmt.Fprintf(&b, "backoff: {initial: %s, multiplier: %s, max: %s, jitter: %s}\n", a.Backoff.Initial,
-		strconv.FormatFloat(a.Backoff.Multiplier, 'g', -1, 64), a.Backoff.Max, name(jitterNames, a.Backoff.Jitter))
+		name(contractNames, a.TenantContracts), formatKeys(a))
+	fmt.Fprintf(&b, "budget: {scope: %s, max_retries: %s", name(scopeNames, a.Budget.Scope), formatRetries(a.Budget.MaxRetries))
+	if a.Budget.MaxElapsed > 0 {
+		fmt.Fprintf(&b, ", max_elapsed: %s", a.Budget.MaxElapsed)
+	}
+	jitter := name(jitterNames, a.Backoff.Jitter)
+	if a.Backoff.Jitter == policy.FactorJitter {
+		jitter = "{factor: " + strconv.FormatFloat(a.Backoff.Factor, 'g', -1, 64) + "}"
+	}
+	fmt.Fprintf(&b, "}\nbackoff: {initial: %s, multiplier: %s, max: %s, jitter: %s", a.Backoff.Initial,
+		strconv.FormatFloat(a.Backoff.Multiplier, 'g', -1, 64), a.Backoff.Max, jitter)
+	if a.Backoff.IgnoreRetryAfter {
+		b.WriteString(", retry_after: ignore")
+	}
+	b.WriteString("}\n")
 	b.WriteString("rules:")
 	if len(r.List) == 0 {
 		b.WriteString(" []")
@@ -45,7 +58,7 @@ func name[T ~uint8](names []string, v T) string {
 
 func formatRule(b *strings.Builder, r policy.Rule) {
 	lead := "  - "
-	if when := formatWhen(r.When); when != "" {
+	if when := r.When.String(); when != "" {
 		fmt.Fprintf(b, "%swhen: {%s}\n", lead, when)
 		lead = "    "
 	}
@@ -54,7 +67,7 @@ func formatRule(b *strings.Builder, r policy.Rule) {
 		return
 	}
 	if r.MaxRetries > 0 {
-		fmt.Fprintf(b, "    max_retries: %d\n", r.MaxRetries)
+		fmt.Fprintf(b, "    max_retries: %s\n", formatRetries(r.MaxRetries))
 	}
 	if r.DedupToken {
 		b.WriteString("    dedup_token: true\n")
@@ -64,54 +77,21 @@ func formatRule(b *strings.Builder, r policy.Rule) {
 	}
 }
 
-// formatWhen renders a condition's keys in documentation order.
-func formatWhen(m policy.Match) string {
-	var parts []string
-	add := func(key string, vs []string) {
-		switch len(vs) {
-		case 0:
-		case 1:
-			parts = append(parts, key+": "+vs[0])
-		default:
-			parts = append(parts, key+": ["+strings.Join(vs, ", ")+"]")
-		}
+func formatRetries(n int) string {
+	if n == policy.Unlimited {
+		return "unlimited"
 	}
-	flag := func(key string, v *bool) {
-		if v != nil {
-			parts = append(parts, key+": "+strconv.FormatBool(*v))
-		}
-	}
-	add("tool", m.Tools)
-	add("tier", tiers(m.Tiers))
-	add("idempotency", words(m.Idempotency))
-	add("phase", words(m.Phases))
-	add("llm_phase", words(m.LLMPhases))
-	add("class", words(m.Classes))
-	add("layer", words(m.Layers))
-	flag("side_effects", m.SideEffects)
-	add("context", words(m.Context))
-	flag("signals_sent", m.SignalsSent)
-	add("tenant", m.Tenants)
-	if m.Attempt > 0 {
-		parts = append(parts, "attempt: "+strconv.Itoa(m.Attempt))
-	}
-	flag("lookup", m.Lookup)
-	flag("compensator", m.Compensator)
-	return strings.Join(parts, ", ")
+	return strconv.Itoa(n)
 }
 
-func tiers(ts []int) []string {
-	out := make([]string, len(ts))
-	for i, t := range ts {
-		out[i] = strconv.Itoa(t)
+// formatKeys writes idempotency_keys: one mode, or a mapping by tool.
+func formatKeys(a policy.Architecture) string {
+	if len(a.ToolKeys) == 0 {
+		return name(keyNames, a.Keys)
 	}
-	return out
-}
-
-func words[T fmt.Stringer](vs []T) []string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = v.String()
+	parts := []string{"default: " + name(keyNames, a.Keys)}
+	for _, tool := range slices.Sorted(maps.Keys(a.ToolKeys)) {
+		parts = append(parts, tool+": "+name(keyNames, a.ToolKeys[tool]))
 	}
-	return out
+	return "{" + strings.Join(parts, ", ") + "}"
 }

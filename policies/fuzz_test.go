@@ -50,7 +50,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("Format wrote a file Parse refuses: %v\n%s", err, text)
 		}
-		if !reflect.DeepEqual(withoutLines(back.List), withoutLines(r.List)) || back.Arch != r.Arch ||
+		if !reflect.DeepEqual(withoutLines(back.List), withoutLines(r.List)) || !reflect.DeepEqual(back.Arch, r.Arch) ||
 			back.PolicyName != r.PolicyName || back.Description != r.Description {
 			t.Fatalf("Format did not round-trip:\n%+v\n%+v\n%s", r, back, text)
 		}
@@ -71,7 +71,7 @@ func sane(r *policy.Rules) error {
 			return errors.New("invalid action")
 		case rule.Do != policy.Retry && (rule.MaxRetries != 0 || rule.DedupToken || rule.RequireKey):
 			return errors.New("retry-only keys on a rule that does not retry")
-		case rule.MaxRetries < 0 || rule.MaxRetries > policy.MaxRetriesLimit:
+		case !policy.ValidRetries(rule.MaxRetries):
 			return errors.New("max_retries out of range")
 		case rule.Line < 1:
 			return errors.New("a rule without a line")

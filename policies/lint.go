@@ -2,6 +2,7 @@ package policies
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,7 +83,7 @@ type linter struct {
 }
 
 func newLinter(r *policy.Rules) *linter {
-	l := &linter{r: r, a: r.Arch, sits: situations(r.Arch, attemptsOf(r.List))}
+	l := &linter{r: r, a: r.Arch, sits: situations(r.Arch, attemptsOf(r.List), statusesOf(r.List))}
 	l.matched, l.reach = make([][]int, len(r.List)), make([][]int, len(r.List))
 	l.decider = make([]int, len(l.sits))
 	for si, s := range l.sits {
@@ -209,15 +210,44 @@ func ruleName(r policy.Rule, i int) string {
 
 func (l *linter) retry(i int) {
 	rule := l.r.List[i]
-	if rule.RequireKey && l.a.Keys != policy.PerOperation {
-		l.ruleAdd(SeverityError, i, "require_idempotency_key, but idempotency_keys is %s: no key is ever stable, so no retry is ever allowed", keyNames[l.a.Keys])
+	if rule.RequireKey && l.a.NoKeysAnywhere() {
+		l.ruleAdd(SeverityError, i, "require_idempotency_key, but idempotency_keys is none: no attempt carries a key, so no retry is ever allowed")
 	}
 	retried := l.retried(i)
+	l.perAttemptKeys(i, retried)
+	l.unlimited(i, retried)
 	l.orchestratorRetry(i, retried)
 	l.tier3(i, retried)
 	l.nonIdempotent(i, retried)
 	l.midInference(i, retried)
 	l.ignoredContracts(i, retried)
+}
+
+// perAttemptKeys: require_idempotency_key checks that the attempt carries a
+// key, as middleware does; a key made anew for each attempt passes the
+// check and deduplicates nothing.
+func (l *linter) perAttemptKeys(i int, retried []situation) {
+	if !l.r.List[i].RequireKey {
+		return
+	}
+	var tools []string
+	for _, s := range retried {
+		if s.in.HasKey && !s.in.StableKey {
+			tools = addTool(tools, s)
+		}
+	}
+	if len(tools) > 0 {
+		l.ruleAdd(SeverityWarning, i, "require_idempotency_key with per-attempt keys for %s: each retry carries a key, so the check passes, but a new one, which the tool cannot deduplicate (no-duplicate-side-effects)",
+			strings.Join(tools, ", "))
+	}
+}
+
+// unlimited: with no limit and no elapsed-time budget, a tool that stays
+// down keeps the step retrying until something outside stops it.
+func (l *linter) unlimited(i int, retried []situation) {
+	if l.limit(l.r.List[i]) == policy.Unlimited && l.a.Budget.MaxElapsed == 0 && len(retried) > 0 {
+		l.ruleAdd(SeverityWarning, i, "max_retries: unlimited and no budget.max_elapsed: a tool that stays down keeps the execution retrying forever (terminal-state)")
+	}
 }
 
 // orchestratorRetry: a deterministic orchestrator failure (an invalid plan)
@@ -399,6 +429,9 @@ func (l *linter) architecture() {
 			l.add(SeverityWarning, 0, "architecture.context", "shared: the retries of %s can read what the failed attempt half-wrote (no-poisoned-context-reads)", strings.Join(rules, ", "))
 		}
 	}
+	if a.Backoff.IgnoreRetryAfter {
+		l.add(SeverityWarning, 0, "backoff.retry_after", "ignore: a tool that said when to come back (Retry-After) is called again sooner (retry-after-honored)")
+	}
 	if a.Budget.Scope == policy.GlobalBudget {
 		l.add(SeverityWarning, 0, "budget.scope", "global: one budget for the whole execution, so an early flaky step spends the retries a later one needs, and no step has a limit of its own")
 	}
@@ -416,6 +449,12 @@ func (l *linter) architecture() {
 		l.add(SeverityWarning, 0, "architecture.idempotency_keys", "per-attempt: every attempt carries a new key, so no tool can recognise a retry as the same operation")
 	case policy.NoKeys:
 		l.add(SeverityWarning, 0, "architecture.idempotency_keys", "none: no operation can be deduplicated or looked up by key")
+	}
+	for _, tool := range slices.Sorted(maps.Keys(a.ToolKeys)) {
+		if k := a.ToolKeys[tool]; k != a.Keys && k != policy.PerOperation {
+			l.add(SeverityWarning, 0, "architecture.idempotency_keys."+tool, "%s: %s's calls %s", keyNames[k], tool,
+				map[policy.KeyMode]string{policy.PerAttempt: "carry a new key on every attempt, which the tool cannot deduplicate", policy.NoKeys: "carry no key: they can be neither deduplicated nor looked up"}[k])
+		}
 	}
 }
 

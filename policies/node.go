@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chaosrun/chaosrun/reference/policy"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -147,6 +148,18 @@ func integer(n *yaml.Node, path string, lo, hi int) (int, error) {
 		return 0, errAt(n, path, "%s is not within %d..%d", n.Value, lo, hi)
 	}
 	return i, nil
+}
+
+// retries reads a retry limit: a whole number within [lo, hi], or the word
+// unlimited.
+func retries(n *yaml.Node, path string, lo, hi int) (int, error) {
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" && n.Value == "unlimited" {
+		return policy.Unlimited, nil
+	}
+	if err := scalar(n, path, fmt.Sprintf("a whole number (%d..%d) or unlimited", lo, hi), "!!int"); err != nil {
+		return 0, err
+	}
+	return integer(n, path, lo, hi)
 }
 
 func number(n *yaml.Node, path string) (float64, error) {

@@ -65,7 +65,7 @@ func readRule(n *yaml.Node, path string) (ruleSource, error) {
 		},
 		"do": set(&r.Do, enum(policy.ParseAction)),
 		"max_retries": set(&r.MaxRetries, func(v *yaml.Node, p string) (int, error) {
-			return integer(v, p, 1, policy.MaxRetriesLimit)
+			return retries(v, p, 1, policy.MaxRetriesLimit)
 		}),
 		"dedup_token":             set(&r.DedupToken, boolean),
 		"require_key":             set(&r.RequireKey, boolean),
@@ -103,18 +103,18 @@ func (rs ruleSource) check(a policy.Architecture) error {
 	switch {
 	case r.Do == policy.Compensate && !a.Compensation():
 		return rs.errorf("do", "compensate, but architecture.compensation is false: nothing would ever be compensated")
-	case r.Do == policy.Reconcile && a.Keys == policy.NoKeys:
+	case r.Do == policy.Reconcile && a.NoKeysAnywhere():
 		return rs.errorf("do", "reconcile looks the operation up by its key, but architecture.idempotency_keys is none: there is nothing to look up")
-	case r.When.Lookup != nil && *r.When.Lookup && a.Keys == policy.NoKeys:
+	case r.When.Lookup != nil && *r.When.Lookup && a.NoKeysAnywhere():
 		return &Error{Line: rs.when["lookup"], Key: join(rs.path, "when.lookup"), Msg: "lookup: true never holds: architecture.idempotency_keys is none, so no operation has a key to look up"}
 	case r.Do == policy.Retry && r.MaxRetries == 0 && a.Budget.MaxRetries == 0:
 		return &Error{Line: rs.lines["do"], Key: join(rs.path, "do"), Msg: "this retry rule has no max_retries and budget.max_retries is 0: it can never match; give it max_retries"}
-	case r.RequireKey && a.Keys != policy.PerOperation:
+	case r.RequireKey && a.NoKeysAnywhere():
 		k := "require_key"
 		if rs.lines[k] == 0 {
 			k = "require_idempotency_key"
 		}
-		return rs.errorf(k, "a stable key is required, but architecture.idempotency_keys is %s: no retry would ever be allowed", keyNames[a.Keys])
+		return rs.errorf(k, "an idempotency key is required, but architecture.idempotency_keys is none: no attempt carries one, so no retry would ever be allowed")
 	}
 	return nil
 }
@@ -142,6 +142,8 @@ func readWhen(n *yaml.Node, path string, m *policy.Match) (map[string]int, error
 		"signals_sent": flag(&m.SignalsSent),
 		"tenant":       values(&m.Tenants, enum(parseTenant)),
 		"attempt":      set(&m.Attempt, func(v *yaml.Node, p string) (int, error) { return integer(v, p, 1, maxAttempt) }),
+		"status":       values(&m.Statuses, func(v *yaml.Node, p string) (int, error) { return integer(v, p, 100, 599) }),
+		"crashed":      flag(&m.Crashed),
 		"lookup":       flag(&m.Lookup),
 		"compensator":  flag(&m.Compensator),
 	}).read(n, path)
@@ -165,7 +167,7 @@ func values[T comparable](dst *[]T, one func(*yaml.Node, string) (T, error)) fie
 // whenKeys are the when-keys in documentation order: DESIGN's, then the two
 // extensions (lookup, compensator).
 var whenKeys = []string{"tool", "tier", "idempotency", "phase", "llm_phase", "class", "layer", "side_effects",
-	"context", "signals_sent", "tenant", "attempt", "lookup", "compensator"}
+	"context", "signals_sent", "tenant", "attempt", "status", "crashed", "lookup", "compensator"}
 
 // inferencePhase is the phase each LLM phase is a case of: a model call
 // refused before inference failed pre-execution, one cut mid-inference
@@ -203,7 +205,13 @@ func contradiction(m policy.Match) (key, msg string) {
 }
 
 // either renders values as "a or b".
-func either[T fmt.Stringer](vs []T) string { return strings.Join(words(vs), " or ") }
+func either[T fmt.Stringer](vs []T) string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v.String()
+	}
+	return strings.Join(out, " or ")
+}
 
 // layerOf is the layer a step tool runs at (tenant overrides never move a
 // tool to another layer).

@@ -40,8 +40,8 @@ var inferenceOf = map[outcome.Phase]outcome.LLMPhase{
 }
 
 // situations enumerates the fake world's failures under architecture a, at
-// the attempt numbers the rules tell apart.
-func situations(a policy.Architecture, attempts []int) []situation {
+// the attempt numbers and with the statuses the rules tell apart.
+func situations(a policy.Architecture, attempts []int, statuses map[phaseClass][]int) []situation {
 	reg := fakes.Registry()
 	var out []situation
 	for _, tenant := range fakes.TenantNames {
@@ -54,13 +54,13 @@ func situations(a policy.Architecture, attempts []int) []situation {
 				s.in.Contract = policy.Contract{}
 			}
 			s.in.HasKey, s.in.StableKey = keysOf(s.in.Entry, a)
-			out = appendOutcomes(out, s, attempts)
+			out = appendOutcomes(out, s, attempts, statuses)
 		}
 	}
 	return out
 }
 
-func appendOutcomes(out []situation, s situation, attempts []int) []situation {
+func appendOutcomes(out []situation, s situation, attempts []int, statuses map[phaseClass][]int) []situation {
 	e := s.in.Entry
 	for _, ph := range phases {
 		o := outcome.Outcome{Phase: ph, Layer: e.Layer, Cause: "a failure of " + e.Tool}
@@ -76,11 +76,22 @@ func appendOutcomes(out []situation, s situation, attempts []int) []situation {
 				o.SignalsSent = signals
 				for _, cl := range classesOf(ph, e.Layer) {
 					o.Class = cl
-					for _, cx := range contextsOf(ph) {
-						o.Context = cx
-						for _, n := range attempts {
-							s.in.Outcome, s.in.Attempt = o, n
-							out = append(out, s)
+					for _, st := range statuses[phaseClass{ph, cl}] {
+						o.Status = st
+						for _, crashed := range []bool{false, true} {
+							// A crash is rebuilt as an uncertain transient
+							// outcome with no status of its own.
+							if crashed && (ph != outcome.PhaseMid || cl != outcome.Transient || st != 0) {
+								continue
+							}
+							o.Crashed = crashed
+							for _, cx := range contextsOf(ph) {
+								o.Context = cx
+								for _, n := range attempts {
+									s.in.Outcome, s.in.Attempt = o, n
+									out = append(out, s)
+								}
+							}
 						}
 					}
 				}
@@ -132,8 +143,42 @@ func contextsOf(ph outcome.Phase) []outcome.ContextState {
 // keysOf says whether an operation on tool e carries a key, and whether the
 // key is the same on every attempt, as the engine makes them.
 func keysOf(e registry.Entry, a policy.Architecture) (has, stable bool) {
-	has = e.Keys != registry.NoKeys && a.Keys != policy.NoKeys
-	return has, has && a.Keys == policy.PerOperation
+	mode := a.KeysFor(e.Tool)
+	has = e.Keys != registry.NoKeys && mode != policy.NoKeys
+	return has, has && mode == policy.PerOperation
+}
+
+// phaseClass is a failure's phase and class, which decide the statuses it
+// can carry.
+type phaseClass struct {
+	phase outcome.Phase
+	class outcome.Class
+}
+
+// statusesOf lists, for each phase and class, the statuses a failure of it
+// can carry, as outcome.Classify types a status: those the fake world
+// answers, a representative 4xx, and every status a rule names; and 0 for
+// the failures that carry none (a reset, a timeout, a refused connection, a
+// crash, a failure after the response arrived).
+func statusesOf(rules []policy.Rule) map[phaseClass][]int {
+	candidates := []int{400, 408, 429, 500, 502, 503, 504}
+	for _, r := range rules {
+		for _, st := range r.When.Statuses {
+			if !slices.Contains(candidates, st) {
+				candidates = append(candidates, st)
+			}
+		}
+	}
+	out := map[phaseClass][]int{
+		{outcome.PhasePre, outcome.Transient}: {0}, {outcome.PhaseMid, outcome.Transient}: {0}, {outcome.PhaseMid, outcome.Timeout}: {0},
+		{outcome.PhasePost, outcome.Transient}: {0}, {outcome.PhasePost, outcome.Deterministic}: {0},
+	}
+	for _, st := range candidates {
+		o := outcome.Classify(outcome.Observation{Stage: outcome.StageInvoke, Err: outcome.Status(st, 0)})
+		k := phaseClass{o.Phase, o.Class}
+		out[k] = append(out[k], st)
+	}
+	return out
 }
 
 // attemptsOf lists the attempt numbers the rules tell apart: 1 and every

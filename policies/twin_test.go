@@ -103,7 +103,7 @@ func TestTwinsDecideAlike(t *testing.T) {
 	for _, tw := range twins(t) {
 		t.Run(tw.name, func(t *testing.T) {
 			t.Parallel()
-			if a, b := tw.file.Architecture(), tw.code.Architecture(); a != b {
+			if a, b := tw.file.Architecture(), tw.code.Architecture(); !reflect.DeepEqual(a, b) {
 				t.Fatalf("architectures differ: file %+v, Go %+v", a, b)
 			}
 			n, diffs := 0, 0

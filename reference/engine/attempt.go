@@ -127,6 +127,9 @@ func (e *Engine) begin(ctx context.Context, r *run, a *store.Attempt, tool strin
 		return err
 	}
 	a.Begun = e.clock.Now()
+	if r.first[a.Step].IsZero() {
+		r.first[a.Step] = a.Begun
+	}
 	r.attempts[a.Step] = a.Attempt
 	if err := e.store.Begin(ctx, *a); err != nil {
 		return fmt.Errorf("begin %s attempt %d of step %d of %s: %w", a.Kind, a.Attempt, a.Step, r.exec.Ref(), err)
@@ -303,17 +306,18 @@ func (e *Engine) emitRead(r *run, attempt int, reads []Read) {
 
 // keys returns the idempotency key and dedup token attempt n carries.
 func (e *Engine) keys(r *run, ent registry.Entry, n int) (key, token string) {
-	if ent.Keys == registry.NoKeys || e.arch.Keys == policy.NoKeys {
+	mode := e.arch.KeysFor(ent.Tool)
+	if ent.Keys == registry.NoKeys || mode == policy.NoKeys {
 		return "", ""
 	}
 	op := r.exec.Tenant + "/" + r.exec.Exec + "/" + strconv.Itoa(r.step)
 	fresh := op + "/r" + strconv.Itoa(r.exec.Run) + ".a" + strconv.Itoa(n)
 	switch {
-	case ent.Keys == registry.DedupToken && e.arch.Keys == policy.PerOperation && !r.freshToken:
+	case ent.Keys == registry.DedupToken && mode == policy.PerOperation && !r.freshToken:
 		return "", "tok:" + op
 	case ent.Keys == registry.DedupToken:
 		return "", "tok:" + fresh
-	case e.arch.Keys == policy.PerOperation:
+	case mode == policy.PerOperation:
 		return "key:" + op, ""
 	default:
 		return "key:" + fresh, ""
@@ -398,7 +402,8 @@ func (e *Engine) decide(r *run, a store.Attempt, inHand *Response) {
 	in := policy.Input{
 		Tenant: r.exec.Tenant, Entry: ent, Contract: contract, Outcome: o, Attempt: a.Attempt,
 		Retries: r.retries(e.arch.Budget.Scope == policy.GlobalBudget),
-		HasKey:  key != "", StableKey: key != "" && e.arch.Keys == policy.PerOperation,
+		Elapsed: e.clock.Now().Sub(r.since(e.arch.Budget.Scope == policy.GlobalBudget)),
+		HasKey:  key != "", StableKey: key != "" && e.arch.KeysFor(st.Tool) == policy.PerOperation,
 		Jitter: e.jitter(a),
 	}
 	d := policy.Resolve(e.pol, in)

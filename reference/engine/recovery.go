@@ -178,6 +178,7 @@ func (e *Engine) restart(ctx context.Context, r *run) error {
 	r.next, r.inHand = doAttempt, nil
 	clear(r.effects)
 	clear(r.signals)
+	clear(r.first)
 	e.emit(restartEvent(r.exec, r.exec.Run))
 	return nil
 }

@@ -44,9 +44,10 @@ type runState struct {
 	// view caches the rendering of the committed version retries read.
 	view view
 
-	attempts []int // per step: the highest attempt number used
-	failures []int // per step: failed attempts
-	total    int   // failed attempts of the whole execution
+	attempts []int       // per step: the highest attempt number used
+	first    []time.Time // per step of the current run: when its first attempt began
+	failures []int       // per step: failed attempts
+	total    int         // failed attempts of the whole execution
 	keys     [][]string
 	refs     []string
 	comp     int // failed compensations of the current step
@@ -87,6 +88,7 @@ func newRun(x store.Execution) *run {
 	return &run{runState: runState{
 		exec:     x,
 		attempts: make([]int, n),
+		first:    make([]time.Time, n),
 		failures: make([]int, n),
 		keys:     make([][]string, n),
 		refs:     make([]string, n),
@@ -99,6 +101,15 @@ func newRun(x store.Execution) *run {
 // (n = 0: the step as a whole).
 func (r *run) attemptID(n int) store.AttemptID {
 	return store.AttemptID{Tenant: r.exec.Tenant, Exec: r.exec.Exec, Run: r.exec.Run, Step: r.step, Attempt: n}
+}
+
+// since is when the budget's scope began: the current step's first
+// attempt, or the execution's start for a global budget.
+func (r *run) since(global bool) time.Time {
+	if global || r.first[r.step].IsZero() {
+		return r.exec.Created
+	}
+	return r.first[r.step]
 }
 
 func (r *run) retries(global bool) int {
@@ -151,6 +162,9 @@ func (e *Engine) rebuild(snap store.Snapshot) *run {
 		if a.Kind == store.Invoke {
 			r.addKey(a.Step, a.Key)
 			r.addKey(a.Step, a.Token)
+		}
+		if a.Run == x.Run && r.first[a.Step].IsZero() {
+			r.first[a.Step] = a.Begun
 		}
 		if a.Ended {
 			r.failures[a.Step]++

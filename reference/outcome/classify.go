@@ -86,6 +86,7 @@ func classifyInvoke(o *Outcome, obs Observation) {
 }
 
 func classifyStatus(o *Outcome, se *StatusError) {
+	o.Status = se.Code
 	switch {
 	case se.Code == http.StatusTooManyRequests:
 		o.Phase, o.Class, o.RetryAfter = PhasePre, RateLimited, se.RetryAfter

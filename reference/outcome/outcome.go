@@ -89,7 +89,10 @@ type Outcome struct {
 	// did not happen, turning an uncertain outcome into a pre-execution one.
 	Reconciled bool
 	RetryAfter time.Duration // from a rate limit, zero otherwise
-	Cause      string        // the error in words
+	// Status is the HTTP-style status the tool answered (0: none, such as a
+	// reset, a timeout or a refused connection).
+	Status int
+	Cause  string // the error in words
 }
 
 // SideEffects reports whether the attempt may have emitted side effects.

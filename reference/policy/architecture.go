@@ -69,15 +69,27 @@ type Jitter uint8
 
 // Jitter modes.
 const (
-	FullJitter  Jitter = iota // uniform in [0, d)
-	EqualJitter               // d/2 + uniform in [0, d/2)
-	NoJitter                  // exactly d
+	FullJitter   Jitter = iota // uniform in [0, d)
+	EqualJitter                // d/2 + uniform in [0, d/2)
+	NoJitter                   // exactly d
+	FactorJitter               // uniform in [d(1-F), d(1+F)], F the Backoff's Factor (a randomization factor)
 )
+
+// Unlimited is a retry limit that never runs out (max_retries: unlimited),
+// as a bare backoff loop or Temporal's default retry policy has: only an
+// elapsed-time budget, if there is one, stops such retries.
+const Unlimited = math.MaxInt32
 
 // Budget is the default retry limit and what it counts.
 type Budget struct {
-	Scope      BudgetScope
+	Scope BudgetScope
+	// MaxRetries is the default limit of retry rules; [Unlimited] for none.
 	MaxRetries int
+	// MaxElapsed, when set, refuses a retry that would start after this
+	// much time since the scope's first attempt began (the step's, or the
+	// execution's start for a global budget), as an elapsed-time budget
+	// (cenkalti/backoff's MaxElapsedTime) does.
+	MaxElapsed time.Duration
 }
 
 // Backoff is an exponential backoff: initial * multiplier^(n-1), capped at
@@ -87,6 +99,11 @@ type Backoff struct {
 	Multiplier float64
 	Max        time.Duration
 	Jitter     Jitter
+	// Factor is FactorJitter's randomization factor, within [0, 1].
+	Factor float64
+	// IgnoreRetryAfter waits the backoff's delay even when the tool said to
+	// come back later (Retry-After); by default the longer of the two.
+	IgnoreRetryAfter bool
 }
 
 // Delay returns the wait before retry number n (from 1), given a uniform
@@ -104,6 +121,8 @@ func (b Backoff) Delay(n int, u float64) time.Duration {
 		d *= u
 	case EqualJitter:
 		d = d/2 + d/2*u
+	case FactorJitter:
+		d = d*(1-b.Factor) + d*2*b.Factor*u
 	}
 	return time.Duration(d)
 }
@@ -117,9 +136,32 @@ type Architecture struct {
 	DisableCompensation   bool
 	DisableReconciliation bool
 	TenantContracts       ContractMode
-	Keys                  KeyMode
-	Budget                Budget
-	Backoff               Backoff
+	// Keys is how keys are made for every tool ToolKeys does not name.
+	Keys     KeyMode
+	ToolKeys map[string]KeyMode
+	Budget   Budget
+	Backoff  Backoff
+}
+
+// KeysFor returns how keys are made for tool's calls.
+func (a Architecture) KeysFor(tool string) KeyMode {
+	if k, ok := a.ToolKeys[tool]; ok {
+		return k
+	}
+	return a.Keys
+}
+
+// NoKeysAnywhere reports whether no tool's calls carry a key.
+func (a Architecture) NoKeysAnywhere() bool {
+	if a.Keys != NoKeys {
+		return false
+	}
+	for _, k := range a.ToolKeys {
+		if k != NoKeys {
+			return false
+		}
+	}
+	return true
 }
 
 // Compensation reports whether compensating actions are run.
@@ -139,8 +181,12 @@ func DefaultArchitecture() Architecture {
 	}
 }
 
-// MaxRetriesLimit bounds every retry limit, so that every run terminates.
+// MaxRetriesLimit bounds every retry limit but [Unlimited].
 const MaxRetriesLimit = 100
+
+// ValidRetries reports whether n is a retry limit: 0 to MaxRetriesLimit,
+// or Unlimited.
+func ValidRetries(n int) bool { return n >= 0 && n <= MaxRetriesLimit || n == Unlimited }
 
 // Validate checks an architecture for values no engine can run.
 func (a Architecture) Validate() error {
@@ -155,14 +201,23 @@ func (a Architecture) Validate() error {
 		return fmt.Errorf("key mode %d is not per-operation, per-attempt or none", a.Keys)
 	case a.Budget.Scope > GlobalBudget:
 		return fmt.Errorf("budget scope %d is not step or global", a.Budget.Scope)
-	case a.Budget.MaxRetries < 0 || a.Budget.MaxRetries > MaxRetriesLimit:
-		return fmt.Errorf("budget max_retries %d is not within 0-%d", a.Budget.MaxRetries, MaxRetriesLimit)
+	case !ValidRetries(a.Budget.MaxRetries):
+		return fmt.Errorf("budget max_retries %d is not within 0-%d or unlimited", a.Budget.MaxRetries, MaxRetriesLimit)
+	case a.Budget.MaxElapsed < 0:
+		return errors.New("budget max_elapsed must not be negative")
 	case a.Backoff.Initial < 0 || a.Backoff.Max < 0:
 		return errors.New("backoff durations must not be negative")
 	case a.Backoff.Multiplier < 1:
 		return fmt.Errorf("backoff multiplier %g is below 1", a.Backoff.Multiplier)
-	case a.Backoff.Jitter > NoJitter:
-		return fmt.Errorf("jitter mode %d is not full, equal or none", a.Backoff.Jitter)
+	case a.Backoff.Jitter > FactorJitter:
+		return fmt.Errorf("jitter mode %d is not full, equal, none or a factor", a.Backoff.Jitter)
+	case a.Backoff.Jitter == FactorJitter && !(a.Backoff.Factor >= 0 && a.Backoff.Factor <= 1):
+		return fmt.Errorf("jitter factor %g is not within 0-1", a.Backoff.Factor)
+	}
+	for tool, k := range a.ToolKeys {
+		if k > NoKeys {
+			return fmt.Errorf("key mode %d for %s is not per-operation, per-attempt or none", k, tool)
+		}
 	}
 	return nil
 }

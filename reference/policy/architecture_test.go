@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,10 @@ func TestBackoffDelay(t *testing.T) {
 			[6]time.Duration{50 * ms, 100 * ms, 200 * ms, 400 * ms, 800 * ms, 1000 * ms}},
 		{"no cap when max is zero", policy.Backoff{Initial: 100 * ms, Multiplier: 3, Jitter: policy.NoJitter}, 0,
 			[6]time.Duration{100 * ms, 300 * ms, 900 * ms, 2700 * ms, 8100 * ms, 24300 * ms}},
+		{"a jitter factor's lowest draw takes off the factor", policy.Backoff{Initial: 100 * ms, Multiplier: 2, Max: 2 * time.Second, Jitter: policy.FactorJitter, Factor: 0.5}, 0,
+			[6]time.Duration{50 * ms, 100 * ms, 200 * ms, 400 * ms, 800 * ms, 1000 * ms}},
+		{"a jitter factor's draw of 0.75 adds half the factor", policy.Backoff{Initial: 100 * ms, Multiplier: 2, Max: 2 * time.Second, Jitter: policy.FactorJitter, Factor: 0.5}, 0.75,
+			[6]time.Duration{125 * ms, 250 * ms, 500 * ms, 1000 * ms, 2000 * ms, 2500 * ms}},
 		{"multiplier 1 is a constant delay", policy.Backoff{Initial: 250 * ms, Multiplier: 1, Max: time.Second, Jitter: policy.NoJitter}, 0,
 			[6]time.Duration{250 * ms, 250 * ms, 250 * ms, 250 * ms, 250 * ms, 250 * ms}},
 	}
@@ -70,7 +75,7 @@ func TestDefaultArchitecture(t *testing.T) {
 		Budget:  policy.Budget{Scope: policy.StepBudget, MaxRetries: 5},
 		Backoff: policy.Backoff{Initial: 100 * time.Millisecond, Multiplier: 2, Max: 10 * time.Second, Jitter: policy.FullJitter},
 	}
-	if a != want {
+	if !reflect.DeepEqual(a, want) {
 		t.Errorf("DefaultArchitecture() = %+v, want %+v", a, want)
 	}
 	if !a.Compensation() || !a.Reconciliation() {
@@ -110,13 +115,20 @@ func TestArchitectureValidate(t *testing.T) {
 		{"a contract mode past ignore", with(func(a *policy.Architecture) { a.TenantContracts = policy.Ignore + 1 }), "tenant contract mode 2"},
 		{"a key mode past none", with(func(a *policy.Architecture) { a.Keys = policy.NoKeys + 1 }), "key mode 3"},
 		{"a budget scope past global", with(func(a *policy.Architecture) { a.Budget.Scope = policy.GlobalBudget + 1 }), "budget scope 2"},
+		{"unlimited retries", with(func(a *policy.Architecture) { a.Budget.MaxRetries = policy.Unlimited }), ""},
+		{"an elapsed-time budget", with(func(a *policy.Architecture) { a.Budget.MaxElapsed = 15 * time.Minute }), ""},
+		{"a negative elapsed-time budget", with(func(a *policy.Architecture) { a.Budget.MaxElapsed = -time.Second }), "max_elapsed must not be negative"},
+		{"a jitter factor", with(func(a *policy.Architecture) { a.Backoff.Jitter, a.Backoff.Factor = policy.FactorJitter, 0.5 }), ""},
+		{"a jitter factor above 1", with(func(a *policy.Architecture) { a.Backoff.Jitter, a.Backoff.Factor = policy.FactorJitter, 1.5 }), "jitter factor 1.5"},
+		{"a key mode per tool", with(func(a *policy.Architecture) { a.ToolKeys = map[string]policy.KeyMode{"send_email": policy.NoKeys} }), ""},
+		{"a bad key mode for a tool", with(func(a *policy.Architecture) { a.ToolKeys = map[string]policy.KeyMode{"send_email": policy.NoKeys + 1} }), "key mode 3 for send_email"},
 		{"negative retries", with(func(a *policy.Architecture) { a.Budget.MaxRetries = -1 }), "max_retries -1 is not within 0-100"},
 		{"retries past the limit", with(func(a *policy.Architecture) { a.Budget.MaxRetries = policy.MaxRetriesLimit + 1 }), "max_retries 101"},
 		{"a negative initial delay", with(func(a *policy.Architecture) { a.Backoff.Initial = -time.Millisecond }), "must not be negative"},
 		{"a negative cap", with(func(a *policy.Architecture) { a.Backoff.Max = -time.Second }), "must not be negative"},
 		{"a shrinking multiplier", with(func(a *policy.Architecture) { a.Backoff.Multiplier = 0.5 }), "multiplier 0.5 is below 1"},
 		{"the zero architecture has no multiplier", policy.Architecture{}, "multiplier 0 is below 1"},
-		{"a jitter past none", with(func(a *policy.Architecture) { a.Backoff.Jitter = policy.NoJitter + 1 }), "jitter mode 3"},
+		{"a jitter past a factor", with(func(a *policy.Architecture) { a.Backoff.Jitter = policy.FactorJitter + 1 }), "jitter mode 4"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -30,6 +30,9 @@ type Input struct {
 	// Retries is how many retries are already spent in the budget's scope
 	// (this step, or the whole execution for a global budget).
 	Retries int
+	// Elapsed is the time since the budget's scope began: the step's first
+	// attempt, or the execution's start for a global budget.
+	Elapsed time.Duration
 	// HasKey is set when the failed attempt carried an idempotency key or a
 	// dedup token, so that the operation can be looked up or compensated.
 	HasKey bool
@@ -85,8 +88,9 @@ type Decision struct {
 	// call, so that chunks already delivered downstream are not delivered
 	// again. Without it the retry streams under a fresh token.
 	DedupToken bool
-	// RequireKey allows the retry only when the operation has a stable
-	// idempotency key.
+	// RequireKey allows the retry only when the attempt carries an
+	// idempotency key or a dedup token — a presence check, as middleware
+	// does it: a per-attempt key passes it and deduplicates nothing.
 	RequireKey bool
 	// Reason says why, in words, for the history and the reports.
 	Reason string

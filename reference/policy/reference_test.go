@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/chaosrun/chaosrun/reference/outcome"
@@ -29,7 +30,7 @@ func observed(e registry.Entry, stage outcome.Stage, err error, chunks int) outc
 func TestReferenceNameAndArchitecture(t *testing.T) {
 	t.Parallel()
 	p := policy.Reference()
-	if p.Name() != "reference" || p.Architecture() != policy.DefaultArchitecture() {
+	if p.Name() != "reference" || !reflect.DeepEqual(p.Architecture(), policy.DefaultArchitecture()) {
 		t.Errorf("Reference() is %q on %+v", p.Name(), p.Architecture())
 	}
 }

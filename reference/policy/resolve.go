@@ -49,15 +49,18 @@ func applyContract(d Decision, in Input) Decision {
 // applyBudget turns a retry into a retry after a delay, or refuses it when
 // the budget is spent or a required key is missing.
 func applyBudget(d Decision, in Input, arch Architecture) Decision {
-	if d.RequireKey && !in.StableKey {
-		return escalate(in, "retry requires a stable idempotency key and the operation has none")
+	if d.RequireKey && !in.HasKey {
+		return escalate(in, "retry requires an idempotency key and the attempt carries none")
 	}
 	if in.Retries >= d.MaxRetries {
 		return escalate(in, fmt.Sprintf("retry budget spent (%d of %d)", in.Retries, d.MaxRetries))
 	}
 	d.Delay = arch.Backoff.Delay(in.Retries+1, in.Jitter)
-	if ra := in.Outcome.RetryAfter; ra > d.Delay {
+	if ra := in.Outcome.RetryAfter; ra > d.Delay && !arch.Backoff.IgnoreRetryAfter {
 		d.Delay = ra
+	}
+	if b := arch.Budget.MaxElapsed; b > 0 && in.Elapsed+d.Delay > b {
+		return escalate(in, fmt.Sprintf("elapsed-time budget spent (%s of %s)", in.Elapsed, b))
 	}
 	return d
 }

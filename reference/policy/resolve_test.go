@@ -110,6 +110,42 @@ func TestResolveIgnoreModeSkipsContracts(t *testing.T) {
 	}
 }
 
+func TestResolveElapsedBudgetAndRetryAfter(t *testing.T) {
+	t.Parallel()
+	arch := noJitter()
+	arch.Budget.MaxElapsed = time.Second
+	rateLimited := outcome.Outcome{Phase: outcome.PhasePre, Class: outcome.RateLimited, Layer: outcome.Agent, RetryAfter: 800 * time.Millisecond, Status: 429}
+	cases := []struct {
+		name    string
+		ignore  bool
+		elapsed time.Duration
+		out     outcome.Outcome
+		want    policy.Action
+		delay   time.Duration
+	}{
+		{"within the elapsed budget", false, 500 * time.Millisecond, refused, policy.Retry, 100 * time.Millisecond},
+		{"a retry that would start past it", false, 950 * time.Millisecond, refused, policy.Fail, 0},
+		{"Retry-After honoured", false, 0, rateLimited, policy.Retry, 800 * time.Millisecond},
+		{"Retry-After honoured past the elapsed budget", false, 300 * time.Millisecond, rateLimited, policy.Fail, 0},
+		{"Retry-After ignored", true, 300 * time.Millisecond, rateLimited, policy.Retry, 100 * time.Millisecond},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			a := arch
+			a.Backoff.IgnoreRetryAfter = c.ignore
+			in := policy.Input{Tenant: "t", Entry: blindTool, Outcome: c.out, Attempt: 1, Elapsed: c.elapsed}
+			d := policy.Resolve(withArch(retrying(5), a), in)
+			if d.Action != c.want || d.Delay != c.delay {
+				t.Fatalf("Resolve = %s (delay %s), want %s in %s", d, d.Delay, c.want, c.delay)
+			}
+			if d.Action != policy.Retry && !strings.Contains(d.Reason, "elapsed-time budget spent") {
+				t.Errorf("reason %q does not name the elapsed-time budget", d.Reason)
+			}
+		})
+	}
+}
+
 func TestResolveBudget(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -129,10 +165,14 @@ func TestResolveBudget(t *testing.T) {
 		{"overspent", retrying(3), refused, 7, false, false, policy.Fail, "retry budget spent (7 of 3)"},
 		{"a zero limit allows no retry", retrying(0), refused, 0, false, false, policy.Fail, "retry budget spent (0 of 0)"},
 		{"require key with a stable key retries", requireKey(retrying(3)), lost, 0, true, true, policy.Retry, "system policy"},
-		{"require key with a per-attempt key dead-letters what may have acted", requireKey(retrying(3)), lost, 0, true, false,
-			policy.DeadLetter, "retry requires a stable idempotency key"},
+		// A presence check, as middleware does it: a per-attempt key passes,
+		// and deduplicates nothing.
+		{"require key with a per-attempt key retries", requireKey(retrying(3)), lost, 0, true, false, policy.Retry, "system policy"},
+		{"require key without any key dead-letters what may have acted", requireKey(retrying(3)), lost, 0, false, false,
+			policy.DeadLetter, "retry requires an idempotency key and the attempt carries none"},
 		{"require key without any key fails what did not act", requireKey(retrying(3)), refused, 0, false, false,
-			policy.Fail, "retry requires a stable idempotency key"},
+			policy.Fail, "retry requires an idempotency key"},
+		{"an unlimited budget is never spent", retrying(policy.Unlimited), lost, 10000, false, false, policy.Retry, "system policy"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

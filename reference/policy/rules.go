@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/registry"
@@ -27,7 +29,7 @@ type Rule struct {
 	MaxRetries int
 	// DedupToken keeps a model call's dedup token on the retry.
 	DedupToken bool
-	// RequireKey allows the retry only with a stable idempotency key.
+	// RequireKey allows the retry only when the attempt carries a key.
 	RequireKey bool
 	// Line is the rule's line in its policy file (0 for rules built in Go).
 	Line int
@@ -49,8 +51,68 @@ type Match struct {
 	SignalsSent *bool
 	Lookup      *bool
 	Compensator *bool
+	// Statuses match the HTTP-style status the tool answered (0 for none).
+	Statuses []int
+	// Crashed matches attempts cut by an engine crash, not by an error.
+	Crashed *bool
 	// Attempt matches attempts numbered at least this (0 matches any).
 	Attempt int
+}
+
+// String renders the condition as a policy file writes it, keys in
+// documentation order: "phase: [mid, post], tool: create_charge" ("" for
+// a catch-all).
+func (m Match) String() string {
+	var parts []string
+	add := func(key string, vs []string) {
+		switch len(vs) {
+		case 0:
+		case 1:
+			parts = append(parts, key+": "+vs[0])
+		default:
+			parts = append(parts, key+": ["+strings.Join(vs, ", ")+"]")
+		}
+	}
+	flag := func(key string, v *bool) {
+		if v != nil {
+			parts = append(parts, key+": "+strconv.FormatBool(*v))
+		}
+	}
+	add("tool", m.Tools)
+	add("tier", itoas(m.Tiers))
+	add("idempotency", words(m.Idempotency))
+	add("phase", words(m.Phases))
+	add("llm_phase", words(m.LLMPhases))
+	add("class", words(m.Classes))
+	add("layer", words(m.Layers))
+	flag("side_effects", m.SideEffects)
+	add("context", words(m.Context))
+	flag("signals_sent", m.SignalsSent)
+	add("tenant", m.Tenants)
+	if m.Attempt > 0 {
+		parts = append(parts, "attempt: "+strconv.Itoa(m.Attempt))
+	}
+	add("status", itoas(m.Statuses))
+	flag("crashed", m.Crashed)
+	flag("lookup", m.Lookup)
+	flag("compensator", m.Compensator)
+	return strings.Join(parts, ", ")
+}
+
+func itoas(ns []int) []string {
+	out := make([]string, len(ns))
+	for i, n := range ns {
+		out[i] = strconv.Itoa(n)
+	}
+	return out
+}
+
+func words[T fmt.Stringer](vs []T) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = v.String()
+	}
+	return out
 }
 
 // Bool returns a pointer to b, for the optional fields of Match.
@@ -106,14 +168,16 @@ func (m Match) Matches(in Input) bool {
 		flag(m.SignalsSent, o.SignalsSent) &&
 		flag(m.Lookup, e.Lookup && in.HasKey) &&
 		flag(m.Compensator, e.HasCompensator()) &&
+		anyOf(m.Statuses, o.Status) &&
+		flag(m.Crashed, o.Crashed) &&
 		in.Attempt >= m.Attempt
 }
 
 // IsCatchAll reports whether m matches every input.
 func (m Match) IsCatchAll() bool {
 	return len(m.Tools)+len(m.Tiers)+len(m.Idempotency)+len(m.Phases)+len(m.LLMPhases)+
-		len(m.Classes)+len(m.Layers)+len(m.Context)+len(m.Tenants) == 0 &&
-		m.SideEffects == nil && m.SignalsSent == nil && m.Lookup == nil && m.Compensator == nil && m.Attempt <= 1
+		len(m.Classes)+len(m.Layers)+len(m.Context)+len(m.Tenants)+len(m.Statuses) == 0 &&
+		m.SideEffects == nil && m.SignalsSent == nil && m.Lookup == nil && m.Compensator == nil && m.Crashed == nil && m.Attempt <= 1
 }
 
 func anyOf[T comparable](values []T, v T) bool { return len(values) == 0 || slices.Contains(values, v) }
