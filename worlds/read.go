@@ -1,6 +1,7 @@
 package worlds
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -27,7 +28,7 @@ const Version = "v1"
 
 var (
 	keyNames      = []string{"none", "idempotency-key", "dedup-token"}
-	parseKeys     = oneOf("keys", keyNames, []registry.Keys{registry.NoKeys, registry.IdempotencyKey, registry.DedupToken})
+	parseKeys     = oneOf("key kind", keyNames, []registry.Keys{registry.NoKeys, registry.IdempotencyKey, registry.DedupToken})
 	contractNames = []string{"never-retry", "at-most-once", "key-required"}
 	parseContract = oneOf("contract", contractNames, []policy.Contract{{NeverRetry: true}, {AtMostOnce: true}, {KeyRequired: true}})
 )
@@ -80,7 +81,7 @@ func (r *reader) world(root *yaml.Node) (*World, error) {
 			})
 		},
 		"generated": func(v *yaml.Node, p string) error {
-			_, err := r.mapping(v, p, generatedKeys, map[string]field{"tools": set(&w.Generated.Tools, r.names)})
+			_, err := r.mapping(v, p, generatedKeys, map[string]field{"tools": set(&w.Generated.Tools, r.names("name at least one tool, or leave the key out for every tool"))})
 			return err
 		},
 	})
@@ -190,7 +191,7 @@ func (r *reader) rangeOf(hi int) func(*yaml.Node, string) (Range, error) {
 		case lines["min"] == 0 || lines["max"] == 0:
 			return rg, errAt(n, path, "a range gives both min and max (a fixed number is written alone)")
 		case rg.Max < rg.Min:
-			return rg, &Error{Line: lines["max"], Key: join(path, "max"), Msg: "max is below min"}
+			return rg, &Error{Line: lines["max"], Key: join(path, "max"), Msg: fmt.Sprintf("max %d is below min %d", rg.Max, rg.Min)}
 		}
 		return rg, nil
 	}
@@ -240,24 +241,27 @@ func (r *reader) tenant(n *yaml.Node, path string, tn *Tenant) error {
 func (r *reader) workflow(n *yaml.Node, path string, wf *Workflow) error {
 	_, err := r.mapping(n, path, workflowKeys, map[string]field{
 		"description": set(&wf.Description, text),
-		"steps":       set(&wf.Steps, r.names),
+		"steps":       set(&wf.Steps, r.names("a workflow has at least one step")),
 		"weight":      set(&wf.Weight, func(v *yaml.Node, p string) (int, error) { return integer(v, p, 1, maxWeight) }),
 	})
 	return err
 }
 
-// names reads a non-empty list of names (tools).
-func (r *reader) names(n *yaml.Node, path string) ([]string, error) {
-	if n.Kind == yaml.SequenceNode && len(n.Content) == 0 {
-		return nil, errAt(n, path, "an empty list says nothing; name at least one tool, or leave the key out")
+// names reads a non-empty list of names (tools); empty says what to do
+// about an empty one.
+func (r *reader) names(empty string) func(*yaml.Node, string) ([]string, error) {
+	return func(n *yaml.Node, path string) ([]string, error) {
+		if n.Kind == yaml.SequenceNode && len(n.Content) == 0 {
+			return nil, errAt(n, path, "an empty list; %s", empty)
+		}
+		var out []string
+		err := r.list(n, path, func(v *yaml.Node, p string) error {
+			s, err := str(v, p)
+			out = append(out, s)
+			return err
+		})
+		return out, err
 	}
-	var out []string
-	err := r.list(n, path, func(v *yaml.Node, p string) error {
-		s, err := str(v, p)
-		out = append(out, s)
-		return err
-	})
-	return out, err
 }
 
 // checkKeys checks each `keys` value against the behaviour of the tool it

@@ -148,8 +148,8 @@ func overlay(t, o Tool) Tool {
 			*sw.dst = *sw.src
 		}
 	}
-	if o.Lag != 0 {
-		t.Lag = o.Lag
+	if o.Lag != 0 || o.Lookup == Off {
+		t.Lag = o.Lag // a tool that answers no lookups for the tenant has no lag for it
 	}
 	if o.Compensator != "" {
 		t.Compensator = o.Compensator

@@ -201,8 +201,11 @@ func repeats(b Behaviour) string {
 
 func article(b Behaviour, stream bool) string {
 	name := b.String()
-	if stream {
+	switch {
+	case stream:
 		name = "streamed model call"
+	case b == ThirdParty:
+		name = "third-party tool"
 	}
 	if strings.ContainsRune("aeiou", rune(name[0])) {
 		return "an " + name
@@ -315,9 +318,16 @@ func (w *World) checkContracts(p string, tn Tenant) *Error {
 		if c.IsZero() {
 			return errorf(cp, "a contract that declares nothing; leave it out")
 		}
-		if s, _ := w.Spec(tn.Name, tool); c.KeyRequired && s.Keys != registry.IdempotencyKey {
-			return errorf(cp, "key-required, but %s takes no idempotency key for %s (keys: %s), so no call could honour the contract; give the tool, or %s's override of it, keys: idempotency-key",
-				tool, tn.Name, s.Keys, tn.Name)
+		switch s, _ := w.Spec(tn.Name, tool); {
+		case !c.KeyRequired || s.Keys == registry.IdempotencyKey:
+		case s.Keys == registry.DedupToken:
+			return errorf(cp, "key-required, but %s is a streamed model call: its dedup token is no idempotency key, so no call could honour the contract", tool)
+		default:
+			fix := fmt.Sprintf("give the tool, or %s's override of it, keys: idempotency-key", tn.Name)
+			if tr := s.traits(); tr.key == registry.NoKeys {
+				fix = tr.noKeys
+			}
+			return errorf(cp, "key-required, but %s takes no idempotency key for %s, so no call could honour the contract; %s", tool, tn.Name, fix)
 		}
 	}
 	return nil
