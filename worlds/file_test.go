@@ -132,12 +132,31 @@ func TestParseEveryKey(t *testing.T) {
 	}
 }
 
-// TestExamplesLoad: the example worlds shipped with chaosrun load.
+// TestExamplesLoad: the example worlds shipped with chaosrun load, and so
+// does every world file README.md shows.
 func TestExamplesLoad(t *testing.T) {
 	t.Parallel()
 	for _, path := range []string{"../examples/supportdesk/world.yaml"} {
 		if _, err := worlds.Load(path); err != nil {
 			t.Errorf("%s: %v", path, err)
 		}
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, block := range strings.Split(string(readme), "```yaml\n")[1:] {
+		file, _, _ := strings.Cut(block, "```")
+		if !strings.HasPrefix(file, "world: v1") {
+			continue
+		}
+		n++
+		if _, err := worlds.Parse("README.md", []byte(file)); err != nil {
+			t.Errorf("README.md's world file %d: %v", n, err)
+		}
+	}
+	if n == 0 {
+		t.Error("README.md shows no world file")
 	}
 }

@@ -23,8 +23,8 @@ var (
 	rateKeys      = []string{"calls", "window", "retry_after"}
 )
 
-// Version is the world file format's version, the value of its `world` key.
-const Version = "v1"
+// version is the world file format's version, the value of its `world` key.
+const version = "v1"
 
 var (
 	keyNames      = []string{"none", "idempotency-key", "dedup-token"}
@@ -49,8 +49,8 @@ func (r *reader) world(root *yaml.Node) (*World, error) {
 	w := &World{}
 	lines, err := r.mapping(root, "", topKeys, map[string]field{
 		"world": func(v *yaml.Node, p string) error {
-			if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" || v.Value != Version {
-				return errAt(v, p, "want %s, the format's version, found %s", Version, describe(v))
+			if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" || v.Value != version {
+				return errAt(v, p, "want %s, the format's version, found %s", version, describe(v))
 			}
 			return nil
 		},
@@ -89,7 +89,7 @@ func (r *reader) world(root *yaml.Node) (*World, error) {
 		return nil, err
 	}
 	if lines["world"] == 0 {
-		return nil, errAt(root, "world", "missing: a world file says its format's version first: world: %s", Version)
+		return nil, errAt(root, "world", "missing: a world file says its format's version first: world: %s", version)
 	}
 	return w, nil
 }
