@@ -11,12 +11,15 @@ import (
 )
 
 // This file holds the strict reading of YAML nodes that every part of a
-// world file goes through. It is the policy loader's reader
-// (policies/node.go), with one addition: it records the line of every key
-// it reads under the key's full path, so that a refusal found later, by
-// [World.Validate] on the values read, still names its line. YAML's own
-// conversions are loose on purpose (a quoted "true" is a string, 5 is not a
-// duration); a world file is not.
+// world file goes through, adapted from the policy loader's
+// (policies/node.go; policies will import this package, so it cannot be
+// shared the other way). One mapping reader refuses unknown and duplicate
+// keys, scalar readers refuse a value of the wrong type instead of
+// converting it, and the reader records the line of every key under its
+// full path, so that a refusal found later, by [World.Validate] on the
+// values read, still names its line. YAML's own conversions are loose on
+// purpose (a quoted "true" is a string, 5 is not a duration); a world file
+// is not.
 
 // field reads the value of one key of a mapping; path is the key's full path
 // (e.g. "tools.refund.cost_cents").
