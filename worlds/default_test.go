@@ -11,6 +11,7 @@ import (
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/reference/engine"
 	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/store"
 	"github.com/chaosrun/chaosrun/scenarios"
 	"github.com/chaosrun/chaosrun/worlds"
 )
@@ -112,7 +113,7 @@ func TestDefaultDescribesTheFakes(t *testing.T) {
 		payload := fmt.Sprintf("request=acme:request:%d\n", i)
 		for _, c := range []struct{ tenant, tool string }{{fakes.Acme, fakes.CreateCharge}, {fakes.Globex, fakes.PublishReport}, {fakes.Acme, fakes.EnrichContact},
 			{fakes.Acme, fakes.SendEmail}, {fakes.Acme, fakes.LLMComplete}, {fakes.Acme, fakes.Plan}} {
-			call := engine.Call{Tenant: c.tenant, Exec: fmt.Sprintf("e%d", i), Tool: c.tool, Attempt: 1, Payload: payload,
+			call := engine.Call{AttemptID: store.AttemptID{Tenant: c.tenant, Exec: fmt.Sprintf("e%d", i), Attempt: 1}, Tool: c.tool, Payload: payload,
 				Deliver: func(int, string) error { return nil }}
 			clk.now = clk.now.Add(time.Second) // a window of its own for each call of enrich_contact
 			n := world.Ledger().Len()
@@ -143,7 +144,7 @@ func TestDefaultDescribesTheFakes(t *testing.T) {
 	clk.now = clk.now.Add(rl.Window)
 	for i := range rl.Calls + 1 {
 		clk.now = clk.now.Add(rl.Window / 10)
-		_, err := world.Invoke(ctx, engine.Call{Tenant: fakes.Initech, Exec: "rl", Tool: fakes.EnrichContact, Attempt: 1})
+		_, err := world.Invoke(ctx, engine.Call{AttemptID: store.AttemptID{Tenant: fakes.Initech, Exec: "rl", Attempt: 1}, Tool: fakes.EnrichContact})
 		var st *outcome.StatusError
 		switch {
 		case i < rl.Calls && err != nil:
