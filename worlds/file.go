@@ -1,0 +1,159 @@
+package worlds
+
+import (
+	"bytes"
+	_ "embed"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// defaultFile is today's world: nine tools, three tenants, seven workflows.
+//
+//go:embed default.yaml
+var defaultFile []byte
+
+// Error is a world's refusal: the file, the line, the key and why. Its
+// Error method renders it as "file:line: key: message", ready to print. A
+// World built in Go and refused by [World.Validate] has no file and no line.
+type Error struct {
+	File string
+	// Line is 1-based; 0 when unknown.
+	Line int
+	// Key is the key's full path, e.g. "tools.refund.compensator" or
+	// "workflows.triage.steps[2]"; empty for an error of the file as a whole
+	// (its YAML syntax).
+	Key string
+	Msg string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			b.WriteString(":" + strconv.Itoa(e.Line))
+		}
+		b.WriteString(": ")
+	}
+	if e.Key != "" {
+		b.WriteString(e.Key + ": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// errAt returns an [Error] at n's line; Parse fills in the file.
+func errAt(n *yaml.Node, key, format string, args ...any) *Error {
+	return &Error{Line: n.Line, Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// errorf returns an [Error] at key; Parse fills in the file and the line.
+func errorf(key, format string, args ...any) *Error {
+	return &Error{Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Default returns today's built-in world, the one chaosrun runs in unless
+// told otherwise: the file default.yaml in this package, embedded. Each call
+// returns a World of its own.
+func Default() *World {
+	w, err := Parse("default.yaml", defaultFile)
+	if err != nil {
+		panic(err) // the file is embedded; a test covers it
+	}
+	return w
+}
+
+// Load reads and parses a world file. See [Parse].
+func Load(path string) (*World, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read world file: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse reads a world file; filename is only used in errors. It is strict:
+// an unknown key, a value of the wrong type, a bad value, and a world that
+// [World.Validate] refuses are refused with an *[Error] naming the line and
+// the key, and no world is returned.
+func Parse(filename string, data []byte) (*World, error) {
+	w, err := parse(data)
+	if err != nil {
+		var we *Error
+		if errors.As(err, &we) {
+			we.File = filename
+			return nil, we
+		}
+		return nil, &Error{File: filename, Msg: err.Error()}
+	}
+	return w, nil
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+func parse(data []byte) (*World, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{Line: 1, Msg: "empty world file: it needs at least world: v1, a name, tools and tenants"}
+		}
+		return nil, syntaxError(err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, syntaxError(err)
+		}
+		return nil, errAt(&next, "", "a world file holds one YAML document; a second one starts here")
+	}
+	if len(doc.Content) == 0 {
+		return nil, &Error{Line: 1, Msg: "empty world file: it needs at least world: v1, a name, tools and tenants"}
+	}
+	r := &reader{lines: map[string]int{}}
+	w, err := r.world(doc.Content[0])
+	if err != nil {
+		return nil, err
+	}
+	if err := r.checkKeys(w); err != nil {
+		return nil, err
+	}
+	if err := w.Validate(); err != nil {
+		we := err.(*Error)
+		we.Line = r.line(we.Key)
+		return nil, we
+	}
+	return w, nil
+}
+
+// line returns the line of key, or of its nearest ancestor that has one.
+func (r *reader) line(key string) int {
+	for key != "" {
+		if l, ok := r.lines[key]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(key, ".[")
+		if i < 0 {
+			break
+		}
+		key = key[:i]
+	}
+	return r.lines[""]
+}
+
+// syntaxError turns the YAML reader's "yaml: line N: ..." into an [Error].
+func syntaxError(err error) *Error {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{Line: line, Msg: "invalid YAML: " + msg[len(m[0]):]}
+	}
+	return &Error{Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}
