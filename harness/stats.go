@@ -10,11 +10,11 @@ import (
 // Executions counts what became of the work: a policy that dead-letters
 // everything is safe and useless, and this is where it shows.
 type Executions struct {
-	Total        int `json:"total"`
-	Completed    int `json:"completed"`
-	Compensated  int `json:"compensated"`
-	DeadLettered int `json:"dead_lettered"`
-	Failed       int `json:"failed"`
+	Total        int
+	Completed    int
+	Compensated  int
+	DeadLettered int
+	Failed       int
 }
 
 // CompletionRate is completed / total (0 when nothing ran).
@@ -32,14 +32,14 @@ func (x Executions) Add(y Executions) Executions {
 
 // Cost is what a policy's recoveries cost, from the ledger and the history.
 type Cost struct {
-	ToolCalls             int `json:"tool_calls"`
-	Retries               int `json:"retries"`
-	DuplicateEffects      int `json:"duplicate_effects"`
-	DuplicateChargesCents int `json:"duplicate_charges_cents"`
-	LLMTokensWasted       int `json:"llm_tokens_wasted"`
-	DeadLettered          int `json:"dead_lettered"`
-	Compensations         int `json:"compensations"`
-	ReconciliationEvents  int `json:"reconciliation_events"`
+	ToolCalls             int
+	Retries               int
+	DuplicateEffects      int
+	DuplicateChargesCents int
+	LLMTokensWasted       int
+	DeadLettered          int
+	Compensations         int
+	ReconciliationEvents  int
 }
 
 // Add sums two costs.

@@ -13,7 +13,7 @@ import (
 // only the first counterexample's summary; the formats then show what they
 // have.
 type counterexample struct {
-	Invariant string
+	Invariant invariants.ID
 	// Doc says when the invariant holds; Sentence says how it broke.
 	Doc      string
 	Sentence string
@@ -27,7 +27,7 @@ type counterexample struct {
 
 // counterexamples lists the policy's counterexamples: the first failure
 // first, then those of its other violated invariants in contract order.
-func (p Policy) counterexamples(order []string) []counterexample {
+func (p Policy) counterexamples(order []invariants.ID) []counterexample {
 	var out []counterexample
 	if ff := p.FirstFailure; ff != nil {
 		c := counterexample{Invariant: ff.Invariant, Seed: ff.Seed, Scenario: ff.Scenario, Steps: ff.Steps, Replay: ff.Replay}
@@ -49,7 +49,7 @@ func (p Policy) counterexamples(order []string) []counterexample {
 // fill completes a counterexample from the policy's failures and the
 // invariant's checker.
 func (p Policy) fill(c *counterexample) {
-	if ch, err := invariants.Lookup(invariants.ID(c.Invariant)); err == nil {
+	if ch, err := invariants.Lookup(c.Invariant); err == nil {
 		c.Doc = ch.Doc
 	}
 	f := p.Failures[c.Invariant]

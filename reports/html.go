@@ -55,7 +55,10 @@ type htmlPage struct {
 	Failures   []htmlFailure
 }
 
-type htmlInvariant struct{ ID, Short, Doc string }
+type htmlInvariant struct {
+	ID         invariants.ID
+	Short, Doc string
+}
 
 // htmlPolicy is one row of the matrix and of the work table.
 type htmlPolicy struct {
@@ -71,7 +74,7 @@ type htmlPolicy struct {
 
 // htmlCell is one policy × invariant count.
 type htmlCell struct {
-	Invariant string
+	Invariant invariants.ID
 	Count     int
 	Unknown   int
 	Expected  bool
@@ -95,7 +98,7 @@ func newHTMLPage(r *Report) htmlPage {
 	pg := htmlPage{Title: "chaosrun report", Headline: Headline(r), Report: r, RunsEach: RunsEach(r), CSS: template.CSS(css), Panels: costPanels(r.Policies)}
 	for _, id := range r.Invariants {
 		inv := htmlInvariant{ID: id, Short: Short(id)}
-		if c, err := invariants.Lookup(invariants.ID(id)); err == nil {
+		if c, err := invariants.Lookup(id); err == nil {
 			inv.Doc = c.Doc
 		}
 		pg.Invariants = append(pg.Invariants, inv)
@@ -118,13 +121,13 @@ func newHTMLPage(r *Report) htmlPage {
 	return pg
 }
 
-func newCell(p Policy, id string) htmlCell {
+func newCell(p Policy, id invariants.ID) htmlCell {
 	c := htmlCell{Invariant: id, Count: p.Violations[id], Unknown: p.Unknown[id], Expected: p.Expected(id)}
 	var label []string
 	switch {
 	case c.Count > 0:
 		c.Class = "hit"
-		label = append(label, plural(c.Count, "run", "runs")+" violated "+id)
+		label = append(label, plural(c.Count, "run", "runs")+" violated "+string(id))
 	case c.Unknown > 0:
 		c.Class = "unknown"
 		label = append(label, "undecided in "+plural(c.Unknown, "run", "runs"))

@@ -100,18 +100,18 @@ func junitPolicy(r *Report, p Policy) junitSuite {
 		s.Properties = append(s.Properties, junitProperty{"mistake", fmt.Sprintf("#%d %s", p.Mistake, p.Summary)})
 	}
 	if len(p.CaughtBy) > 0 {
-		s.Properties = append(s.Properties, junitProperty{"expected-violations", strings.Join(p.CaughtBy, " ")})
+		s.Properties = append(s.Properties, junitProperty{"expected-violations", joinIDs(p.CaughtBy, " ")})
 	}
 	var each time.Duration
 	if n := len(r.Invariants); n > 0 {
 		each = p.Elapsed() / time.Duration(n)
 	}
-	cs := map[string]counterexample{}
+	cs := map[invariants.ID]counterexample{}
 	for _, c := range p.counterexamples(r.Invariants) {
 		cs[c.Invariant] = c
 	}
 	for _, id := range r.Invariants {
-		tc := junitCase{Name: id, Classname: p.Name, Time: seconds(each)}
+		tc := junitCase{Name: string(id), Classname: p.Name, Time: seconds(each)}
 		switch {
 		case p.Violations[id] > 0:
 			tc.Failure = junitFailed(p, id, cs[id])
@@ -126,8 +126,8 @@ func junitPolicy(r *Report, p Policy) junitSuite {
 	return s
 }
 
-func junitFailed(p Policy, id string, c counterexample) *junitFailure {
-	f := &junitFailure{Type: id, Message: fmt.Sprintf("%s in %s of %d", id, plural(p.Violations[id], "run", "runs"), p.Runs)}
+func junitFailed(p Policy, id invariants.ID, c counterexample) *junitFailure {
+	f := &junitFailure{Type: string(id), Message: fmt.Sprintf("%s in %s of %d", id, plural(p.Violations[id], "run", "runs"), p.Runs)}
 	if c.Invariant == "" {
 		return f
 	}
@@ -143,7 +143,7 @@ func junitFailed(p Policy, id string, c counterexample) *junitFailure {
 	}
 	b.WriteString(".\n\n")
 	if c.Failure != nil {
-		b.WriteString(harness.Explain(c.Failure.Run, invariants.ID(id)))
+		b.WriteString(harness.Explain(c.Failure.Run, id))
 		b.WriteString("\n")
 	}
 	fmt.Fprintf(&b, "Replay it with: %s\n", c.Replay)

@@ -77,7 +77,7 @@ func checkSuite(t *testing.T, r *Report, p Policy, s parsedSuite) {
 	failed, skipped := 0, 0
 	for j, c := range s.Cases {
 		id := r.Invariants[j]
-		if c.Name != id || c.Classname != p.Name {
+		if c.Name != string(id) || c.Classname != p.Name {
 			t.Errorf("case %d of %s is %s/%s", j, p.Name, c.Classname, c.Name)
 		}
 		if (c.Failure != nil) != (p.Violations[id] > 0) {

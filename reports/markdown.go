@@ -52,12 +52,12 @@ func mdMatrix(b *bufio.Writer, r *Report) {
 	}
 	var legend []string
 	for _, id := range r.Invariants {
-		legend = append(legend, "**"+mdEscape(Short(id))+"** "+mdEscape(id))
+		legend = append(legend, "**"+mdEscape(Short(id))+"** "+mdEscape(string(id)))
 	}
 	fmt.Fprintf(b, "\n<sub>%s</sub>\n\n", strings.Join(legend, " · "))
 }
 
-func mdCell(p Policy, id string) string {
+func mdCell(p Policy, id invariants.ID) string {
 	n, u := p.Violations[id], p.Unknown[id]
 	cell := "·"
 	switch {
@@ -109,7 +109,7 @@ func mdCounterexample(b *bufio.Writer, p Policy, cs []counterexample) {
 	fmt.Fprintf(b, "```sh\n%s\n```\n\n", c.Replay)
 	if c.Failure != nil {
 		fmt.Fprintf(b, "<details><summary>Scenario and timeline</summary>\n\n```text\n%s```\n\n</details>\n\n",
-			harness.Explain(c.Failure.Run, invariants.ID(c.Invariant)))
+			harness.Explain(c.Failure.Run, c.Invariant))
 	}
 	if len(cs) > 1 {
 		b.WriteString("It also violates:\n\n")

@@ -19,9 +19,9 @@ type Report struct {
 	Seed   uint64 `json:"seed"`
 	// RunsPerPolicy is the runs each policy was given; 0 under --duration,
 	// where each policy's Runs is its own count.
-	RunsPerPolicy int      `json:"runs_per_policy"`
-	Invariants    []string `json:"invariants"`
-	Policies      []Policy `json:"policies"`
+	RunsPerPolicy int             `json:"runs_per_policy"`
+	Invariants    []invariants.ID `json:"invariants"`
+	Policies      []Policy        `json:"policies"`
 }
 
 // Policy is one policy's row.
@@ -32,18 +32,18 @@ type Policy struct {
 	Runs      int    `json:"runs"`
 	ElapsedMS int64  `json:"elapsed_ms"`
 	// Violations counts, per invariant, the runs that violated it.
-	Violations   map[string]int     `json:"violations"`
-	FirstFailure *FirstFailure      `json:"first_failure"`
-	Executions   harness.Executions `json:"executions"`
-	Cost         harness.Cost       `json:"cost"`
+	Violations   map[invariants.ID]int `json:"violations"`
+	FirstFailure *FirstFailure         `json:"first_failure"`
+	Executions   Executions            `json:"executions"`
+	Cost         Cost                  `json:"cost"`
 	// Mistake is the catalog's mistake number (0: reference or a team policy);
 	// CaughtBy lists the invariants the catalog expects it to violate.
-	Mistake  int      `json:"-"`
-	Summary  string   `json:"-"`
-	CaughtBy []string `json:"-"`
+	Mistake  int             `json:"-"`
+	Summary  string          `json:"-"`
+	CaughtBy []invariants.ID `json:"-"`
 	// Failures holds the first counterexample of every violated invariant.
-	Failures map[string]*harness.Failure `json:"-"`
-	Unknown  map[string]int              `json:"-"`
+	Failures map[invariants.ID]*harness.Failure `json:"-"`
+	Unknown  map[invariants.ID]int              `json:"-"`
 	// AllFaults marks an exploration that enabled every fault kind, which
 	// the replay lines repeat.
 	AllFaults bool `json:"-"`
@@ -53,20 +53,18 @@ type Policy struct {
 
 // FirstFailure is a policy's first counterexample, shrunk.
 type FirstFailure struct {
-	Invariant string `json:"invariant"`
-	Seed      uint64 `json:"seed"`
-	Scenario  string `json:"scenario"`
-	Steps     int    `json:"steps"`
-	Replay    string `json:"replay"`
+	Invariant invariants.ID `json:"invariant"`
+	Seed      uint64        `json:"seed"`
+	Scenario  string        `json:"scenario"`
+	Steps     int           `json:"steps"`
+	Replay    string        `json:"replay"`
 }
 
 // New returns an empty report for the given mode, seed and runs per policy
 // (0 when exploration ran for a duration instead).
 func New(mode string, seed uint64, runs int) *Report {
 	r := &Report{Schema: Schema, Mode: mode, Seed: seed, RunsPerPolicy: runs}
-	for _, id := range invariants.IDs() {
-		r.Invariants = append(r.Invariants, string(id))
-	}
+	r.Invariants = invariants.IDs()
 	return r
 }
 
@@ -85,29 +83,27 @@ type Entry struct {
 func (r *Report) Add(s *harness.Summary, e Entry) {
 	p := Policy{
 		Name: s.Policy, Source: e.Source, Runs: s.Runs, ElapsedMS: s.Elapsed.Milliseconds(),
-		Violations: map[string]int{}, Executions: s.Executions, Cost: s.Cost,
-		Mistake: e.Mistake, Summary: e.Summary, Failures: map[string]*harness.Failure{}, Unknown: map[string]int{},
+		Violations: map[invariants.ID]int{}, Executions: executionsOf(s.Executions), Cost: costOf(s.Cost),
+		Mistake: e.Mistake, Summary: e.Summary, CaughtBy: e.CaughtBy,
+		Failures: map[invariants.ID]*harness.Failure{}, Unknown: map[invariants.ID]int{},
 		AllFaults: e.AllFaults, Mode: r.Mode,
-	}
-	for _, id := range e.CaughtBy {
-		p.CaughtBy = append(p.CaughtBy, string(id))
 	}
 	name := s.Policy
 	if e.Source != "" && e.Source != "builtin" {
 		name = e.Source
 	}
 	for _, id := range invariants.IDs() {
-		p.Violations[string(id)] = s.Violations[id]
+		p.Violations[id] = s.Violations[id]
 		if n := s.Unknown[id]; n > 0 {
-			p.Unknown[string(id)] = n
+			p.Unknown[id] = n
 		}
 		if f := s.First[id]; f != nil {
-			p.Failures[string(id)] = f
+			p.Failures[id] = f
 		}
 	}
 	if f := s.FirstFailure; f != nil {
 		p.FirstFailure = &FirstFailure{
-			Invariant: string(f.Invariant), Seed: f.Seed, Scenario: f.Run.Scenario.Name(), Steps: f.Steps(),
+			Invariant: f.Invariant, Seed: f.Seed, Scenario: f.Run.Scenario.Name(), Steps: f.Steps(),
 			Replay: harness.ReplayCommand(name, strconv.FormatUint(f.Seed, 10), harness.ReplayFlags(e.AllFaults, r.Mode)...),
 		}
 	}
@@ -116,7 +112,7 @@ func (r *Report) Add(s *harness.Summary, e Entry) {
 
 // Replay returns the replay line of a policy's counterexample for an
 // invariant, with the flags its exploration ran under.
-func (p Policy) Replay(id string) string {
+func (p Policy) Replay(id invariants.ID) string {
 	f := p.Failures[id]
 	if f == nil {
 		return ""

@@ -6,12 +6,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 )
 
 // Short column labels for the terminal table, in contract order.
-var shortNames = map[string]string{
+var shortNames = map[invariants.ID]string{
 	"no-duplicate-side-effects": "dup", "no-lost-effects": "lost", "no-poisoned-context-reads": "poison",
 	"tenant-isolation": "iso", "tenant-contract-honored": "contract", "resume-from-checkpoint": "resume",
 	"no-orchestrator-retry": "orch", "no-orphaned-side-effects": "orphan", "reconciliation-complete": "recon",
@@ -19,11 +20,11 @@ var shortNames = map[string]string{
 }
 
 // Short returns the table label of an invariant.
-func Short(id string) string {
+func Short(id invariants.ID) string {
 	if s, ok := shortNames[id]; ok {
 		return s
 	}
-	return id
+	return string(id)
 }
 
 // Table renders the report as a terminal table: policies in rows, the
@@ -57,7 +58,7 @@ func Table(w io.Writer, r *Report) error {
 	}
 	var legend []string
 	for _, id := range r.Invariants {
-		legend = append(legend, Short(id)+"="+id)
+		legend = append(legend, Short(id)+"="+string(id))
 	}
 	_, err := fmt.Fprintf(w, "Cells count runs that violated the invariant (· none, ?N undecided in N runs); * marks what the mistake must break.\n%s\n", strings.Join(legend, "  "))
 	return err

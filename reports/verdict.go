@@ -2,7 +2,10 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/chaosrun/chaosrun/invariants"
 )
 
 // Verdicts, from the most to the least alarming. A catalog mistake is
@@ -78,7 +81,7 @@ func RunsEach(r *Report) string {
 }
 
 // Expected reports whether the policy's catalog mistake must break the invariant.
-func (p Policy) Expected(id string) bool { return contains(p.CaughtBy, id) }
+func (p Policy) Expected(id invariants.ID) bool { return slices.Contains(p.CaughtBy, id) }
 
 func caughtAll(p Policy) bool {
 	for _, id := range p.CaughtBy {
@@ -100,11 +103,11 @@ func money(cents int) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%1
 
 func percent(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
 
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
+// joinIDs joins invariant ids with sep.
+func joinIDs(ids []invariants.ID, sep string) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = string(id)
 	}
-	return false
+	return strings.Join(s, sep)
 }
