@@ -74,6 +74,7 @@ func ExampleJSON() {
 	//         "retries": 0,
 	//         "duplicate_effects": 0,
 	//         "duplicate_charges_cents": 0,
+	//         "duplicate_cost_cents": 0,
 	//         "llm_tokens_wasted": 0,
 	//         "dead_lettered": 0,
 	//         "compensations": 0,

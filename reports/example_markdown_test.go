@@ -41,7 +41,9 @@ func ExampleMarkdown() {
 	//
 	// ### What the work became, and what it cost
 	//
-	// | policy | completion | dead-lettered | compensated | duplicate effects | duplicate charges | wasted LLM tokens | retries | reconciliation events |
-	// | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-	// | `reference` | 100.0% (8/8) | 0 | 0 | 0 | $0.00 | 0 | 2 | 0 |
+	// | policy | completion | dead-lettered | compensated | duplicate effects | duplicate charges | duplicate cost | wasted LLM tokens | retries | reconciliation events |
+	// | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+	// | `reference` | 100.0% (8/8) | 0 | 0 | 0 | $0.00 | $0.00 | 0 | 2 | 0 |
+	//
+	// <sub>Duplicate charges: money a charging tool took twice from a customer, who gets it back only by a refund. Duplicate cost: other paid calls made again (an enrichment, a paid webhook), paid by you.</sub>
 }

@@ -69,7 +69,8 @@ type htmlPolicy struct {
 	Cells        []htmlCell
 	Completion   string
 	Charges      string
-	Failed       bool // whether it has a counterexample section
+	PaidTwice    string // duplicate cost, in dollars
+	Failed       bool   // whether it has a counterexample section
 }
 
 // htmlCell is one policy × invariant count.
@@ -107,6 +108,7 @@ func newHTMLPage(r *Report) htmlPage {
 		hp := htmlPolicy{
 			Policy: p, Anchor: "policy-" + strconv.Itoa(i+1), Verdict: Verdict(p),
 			Completion: percent(p.Executions.CompletionRate()), Charges: money(p.Cost.DuplicateChargesCents),
+			PaidTwice: money(p.Cost.DuplicateCostCents),
 		}
 		hp.VerdictClass = verdictClass(hp.Verdict)
 		for _, id := range r.Invariants {

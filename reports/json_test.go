@@ -38,7 +38,7 @@ func TestJSONSchema(t *testing.T) {
 			}
 		}
 		hasKeys(t, name+" executions", p["executions"].(map[string]any), "total", "completed", "compensated", "dead_lettered", "failed")
-		hasKeys(t, name+" cost", p["cost"].(map[string]any), "tool_calls", "retries", "duplicate_effects", "duplicate_charges_cents",
+		hasKeys(t, name+" cost", p["cost"].(map[string]any), "tool_calls", "retries", "duplicate_effects", "duplicate_charges_cents", "duplicate_cost_cents",
 			"llm_tokens_wasted", "dead_lettered", "compensations", "reconciliation_events")
 		ff, violated := p["first_failure"], r.Policies[i].Violated()
 		switch {

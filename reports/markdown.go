@@ -82,19 +82,19 @@ func mdVerdict(v string) string {
 
 func mdWork(b *bufio.Writer, r *Report) {
 	b.WriteString("### What the work became, and what it cost\n\n")
-	mdRow(b, []string{"policy", "completion", "dead-lettered", "compensated", "duplicate effects", "duplicate charges", "wasted LLM tokens", "retries", "reconciliation events"})
-	mdRow(b, []string{"---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"})
+	mdRow(b, []string{"policy", "completion", "dead-lettered", "compensated", "duplicate effects", "duplicate charges", "duplicate cost", "wasted LLM tokens", "retries", "reconciliation events"})
+	mdRow(b, []string{"---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"})
 	for _, p := range r.Policies {
 		x, c := p.Executions, p.Cost
 		mdRow(b, []string{
 			"`" + p.Name + "`",
 			fmt.Sprintf("%s (%d/%d)", percent(x.CompletionRate()), x.Completed, x.Total),
 			strconv.Itoa(x.DeadLettered), strconv.Itoa(x.Compensated),
-			strconv.Itoa(c.DuplicateEffects), money(c.DuplicateChargesCents),
+			strconv.Itoa(c.DuplicateEffects), money(c.DuplicateChargesCents), money(c.DuplicateCostCents),
 			strconv.Itoa(c.LLMTokensWasted), strconv.Itoa(c.Retries), strconv.Itoa(c.ReconciliationEvents),
 		})
 	}
-	b.WriteString("\n")
+	b.WriteString("\n<sub>Duplicate charges: money a charging tool took twice from a customer, who gets it back only by a refund. Duplicate cost: other paid calls made again (an enrichment, a paid webhook), paid by you.</sub>\n\n")
 }
 
 func mdCounterexample(b *bufio.Writer, p Policy, cs []counterexample) {

@@ -37,16 +37,19 @@ type Cost struct {
 	Retries               int `json:"retries"`
 	DuplicateEffects      int `json:"duplicate_effects"`
 	DuplicateChargesCents int `json:"duplicate_charges_cents"`
-	LLMTokensWasted       int `json:"llm_tokens_wasted"`
-	DeadLettered          int `json:"dead_lettered"`
-	Compensations         int `json:"compensations"`
-	ReconciliationEvents  int `json:"reconciliation_events"`
+	// DuplicateCostCents is additive to v1: paid calls made again that took
+	// no customer's money (duplicate_charges_cents counts only those).
+	DuplicateCostCents   int `json:"duplicate_cost_cents"`
+	LLMTokensWasted      int `json:"llm_tokens_wasted"`
+	DeadLettered         int `json:"dead_lettered"`
+	Compensations        int `json:"compensations"`
+	ReconciliationEvents int `json:"reconciliation_events"`
 }
 
 func costOf(c harness.Cost) Cost {
 	return Cost{
 		ToolCalls: c.ToolCalls, Retries: c.Retries, DuplicateEffects: c.DuplicateEffects,
-		DuplicateChargesCents: c.DuplicateChargesCents, LLMTokensWasted: c.LLMTokensWasted,
+		DuplicateChargesCents: c.DuplicateChargesCents, DuplicateCostCents: c.DuplicateCostCents, LLMTokensWasted: c.LLMTokensWasted,
 		DeadLettered: c.DeadLettered, Compensations: c.Compensations, ReconciliationEvents: c.ReconciliationEvents,
 	}
 }

@@ -36,7 +36,7 @@ func Table(w io.Writer, r *Report) error {
 	for _, id := range r.Invariants {
 		header = append(header, Short(id))
 	}
-	header = append(header, "completed", "dead-lettered", "compensated", "dup charges", "wasted tokens", "verdict")
+	header = append(header, "completed", "dead-lettered", "compensated", "dup charges", "dup cost", "wasted tokens", "verdict")
 	align := make([]tw.Align, len(header))
 	for i := range align {
 		align[i] = tw.AlignRight
@@ -84,6 +84,7 @@ func tableRow(r *Report, p Policy) []string {
 		strconv.Itoa(p.Executions.DeadLettered),
 		strconv.Itoa(p.Executions.Compensated),
 		money(p.Cost.DuplicateChargesCents),
+		money(p.Cost.DuplicateCostCents),
 		strconv.Itoa(p.Cost.LLMTokensWasted),
 		Verdict(p),
 	)
