@@ -48,6 +48,7 @@ type htmlPage struct {
 	Headline   string
 	Report     *Report
 	RunsEach   string
+	Seeds      string
 	CSS        template.CSS
 	Invariants []htmlInvariant
 	Policies   []htmlPolicy
@@ -96,7 +97,7 @@ type htmlFailure struct {
 }
 
 func newHTMLPage(r *Report) htmlPage {
-	pg := htmlPage{Title: "chaosrun report", Headline: Headline(r), Report: r, RunsEach: RunsEach(r), CSS: template.CSS(css), Panels: costPanels(r.Policies)}
+	pg := htmlPage{Title: "chaosrun report", Headline: Headline(r), Report: r, RunsEach: RunsEach(r), Seeds: SeedsText(r), CSS: template.CSS(css), Panels: costPanels(r.Policies)}
 	for _, id := range r.Invariants {
 		inv := htmlInvariant{ID: id, Short: Short(id)}
 		if c, err := invariants.Lookup(id); err == nil {

@@ -92,9 +92,14 @@ func JUnit(w io.Writer, r *Report) error {
 }
 
 func junitPolicy(r *Report, p Policy) junitSuite {
-	s := junitSuite{Name: p.Name, Time: seconds(p.Elapsed()), Properties: []junitProperty{
+	name := p.Name
+	if !r.Shard.Whole() {
+		name += " (shard " + r.Shard.String() + ")"
+	}
+	s := junitSuite{Name: name, Time: seconds(p.Elapsed()), Properties: []junitProperty{
 		{"source", p.Source}, {"mode", r.Mode}, {"seed", strconv.FormatUint(r.Seed, 10)},
 		{"runs", strconv.Itoa(p.Runs)}, {"verdict", Verdict(p)},
+		{"shard", r.Shard.String()}, {"seeds", SeedsText(r)}, {"store", r.Store}, {"world", r.World}, {"version", r.Version},
 	}}
 	if p.Mistake > 0 {
 		s.Properties = append(s.Properties, junitProperty{"mistake", fmt.Sprintf("#%d %s", p.Mistake, p.Summary)})
@@ -111,7 +116,7 @@ func junitPolicy(r *Report, p Policy) junitSuite {
 		cs[c.Invariant] = c
 	}
 	for _, id := range r.Invariants {
-		tc := junitCase{Name: string(id), Classname: p.Name, Time: seconds(each)}
+		tc := junitCase{Name: string(id), Classname: name, Time: seconds(each)}
 		switch {
 		case p.Violations[id] > 0:
 			tc.Failure = junitFailed(p, id, cs[id])
@@ -145,6 +150,8 @@ func junitFailed(p Policy, id invariants.ID, c counterexample) *junitFailure {
 	if c.Failure != nil {
 		b.WriteString(harness.Explain(c.Failure.Run, id))
 		b.WriteString("\n")
+	} else {
+		fmt.Fprintf(&b, "%s\n\n", c.Elsewhere())
 	}
 	fmt.Fprintf(&b, "Replay it with: %s\n", c.Replay)
 	f.Body = b.String()

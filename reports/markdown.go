@@ -19,7 +19,7 @@ import (
 // it).
 func Markdown(w io.Writer, r *Report) error {
 	b := bufio.NewWriter(w)
-	fmt.Fprintf(b, "## chaosrun report\n\n**Verdict:** %s\n\n", mdEscape(Headline(r)))
+	fmt.Fprintf(b, "## chaosrun report\n\n**Verdict:** %s\n\n<sub>%s</sub>\n\n", mdEscape(Headline(r)), mdEscape(Provenance(r)))
 	mdMatrix(b, r)
 	mdWork(b, r)
 	for _, p := range r.Policies {
@@ -110,6 +110,8 @@ func mdCounterexample(b *bufio.Writer, p Policy, cs []counterexample) {
 	if c.Failure != nil {
 		fmt.Fprintf(b, "<details><summary>Scenario and timeline</summary>\n\n```text\n%s```\n\n</details>\n\n",
 			harness.Explain(c.Failure.Run, c.Invariant))
+	} else {
+		fmt.Fprintf(b, "_%s_\n\n", mdEscape(c.Elsewhere()))
 	}
 	if len(cs) > 1 {
 		b.WriteString("It also violates:\n\n")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/chaosrun/chaosrun/harness"
@@ -45,12 +46,13 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 	if len(targets) == 0 {
 		return usagef("e.g. chaosrun run --policy policies/reference.yaml", "run needs at least one --policy")
 	}
-	runs := shardRuns(o.runs, o.shard, o.shards)
-	perPolicy := runs
+	setup := reports.Setup{Mode: o.mode, Seed: o.seed, Runs: o.runs, Shard: o.shard, Shards: o.shards,
+		Store: storeKind(o), World: reports.DefaultWorld, Version: strings.TrimPrefix(version(), "chaosrun ")}
 	if o.duration > 0 {
-		perPolicy = 0 // each policy's own count is in its row
+		setup.Runs = 0 // each policy's own count is in its row
 	}
-	rep := reports.New(o.mode, o.seed, perPolicy)
+	rep := reports.New(setup)
+	runs := rep.RunsPerPolicy
 	bar := e.progress(o, len(targets), runs)
 	start := time.Now()
 	for i, t := range targets {
@@ -100,6 +102,15 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 	return nil
 }
 
+// storeKind names the kind of store the engine runs on, for the reports:
+// never the address, which may hold a password.
+func storeKind(o *options) string {
+	if o.mode == "net" && o.store != "" {
+		return "postgres"
+	}
+	return "memory"
+}
+
 // summary prints the table and, for each policy that broke an invariant,
 // its first counterexample's replay line.
 func (e *env) summary(rep *reports.Report, took time.Duration) error {
@@ -112,9 +123,13 @@ func (e *env) summary(rep *reports.Report, took time.Duration) error {
 			fmt.Fprintf(e.stdout, "%s breaks %s (%s): %d-step counterexample, replay with: %s\n", p.Name, f.Invariant, c.Doc, f.Steps, f.Replay)
 		}
 	}
-	fmt.Fprintf(e.stdout, "%d policies, %s, in %s\n", len(rep.Policies), reports.RunsEach(rep), took.Round(time.Millisecond))
+	policies := "policies"
+	if len(rep.Policies) == 1 {
+		policies = "policy"
+	}
+	fmt.Fprintf(e.stdout, "%d %s, %s, in %s\n", len(rep.Policies), policies, reports.RunsEach(rep), took.Round(time.Millisecond))
 	for _, p := range rep.Policies {
-		if n := len(p.Unknown); n > 0 && !p.Violated() {
+		if n := p.Undecided(); n > 0 && !p.Violated() {
 			fmt.Fprintf(e.stderr, "chaosrun: warning: %s: %d invariants could not be decided in some runs (see the report's ?N cells); they are not counted as violations\n", p.Name, n)
 		}
 	}
