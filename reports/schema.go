@@ -53,3 +53,15 @@ func costOf(c harness.Cost) Cost {
 		DeadLettered: c.DeadLettered, Compensations: c.Compensations, ReconciliationEvents: c.ReconciliationEvents,
 	}
 }
+
+// add sums two counts, for merging shards.
+func (x Executions) add(y Executions) Executions {
+	return Executions{x.Total + y.Total, x.Completed + y.Completed, x.Compensated + y.Compensated, x.DeadLettered + y.DeadLettered, x.Failed + y.Failed}
+}
+
+// add sums two costs, for merging shards.
+func (c Cost) add(d Cost) Cost {
+	return Cost{c.ToolCalls + d.ToolCalls, c.Retries + d.Retries, c.DuplicateEffects + d.DuplicateEffects,
+		c.DuplicateChargesCents + d.DuplicateChargesCents, c.DuplicateCostCents + d.DuplicateCostCents, c.LLMTokensWasted + d.LLMTokensWasted,
+		c.DeadLettered + d.DeadLettered, c.Compensations + d.Compensations, c.ReconciliationEvents + d.ReconciliationEvents}
+}

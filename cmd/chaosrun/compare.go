@@ -80,12 +80,8 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 		rep.Add(s, t.entry)
 	}
 	bar.done()
-	for _, f := range reportFormats {
-		if p := o.outputs[f]; p != "" {
-			if err := reports.WriteFile(p, rep, renderers[f]); err != nil {
-				return usagef("check the path's permissions and free space, then run again", "--%s: %v", f, err)
-			}
-		}
+	if err := writeReports(o, rep); err != nil {
+		return err
 	}
 	if !o.quiet {
 		if err := e.summary(rep, time.Since(start)); err != nil {
@@ -102,6 +98,21 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 	return nil
 }
 
+// table prints the table and, for each policy that broke an invariant,
+// its first counterexample's replay line.
+func (e *env) table(rep *reports.Report) error {
+	if err := reports.Table(e.stdout, rep); err != nil {
+		return err
+	}
+	for _, p := range rep.Policies {
+		if f := p.FirstFailure; f != nil {
+			c, _ := invariants.Lookup(f.Invariant)
+			fmt.Fprintf(e.stdout, "%s breaks %s (%s): %d-step counterexample, replay with: %s\n", p.Name, f.Invariant, c.Doc, f.Steps, f.Replay)
+		}
+	}
+	return nil
+}
+
 // storeKind names the kind of store the engine runs on, for the reports:
 // never the address, which may hold a password.
 func storeKind(o *options) string {
@@ -111,23 +122,24 @@ func storeKind(o *options) string {
 	return "memory"
 }
 
-// summary prints the table and, for each policy that broke an invariant,
-// its first counterexample's replay line.
-func (e *env) summary(rep *reports.Report, took time.Duration) error {
-	if err := reports.Table(e.stdout, rep); err != nil {
-		return err
-	}
-	for _, p := range rep.Policies {
-		if f := p.FirstFailure; f != nil {
-			c, _ := invariants.Lookup(invariants.ID(f.Invariant))
-			fmt.Fprintf(e.stdout, "%s breaks %s (%s): %d-step counterexample, replay with: %s\n", p.Name, f.Invariant, c.Doc, f.Steps, f.Replay)
+// writeReports writes the reports the flags ask for.
+func writeReports(o *options, rep *reports.Report) error {
+	for _, f := range reportFormats {
+		if p := o.outputs[f]; p != "" {
+			if err := reports.WriteFile(p, rep, renderers[f]); err != nil {
+				return usagef("check the path's permissions and free space, then run again", "--%s: %v", f, err)
+			}
 		}
 	}
-	policies := "policies"
-	if len(rep.Policies) == 1 {
-		policies = "policy"
+	return nil
+}
+
+// summary prints the table, the replay lines and how long it took.
+func (e *env) summary(rep *reports.Report, took time.Duration) error {
+	if err := e.table(rep); err != nil {
+		return err
 	}
-	fmt.Fprintf(e.stdout, "%d %s, %s, in %s\n", len(rep.Policies), policies, reports.RunsEach(rep), took.Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "%s, %s, in %s\n", plural(len(rep.Policies), "policy", "policies"), reports.RunsEach(rep), took.Round(time.Millisecond))
 	for _, p := range rep.Policies {
 		if n := p.Undecided(); n > 0 && !p.Violated() {
 			fmt.Fprintf(e.stderr, "chaosrun: warning: %s: %d invariants could not be decided in some runs (see the report's ?N cells); they are not counted as violations\n", p.Name, n)
