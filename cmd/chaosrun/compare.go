@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/chaosrun/chaosrun/harness"
-	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/policies"
 	"github.com/chaosrun/chaosrun/reports"
 )
@@ -84,7 +87,7 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 		return err
 	}
 	if !o.quiet {
-		if err := e.summary(rep, time.Since(start)); err != nil {
+		if err := e.summary(rep, o.wide, time.Since(start)); err != nil {
 			return err
 		}
 	}
@@ -98,19 +101,28 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 	return nil
 }
 
-// table prints the table and, for each policy that broke an invariant,
-// its first counterexample's replay line.
-func (e *env) table(rep *reports.Report) error {
-	if err := reports.Table(e.stdout, rep); err != nil {
-		return err
+// table prints the table, fitted to the terminal, and for each policy that
+// broke an invariant its first counterexample's replay line.
+func (e *env) table(rep *reports.Report, wide bool) error {
+	return reports.Terminal(e.stdout, rep, &reports.TerminalOptions{Width: e.columns(wide)})
+}
+
+// columns is the width the table must fit: none with --wide; else COLUMNS
+// when it is set; else the width of the terminal on stdout; else none (a
+// pipe or a file gets the wide table, as a CI log does).
+func (e *env) columns(wide bool) int {
+	if wide {
+		return 0
 	}
-	for _, p := range rep.Policies {
-		if f := p.FirstFailure; f != nil {
-			c, _ := invariants.Lookup(f.Invariant)
-			fmt.Fprintf(e.stdout, "%s breaks %s (%s): %d-step counterexample, replay with: %s\n", p.Name, f.Invariant, c.Doc, f.Steps, f.Replay)
+	if n, err := strconv.Atoi(e.getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := e.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
 		}
 	}
-	return nil
+	return 0
 }
 
 // storeKind names the kind of store the engine runs on, for the reports:
@@ -135,8 +147,8 @@ func writeReports(o *options, rep *reports.Report) error {
 }
 
 // summary prints the table, the replay lines and how long it took.
-func (e *env) summary(rep *reports.Report, took time.Duration) error {
-	if err := e.table(rep); err != nil {
+func (e *env) summary(rep *reports.Report, wide bool, took time.Duration) error {
+	if err := e.table(rep, wide); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s, %s, in %s\n", plural(len(rep.Policies), "policy", "policies"), reports.RunsEach(rep), took.Round(time.Millisecond))

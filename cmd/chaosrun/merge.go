@@ -26,6 +26,7 @@ func (e *env) merge(args []string) error {
 		outs[f] = fs.String(f, "", "")
 	}
 	fs.BoolVar(&o.quiet, "quiet", false, "")
+	fs.BoolVar(&o.wide, "wide", false, "")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usagef("run 'chaosrun help merge' for its flags", "merge: %v", err)
@@ -66,7 +67,7 @@ func (e *env) merge(args []string) error {
 	if o.quiet {
 		return nil
 	}
-	if err := e.table(rep); err != nil {
+	if err := e.table(rep, o.wide); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "merged %d reports: %s, %s, seeds %s\n", len(parts), plural(len(rep.Policies), "policy", "policies"), reports.RunsEach(rep), reports.SeedsText(rep))
