@@ -25,6 +25,13 @@ var renderers = map[string]func(io.Writer, *reports.Report) error{
 	"html":     reports.HTML,
 }
 
+// shrinkTime bounds the minimisation of one counterexample. Minimising
+// takes well under a second here; the bound only stops a pathological
+// case. A report of one seed is the same from run to run, and the merge of
+// its shards equals it, only while every minimisation finishes within the
+// bound, so it is generous: a loaded CI machine runs many times slower.
+const shrinkTime = 60 * time.Second
+
 // compare is both `compare` (the catalog and every --policy; exit 0) and,
 // with gate, `run` (the named policies only; exit 1 on any violation).
 func (e *env) compare(ctx context.Context, args []string, gate bool) error {
@@ -59,7 +66,7 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 	bar := e.progress(o, len(targets), runs)
 	start := time.Now()
 	for i, t := range targets {
-		opts := &harness.ExploreOpts{Runs: runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults, Progress: bar.step}
+		opts := &harness.ExploreOpts{Runs: runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults, Progress: bar.step, ShrinkTime: shrinkTime}
 		if o.duration > 0 {
 			opts.Duration = o.duration / time.Duration(len(targets))
 		}
