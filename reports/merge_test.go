@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/invariants"
@@ -52,7 +53,7 @@ func explore(shard, shards int) (*Report, error) {
 		if err != nil {
 			return nil, err
 		}
-		s, err := harness.Explore(context.Background(), e.Go(), &harness.ExploreOpts{Runs: r.RunsPerPolicy, Seed: 3, Shard: shard, Shards: shards})
+		s, err := harness.Explore(context.Background(), e.Go(), &harness.ExploreOpts{Runs: r.RunsPerPolicy, Seed: 3, Shard: shard, Shards: shards, ShrinkTime: 5 * time.Minute})
 		if err != nil {
 			return nil, err
 		}
