@@ -118,8 +118,10 @@ func truthOf(tenant, tool string) Truth {
 		return Truth{Idempotent: true}
 	case LLMComplete:
 		return Truth{SideEffects: true, Lookup: true, Streaming: true}
-	case InsertRecord, CreateCharge:
+	case InsertRecord:
 		return Truth{SideEffects: true, Lookup: true}
+	case CreateCharge:
+		return Truth{SideEffects: true, Lookup: true, Money: true}
 	case DeleteRecord, RefundCharge:
 		return Truth{SideEffects: true, Idempotent: true}
 	case PublishReport:

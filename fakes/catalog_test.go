@@ -106,3 +106,18 @@ func TestContracts(t *testing.T) {
 		t.Error("an unknown tenant has a description")
 	}
 }
+
+// TestOnlyChargesTakeMoney: create_charge is the one tool that takes money
+// from a customer; enrich_contact and globex's webhook cost money per call
+// and take none.
+func TestOnlyChargesTakeMoney(t *testing.T) {
+	t.Parallel()
+	facts := fakes.NewLedger(nil).Facts()
+	for _, tenant := range fakes.TenantNames {
+		for _, tool := range fakes.Registry().Tools() {
+			if got, want := facts.Money(tenant, tool), tool == fakes.CreateCharge; got != want {
+				t.Errorf("Money(%s, %s) = %t, want %t", tenant, tool, got, want)
+			}
+		}
+	}
+}

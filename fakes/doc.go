@@ -8,9 +8,9 @@
 //	vector_search      idempotent, tier 1, read-only
 //	llm_complete       streaming model call, tier 1, dedup token, lookup by token (found once every chunk reached the consumer)
 //	plan               orchestrator model call: returns a task graph, an invalid one for ambiguous input
-//	enrich_contact     unknown idempotency, tier 2, third party, rate limited (429 + Retry-After), billed per call
+//	enrich_contact     unknown idempotency, tier 2, third party, rate limited (429 + Retry-After), billed 2 cents per call
 //	insert_record      non-idempotent, idempotent with a key, tier 2, lookup, compensator delete_record
-//	create_charge      non-idempotent, Stripe-like key and lookup, tier 3, compensator refund_charge, costs money
+//	create_charge      non-idempotent, Stripe-like key and lookup, tier 3, compensator refund_charge, takes the customer's money
 //	send_email         non-idempotent, tier 3, no key, irreversible
 //	publish_report     tenant-specific (see below), tier 2, tenant-override flag
 //	signal_downstream  non-idempotent, tier 2, triggers another pipeline
@@ -29,6 +29,15 @@
 // with tenant, execution, step, attempt, tool, key, payload tenants and cost;
 // so are compensations, streamed chunks, model token usage and writes the
 // world acknowledged but lost.
+//
+// # Money
+//
+// Two kinds of cost are told apart. create_charge takes money from a
+// customer ([Truth.Money]): a repeat is a duplicate charge, money the
+// customer gets back only by a refund. enrich_contact's 2 cents and
+// globex's 50-cent compliance webhook are what the team pays per call: a
+// repeat is a duplicate cost, money the team loses, no customer charged.
+// Both are in an effect's CostCents; [Facts.Money] says which it is.
 //
 // # Quirks
 //

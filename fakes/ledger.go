@@ -110,6 +110,11 @@ type Truth struct {
 	Lookup bool
 	// Streaming is set for the model call whose chunks go downstream.
 	Streaming bool
+	// Money is set for a tool that takes money from a customer: a repeat of
+	// its effect charges the customer twice, and the customer gets the
+	// money back only by a refund. Other tools may cost money per call
+	// (Effect.CostCents) without taking any from a customer.
+	Money bool
 }
 
 // Facts are the world's truths: tenant contracts and tool behaviour per tenant.
@@ -128,6 +133,11 @@ func (f *Facts) Truth(tenant, tool string) Truth {
 	}
 	return t
 }
+
+// Money reports whether the tool takes money from the tenant's customers
+// (see [Truth.Money]): what separates a duplicate charge from a duplicated
+// paid call.
+func (f *Facts) Money(tenant, tool string) bool { return f.Truth(tenant, tool).Money }
 
 // Drifted reports whether the tool's behaviour drifted from its registration for the tenant.
 func (f *Facts) Drifted(tenant, tool string) bool {

@@ -10,11 +10,11 @@ import (
 // Executions counts what became of the work: a policy that dead-letters
 // everything is safe and useless, and this is where it shows.
 type Executions struct {
-	Total        int `json:"total"`
-	Completed    int `json:"completed"`
-	Compensated  int `json:"compensated"`
-	DeadLettered int `json:"dead_lettered"`
-	Failed       int `json:"failed"`
+	Total        int
+	Completed    int
+	Compensated  int
+	DeadLettered int
+	Failed       int
 }
 
 // CompletionRate is completed / total (0 when nothing ran).
@@ -31,21 +31,26 @@ func (x Executions) Add(y Executions) Executions {
 }
 
 // Cost is what a policy's recoveries cost, from the ledger and the history.
+// A duplicated effect that cost money is counted in one of two sums: a
+// charge by a tool that takes a customer's money ([fakes.Facts.Money]) in
+// DuplicateChargesCents, any other paid call (an enrichment, a paid
+// webhook) in DuplicateCostCents.
 type Cost struct {
-	ToolCalls             int `json:"tool_calls"`
-	Retries               int `json:"retries"`
-	DuplicateEffects      int `json:"duplicate_effects"`
-	DuplicateChargesCents int `json:"duplicate_charges_cents"`
-	LLMTokensWasted       int `json:"llm_tokens_wasted"`
-	DeadLettered          int `json:"dead_lettered"`
-	Compensations         int `json:"compensations"`
-	ReconciliationEvents  int `json:"reconciliation_events"`
+	ToolCalls             int
+	Retries               int
+	DuplicateEffects      int
+	DuplicateChargesCents int
+	DuplicateCostCents    int
+	LLMTokensWasted       int
+	DeadLettered          int
+	Compensations         int
+	ReconciliationEvents  int
 }
 
 // Add sums two costs.
 func (c Cost) Add(d Cost) Cost {
 	return Cost{c.ToolCalls + d.ToolCalls, c.Retries + d.Retries, c.DuplicateEffects + d.DuplicateEffects,
-		c.DuplicateChargesCents + d.DuplicateChargesCents, c.LLMTokensWasted + d.LLMTokensWasted,
+		c.DuplicateChargesCents + d.DuplicateChargesCents, c.DuplicateCostCents + d.DuplicateCostCents, c.LLMTokensWasted + d.LLMTokensWasted,
 		c.DeadLettered + d.DeadLettered, c.Compensations + d.Compensations, c.ReconciliationEvents + d.ReconciliationEvents}
 }
 
@@ -91,10 +96,15 @@ func (r *Run) Cost() Cost {
 	type usage struct{ tokens, single int }
 	ops := map[fakes.Op]*usage{}
 	an := r.Analysis()
+	facts := r.Ledger.Facts()
 	for _, e := range r.Ledger.Effects() {
 		if an.Duplicate(e.Seq) {
 			c.DuplicateEffects++
-			c.DuplicateChargesCents += e.CostCents
+			if facts.Money(e.Op.Tenant, e.Tool) {
+				c.DuplicateChargesCents += e.CostCents
+			} else {
+				c.DuplicateCostCents += e.CostCents
+			}
 		}
 		switch e.Kind {
 		case fakes.Compensated:

@@ -68,9 +68,12 @@ var measures = []measure{
 	{"duplicate-effects", "Duplicate effects", "effects applied again", "Emails sent twice, chunks streamed twice, records written twice.", false,
 		func(p Policy) float64 { return float64(p.Cost.DuplicateEffects) },
 		func(p Policy) string { return strconv.Itoa(p.Cost.DuplicateEffects) }},
-	{"duplicate-charges", "Duplicate charges", "dollars charged twice", "Money customers get back only by a refund.", false,
+	{"duplicate-charges", "Duplicate charges", "dollars charged twice", "Money a charging tool took twice from a customer, who gets it back only by a refund.", false,
 		func(p Policy) float64 { return float64(p.Cost.DuplicateChargesCents) },
 		func(p Policy) string { return money(p.Cost.DuplicateChargesCents) }},
+	{"duplicate-cost", "Duplicate cost", "dollars paid twice", "Paid calls made again (an enrichment, a paid webhook): your money, no customer charged.", false,
+		func(p Policy) float64 { return float64(p.Cost.DuplicateCostCents) },
+		func(p Policy) string { return money(p.Cost.DuplicateCostCents) }},
 	{"wasted-tokens", "Wasted LLM tokens", "tokens paid for, output discarded", "Model output thrown away by a retry.", false,
 		func(p Policy) float64 { return float64(p.Cost.LLMTokensWasted) },
 		func(p Policy) string { return strconv.Itoa(p.Cost.LLMTokensWasted) }},
@@ -115,7 +118,7 @@ func layout(m measure, ps []Policy) panel {
 	switch {
 	case m.good:
 		p.MaxLabel = "100%"
-	case m.id == "duplicate-charges":
+	case m.id == "duplicate-charges" || m.id == "duplicate-cost":
 		p.MaxLabel = money(int(top))
 	default:
 		p.MaxLabel = strconv.Itoa(int(top))

@@ -2,13 +2,17 @@
 // renders one [Report] to an [io.Writer]:
 //
 //   - [Table]: a terminal table (tablewriter) of policies and invariants,
-//     what the work became and what it cost, with a legend.
+//     what the work became and what it cost, with a legend; [Terminal]
+//     fits it to the terminal's width (see table.go for the layouts) and
+//     adds each first failure's replay line.
 //   - [Markdown]: GitHub-flavoured Markdown for a CI job summary
 //     ($GITHUB_STEP_SUMMARY): the verdict on one line, the matrix, a table
 //     of work and cost, and each violating policy's first counterexample
 //     with its replay line.
-//   - [JSON]: the chaosrun.report/v1 contract; its field names and shape
-//     do not change.
+//   - [JSON]: the chaosrun.report/v1 contract; its keys are only ever
+//     added to, never renamed or removed. Its types are declared here
+//     (schema.go), not borrowed from the harness, so that renaming an
+//     internal field never changes the schema; [ReadJSON] reads it back.
 //   - [JUnit]: JUnit XML in the shape CI systems read: a test suite per
 //     policy, a test case per invariant, a failure per violated invariant
 //     carrying the shrunk counterexample.
@@ -35,13 +39,23 @@
 // A [Report] built with [Report.Add] keeps every violated invariant's
 // first counterexample ([harness.Failure]: the shrunk run with its history
 // and ledger), which the Markdown, JUnit and HTML formats lay out. A
-// report decoded from JSON keeps only the first failure's summary; the
-// formats render it with what there is.
+// report decoded from JSON keeps each counterexample's seed, size,
+// sentence and replay line, not the run: the formats show those and say
+// where the timeline is ([Counterexample.From], in a merged report).
+//
+// # Shards
+//
+// A report covers a [Shard] of the seed space. [Merge] combines the
+// reports of shards of one exploration into the report of all of them:
+// merging every shard gives the unsharded report, wall times apart (see
+// merge.go for what is refused, and why the merged counterexamples name
+// their shards).
 //
 // # Golden files
 //
 // testdata/ holds every format rendered from a fixed exploration (see
-// report_test.go). After an intended change, regenerate them with
+// report_test.go), and the terminal's output at 80, 120 and 200 columns.
+// After an intended change, regenerate them with
 //
 //	go test ./reports -run TestGolden -update
 //

@@ -19,7 +19,7 @@ func ExampleJSON() {
 		fmt.Println(err)
 		return
 	}
-	r := reports.New("sim", 1, 3)
+	r := reports.New(reports.Setup{Runs: 3, Version: "(devel)"})
 	r.Add(s, reports.Entry{Source: "builtin"})
 	r.Policies[0].ElapsedMS = 0
 	if err := reports.JSON(os.Stdout, r); err != nil {
@@ -31,6 +31,14 @@ func ExampleJSON() {
 	//   "mode": "sim",
 	//   "seed": 1,
 	//   "runs_per_policy": 3,
+	//   "shard": "1/1",
+	//   "store": "memory",
+	//   "world": "default",
+	//   "seeds": {
+	//     "first": 1,
+	//     "last": 3
+	//   },
+	//   "version": "(devel)",
 	//   "invariants": [
 	//     "no-duplicate-side-effects",
 	//     "no-lost-effects",
@@ -74,11 +82,26 @@ func ExampleJSON() {
 	//         "retries": 0,
 	//         "duplicate_effects": 0,
 	//         "duplicate_charges_cents": 0,
+	//         "duplicate_cost_cents": 0,
 	//         "llm_tokens_wasted": 0,
 	//         "dead_lettered": 0,
 	//         "compensations": 0,
 	//         "reconciliation_events": 0
-	//       }
+	//       },
+	//       "unknown": {
+	//         "no-duplicate-side-effects": 0,
+	//         "no-lost-effects": 0,
+	//         "no-orchestrator-retry": 0,
+	//         "no-orphaned-side-effects": 0,
+	//         "no-poisoned-context-reads": 0,
+	//         "reconciliation-complete": 0,
+	//         "resume-from-checkpoint": 0,
+	//         "tenant-contract-honored": 0,
+	//         "tenant-isolation": 0,
+	//         "terminal-state": 0
+	//       },
+	//       "failures": [],
+	//       "all_faults": false
 	//     }
 	//   ]
 	// }

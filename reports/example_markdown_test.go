@@ -19,7 +19,7 @@ func ExampleMarkdown() {
 		fmt.Println(err)
 		return
 	}
-	r := reports.New("sim", 1, 5)
+	r := reports.New(reports.Setup{Runs: 5})
 	r.Add(s, reports.Entry{Source: "builtin", Summary: "none: the five layers"})
 	if err := reports.Markdown(os.Stdout, r); err != nil {
 		fmt.Println(err)
@@ -28,6 +28,8 @@ func ExampleMarkdown() {
 	// ## chaosrun report
 	//
 	// **Verdict:** 1 policy, 5 runs each (seed 1, sim): 1 clean
+	//
+	// <sub>sim mode, memory store, world default, seeds 1-5, shard 1/1</sub>
 	//
 	// ### Invariants by policy
 	//
@@ -41,7 +43,9 @@ func ExampleMarkdown() {
 	//
 	// ### What the work became, and what it cost
 	//
-	// | policy | completion | dead-lettered | compensated | duplicate effects | duplicate charges | wasted LLM tokens | retries | reconciliation events |
-	// | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-	// | `reference` | 100.0% (8/8) | 0 | 0 | 0 | $0.00 | 0 | 2 | 0 |
+	// | policy | completion | dead-lettered | compensated | duplicate effects | duplicate charges | duplicate cost | wasted LLM tokens | retries | reconciliation events |
+	// | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+	// | `reference` | 100.0% (8/8) | 0 | 0 | 0 | $0.00 | $0.00 | 0 | 2 | 0 |
+	//
+	// <sub>Duplicate charges: money a charging tool took twice from a customer, who gets it back only by a refund. Duplicate cost: other paid calls made again (an enrichment, a paid webhook), paid by you.</sub>
 }

@@ -48,6 +48,7 @@ type htmlPage struct {
 	Headline   string
 	Report     *Report
 	RunsEach   string
+	Seeds      string
 	CSS        template.CSS
 	Invariants []htmlInvariant
 	Policies   []htmlPolicy
@@ -55,7 +56,10 @@ type htmlPage struct {
 	Failures   []htmlFailure
 }
 
-type htmlInvariant struct{ ID, Short, Doc string }
+type htmlInvariant struct {
+	ID         invariants.ID
+	Short, Doc string
+}
 
 // htmlPolicy is one row of the matrix and of the work table.
 type htmlPolicy struct {
@@ -66,12 +70,13 @@ type htmlPolicy struct {
 	Cells        []htmlCell
 	Completion   string
 	Charges      string
-	Failed       bool // whether it has a counterexample section
+	PaidTwice    string // duplicate cost, in dollars
+	Failed       bool   // whether it has a counterexample section
 }
 
 // htmlCell is one policy × invariant count.
 type htmlCell struct {
-	Invariant string
+	Invariant invariants.ID
 	Count     int
 	Unknown   int
 	Expected  bool
@@ -92,10 +97,10 @@ type htmlFailure struct {
 }
 
 func newHTMLPage(r *Report) htmlPage {
-	pg := htmlPage{Title: "chaosrun report", Headline: Headline(r), Report: r, RunsEach: RunsEach(r), CSS: template.CSS(css), Panels: costPanels(r.Policies)}
+	pg := htmlPage{Title: "chaosrun report", Headline: Headline(r), Report: r, RunsEach: RunsEach(r), Seeds: SeedsText(r), CSS: template.CSS(css), Panels: costPanels(r.Policies)}
 	for _, id := range r.Invariants {
 		inv := htmlInvariant{ID: id, Short: Short(id)}
-		if c, err := invariants.Lookup(invariants.ID(id)); err == nil {
+		if c, err := invariants.Lookup(id); err == nil {
 			inv.Doc = c.Doc
 		}
 		pg.Invariants = append(pg.Invariants, inv)
@@ -104,6 +109,7 @@ func newHTMLPage(r *Report) htmlPage {
 		hp := htmlPolicy{
 			Policy: p, Anchor: "policy-" + strconv.Itoa(i+1), Verdict: Verdict(p),
 			Completion: percent(p.Executions.CompletionRate()), Charges: money(p.Cost.DuplicateChargesCents),
+			PaidTwice: money(p.Cost.DuplicateCostCents),
 		}
 		hp.VerdictClass = verdictClass(hp.Verdict)
 		for _, id := range r.Invariants {
@@ -118,13 +124,13 @@ func newHTMLPage(r *Report) htmlPage {
 	return pg
 }
 
-func newCell(p Policy, id string) htmlCell {
+func newCell(p Policy, id invariants.ID) htmlCell {
 	c := htmlCell{Invariant: id, Count: p.Violations[id], Unknown: p.Unknown[id], Expected: p.Expected(id)}
 	var label []string
 	switch {
 	case c.Count > 0:
 		c.Class = "hit"
-		label = append(label, plural(c.Count, "run", "runs")+" violated "+id)
+		label = append(label, plural(c.Count, "run", "runs")+" violated "+string(id))
 	case c.Unknown > 0:
 		c.Class = "unknown"
 		label = append(label, "undecided in "+plural(c.Unknown, "run", "runs"))

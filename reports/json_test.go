@@ -3,6 +3,7 @@ package reports
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"testing"
 )
 
@@ -15,7 +16,11 @@ func TestJSONSchema(t *testing.T) {
 	if err := json.Unmarshal(render(t, JSON, r), &doc); err != nil {
 		t.Fatal(err)
 	}
-	hasKeys(t, "report", doc, "schema", "mode", "seed", "runs_per_policy", "invariants", "policies")
+	hasKeys(t, "report", doc, nil, "schema", "mode", "seed", "runs_per_policy", "shard", "store", "world", "seeds", "version", "invariants", "policies")
+	hasKeys(t, "seeds", doc["seeds"].(map[string]any), nil, "first", "last")
+	if doc["shard"] != "1/1" || doc["store"] != "memory" || doc["world"] != "default" {
+		t.Errorf("shard %v, store %v, world %v", doc["shard"], doc["store"], doc["world"])
+	}
 	if doc["schema"] != "chaosrun.report/v1" {
 		t.Errorf("schema = %v", doc["schema"])
 	}
@@ -30,15 +35,24 @@ func TestJSONSchema(t *testing.T) {
 	for i, raw := range ps {
 		p := raw.(map[string]any)
 		name := r.Policies[i].Name
-		hasKeys(t, name, p, "name", "source", "runs", "elapsed_ms", "violations", "first_failure", "executions", "cost")
-		v := p["violations"].(map[string]any)
-		for _, id := range ids {
-			if _, ok := v[id.(string)]; !ok {
-				t.Errorf("%s: violations lacks %s", name, id)
+		hasKeys(t, name, p, []string{"summary", "mistake", "expected_violations"},
+			"name", "source", "runs", "elapsed_ms", "violations", "first_failure", "executions", "cost", "unknown", "failures", "all_faults")
+		for _, counts := range []string{"violations", "unknown"} {
+			v := p[counts].(map[string]any)
+			for _, id := range ids {
+				if _, ok := v[id.(string)]; !ok {
+					t.Errorf("%s: %s lacks %s", name, counts, id)
+				}
 			}
 		}
-		hasKeys(t, name+" executions", p["executions"].(map[string]any), "total", "completed", "compensated", "dead_lettered", "failed")
-		hasKeys(t, name+" cost", p["cost"].(map[string]any), "tool_calls", "retries", "duplicate_effects", "duplicate_charges_cents",
+		for _, f := range p["failures"].([]any) {
+			hasKeys(t, name+" failure", f.(map[string]any), nil, "invariant", "seed", "scenario", "steps", "shrunk", "message", "replay")
+		}
+		if got, want := len(p["failures"].([]any)), len(r.Policies[i].Failures); got != want {
+			t.Errorf("%s: %d failures, want %d", name, got, want)
+		}
+		hasKeys(t, name+" executions", p["executions"].(map[string]any), nil, "total", "completed", "compensated", "dead_lettered", "failed")
+		hasKeys(t, name+" cost", p["cost"].(map[string]any), nil, "tool_calls", "retries", "duplicate_effects", "duplicate_charges_cents", "duplicate_cost_cents",
 			"llm_tokens_wasted", "dead_lettered", "compensations", "reconciliation_events")
 		ff, violated := p["first_failure"], r.Policies[i].Violated()
 		switch {
@@ -47,7 +61,7 @@ func TestJSONSchema(t *testing.T) {
 		case violated && ff == nil:
 			t.Errorf("%s: violated, but first_failure is null", name)
 		case violated:
-			hasKeys(t, name+" first_failure", ff.(map[string]any), "invariant", "seed", "scenario", "steps", "replay")
+			hasKeys(t, name+" first_failure", ff.(map[string]any), nil, "invariant", "seed", "scenario", "steps", "replay")
 		}
 	}
 }
@@ -73,14 +87,17 @@ func TestJSONRoundTrip(t *testing.T) {
 	}
 }
 
-func hasKeys(t *testing.T, what string, m map[string]any, keys ...string) {
+// hasKeys checks that m has every key and no other but the optional ones.
+func hasKeys(t *testing.T, what string, m map[string]any, optional []string, keys ...string) {
 	t.Helper()
 	for _, k := range keys {
 		if _, ok := m[k]; !ok {
 			t.Errorf("%s lacks %q", what, k)
 		}
 	}
-	if len(m) != len(keys) {
-		t.Errorf("%s has %d keys, the schema %d: %v", what, len(m), len(keys), m)
+	for k := range m {
+		if !slices.Contains(keys, k) && !slices.Contains(optional, k) {
+			t.Errorf("%s has %q, which is not in the schema", what, k)
+		}
 	}
 }

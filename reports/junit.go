@@ -92,26 +92,31 @@ func JUnit(w io.Writer, r *Report) error {
 }
 
 func junitPolicy(r *Report, p Policy) junitSuite {
-	s := junitSuite{Name: p.Name, Time: seconds(p.Elapsed()), Properties: []junitProperty{
+	name := p.Name
+	if !r.Shard.Whole() {
+		name += " (shard " + r.Shard.String() + ")"
+	}
+	s := junitSuite{Name: name, Time: seconds(p.Elapsed()), Properties: []junitProperty{
 		{"source", p.Source}, {"mode", r.Mode}, {"seed", strconv.FormatUint(r.Seed, 10)},
 		{"runs", strconv.Itoa(p.Runs)}, {"verdict", Verdict(p)},
+		{"shard", r.Shard.String()}, {"seeds", SeedsText(r)}, {"store", r.Store}, {"world", r.World}, {"version", r.Version},
 	}}
 	if p.Mistake > 0 {
 		s.Properties = append(s.Properties, junitProperty{"mistake", fmt.Sprintf("#%d %s", p.Mistake, p.Summary)})
 	}
 	if len(p.CaughtBy) > 0 {
-		s.Properties = append(s.Properties, junitProperty{"expected-violations", strings.Join(p.CaughtBy, " ")})
+		s.Properties = append(s.Properties, junitProperty{"expected-violations", joinIDs(p.CaughtBy, " ")})
 	}
 	var each time.Duration
 	if n := len(r.Invariants); n > 0 {
 		each = p.Elapsed() / time.Duration(n)
 	}
-	cs := map[string]counterexample{}
+	cs := map[invariants.ID]counterexample{}
 	for _, c := range p.counterexamples(r.Invariants) {
 		cs[c.Invariant] = c
 	}
 	for _, id := range r.Invariants {
-		tc := junitCase{Name: id, Classname: p.Name, Time: seconds(each)}
+		tc := junitCase{Name: string(id), Classname: name, Time: seconds(each)}
 		switch {
 		case p.Violations[id] > 0:
 			tc.Failure = junitFailed(p, id, cs[id])
@@ -126,8 +131,8 @@ func junitPolicy(r *Report, p Policy) junitSuite {
 	return s
 }
 
-func junitFailed(p Policy, id string, c counterexample) *junitFailure {
-	f := &junitFailure{Type: id, Message: fmt.Sprintf("%s in %s of %d", id, plural(p.Violations[id], "run", "runs"), p.Runs)}
+func junitFailed(p Policy, id invariants.ID, c counterexample) *junitFailure {
+	f := &junitFailure{Type: string(id), Message: fmt.Sprintf("%s in %s of %d", id, plural(p.Violations[id], "run", "runs"), p.Runs)}
 	if c.Invariant == "" {
 		return f
 	}
@@ -143,8 +148,10 @@ func junitFailed(p Policy, id string, c counterexample) *junitFailure {
 	}
 	b.WriteString(".\n\n")
 	if c.Failure != nil {
-		b.WriteString(harness.Explain(c.Failure.Run, invariants.ID(id)))
+		b.WriteString(harness.Explain(c.Failure.Run, id))
 		b.WriteString("\n")
+	} else {
+		fmt.Fprintf(&b, "%s\n\n", c.Elsewhere())
 	}
 	fmt.Fprintf(&b, "Replay it with: %s\n", c.Replay)
 	f.Body = b.String()

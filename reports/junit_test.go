@@ -77,7 +77,7 @@ func checkSuite(t *testing.T, r *Report, p Policy, s parsedSuite) {
 	failed, skipped := 0, 0
 	for j, c := range s.Cases {
 		id := r.Invariants[j]
-		if c.Name != id || c.Classname != p.Name {
+		if c.Name != string(id) || c.Classname != p.Name {
 			t.Errorf("case %d of %s is %s/%s", j, p.Name, c.Classname, c.Name)
 		}
 		if (c.Failure != nil) != (p.Violations[id] > 0) {
@@ -86,7 +86,7 @@ func checkSuite(t *testing.T, r *Report, p Policy, s parsedSuite) {
 		if c.Failure != nil {
 			failed++
 			replay := p.Replay(id)
-			if c.Failure.Message != p.Failures[id].Violation.Message || !strings.Contains(c.Failure.Body, replay) || !strings.Contains(c.Failure.Body, "timeline:") {
+			if c.Failure.Message != p.Failure(id).Message || !strings.Contains(c.Failure.Body, replay) || !strings.Contains(c.Failure.Body, "timeline:") {
 				t.Errorf("%s/%s: failure %q lacks the sentence, the timeline or %q:\n%s", p.Name, id, c.Failure.Message, replay, c.Failure.Body)
 			}
 		}

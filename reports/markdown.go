@@ -19,7 +19,7 @@ import (
 // it).
 func Markdown(w io.Writer, r *Report) error {
 	b := bufio.NewWriter(w)
-	fmt.Fprintf(b, "## chaosrun report\n\n**Verdict:** %s\n\n", mdEscape(Headline(r)))
+	fmt.Fprintf(b, "## chaosrun report\n\n**Verdict:** %s\n\n<sub>%s</sub>\n\n", mdEscape(Headline(r)), mdEscape(Provenance(r)))
 	mdMatrix(b, r)
 	mdWork(b, r)
 	for _, p := range r.Policies {
@@ -52,12 +52,12 @@ func mdMatrix(b *bufio.Writer, r *Report) {
 	}
 	var legend []string
 	for _, id := range r.Invariants {
-		legend = append(legend, "**"+mdEscape(Short(id))+"** "+mdEscape(id))
+		legend = append(legend, "**"+mdEscape(Short(id))+"** "+mdEscape(string(id)))
 	}
 	fmt.Fprintf(b, "\n<sub>%s</sub>\n\n", strings.Join(legend, " · "))
 }
 
-func mdCell(p Policy, id string) string {
+func mdCell(p Policy, id invariants.ID) string {
 	n, u := p.Violations[id], p.Unknown[id]
 	cell := "·"
 	switch {
@@ -82,19 +82,19 @@ func mdVerdict(v string) string {
 
 func mdWork(b *bufio.Writer, r *Report) {
 	b.WriteString("### What the work became, and what it cost\n\n")
-	mdRow(b, []string{"policy", "completion", "dead-lettered", "compensated", "duplicate effects", "duplicate charges", "wasted LLM tokens", "retries", "reconciliation events"})
-	mdRow(b, []string{"---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"})
+	mdRow(b, []string{"policy", "completion", "dead-lettered", "compensated", "duplicate effects", "duplicate charges", "duplicate cost", "wasted LLM tokens", "retries", "reconciliation events"})
+	mdRow(b, []string{"---", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"})
 	for _, p := range r.Policies {
 		x, c := p.Executions, p.Cost
 		mdRow(b, []string{
 			"`" + p.Name + "`",
 			fmt.Sprintf("%s (%d/%d)", percent(x.CompletionRate()), x.Completed, x.Total),
 			strconv.Itoa(x.DeadLettered), strconv.Itoa(x.Compensated),
-			strconv.Itoa(c.DuplicateEffects), money(c.DuplicateChargesCents),
+			strconv.Itoa(c.DuplicateEffects), money(c.DuplicateChargesCents), money(c.DuplicateCostCents),
 			strconv.Itoa(c.LLMTokensWasted), strconv.Itoa(c.Retries), strconv.Itoa(c.ReconciliationEvents),
 		})
 	}
-	b.WriteString("\n")
+	b.WriteString("\n<sub>Duplicate charges: money a charging tool took twice from a customer, who gets it back only by a refund. Duplicate cost: other paid calls made again (an enrichment, a paid webhook), paid by you.</sub>\n\n")
 }
 
 func mdCounterexample(b *bufio.Writer, p Policy, cs []counterexample) {
@@ -109,7 +109,9 @@ func mdCounterexample(b *bufio.Writer, p Policy, cs []counterexample) {
 	fmt.Fprintf(b, "```sh\n%s\n```\n\n", c.Replay)
 	if c.Failure != nil {
 		fmt.Fprintf(b, "<details><summary>Scenario and timeline</summary>\n\n```text\n%s```\n\n</details>\n\n",
-			harness.Explain(c.Failure.Run, invariants.ID(c.Invariant)))
+			harness.Explain(c.Failure.Run, c.Invariant))
+	} else {
+		fmt.Fprintf(b, "_%s_\n\n", mdEscape(c.Elsewhere()))
 	}
 	if len(cs) > 1 {
 		b.WriteString("It also violates:\n\n")

@@ -11,7 +11,7 @@ import (
 // sentence would be read as Markdown.
 func TestMarkdownEscapesCells(t *testing.T) {
 	t.Parallel()
-	r := New("sim", 1, 1)
+	r := New(Setup{Runs: 1})
 	r.Add(&harness.Summary{Policy: "a|b", Runs: 1}, Entry{Source: "team|policy.yaml"})
 	out := string(render(t, Markdown, r))
 	if !strings.Contains(out, "| `a\\|b` |") {

@@ -11,17 +11,39 @@ import (
 // Schema is the JSON report's schema identifier.
 const Schema = "chaosrun.report/v1"
 
+// DefaultWorld names the built-in world of tools and tenants.
+const DefaultWorld = "default"
+
 // Report is the result of comparing policies. Its JSON form is the
 // chaosrun.report/v1 contract; fields tagged "-" feed the other formats.
 type Report struct {
 	Schema string `json:"schema"`
 	Mode   string `json:"mode"`
 	Seed   uint64 `json:"seed"`
-	// RunsPerPolicy is the runs each policy was given; 0 under --duration,
-	// where each policy's Runs is its own count.
-	RunsPerPolicy int      `json:"runs_per_policy"`
-	Invariants    []string `json:"invariants"`
-	Policies      []Policy `json:"policies"`
+	// RunsPerPolicy is the runs each policy was given in this report's
+	// shards; 0 under --duration, where each policy's Runs is its own count.
+	RunsPerPolicy int `json:"runs_per_policy"`
+	// Shard is the slice of the seed space the report covers ("1/1": all).
+	Shard Shard `json:"shard"`
+	// Store is the kind of store the engine ran on: "memory" or
+	// "postgres", never an address or a password.
+	Store string `json:"store"`
+	// World names the world of tools and tenants ("default": the built-in one).
+	World string `json:"world"`
+	// Seeds is the seed range of the whole exploration, of which the shard
+	// ran every n-th seed.
+	Seeds SeedRange `json:"seeds"`
+	// Version is the chaosrun that ran the exploration.
+	Version    string          `json:"version"`
+	Invariants []invariants.ID `json:"invariants"`
+	Policies   []Policy        `json:"policies"`
+}
+
+// SeedRange is the first and last seed of an exploration. Under
+// --duration the last is the highest seed any policy of the report ran.
+type SeedRange struct {
+	First uint64 `json:"first"`
+	Last  uint64 `json:"last"`
 }
 
 // Policy is one policy's row.
@@ -32,40 +54,77 @@ type Policy struct {
 	Runs      int    `json:"runs"`
 	ElapsedMS int64  `json:"elapsed_ms"`
 	// Violations counts, per invariant, the runs that violated it.
-	Violations   map[string]int     `json:"violations"`
-	FirstFailure *FirstFailure      `json:"first_failure"`
-	Executions   harness.Executions `json:"executions"`
-	Cost         harness.Cost       `json:"cost"`
-	// Mistake is the catalog's mistake number (0: reference or a team policy);
-	// CaughtBy lists the invariants the catalog expects it to violate.
-	Mistake  int      `json:"-"`
-	Summary  string   `json:"-"`
-	CaughtBy []string `json:"-"`
-	// Failures holds the first counterexample of every violated invariant.
-	Failures map[string]*harness.Failure `json:"-"`
-	Unknown  map[string]int              `json:"-"`
+	Violations   map[invariants.ID]int `json:"violations"`
+	FirstFailure *FirstFailure         `json:"first_failure"`
+	Executions   Executions            `json:"executions"`
+	Cost         Cost                  `json:"cost"`
+	// Unknown counts, per invariant, the runs where its checker could not
+	// decide.
+	Unknown map[invariants.ID]int `json:"unknown"`
+	// Failures holds the first counterexample of every violated invariant,
+	// in contract order.
+	Failures []Counterexample `json:"failures"`
+	// Summary says what a built-in policy is. Mistake is the catalog's
+	// mistake number (0: the reference or a team's policy); CaughtBy lists
+	// the invariants the catalog expects it to violate.
+	Summary  string          `json:"summary,omitempty"`
+	Mistake  int             `json:"mistake,omitempty"`
+	CaughtBy []invariants.ID `json:"expected_violations,omitempty"`
 	// AllFaults marks an exploration that enabled every fault kind, which
 	// the replay lines repeat.
-	AllFaults bool `json:"-"`
-	// Mode is the report's mode, which net-mode replay lines repeat.
-	Mode string `json:"-"`
+	AllFaults bool `json:"all_faults"`
 }
 
 // FirstFailure is a policy's first counterexample, shrunk.
 type FirstFailure struct {
-	Invariant string `json:"invariant"`
-	Seed      uint64 `json:"seed"`
-	Scenario  string `json:"scenario"`
-	Steps     int    `json:"steps"`
-	Replay    string `json:"replay"`
+	Invariant invariants.ID `json:"invariant"`
+	Seed      uint64        `json:"seed"`
+	Scenario  string        `json:"scenario"`
+	Steps     int           `json:"steps"`
+	Replay    string        `json:"replay"`
 }
 
-// New returns an empty report for the given mode, seed and runs per policy
-// (0 when exploration ran for a duration instead).
-func New(mode string, seed uint64, runs int) *Report {
-	r := &Report{Schema: Schema, Mode: mode, Seed: seed, RunsPerPolicy: runs}
-	for _, id := range invariants.IDs() {
-		r.Invariants = append(r.Invariants, string(id))
+// Setup is what an exploration ran on, as its report records it. The zero
+// value of a field means its default: sim mode, seed 1, no shards, the
+// memory store, the default world.
+type Setup struct {
+	Mode string
+	Seed uint64
+	// Runs is the runs per policy of the whole exploration, all shards
+	// together (--runs); 0 under --duration.
+	Runs int
+	// Shard and Shards: this report covers shard Shard of Shards.
+	Shard, Shards int
+	Store         string
+	World         string
+	Version       string
+}
+
+// New returns an empty report of an exploration.
+func New(s Setup) *Report {
+	if s.Mode == "" {
+		s.Mode = "sim"
+	}
+	if s.Seed == 0 {
+		s.Seed = 1
+	}
+	if s.Shards <= 0 {
+		s.Shard, s.Shards = 1, 1
+	}
+	if s.Store == "" {
+		s.Store = "memory"
+	}
+	if s.World == "" {
+		s.World = DefaultWorld
+	}
+	r := &Report{
+		Schema: Schema, Mode: s.Mode, Seed: s.Seed, Shard: OneShard(s.Shard, s.Shards),
+		Store: s.Store, World: s.World, Version: s.Version, Invariants: invariants.IDs(),
+		Seeds: SeedRange{First: s.Seed},
+	}
+	if s.Runs > 0 {
+		r.RunsPerPolicy = ShardRuns(s.Runs, s.Shard, s.Shards)
+		r.Seeds.Last = s.Seed + uint64(s.Runs) - 1
 	}
 	return r
 }
@@ -85,47 +144,61 @@ type Entry struct {
 func (r *Report) Add(s *harness.Summary, e Entry) {
 	p := Policy{
 		Name: s.Policy, Source: e.Source, Runs: s.Runs, ElapsedMS: s.Elapsed.Milliseconds(),
-		Violations: map[string]int{}, Executions: s.Executions, Cost: s.Cost,
-		Mistake: e.Mistake, Summary: e.Summary, Failures: map[string]*harness.Failure{}, Unknown: map[string]int{},
-		AllFaults: e.AllFaults, Mode: r.Mode,
+		Violations: map[invariants.ID]int{}, Unknown: map[invariants.ID]int{}, Failures: []Counterexample{},
+		Executions: executionsOf(s.Executions), Cost: costOf(s.Cost),
+		Mistake: e.Mistake, Summary: e.Summary, CaughtBy: e.CaughtBy,
+		AllFaults: e.AllFaults,
 	}
-	for _, id := range e.CaughtBy {
-		p.CaughtBy = append(p.CaughtBy, string(id))
-	}
-	name := s.Policy
-	if e.Source != "" && e.Source != "builtin" {
-		name = e.Source
-	}
-	for _, id := range invariants.IDs() {
-		p.Violations[string(id)] = s.Violations[id]
-		if n := s.Unknown[id]; n > 0 {
-			p.Unknown[string(id)] = n
-		}
+	for _, id := range r.Invariants {
+		p.Violations[id] = s.Violations[id]
+		p.Unknown[id] = s.Unknown[id]
 		if f := s.First[id]; f != nil {
-			p.Failures[string(id)] = f
+			p.Failures = append(p.Failures, Counterexample{
+				Invariant: id, Seed: f.Seed, Scenario: f.Run.Scenario.Name(), Steps: f.Steps(), Shrunk: f.Shrunk,
+				Message: f.Violation.Message, Replay: p.replay(f.Seed, r.Mode), Failure: f,
+			})
 		}
 	}
 	if f := s.FirstFailure; f != nil {
 		p.FirstFailure = &FirstFailure{
-			Invariant: string(f.Invariant), Seed: f.Seed, Scenario: f.Run.Scenario.Name(), Steps: f.Steps(),
-			Replay: harness.ReplayCommand(name, strconv.FormatUint(f.Seed, 10), harness.ReplayFlags(e.AllFaults, r.Mode)...),
+			Invariant: f.Invariant, Seed: f.Seed, Scenario: f.Run.Scenario.Name(), Steps: f.Steps(),
+			Replay: p.replay(f.Seed, r.Mode),
 		}
+	}
+	if r.RunsPerPolicy == 0 && s.Runs > 0 {
+		r.Seeds.Last = max(r.Seeds.Last, r.Shard.lastSeed(r.Seed, s.Runs))
 	}
 	r.Policies = append(r.Policies, p)
 }
 
-// Replay returns the replay line of a policy's counterexample for an
-// invariant, with the flags its exploration ran under.
-func (p Policy) Replay(id string) string {
-	f := p.Failures[id]
-	if f == nil {
-		return ""
-	}
+// replay returns the line that replays a seed under the policy, with the
+// flags its exploration ran under (net-mode lines repeat the mode).
+func (p Policy) replay(seed uint64, mode string) string {
 	name := p.Name
 	if p.Source != "" && p.Source != "builtin" {
 		name = p.Source
 	}
-	return harness.ReplayCommand(name, strconv.FormatUint(f.Seed, 10), harness.ReplayFlags(p.AllFaults, p.Mode)...)
+	return harness.ReplayCommand(name, strconv.FormatUint(seed, 10), harness.ReplayFlags(p.AllFaults, mode)...)
+}
+
+// Replay returns the replay line of a policy's counterexample for an
+// invariant, or "" when it has none.
+func (p Policy) Replay(id invariants.ID) string {
+	if c := p.Failure(id); c != nil {
+		return c.Replay
+	}
+	return ""
+}
+
+// Failure returns the policy's first counterexample of an invariant, nil
+// when it has none.
+func (p Policy) Failure(id invariants.ID) *Counterexample {
+	for i := range p.Failures {
+		if p.Failures[i].Invariant == id {
+			return &p.Failures[i]
+		}
+	}
+	return nil
 }
 
 // Violated reports whether any invariant was violated.
@@ -136,6 +209,17 @@ func (p Policy) Violated() bool {
 		}
 	}
 	return false
+}
+
+// Undecided returns how many invariants could not be decided in some run.
+func (p Policy) Undecided() int {
+	n := 0
+	for _, u := range p.Unknown {
+		if u > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // Elapsed returns the policy's exploration time.

@@ -46,7 +46,7 @@ func setup(t *testing.T) *Report {
 }
 
 func buildFixture() (*Report, error) {
-	r := New("sim", fixtureSeed, fixtureRuns)
+	r := New(Setup{Mode: "sim", Seed: fixtureSeed, Runs: fixtureRuns, Version: "(test)"})
 	opts := &harness.ExploreOpts{Runs: fixtureRuns, Seed: fixtureSeed, ShrinkTime: 5 * time.Minute}
 	for _, name := range []string{"reference", "naive-backoff", "shared-mutable-context", "restart-whole-workflow"} {
 		e, err := policies.Lookup(name)

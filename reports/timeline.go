@@ -64,7 +64,8 @@ func newTimeline(run *harness.Run, breach int) timeline {
 		if i < 0 {
 			continue
 		}
-		t.Rows[i].Effects = append(t.Rows[i].Effects, describeEffect(fx, an.Duplicate(fx.Seq)))
+		charge := run.Ledger.Facts().Money(fx.Op.Tenant, fx.Tool)
+		t.Rows[i].Effects = append(t.Rows[i].Effects, describeEffect(fx, an.Duplicate(fx.Seq), charge))
 	}
 	return t
 }
@@ -265,13 +266,18 @@ func kindClass(k engine.EventKind) string {
 	return "work"
 }
 
-func describeEffect(e fakes.Effect, dup bool) effect {
+// describeEffect puts a ledger entry into words; charge says whether its
+// tool takes a customer's money, which a cost is then a charge of.
+func describeEffect(e fakes.Effect, dup, charge bool) effect {
 	x := effect{Seq: e.Seq, Kind: e.Kind.String(), Dup: dup}
 	switch e.Kind {
 	case fakes.Applied:
 		x.Text = fmt.Sprintf("%s applied %s", e.Tool, orNone(e.Ref))
-		if e.CostCents > 0 {
-			x.Text += ", charging " + money(e.CostCents)
+		switch {
+		case e.CostCents > 0 && charge:
+			x.Text += ", charging the customer " + money(e.CostCents)
+		case e.CostCents > 0:
+			x.Text += ", costing " + money(e.CostCents)
 		}
 	case fakes.Compensated:
 		x.Text = fmt.Sprintf("%s compensated: undid %s", e.Tool, orNone(e.Ref))

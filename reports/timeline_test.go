@@ -11,7 +11,8 @@ func TestTimelineShowsEveryEffect(t *testing.T) {
 	t.Parallel()
 	r := setup(t)
 	for _, p := range r.Policies {
-		for id, f := range p.Failures {
+		for _, c := range p.Failures {
+			id, f := c.Invariant, c.Failure
 			tl := newTimeline(f.Run, f.Violation.Event)
 			if len(tl.Rows) != len(f.Run.History.Events) {
 				t.Errorf("%s/%s: %d rows for %d events", p.Name, id, len(tl.Rows), len(f.Run.History.Events))

@@ -2,7 +2,11 @@ package reports
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/chaosrun/chaosrun/invariants"
 )
 
 // Verdicts, from the most to the least alarming. A catalog mistake is
@@ -27,7 +31,7 @@ func Verdict(p Policy) string {
 		return VerdictNotCaught
 	case p.Violated():
 		return VerdictUnsafe
-	case len(p.Unknown) > 0:
+	case p.Undecided() > 0:
 		return VerdictUndecided
 	}
 	return VerdictClean
@@ -57,8 +61,52 @@ func Headline(r *Report) string {
 	if len(parts) == 0 {
 		parts = append(parts, "nothing explored")
 	}
-	return fmt.Sprintf("%s, %s (seed %d, %s): %s",
-		plural(len(r.Policies), "policy", "policies"), RunsEach(r), r.Seed, r.Mode, strings.Join(parts, ", "))
+	where := fmt.Sprintf("seed %d, %s", r.Seed, r.Mode)
+	if !r.Shard.Whole() && r.Shard.Of > 0 {
+		where += ", shard " + r.Shard.String()
+	}
+	return fmt.Sprintf("%s, %s (%s): %s",
+		plural(len(r.Policies), "policy", "policies"), RunsEach(r), where, strings.Join(parts, ", "))
+}
+
+// SeedsText says which seeds the report covers: "1-500", and for a shard
+// "1-500, every 4th from 2" (shard 2/4) or "1-500, shards 1,3/4".
+func SeedsText(r *Report) string {
+	s := strconv.FormatUint(r.Seeds.First, 10)
+	if r.Seeds.Last > r.Seeds.First {
+		s += "-" + strconv.FormatUint(r.Seeds.Last, 10)
+	}
+	switch sh := r.Shard; {
+	case sh.Whole() || sh.Of == 0:
+	case len(sh.Parts) == 1:
+		s += fmt.Sprintf(", every %s from %d", ordinal(sh.Of), r.Seeds.First+uint64(sh.Parts[0]-1))
+	default:
+		s += ", shards " + sh.String()
+	}
+	return s
+}
+
+// Provenance says what the exploration ran on, on one line: mode, store,
+// world, seeds, shard and chaosrun's version.
+func Provenance(r *Report) string {
+	s := fmt.Sprintf("%s mode, %s store, world %s, seeds %s, shard %s", r.Mode, r.Store, r.World, SeedsText(r), r.Shard)
+	if r.Version != "" {
+		s += ", chaosrun " + r.Version
+	}
+	return s
+}
+
+func ordinal(n int) string {
+	switch {
+	case n%100 >= 11 && n%100 <= 13:
+	case n%10 == 1:
+		return strconv.Itoa(n) + "st"
+	case n%10 == 2:
+		return strconv.Itoa(n) + "nd"
+	case n%10 == 3:
+		return strconv.Itoa(n) + "rd"
+	}
+	return strconv.Itoa(n) + "th"
 }
 
 // RunsEach says how many runs each policy got: "500 runs each", or under
@@ -78,7 +126,7 @@ func RunsEach(r *Report) string {
 }
 
 // Expected reports whether the policy's catalog mistake must break the invariant.
-func (p Policy) Expected(id string) bool { return contains(p.CaughtBy, id) }
+func (p Policy) Expected(id invariants.ID) bool { return slices.Contains(p.CaughtBy, id) }
 
 func caughtAll(p Policy) bool {
 	for _, id := range p.CaughtBy {
@@ -100,11 +148,11 @@ func money(cents int) string { return fmt.Sprintf("$%d.%02d", cents/100, cents%1
 
 func percent(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
 
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
+// joinIDs joins invariant ids with sep.
+func joinIDs(ids []invariants.ID, sep string) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = string(id)
 	}
-	return false
+	return strings.Join(s, sep)
 }

@@ -62,6 +62,8 @@ func (e *env) dispatch(ctx context.Context, args []string) error {
 		return e.lint(rest)
 	case "list":
 		return e.list(rest)
+	case "merge":
+		return e.merge(rest)
 	case "help", "-h", "-help", "--help":
 		if len(rest) > 0 {
 			return e.help(rest[0])

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -246,7 +247,37 @@ func TestNetMode(t *testing.T) {
 func TestNetModeOnPostgres(t *testing.T) {
 	t.Parallel()
 	dsn := pgstoretest.DSN(t)
-	chaosrun(t, "run", "--mode", "net", "--store", dsn, "--policy", "reference", "--runs", "20", "--all-faults").want(t, 0, "clean")
+	dir := t.TempDir()
+	out := map[string]string{}
+	args := []string{"run", "--mode", "net", "--store", dsn, "--policy", "reference", "--runs", "20", "--all-faults"}
+	for _, f := range []string{"json", "markdown", "junit", "html"} {
+		out[f] = filepath.Join(dir, "r."+f)
+		args = append(args, "--"+f, out[f])
+	}
+	chaosrun(t, args...).want(t, 0, "clean")
+	_, v := readJSON(t, out["json"])
+	if v["store"] != "postgres" || v["mode"] != "net" {
+		t.Errorf("store %v, mode %v; want postgres, net", v["store"], v["mode"])
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{dsn, u.Host}
+	if pw, ok := u.User.Password(); ok {
+		secrets = append(secrets, pw)
+	}
+	for f, path := range out {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range secrets {
+			if strings.Contains(string(b), s) {
+				t.Errorf("the %s report holds %q of the store's address", f, s)
+			}
+		}
+	}
 }
 
 func TestDurationAndTheSilenceOfANonTerminal(t *testing.T) {
@@ -265,7 +296,7 @@ func TestDurationAndTheSilenceOfANonTerminal(t *testing.T) {
 	if per := v["runs_per_policy"].(float64); per != 0 {
 		t.Errorf("runs_per_policy %v under --duration, want 0 (each policy's runs are its own)", per)
 	}
-	if want := fmt.Sprintf("1 policies, %d runs each", int(runs)); !strings.Contains(r.stdout, want) {
+	if want := fmt.Sprintf("1 policy, %d runs each", int(runs)); !strings.Contains(r.stdout, want) {
 		t.Errorf("the summary should say %q:\n%s", want, r.stdout)
 	}
 }

@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/chaosrun/chaosrun/harness"
-	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/policies"
 	"github.com/chaosrun/chaosrun/reports"
 )
@@ -20,6 +24,13 @@ var renderers = map[string]func(io.Writer, *reports.Report) error{
 	"junit":    reports.JUnit,
 	"html":     reports.HTML,
 }
+
+// shrinkTime bounds the minimisation of one counterexample. Minimising
+// takes well under a second here; the bound only stops a pathological
+// case. A report of one seed is the same from run to run, and the merge of
+// its shards equals it, only while every minimisation finishes within the
+// bound, so it is generous: a loaded CI machine runs many times slower.
+const shrinkTime = 60 * time.Second
 
 // compare is both `compare` (the catalog and every --policy; exit 0) and,
 // with gate, `run` (the named policies only; exit 1 on any violation).
@@ -45,16 +56,17 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 	if len(targets) == 0 {
 		return usagef("e.g. chaosrun run --policy policies/reference.yaml", "run needs at least one --policy")
 	}
-	runs := shardRuns(o.runs, o.shard, o.shards)
-	perPolicy := runs
+	setup := reports.Setup{Mode: o.mode, Seed: o.seed, Runs: o.runs, Shard: o.shard, Shards: o.shards,
+		Store: storeKind(o), World: reports.DefaultWorld, Version: strings.TrimPrefix(version(), "chaosrun ")}
 	if o.duration > 0 {
-		perPolicy = 0 // each policy's own count is in its row
+		setup.Runs = 0 // each policy's own count is in its row
 	}
-	rep := reports.New(o.mode, o.seed, perPolicy)
+	rep := reports.New(setup)
+	runs := rep.RunsPerPolicy
 	bar := e.progress(o, len(targets), runs)
 	start := time.Now()
 	for i, t := range targets {
-		opts := &harness.ExploreOpts{Runs: runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults, Progress: bar.step}
+		opts := &harness.ExploreOpts{Runs: runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults, Progress: bar.step, ShrinkTime: shrinkTime}
 		if o.duration > 0 {
 			opts.Duration = o.duration / time.Duration(len(targets))
 		}
@@ -78,15 +90,11 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 		rep.Add(s, t.entry)
 	}
 	bar.done()
-	for _, f := range reportFormats {
-		if p := o.outputs[f]; p != "" {
-			if err := reports.WriteFile(p, rep, renderers[f]); err != nil {
-				return usagef("check the path's permissions and free space, then run again", "--%s: %v", f, err)
-			}
-		}
+	if err := writeReports(o, rep); err != nil {
+		return err
 	}
 	if !o.quiet {
-		if err := e.summary(rep, time.Since(start)); err != nil {
+		if err := e.summary(rep, o.wide, time.Since(start)); err != nil {
 			return err
 		}
 	}
@@ -100,21 +108,59 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 	return nil
 }
 
-// summary prints the table and, for each policy that broke an invariant,
-// its first counterexample's replay line.
-func (e *env) summary(rep *reports.Report, took time.Duration) error {
-	if err := reports.Table(e.stdout, rep); err != nil {
-		return err
+// table prints the table, fitted to the terminal, and for each policy that
+// broke an invariant its first counterexample's replay line.
+func (e *env) table(rep *reports.Report, wide bool) error {
+	return reports.Terminal(e.stdout, rep, &reports.TerminalOptions{Width: e.columns(wide)})
+}
+
+// columns is the width the table must fit: none with --wide; else COLUMNS
+// when it is set; else the width of the terminal on stdout; else none (a
+// pipe or a file gets the wide table, as a CI log does).
+func (e *env) columns(wide bool) int {
+	if wide {
+		return 0
 	}
-	for _, p := range rep.Policies {
-		if f := p.FirstFailure; f != nil {
-			c, _ := invariants.Lookup(invariants.ID(f.Invariant))
-			fmt.Fprintf(e.stdout, "%s breaks %s (%s): %d-step counterexample, replay with: %s\n", p.Name, f.Invariant, c.Doc, f.Steps, f.Replay)
+	if n, err := strconv.Atoi(e.getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	if f, ok := e.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
 		}
 	}
-	fmt.Fprintf(e.stdout, "%d policies, %s, in %s\n", len(rep.Policies), reports.RunsEach(rep), took.Round(time.Millisecond))
+	return 0
+}
+
+// storeKind names the kind of store the engine runs on, for the reports:
+// never the address, which may hold a password.
+func storeKind(o *options) string {
+	if o.mode == "net" && o.store != "" {
+		return "postgres"
+	}
+	return "memory"
+}
+
+// writeReports writes the reports the flags ask for.
+func writeReports(o *options, rep *reports.Report) error {
+	for _, f := range reportFormats {
+		if p := o.outputs[f]; p != "" {
+			if err := reports.WriteFile(p, rep, renderers[f]); err != nil {
+				return usagef("check the path's permissions and free space, then run again", "--%s: %v", f, err)
+			}
+		}
+	}
+	return nil
+}
+
+// summary prints the table, the replay lines and how long it took.
+func (e *env) summary(rep *reports.Report, wide bool, took time.Duration) error {
+	if err := e.table(rep, wide); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s, %s, in %s\n", plural(len(rep.Policies), "policy", "policies"), reports.RunsEach(rep), took.Round(time.Millisecond))
 	for _, p := range rep.Policies {
-		if n := len(p.Unknown); n > 0 && !p.Violated() {
+		if n := p.Undecided(); n > 0 && !p.Violated() {
 			fmt.Fprintf(e.stderr, "chaosrun: warning: %s: %d invariants could not be decided in some runs (see the report's ?N cells); they are not counted as violations\n", p.Name, n)
 		}
 	}

@@ -14,6 +14,7 @@ Usage:
   chaosrun replay --policy P --seed S   re-run one case; print its timeline and violations
   chaosrun lint FILE.yaml               static checks of a policy file; errors exit 2
   chaosrun list [WHAT]                  policies, scenarios, invariants, fault kinds
+  chaosrun merge R1.json R2.json ...    one report from the JSON reports of shards
   chaosrun help [COMMAND]               this text, or one command's
 
 Flags of compare and run:
@@ -32,6 +33,8 @@ Flags of compare and run:
   --junit FILE         JUnit XML, a testsuite per policy and a testcase per invariant
   --html FILE          self-contained HTML report with the counterexamples' timelines
   --quiet              print nothing but errors
+  --wide               every column in one table, however wide (default: the table fits the
+                       terminal, from COLUMNS or stdout's width; a pipe gets the wide table)
 
 Exit status: 0 ok, 1 violations (run, replay), 2 bad usage or bad input.
 `
@@ -41,6 +44,7 @@ var commandHelp = map[string]string{
 	"run":     "chaosrun run --policy NAME|FILE [--policy ...] [flags]\n\nThe CI gate: runs the named policies only and exits 1 if any of them violates any invariant,\nafter writing the requested reports.\n",
 	"replay":  "chaosrun replay --policy NAME|FILE --seed S [--all-faults] [--invariant ID] [--no-shrink] [--mode sim|net] [--store DSN]\n\nRe-runs the scenario of one seed deterministically and prints the scenario, its timeline and its\nviolations; then minimises the first violated invariant's counterexample (or --invariant's) and\nprints that too. Exits 1 when the case violates an invariant. With --mode net the scenario runs\nonce over real connections (the same schedule; real timing), without minimisation.\n",
 	"lint":    "chaosrun lint FILE.yaml\n\nChecks a policy file against the tool registry and the tenants. Errors exit 2; warnings are\nprinted and exit 0.\n",
+	"merge":   "chaosrun merge R1.json R2.json ... [--json F] [--markdown F] [--junit F] [--html F] [--quiet] [--wide]\n\nCombines the JSON reports of the shards of one run (--shard i/n) into one report: counts added,\nthe lowest seed's counterexample kept for each policy and invariant, so that merging every shard\ngives the unsharded report. Refuses, with exit 2, reports of different seeds, runs, modes, stores,\nworlds, policies or chaosrun versions, and shards given twice or overlapping. A merged report keeps\nno timelines: its formats say which shard's reports hold them, and print the replay lines.\n",
 	"list":    "chaosrun list [policies|scenarios|invariants|faults]\n\nLists the built-in policies, the catalog's workflows, the invariants and the fault kinds.\n",
 }
 

@@ -25,6 +25,7 @@ type options struct {
 	allFaults bool
 	outputs   map[string]string // format -> path
 	quiet     bool
+	wide      bool // the whole table, whatever the terminal's width
 }
 
 type repeated []string
@@ -50,6 +51,7 @@ func parseOptions(cmd string, args []string, getenv func(string) string) (*optio
 	fs.StringVar(&shard, "shard", "", "")
 	fs.BoolVar(&o.allFaults, "all-faults", false, "")
 	fs.BoolVar(&o.quiet, "quiet", false, "")
+	fs.BoolVar(&o.wide, "wide", false, "")
 	outs := map[string]*string{}
 	for _, f := range reportFormats {
 		outs[f] = fs.String(f, "", "")

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/chaosrun/chaosrun/reports"
+)
+
+// maxReport bounds a shard report read by merge: the JSON of a thousand
+// policies is a few megabytes.
+const maxReport = 64 << 20
+
+// merge reads the JSON reports of shards and writes the one report of
+// them all (DESIGN section 9): the table on stdout, and whatever report
+// flags ask for.
+func (e *env) merge(args []string) error {
+	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	o := &options{outputs: map[string]string{}}
+	outs := map[string]*string{}
+	for _, f := range reportFormats {
+		outs[f] = fs.String(f, "", "")
+	}
+	fs.BoolVar(&o.quiet, "quiet", false, "")
+	fs.BoolVar(&o.wide, "wide", false, "")
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
+		return usagef("run 'chaosrun help merge' for its flags", "merge: %v", err)
+	}
+	if len(paths) == 0 {
+		return usagef("e.g. chaosrun merge shard-1.json shard-2.json --markdown all.md", "merge needs the JSON reports of the shards")
+	}
+	for f, p := range outs {
+		if *p != "" {
+			o.outputs[f] = *p
+		}
+	}
+	if err := o.checkOutputs(); err != nil {
+		return err
+	}
+	var parts []reports.Part
+	for _, p := range paths {
+		r, err := readReport(p)
+		if err != nil {
+			return err
+		}
+		parts = append(parts, reports.Part{Name: p, Report: r})
+	}
+	rep, err := reports.Merge(parts)
+	var me *reports.MergeError
+	if errors.As(err, &me) {
+		return usagef(me.Hint, "merge: %s", me.Problem)
+	}
+	if err != nil {
+		return err
+	}
+	if err := writeReports(o, rep); err != nil {
+		return err
+	}
+	if !rep.Shard.Whole() {
+		fmt.Fprintf(e.stderr, "chaosrun: warning: the reports cover shard %s only; merge the missing shards' reports for the whole run\n", rep.Shard)
+	}
+	if o.quiet {
+		return nil
+	}
+	if err := e.table(rep, o.wide); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "merged %d reports: %s, %s, seeds %s\n", len(parts), plural(len(rep.Policies), "policy", "policies"), reports.RunsEach(rep), reports.SeedsText(rep))
+	return nil
+}
+
+// parseInterspersed parses flags given before, between or after the
+// positional arguments, which it returns.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// readReport reads one shard report: a regular file of at most maxReport
+// bytes holding a chaosrun.report/v1 JSON report.
+func readReport(path string) (*reports.Report, error) {
+	hint := "name the JSON reports the shards wrote with --json"
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return nil, usagef(hint, "merge: %v", err)
+	case !st.Mode().IsRegular():
+		return nil, usagef(hint, "merge: %s is not a regular file", path)
+	case st.Size() > maxReport:
+		return nil, usagef(hint, "merge: %s is %d bytes, more than a report's %d", path, st.Size(), maxReport)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usagef(hint, "merge: %v", err)
+	}
+	defer f.Close()
+	r, err := reports.ReadJSON(io.LimitReader(f, maxReport))
+	if err != nil {
+		return nil, usagef("merge reads the JSON reports (--json) that chaosrun run or compare wrote; rerun shards written by an older chaosrun", "merge: %s: %v", path, err)
+	}
+	return r, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -1,0 +1,67 @@
+package reports
+
+import "github.com/chaosrun/chaosrun/harness"
+
+// The chaosrun.report/v1 schema belongs to this package: every JSON name
+// of the report is a tag on a type declared here, and the harness's own
+// figures are copied in field by field. Renaming a field of the harness
+// therefore never renames a key of the report; adding one adds nothing to
+// the report until it is copied here. Keys are only ever added to v1,
+// never renamed or removed.
+
+// Executions counts what became of the work: a policy that dead-letters
+// everything is safe and useless, and this is where it shows.
+type Executions struct {
+	Total        int `json:"total"`
+	Completed    int `json:"completed"`
+	Compensated  int `json:"compensated"`
+	DeadLettered int `json:"dead_lettered"`
+	Failed       int `json:"failed"`
+}
+
+// CompletionRate is completed / total (0 when nothing ran).
+func (x Executions) CompletionRate() float64 {
+	if x.Total == 0 {
+		return 0
+	}
+	return float64(x.Completed) / float64(x.Total)
+}
+
+func executionsOf(x harness.Executions) Executions {
+	return Executions{Total: x.Total, Completed: x.Completed, Compensated: x.Compensated, DeadLettered: x.DeadLettered, Failed: x.Failed}
+}
+
+// Cost is what a policy's recoveries cost, from the ledger and the history.
+type Cost struct {
+	ToolCalls             int `json:"tool_calls"`
+	Retries               int `json:"retries"`
+	DuplicateEffects      int `json:"duplicate_effects"`
+	DuplicateChargesCents int `json:"duplicate_charges_cents"`
+	// DuplicateCostCents is additive to v1: paid calls made again that took
+	// no customer's money (duplicate_charges_cents counts only those).
+	DuplicateCostCents   int `json:"duplicate_cost_cents"`
+	LLMTokensWasted      int `json:"llm_tokens_wasted"`
+	DeadLettered         int `json:"dead_lettered"`
+	Compensations        int `json:"compensations"`
+	ReconciliationEvents int `json:"reconciliation_events"`
+}
+
+func costOf(c harness.Cost) Cost {
+	return Cost{
+		ToolCalls: c.ToolCalls, Retries: c.Retries, DuplicateEffects: c.DuplicateEffects,
+		DuplicateChargesCents: c.DuplicateChargesCents, DuplicateCostCents: c.DuplicateCostCents, LLMTokensWasted: c.LLMTokensWasted,
+		DeadLettered: c.DeadLettered, Compensations: c.Compensations, ReconciliationEvents: c.ReconciliationEvents,
+	}
+}
+
+// add sums two counts, for merging shards.
+func (x Executions) add(y Executions) Executions {
+	return Executions{x.Total + y.Total, x.Completed + y.Completed, x.Compensated + y.Compensated, x.DeadLettered + y.DeadLettered, x.Failed + y.Failed}
+}
+
+// add sums two costs, for merging shards.
+func (c Cost) add(d Cost) Cost {
+	return Cost{c.ToolCalls + d.ToolCalls, c.Retries + d.Retries, c.DuplicateEffects + d.DuplicateEffects,
+		c.DuplicateChargesCents + d.DuplicateChargesCents, c.DuplicateCostCents + d.DuplicateCostCents, c.LLMTokensWasted + d.LLMTokensWasted,
+		c.DeadLettered + d.DeadLettered, c.Compensations + d.Compensations, c.ReconciliationEvents + d.ReconciliationEvents}
+}
