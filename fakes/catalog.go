@@ -1,12 +1,17 @@
 package fakes
 
 import (
-	"github.com/chaosrun/chaosrun/reference/outcome"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/registry"
+	"github.com/chaosrun/chaosrun/worlds"
 )
 
-// Tool names. They are part of chaosrun's contract.
+// The built-in world's tool names. They are part of chaosrun's contract.
 const (
 	VectorSearch     = "vector_search"
 	LLMComplete      = "llm_complete"
@@ -21,117 +26,180 @@ const (
 	SignalDownstream = "signal_downstream"
 )
 
-// Tenant names. They are part of chaosrun's contract.
+// The built-in world's tenant names. They are part of chaosrun's contract.
 const (
 	Acme    = "acme"
 	Globex  = "globex"
 	Initech = "initech"
 )
 
-// TenantNames lists the tenants in order.
+// TenantNames lists the built-in world's tenants in order.
 var TenantNames = []string{Acme, Globex, Initech}
 
-// StepTools lists the tools a workflow step may call (compensators are not steps).
+// StepTools lists the tools a workflow step of the built-in world may call
+// (compensators are not steps).
 var StepTools = []string{VectorSearch, LLMComplete, Plan, EnrichContact, InsertRecord, CreateCharge, SendEmail, PublishReport, SignalDownstream}
 
-// Entries returns the registrations of every tool, as a team would declare
-// them in its idempotency registry.
-func Entries() []registry.Entry {
-	agent := outcome.Agent
-	return []registry.Entry{
-		{Tool: VectorSearch, Class: registry.Idempotent, Tier: 1, Layer: agent},
-		{Tool: LLMComplete, Class: registry.NonIdempotent, Tier: 1, Layer: agent, SideEffects: true, Keys: registry.DedupToken, Lookup: true, Streaming: true},
-		{Tool: Plan, Class: registry.Idempotent, Tier: 0, Layer: outcome.Orchestrator},
-		{Tool: EnrichContact, Class: registry.Unknown, Tier: 2, Layer: agent, SideEffects: true},
-		{Tool: InsertRecord, Class: registry.NonIdempotent, Tier: 2, Layer: agent, SideEffects: true, Keys: registry.IdempotencyKey, Lookup: true, Compensator: DeleteRecord},
-		{Tool: DeleteRecord, Class: registry.Idempotent, Tier: 2, Layer: agent, SideEffects: true, Keys: registry.IdempotencyKey},
-		{Tool: CreateCharge, Class: registry.NonIdempotent, Tier: 3, Layer: agent, SideEffects: true, Keys: registry.IdempotencyKey, Lookup: true, Compensator: RefundCharge},
-		{Tool: RefundCharge, Class: registry.Idempotent, Tier: 3, Layer: agent, SideEffects: true, Keys: registry.IdempotencyKey},
-		{Tool: SendEmail, Class: registry.NonIdempotent, Tier: 3, Layer: agent, SideEffects: true},
-		// The system entry describes the common case (an upsert); tenants override it.
-		{Tool: PublishReport, Class: registry.Idempotent, Tier: 2, Layer: agent, SideEffects: true, Keys: registry.IdempotencyKey, Lookup: true, TenantOverride: true},
-		{Tool: SignalDownstream, Class: registry.NonIdempotent, Tier: 2, Layer: agent, SideEffects: true, Signals: true},
-	}
+// Catalog is a world compiled for the fakes, the engine and the checkers:
+// its registry, its tools as each tenant sees them, its tenants and their
+// contracts. It is read-only once built, so every run in the world shares
+// one.
+type Catalog struct {
+	world   *worlds.World
+	reg     *registry.Registry
+	specs   map[[2]string]worlds.Spec // (tenant, tool); tenant "" for the tool as described
+	tenants []string
+	tools   []string
+	drift   []string
 }
 
-// TenantEntries returns each tenant's own registration of the tools whose
-// behaviour depends on the tenant.
-func TenantEntries() map[string]registry.Entry {
-	agent := outcome.Agent
-	return map[string]registry.Entry{
-		Acme:    {Tool: PublishReport, Class: registry.Idempotent, Tier: 2, Layer: agent, SideEffects: true, Keys: registry.IdempotencyKey, Lookup: true},
-		Globex:  {Tool: PublishReport, Class: registry.NonIdempotent, Tier: 3, Layer: agent, SideEffects: true},
-		Initech: {Tool: PublishReport, Class: registry.NonIdempotent, Tier: 2, Layer: agent, SideEffects: true, Keys: registry.IdempotencyKey, Lookup: true, Signals: true},
-	}
-}
-
-// Registry returns the idempotency registry of the fake world, tenant
-// overrides included.
-func Registry() *registry.Registry {
-	r, err := registry.New(Entries()...)
+// Compile checks a world and compiles it.
+func Compile(w *worlds.World) (*Catalog, error) {
+	reg, err := w.Registry() // validates the world
 	if err != nil {
-		panic(err) // the catalog above is static; a test covers it
+		return nil, err
 	}
-	for tenant, e := range TenantEntries() {
-		if err := r.Override(tenant, e); err != nil {
-			panic(err)
+	c := &Catalog{world: w, reg: reg, specs: map[[2]string]worlds.Spec{}, tenants: w.TenantNames(), tools: w.ToolNames()}
+	names := append(w.ToolNames(), w.Compensators()...)
+	for _, tenant := range append([]string{""}, c.tenants...) {
+		for _, name := range names {
+			if s, ok := w.Spec(tenant, name); ok {
+				c.specs[[2]string{tenant, name}] = s
+			}
 		}
 	}
-	return r
+	for _, tool := range c.tools {
+		// Registry drift models a dedup of one's own breaking for a tenant:
+		// a keyed write's key, an upsert. A tool that takes a customer's
+		// money keeps its provider's idempotency.
+		if s := c.specs[[2]string{"", tool}]; (s.Behaviour == worlds.KeyedWrite || s.Behaviour == worlds.Upsert) && !s.Money {
+			c.drift = append(c.drift, tool)
+		}
+	}
+	return c, nil
 }
 
-// Contracts answers the tenants' declared contracts; it implements [policy.Contracts].
-type Contracts struct{}
-
-// Contract implements [policy.Contracts].
-func (Contracts) Contract(tenant, tool string) policy.Contract { return contractOf(tenant, tool) }
-
-func contractOf(tenant, tool string) policy.Contract {
-	if tool != PublishReport {
-		return policy.Contract{}
+var defaultCatalog = sync.OnceValue(func() *Catalog {
+	c, err := Compile(worlds.Default())
+	if err != nil {
+		panic(fmt.Sprintf("the built-in world does not compile: %v", err)) // a test covers it
 	}
-	switch tenant {
-	case Globex:
-		return policy.Contract{NeverRetry: true}
-	case Initech:
-		return policy.Contract{AtMostOnce: true, KeyRequired: true}
+	return c
+})
+
+// Default returns the built-in world, compiled.
+func Default() *Catalog { return defaultCatalog() }
+
+// World returns the world the catalog was compiled from.
+func (c *Catalog) World() *worlds.World { return c.world }
+
+// Registry returns the world's idempotency registry, tenant overrides
+// included, as a team would declare it.
+func (c *Catalog) Registry() *registry.Registry { return c.reg }
+
+// Tenants lists the world's tenants, in order.
+func (c *Catalog) Tenants() []string { return c.tenants }
+
+// Tools lists the world's tools, in order (compensators are not tools of
+// their own: they are their tools' undo actions).
+func (c *Catalog) Tools() []string { return c.tools }
+
+// DriftTools lists the tools whose deduplication registry drift breaks.
+func (c *Catalog) DriftTools() []string { return c.drift }
+
+// Spec returns the tool or compensator named name as the tenant sees it.
+func (c *Catalog) Spec(tenant, name string) (worlds.Spec, bool) {
+	if s, ok := c.specs[[2]string{tenant, name}]; ok {
+		return s, true
 	}
-	return policy.Contract{}
+	s, ok := c.specs[[2]string{"", name}]
+	return s, ok
 }
 
-// TenantDescription says what a tenant's publish_report does and what it declares.
-func TenantDescription(tenant string) string {
-	switch tenant {
-	case Acme:
-		return "publish_report upserts into a warehouse; retry is safe"
-	case Globex:
-		return "publish_report calls a paid compliance webhook, charged per call; contract: never retry automatically"
-	case Initech:
-		return "publish_report triggers a downstream pipeline with no dedup; contract: at most once, idempotency key required"
+// Contract implements [policy.Contracts]: the tenant's declared contract
+// for a tool.
+func (c *Catalog) Contract(tenant, tool string) policy.Contract {
+	return c.world.Contract(tenant, tool)
+}
+
+// Truth returns what a tool really does for the tenant.
+func (c *Catalog) Truth(tenant, tool string) Truth {
+	s, ok := c.Spec(tenant, tool)
+	if !ok {
+		return Truth{}
+	}
+	return s.Truth()
+}
+
+// Description says what a tenant is, as the world describes it.
+func (c *Catalog) Description(tenant string) string {
+	for _, t := range c.world.Tenants {
+		if t.Name == tenant {
+			return t.Description
+		}
 	}
 	return ""
 }
 
-func truthOf(tenant, tool string) Truth {
-	switch tool {
-	case VectorSearch, Plan:
-		return Truth{Idempotent: true}
-	case LLMComplete:
-		return Truth{SideEffects: true, Lookup: true, Streaming: true}
-	case InsertRecord:
-		return Truth{SideEffects: true, Lookup: true}
-	case CreateCharge:
-		return Truth{SideEffects: true, Lookup: true, Money: true}
-	case DeleteRecord, RefundCharge:
-		return Truth{SideEffects: true, Idempotent: true}
-	case PublishReport:
-		switch tenant {
-		case Globex:
-			return Truth{SideEffects: true}
-		case Initech:
-			return Truth{SideEffects: true, Lookup: true}
-		}
-		return Truth{SideEffects: true, Idempotent: true, Lookup: true}
+// DataTenant returns the tenant whose data a value is: every value the
+// world makes starts with "<tenant>:". A value that names no tenant of the
+// world belongs to nobody in particular ("").
+func (c *Catalog) DataTenant(v string) string {
+	t, _, ok := strings.Cut(v, ":")
+	if !ok || !slices.Contains(c.tenants, t) {
+		return ""
 	}
-	return Truth{SideEffects: true} // enrich_contact, send_email, signal_downstream
+	return t
 }
+
+var _ policy.Contracts = (*Catalog)(nil)
+
+// The built-in world's catalog, as the functions below give it, for the
+// code and tests that know only that world.
+
+// Entries returns the built-in world's registrations of every tool, as a
+// team would declare them in its idempotency registry.
+func Entries() []registry.Entry {
+	c := Default()
+	var out []registry.Entry
+	for _, name := range append(c.world.ToolNames(), c.world.Compensators()...) {
+		e, _ := c.reg.Base(name)
+		out = append(out, e)
+	}
+	return out
+}
+
+// TenantEntries returns each built-in tenant's own registration of the
+// tools whose behaviour depends on the tenant.
+func TenantEntries() map[string]registry.Entry {
+	c := Default()
+	out := map[string]registry.Entry{}
+	for _, tn := range c.world.Tenants {
+		for _, o := range tn.Overrides {
+			e, _ := c.reg.Lookup(o.Name, tn.Name)
+			e.TenantOverride = false
+			out[tn.Name] = e
+		}
+	}
+	return out
+}
+
+// Registry returns the built-in world's idempotency registry, tenant
+// overrides included.
+func Registry() *registry.Registry { return Default().Registry() }
+
+// Contracts answers the built-in tenants' declared contracts; it
+// implements [policy.Contracts].
+type Contracts struct{}
+
+// Contract implements [policy.Contracts].
+func (Contracts) Contract(tenant, tool string) policy.Contract {
+	return Default().Contract(tenant, tool)
+}
+
+// TenantDescription says what a built-in tenant's publish_report does and
+// what it declares.
+func TenantDescription(tenant string) string { return Default().Description(tenant) }
+
+// DataTenant is [Catalog.DataTenant] for the built-in world.
+func DataTenant(v string) string { return Default().DataTenant(v) }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/store"
+	"github.com/chaosrun/chaosrun/worlds"
 )
 
 // Kind is what a ledger entry records.
@@ -100,35 +101,38 @@ func (l *Ledger) add(e Effect) Effect {
 	return e
 }
 
-// Truth is what a tool really does for one tenant, whatever the registry says.
-type Truth struct {
-	// SideEffects is false for tools that change nothing.
-	SideEffects bool
-	// Idempotent is set when a repeated call changes nothing more.
-	Idempotent bool
-	// Lookup is set when the tool answers lookups by key.
-	Lookup bool
-	// Streaming is set for the model call whose chunks go downstream.
-	Streaming bool
-	// Money is set for a tool that takes money from a customer: a repeat of
-	// its effect charges the customer twice, and the customer gets the
-	// money back only by a refund. Other tools may cost money per call
-	// (Effect.CostCents) without taking any from a customer.
-	Money bool
-}
+// Truth is what a tool really does for one tenant, whatever the registry
+// says (see [worlds.Truth]).
+type Truth = worlds.Truth
 
-// Facts are the world's truths: tenant contracts and tool behaviour per tenant.
+// Facts are the world's truths: its tenants' contracts and what each tool
+// does for each tenant, drift included.
 type Facts struct {
+	cat   *Catalog
 	drift map[[2]string]bool
 }
 
+func newFacts(cat *Catalog, drift []Drift) *Facts {
+	if cat == nil {
+		cat = Default()
+	}
+	f := &Facts{cat: cat, drift: map[[2]string]bool{}}
+	for _, d := range drift {
+		f.drift[[2]string{d.Tenant, d.Tool}] = true
+	}
+	return f
+}
+
+// Catalog returns the world the facts are of.
+func (f *Facts) Catalog() *Catalog { return f.cat }
+
 // Contract returns the tenant's declared contract for a tool.
-func (f *Facts) Contract(tenant, tool string) policy.Contract { return contractOf(tenant, tool) }
+func (f *Facts) Contract(tenant, tool string) policy.Contract { return f.cat.Contract(tenant, tool) }
 
 // Truth returns what the tool really does for the tenant, drift included.
 func (f *Facts) Truth(tenant, tool string) Truth {
-	t := truthOf(tenant, tool)
-	if f != nil && f.drift[[2]string{tenant, tool}] {
+	t := f.cat.Truth(tenant, tool)
+	if f.Drifted(tenant, tool) {
 		t.Idempotent = false
 	}
 	return t
@@ -144,14 +148,19 @@ func (f *Facts) Drifted(tenant, tool string) bool {
 	return f != nil && f.drift[[2]string{tenant, tool}]
 }
 
-// NewLedger returns a ledger holding effects, numbered in order, with the
-// given drift. The world writes its own ledger; this one is for checking
-// recorded histories (and for the checkers' own tests).
-func NewLedger(effects []Effect, drift ...Drift) *Ledger {
-	l := &Ledger{facts: &Facts{drift: map[[2]string]bool{}}}
-	for _, d := range drift {
-		l.facts.drift[[2]string{d.Tenant, d.Tool}] = true
-	}
+// DataTenant returns the tenant of the world whose data a value is (see
+// [Catalog.DataTenant]).
+func (f *Facts) DataTenant(v string) string { return f.cat.DataTenant(v) }
+
+// NewLedger returns a ledger of the built-in world holding effects,
+// numbered in order, with the given drift. The world writes its own
+// ledger; this one is for checking recorded histories (and for the
+// checkers' own tests).
+func NewLedger(effects []Effect, drift ...Drift) *Ledger { return NewLedgerIn(nil, effects, drift...) }
+
+// NewLedgerIn is NewLedger in the world cat (nil: the built-in one).
+func NewLedgerIn(cat *Catalog, effects []Effect, drift ...Drift) *Ledger {
+	l := &Ledger{facts: newFacts(cat, drift)}
 	for _, e := range effects {
 		l.add(e)
 	}

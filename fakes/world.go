@@ -12,6 +12,8 @@ import (
 
 	"github.com/chaosrun/chaosrun/reference/engine"
 	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/registry"
+	"github.com/chaosrun/chaosrun/worlds"
 )
 
 // ErrNoLookup is returned for a lookup a tool does not answer.
@@ -39,13 +41,17 @@ type Drift struct {
 	Tool   string
 }
 
-// Opts configures a World. The zero value means: wall clock, no quirks, no
-// drift, enrich_contact limited to 3 calls per second per tenant.
+// Opts configures a World. The zero value means: the built-in world, the
+// wall clock, no quirks, no drift, third-party tools limited as the world
+// says.
 type Opts struct {
-	Clock  engine.Clock
-	Quirks Quirks
-	Drift  []Drift
-	// RateLimit is enrich_contact's calls per second per tenant.
+	// Catalog is the world (nil: the built-in one, [Default]).
+	Catalog *Catalog
+	Clock   engine.Clock
+	Quirks  Quirks
+	Drift   []Drift
+	// RateLimit, when set, replaces every third-party tool's calls per
+	// window per tenant.
 	RateLimit int
 	// Expect is how many ledger entries to make room for.
 	Expect int
@@ -54,6 +60,7 @@ type Opts struct {
 // World is the fake world. It implements [engine.Invoker], [engine.Lookuper]
 // and [engine.Downstream], and is safe for concurrent use.
 type World struct {
+	cat    *Catalog
 	clock  engine.Clock
 	quirks Quirks
 	limit  int
@@ -64,7 +71,7 @@ type World struct {
 	byRef   map[string]*record
 	gens    map[[2]string]generation // (tenant, token) -> completed generation
 	seen    map[chunkID]bool
-	windows map[string]*window
+	windows map[[2]string]*window // (tenant, tool)
 	nextRef int
 }
 
@@ -79,6 +86,7 @@ type record struct {
 	ref, tool, key, data string
 	op                   Op
 	live                 bool
+	at                   time.Time // when the effect was applied
 }
 
 // generation is a model call completed under a dedup token: its result and
@@ -105,89 +113,93 @@ func NewWorld(opts *Opts) *World {
 		opts = &Opts{}
 	}
 	w := &World{
-		clock: opts.Clock, quirks: opts.Quirks, limit: opts.RateLimit,
+		cat: opts.Catalog, clock: opts.Clock, quirks: opts.Quirks, limit: opts.RateLimit,
 		keyed: map[keyID][]*record{}, byRef: map[string]*record{}, gens: map[[2]string]generation{},
-		seen: map[chunkID]bool{}, windows: map[string]*window{},
+		seen: map[chunkID]bool{}, windows: map[[2]string]*window{},
+	}
+	if w.cat == nil {
+		w.cat = Default()
 	}
 	if w.clock == nil {
 		w.clock = engine.RealClock
 	}
-	if w.limit <= 0 {
-		w.limit = 3
-	}
 	w.ledger.effects = make([]Effect, 0, opts.Expect)
-	w.ledger.facts = &Facts{drift: map[[2]string]bool{}}
-	for _, d := range opts.Drift {
-		w.ledger.facts.drift[[2]string{d.Tenant, d.Tool}] = true
-	}
+	w.ledger.facts = newFacts(w.cat, opts.Drift)
 	return w
 }
 
 // Ledger returns the world's ledger. Read it once the world is quiet.
 func (w *World) Ledger() *Ledger { return &w.ledger }
 
-// Invoke implements [engine.Invoker].
+// Invoke implements [engine.Invoker]: the tool does what its behaviour
+// does, as the call's tenant sees it.
 func (w *World) Invoke(ctx context.Context, c engine.Call) (engine.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return engine.Response{}, err
 	}
-	switch c.Tool {
-	case VectorSearch:
+	s, ok := w.cat.Spec(c.Tenant, c.Tool)
+	switch {
+	case !ok:
+		return engine.Response{}, outcome.Status(404, 0)
+	case s.Undoes != "":
+		return w.undo(c, s.Undoes), nil
+	}
+	switch s.Behaviour {
+	case worlds.Read:
 		return engine.Response{Data: data(c, "docs")}, nil
-	case Plan:
-		return w.plan(c), nil
-	case LLMComplete:
-		return w.complete(ctx, c)
-	case EnrichContact:
-		return w.enrich(c)
-	case InsertRecord, CreateCharge:
-		return w.keyedEffect(c), nil
-	case DeleteRecord:
-		return w.undo(c, InsertRecord), nil
-	case RefundCharge:
-		return w.undo(c, CreateCharge), nil
-	case PublishReport:
-		return w.publish(c), nil
-	case SendEmail, SignalDownstream:
+	case worlds.Planner:
+		return w.plan(c, s), nil
+	case worlds.Model:
+		return w.complete(ctx, c, s)
+	case worlds.ThirdParty:
+		return w.rateLimited(c, s)
+	case worlds.KeyedWrite:
+		return w.keyedEffect(c, s), nil
+	case worlds.Upsert:
+		return w.upsert(c, s), nil
+	case worlds.PaidWebhook: // keys are ignored, every call is charged
+		c.Key = ""
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		return w.apply(c, false, 0), nil
+		return w.apply(c, false, s.Cost.Of(c.Payload)), nil
 	}
-	return engine.Response{}, outcome.Status(404, 0)
+	// A write, a notification, a trigger: every call applies its effect. A
+	// key it carries deduplicates nothing; it is kept for lookups.
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if s.Keys != registry.NoKeys {
+		return w.quirky(c, keyID{c.Tenant, c.Tool, c.Key}, false, s.Cost.Of(c.Payload)), nil
+	}
+	return w.apply(c, false, s.Cost.Of(c.Payload)), nil
 }
 
 // plan returns a task graph naming the workflow's tools, read from the
 // request's goal; for an ambiguous request it names a tool nobody
 // registered, every time.
-func (w *World) plan(c engine.Call) engine.Response {
+func (w *World) plan(c engine.Call, s worlds.Spec) engine.Response {
 	goal := field(c.Payload, "goal")
 	invalid := strings.Contains(field(c.Payload, "request"), "ambiguous")
 	if invalid {
 		goal += ">clarify_intent"
 	}
 	w.mu.Lock()
-	w.usage(Effect{Tokens: 150, Invalid: invalid}, c)
+	w.usage(Effect{Tokens: s.Tokens.Prompt, Invalid: invalid}, c)
 	w.mu.Unlock()
-	return engine.Response{Data: c.Tenant + ":plan:" + goal}
+	return engine.Response{Data: c.Tenant + ":plan:" + goal} // a task graph, whatever the planner's name
 }
 
-const (
-	promptTokens = 100
-	chunkTokens  = 25
-)
-
-// complete streams a generation chunk by chunk through c.Deliver. A stream
-// that stops early still spent its tokens.
-func (w *World) complete(ctx context.Context, c engine.Call) (engine.Response, error) {
-	h := hash(c.Payload)
-	n := 3 + int(h%4)
+// complete is a model call: its generation, chunk by chunk through
+// c.Deliver when it streams. A stream that stops early still spent its
+// tokens.
+func (w *World) complete(ctx context.Context, c engine.Call, s worlds.Spec) (engine.Response, error) {
+	_, n := s.Tokens.Of(c.Payload)
 	for i := range n {
 		if c.Deliver == nil {
 			break
 		}
 		if err := c.Deliver(i, c.Tenant+":chunk-"+strconv.Itoa(i)); err != nil {
 			w.mu.Lock()
-			w.usage(Effect{Tokens: promptTokens + i*chunkTokens}, c)
+			w.usage(Effect{Tokens: s.Tokens.Prompt + i*s.Tokens.Chunk}, c)
 			w.mu.Unlock()
 			return engine.Response{}, err
 		}
@@ -195,7 +207,7 @@ func (w *World) complete(ctx context.Context, c engine.Call) (engine.Response, e
 	resp := engine.Response{Data: data(c, "llm")}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.usage(Effect{Tokens: promptTokens + n*chunkTokens, Chunks: n}, c)
+	w.usage(Effect{Tokens: s.Tokens.Prompt + n*s.Tokens.Chunk, Chunks: n}, c)
 	if c.Token != "" {
 		w.gens[[2]string{c.Tenant, c.Token}] = generation{data: resp.Data, chunks: n}
 	}
@@ -209,26 +221,37 @@ func (w *World) usage(u Effect, c engine.Call) {
 	w.ledger.add(u)
 }
 
-// enrich is a billed third-party call behind a per-tenant rate limit.
-func (w *World) enrich(c engine.Call) (engine.Response, error) {
+// rateLimited is a billed third-party call behind a rate limit per tenant:
+// past its calls in a window, 429 with the Retry-After the tool gives (the
+// rest of the window, unless it says otherwise).
+func (w *World) rateLimited(c engine.Call, s worlds.Spec) (engine.Response, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	now := w.clock.Now()
-	win := w.windows[c.Tenant]
-	if win == nil || now.Sub(win.start) >= time.Second {
-		win = &window{start: now}
-		w.windows[c.Tenant] = win
+	limit := s.RateLimit.Calls
+	if w.limit > 0 {
+		limit = w.limit
 	}
-	if win.n >= w.limit {
-		return engine.Response{}, outcome.Status(429, win.start.Add(time.Second).Sub(now))
+	now := w.clock.Now()
+	at := [2]string{c.Tenant, c.Tool}
+	win := w.windows[at]
+	if win == nil || now.Sub(win.start) >= s.RateLimit.Window {
+		win = &window{start: now}
+		w.windows[at] = win
+	}
+	if win.n >= limit {
+		ra := s.RateLimit.RetryAfter
+		if ra == 0 {
+			ra = win.start.Add(s.RateLimit.Window).Sub(now)
+		}
+		return engine.Response{}, outcome.Status(429, ra)
 	}
 	win.n++
-	return w.apply(c, false, 2), nil
+	return w.apply(c, false, s.Cost.Of(c.Payload)), nil
 }
 
-// keyedEffect is insert_record and create_charge: a repeated key returns the
-// first result, unless the tool drifted for the tenant.
-func (w *World) keyedEffect(c engine.Call) engine.Response {
+// keyedEffect is a keyed write: a repeated key returns the first result,
+// unless the tool drifted for the tenant.
+func (w *World) keyedEffect(c engine.Call, s worlds.Spec) engine.Response {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	id := keyID{c.Tenant, c.Tool, c.Key}
@@ -237,37 +260,28 @@ func (w *World) keyedEffect(c engine.Call) engine.Response {
 			return engine.Response{Data: live[0].data, Ref: live[0].ref}
 		}
 	}
-	cost := 0
-	if c.Tool == CreateCharge {
-		cost = 500 + int(hash(c.Payload)%4500)
-	}
-	return w.quirky(c, id, false, cost)
+	return w.quirky(c, id, false, s.Cost.Of(c.Payload))
 }
 
-// publish is publish_report, whose behaviour is the tenant's.
-func (w *World) publish(c engine.Call) engine.Response {
+// upsert is an idempotent write keyed by its key or, without one, by the
+// step's identity: a repeat updates the live effect, unless the tool
+// drifted for the tenant.
+func (w *World) upsert(c engine.Call, s worlds.Spec) engine.Response {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	switch c.Tenant {
-	case Globex: // a paid webhook: keys are ignored, every call is charged
-		c.Key = ""
-		return w.apply(c, false, 50)
-	case Initech: // a trigger with no dedup; the key is kept for lookups
-		return w.quirky(c, keyID{c.Tenant, c.Tool, c.Key}, false, 0)
-	}
-	// acme: an upsert keyed by the report (the key, or the step's identity).
 	key := c.Key
 	if key == "" {
-		key = fmt.Sprintf("report:%s/%s/%d", c.Tenant, c.Exec, c.Step)
+		key = fmt.Sprintf("%s:%s/%s/%d", c.Tool, c.Tenant, c.Exec, c.Step)
 	}
 	id := keyID{c.Tenant, c.Tool, key}
-	if !w.ledger.facts.Drifted(c.Tenant, c.Tool) {
+	drifted := w.ledger.facts.Drifted(c.Tenant, c.Tool)
+	if !drifted {
 		if live := w.live(id); len(live) > 0 {
-			w.ledger.add(w.effect(c, Applied, live[0].ref, true, 0))
+			w.ledger.add(w.effect(c, Applied, live[0].ref, true, s.Cost.Of(c.Payload)))
 			return engine.Response{Data: live[0].data, Ref: live[0].ref}
 		}
 	}
-	return w.quirky(c, id, !w.ledger.facts.Drifted(c.Tenant, c.Tool), 0)
+	return w.quirky(c, id, !drifted, s.Cost.Of(c.Payload))
 }
 
 // quirky applies a keyed effect, with the world's quirks.
@@ -298,7 +312,7 @@ func (w *World) apply(c engine.Call, idempotent bool, cost int) engine.Response 
 }
 
 func (w *World) keep(c engine.Call, id keyID, resp engine.Response) engine.Response {
-	r := &record{ref: resp.Ref, tool: c.Tool, key: id.key, data: resp.Data, op: opOf(c, -1), live: true}
+	r := &record{ref: resp.Ref, tool: c.Tool, key: id.key, data: resp.Data, op: opOf(c, -1), live: true, at: w.clock.Now()}
 	w.byRef[r.ref] = r
 	if id.key != "" {
 		w.keyed[id] = append(w.keyed[id], r)
@@ -308,7 +322,7 @@ func (w *World) keep(c engine.Call, id keyID, resp engine.Response) engine.Respo
 
 func (w *World) effect(c engine.Call, k Kind, ref string, idempotent bool, cost int) Effect {
 	return Effect{At: w.clock.Now(), Kind: k, Op: opOf(c, -1), Run: c.Run, Attempt: c.Attempt, Tool: c.Tool, Key: c.Key,
-		Ref: ref, Idempotent: idempotent, Foreign: foreign(c), CostCents: cost}
+		Ref: ref, Idempotent: idempotent, Foreign: w.foreign(c), CostCents: cost}
 }
 
 func (w *World) ref(tool string) string {
@@ -353,12 +367,13 @@ func (w *World) Lookup(ctx context.Context, r engine.LookupRequest) (engine.Look
 	if err := ctx.Err(); err != nil {
 		return engine.LookupResult{}, err
 	}
-	if !truthOf(r.Tenant, r.Tool).Lookup || r.Key == "" {
+	s, ok := w.cat.Spec(r.Tenant, r.Tool)
+	if !ok || !s.Lookup || r.Key == "" {
 		return engine.LookupResult{}, fmt.Errorf("%s for %s: %w", r.Tool, r.Tenant, ErrNoLookup)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if r.Tool == LLMComplete {
+	if s.Stream {
 		g, ok := w.gens[[2]string{r.Tenant, r.Key}]
 		for i := 0; ok && i < g.chunks; i++ {
 			ok = w.seen[chunkID{r.Tenant, r.Key, i}]
@@ -366,6 +381,11 @@ func (w *World) Lookup(ctx context.Context, r engine.LookupRequest) (engine.Look
 		return engine.LookupResult{Found: ok, Response: engine.Response{Data: g.data}}, nil
 	}
 	live := w.live(keyID{r.Tenant, r.Tool, r.Key})
+	if s.Lag > 0 {
+		// A lagging lookup does not see effects younger than its lag yet.
+		now := w.clock.Now()
+		live = slices.DeleteFunc(live, func(rec *record) bool { return now.Sub(rec.at) < s.Lag })
+	}
 	res := engine.LookupResult{Found: len(live) > 0}
 	for _, rec := range live {
 		res.Refs = append(res.Refs, rec.ref)
@@ -392,7 +412,7 @@ func (w *World) Deliver(ctx context.Context, ch engine.Chunk) error {
 		w.seen[id] = true
 	}
 	w.ledger.add(Effect{At: w.clock.Now(), Kind: Chunk, Op: Op{Tenant: ch.Tenant, Exec: ch.Exec, Step: ch.Step, Sub: ch.Index},
-		Run: ch.Run, Attempt: ch.Attempt, Tool: LLMComplete, Key: ch.Token, Foreign: foreignData(ch.Tenant, ch.Text)})
+		Run: ch.Run, Attempt: ch.Attempt, Tool: ch.Tool, Key: ch.Token, Foreign: w.foreignData(ch.Tenant, ch.Text)})
 	return nil
 }
 
@@ -413,22 +433,11 @@ func hash(s string) uint64 {
 	return h
 }
 
-// DataTenant returns the tenant whose data a value is: every value the world
-// makes starts with "<tenant>:". A value that names no known tenant belongs
-// to nobody in particular ("").
-func DataTenant(v string) string {
-	t, _, ok := strings.Cut(v, ":")
-	if !ok || !slices.Contains(TenantNames, t) {
-		return ""
-	}
-	return t
-}
-
 // foreign returns another tenant whose data the call's payload carries.
-func foreign(c engine.Call) string {
+func (w *World) foreign(c engine.Call) string {
 	for line := range strings.SplitSeq(c.Payload, "\n") {
 		if _, v, ok := strings.Cut(line, "="); ok {
-			if f := foreignData(c.Tenant, v); f != "" {
+			if f := w.foreignData(c.Tenant, v); f != "" {
 				return f
 			}
 		}
@@ -436,8 +445,8 @@ func foreign(c engine.Call) string {
 	return ""
 }
 
-func foreignData(tenant, v string) string {
-	if t := DataTenant(v); t != "" && t != tenant {
+func (w *World) foreignData(tenant, v string) string {
+	if t := w.cat.DataTenant(v); t != "" && t != tenant {
 		return t
 	}
 	return ""

@@ -387,7 +387,7 @@ func TestDownstreamDeduplicatesChunks(t *testing.T) {
 	e := setup(t, nil)
 	deliver := func(tenant, token string, index int, text string) {
 		t.Helper()
-		if err := e.world.Deliver(e.ctx, engine.Chunk{AttemptID: store.AttemptID{Tenant: tenant, Exec: "e1", Step: 1, Attempt: 1}, Token: token, Index: index, Text: text}); err != nil {
+		if err := e.world.Deliver(e.ctx, engine.Chunk{AttemptID: store.AttemptID{Tenant: tenant, Exec: "e1", Step: 1, Attempt: 1}, Tool: fakes.LLMComplete, Token: token, Index: index, Text: text}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -121,7 +121,7 @@ var behaviourTraits = [...]traits{
 		noUndo: "a notification cannot be undone: a sent message stays sent"},
 	PaidWebhook: {layer: outcome.Agent, effects: true, class: registry.NonIdempotent, tier: 3,
 		noKeys: "a paid webhook ignores keys: every call is a new charge",
-		noUndo: "a paid webhook cannot be undone: every call was charged", money: true},
+		noUndo: "a paid webhook cannot be undone: every call was charged"},
 	Trigger: {layer: outcome.Agent, effects: true, class: registry.NonIdempotent, tier: 2, key: registry.IdempotencyKey,
 		noUndo: "a trigger cannot be undone: the downstream pipeline it started has run", signals: true},
 	ThirdParty: {layer: outcome.Agent, effects: true, class: registry.Unknown, tier: 2,

@@ -84,7 +84,7 @@
 //	upsert          once (idempotent)     idempotent      2     idempotency-key, or none  yes          yes
 //	write           every call            non-idempotent  2     none, or idempotency-key  yes          yes
 //	notification    every call            non-idempotent  3     none, or idempotency-key  no           yes
-//	paid-webhook    every call, charged   non-idempotent  3     none, fixed               no           cost required; money
+//	paid-webhook    every call, charged   non-idempotent  3     none, fixed               no           cost required
 //	trigger         every call, a signal  non-idempotent  2     none, or idempotency-key  no           yes
 //	third-party     every call, limited   unknown         2     none, fixed               no           yes
 //
@@ -96,8 +96,10 @@
 // false; a key that deduplicates nothing (a write's, a notification's, a
 // trigger's) is kept for lookups. A lookup may lag: lookup: {lag: 2s} keeps
 // an applied effect invisible to lookups for 2s. money: true marks a tool
-// that moves money (a charge, a refund, a paid call): its tier defaults to
-// 3 and it needs cost_cents. A planner runs at the orchestrator and has no
+// that takes a customer's money (a charge, a refund): its tier defaults to
+// 3, it needs cost_cents, and a repeat is a duplicate charge; a repeat of
+// any other tool with a cost (a billed API, a paid webhook) is a duplicate
+// cost, what the team pays. A planner runs at the orchestrator and has no
 // tier; every other behaviour runs at the agent layer. A compensator is
 // registered idempotent, at its tool's tier, with an idempotency key where
 // its tool takes one.

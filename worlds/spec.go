@@ -45,6 +45,10 @@ type Truth struct {
 	Lookup bool
 	// Streaming is set for the model call whose chunks go downstream.
 	Streaming bool
+	// Money is set for a tool that takes a customer's money (a charge): a
+	// repeat is a duplicate charge, where a repeated paid call (a billed
+	// API, a paid webhook) is a duplicate cost.
+	Money bool
 }
 
 // Entry returns the tool's registration, as the team would declare it in
@@ -61,7 +65,7 @@ func (s Spec) Truth() Truth {
 		return Truth{SideEffects: true, Idempotent: true}
 	}
 	tr := s.traits()
-	return Truth{SideEffects: tr.effects, Idempotent: tr.idempotent, Lookup: s.Lookup, Streaming: s.Stream}
+	return Truth{SideEffects: tr.effects, Idempotent: tr.idempotent, Lookup: s.Lookup, Streaming: s.Stream, Money: s.Money}
 }
 
 func (s Spec) traits() traits { return traitsOf(s.Behaviour, s.Stream) }

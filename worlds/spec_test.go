@@ -39,7 +39,7 @@ func TestBehaviourDefaults(t *testing.T) {
 		{worlds.Tool{Behaviour: worlds.ThirdParty}, registry.Entry{Class: unknown, Tier: 2, Layer: agent, SideEffects: true, Keys: none}, worlds.Truth{SideEffects: true}},
 		// What a setting changes of the defaults.
 		{worlds.Tool{Behaviour: worlds.KeyedWrite, Money: worlds.On, Cost: worlds.Fixed(1)}, registry.Entry{Class: non, Tier: 3, Layer: agent, SideEffects: true, Keys: key, Lookup: true},
-			worlds.Truth{SideEffects: true, Lookup: true}},
+			worlds.Truth{SideEffects: true, Lookup: true, Money: true}},
 		{worlds.Tool{Behaviour: worlds.Trigger, Keys: worlds.On}, registry.Entry{Class: non, Tier: 2, Layer: agent, SideEffects: true, Keys: key, Lookup: true, Signals: true},
 			worlds.Truth{SideEffects: true, Lookup: true}},
 		{worlds.Tool{Behaviour: worlds.Upsert, Keys: worlds.Off}, registry.Entry{Class: idem, Tier: 2, Layer: agent, SideEffects: true, Keys: none},

@@ -142,12 +142,7 @@ func (cl *Client) Deliver(ctx context.Context, ch engine.Chunk) error {
 	if cl.addrs(Downstream) == "" {
 		return fmt.Errorf("%s: no server: %w", Downstream, outcome.ErrRefused)
 	}
-	body, err := json.Marshal(wireChunk{
-		AttemptID: ch.AttemptID,
-		Token:     ch.Token,
-		Index:     ch.Index,
-		Text:      ch.Text,
-	})
+	body, err := json.Marshal(wireChunk{AttemptID: ch.AttemptID, Tool: ch.Tool, Token: ch.Token, Index: ch.Index, Text: ch.Text})
 	if err != nil {
 		return fmt.Errorf("%s: encode the chunk: %w", Downstream, err)
 	}

@@ -154,7 +154,7 @@ func deliver(world *fakes.World, w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &wc) {
 		return
 	}
-	ch := engine.Chunk{AttemptID: wc.AttemptID, Token: wc.Token, Index: wc.Index, Text: wc.Text}
+	ch := engine.Chunk{AttemptID: wc.AttemptID, Tool: wc.Tool, Token: wc.Token, Index: wc.Index, Text: wc.Text}
 	// A chunk received in full is consumed, as invoke's calls are applied.
 	if err := world.Deliver(context.WithoutCancel(r.Context()), ch); err != nil {
 		writeWorldError(w, err)

@@ -82,6 +82,7 @@ type wireLookup struct {
 // wireChunk is the body of POST /deliver.
 type wireChunk struct {
 	store.AttemptID
+	Tool  string `json:"tool,omitempty"`
 	Token string `json:"token,omitempty"`
 	Index int    `json:"index"`
 	Text  string `json:"text"`

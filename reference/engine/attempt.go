@@ -87,7 +87,7 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 			if e.down == nil {
 				return nil
 			}
-			err := e.down.Deliver(ctx, Chunk{AttemptID: a.AttemptID, Token: token, Index: i, Text: text})
+			err := e.down.Deliver(ctx, Chunk{AttemptID: a.AttemptID, Tool: st.Tool, Token: token, Index: i, Text: text})
 			if err == nil || errors.Is(err, ErrCrash) || ctx.Err() != nil {
 				return err
 			}

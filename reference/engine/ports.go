@@ -64,6 +64,8 @@ type Lookuper interface {
 // Chunk is one streamed chunk forwarded to the downstream consumer.
 type Chunk struct {
 	store.AttemptID
+	// Tool is the streaming tool the chunk comes from.
+	Tool  string
 	Token string
 	Index int
 	Text  string
