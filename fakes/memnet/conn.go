@@ -147,6 +147,18 @@ func (c *Conn) Reset() {
 	})
 }
 
+// Cut aborts the connection after what was written: the peer reads it all,
+// then ECONNRESET; its writes fail with ECONNRESET. It is a reset whose
+// timing is fixed — a reply cut after k bytes reaches the peer as k bytes
+// and an error, every time — where [Conn.Reset] loses what the peer had not
+// read yet, as an RST does.
+func (c *Conn) Cut() {
+	c.once.Do(func() {
+		c.in.shut(net.ErrClosed, syscall.ECONNRESET, true, true)
+		c.out.shut(syscall.ECONNRESET, net.ErrClosed, false, false)
+	})
+}
+
 // LocalAddr implements [net.Conn].
 func (c *Conn) LocalAddr() net.Addr { return c.local }
 

@@ -27,6 +27,8 @@
 //     the peer's later writes fail with syscall.EPIPE.
 //   - [Conn.Reset] (an RST): what was buffered towards the peer is dropped,
 //     and the peer's reads and writes fail with syscall.ECONNRESET.
+//   - [Conn.Cut]: the same, after the peer has read what was written — the
+//     deterministic reset, for faults that cut a reply after k bytes.
 //   - A deadline that passes fails reads or writes with an error for which
 //     errors.Is(err, os.ErrDeadlineExceeded) holds and Timeout() is true.
 //

@@ -176,3 +176,15 @@ func TestHTTPOnVirtualTime(t *testing.T) {
 		}
 	})
 }
+
+func TestCutDeliversWhatWasWrittenThenResets(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, s := pair(t)
+		s.Write([]byte("two chunks"))
+		s.Cut()
+		b, err := io.ReadAll(c)
+		if string(b) != "two chunks" || !errors.Is(err, syscall.ECONNRESET) {
+			t.Fatalf("ReadAll = %q, %v; want the data, then ECONNRESET", b, err)
+		}
+	})
+}

@@ -139,16 +139,18 @@ func hold(r *http.Request, d time.Duration) {
 	}
 }
 
-// reset aborts the connection with an RST: on memnet through its Reset, on
-// TCP with a zero linger.
+// reset aborts the connection with an RST after what was already flushed:
+// on memnet through its Cut, so that the client reads every byte sent
+// before the error, whatever the goroutines' timing; on TCP with a zero
+// linger.
 func reset(w http.ResponseWriter) {
 	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler) // the server closes the connection
 	}
 	switch c := conn.(type) {
-	case interface{ Reset() }:
-		c.Reset()
+	case interface{ Cut() }:
+		c.Cut()
 	case *net.TCPConn:
 		c.SetLinger(0)
 		c.Close()
