@@ -90,4 +90,42 @@
 //
 // [Server.Log] keeps every exchange with its fault and outcome, for the
 // failure's timeline.
+//
+// # Running in a synctest bubble (what was measured)
+//
+// The servers, the world and a team's unchanged code run in one
+// testing/synctest bubble over a [memnet] network, and every sleep, timer,
+// backoff and deadline passes on the bubble's clock: openai-go v3.98.0
+// (streamed and not, through option.WithBaseURL and option.WithHTTPClient),
+// cenkalti/backoff v5.0.3 (fifteen minutes of retries in about 5ms of wall
+// time), hashicorp/go-retryablehttp v0.7.8 (once its HTTPClient is
+// replaced), the go-sdk v1.8.0 MCP client and server (over
+// mcp.NewInMemoryTransports, which is net.Pipe, and over streamable HTTP on
+// memnet) and go.temporal.io/sdk v1.51.0's TestWorkflowEnvironment, whose
+// workflow clock is its own mock but whose goroutines and wall timers are
+// the bubble's. The tests that pin each library's behaviour live in the
+// examples/realcode module. Loopback sockets and httptest.Server do not
+// work in a bubble (their reads are not durably blocking); code that dials
+// for itself (a transport it builds, a TLS-only client, gRPC to a real
+// Temporal server, an MCP server over stdio) needs net mode, on real time.
+//
+// Rules the harness keeps, each learned the hard way:
+//
+//   - Create the network, the world and the server inside the bubble.
+//   - Read the ledger after synctest.Wait (or after [Server.Shutdown]):
+//     Wait orders the world's writes before the read; without it the race
+//     detector is right to object.
+//   - Shut down with a context that has a deadline: http.Server.Shutdown
+//     polls on a ticker, so with a handler that never returns it would
+//     advance the virtual clock for ever.
+//   - Close the client's idle connections before the bubble ends, or their
+//     goroutines outlive it and synctest.Test panics.
+//   - A reply is cut with memnet's Cut, not an RST that loses unread bytes:
+//     otherwise whether the client saw the response head before the reset
+//     depends on goroutine timing, and so does whether openai-go retries.
+//   - Goroutines are not scheduled deterministically in a bubble; a
+//     sequential body's requests are. Library jitter is not seeded
+//     (openai-go draws up to 25% off its backoff from math/rand, backoff v5
+//     ±50% from math/rand/v2): the same seed gives the same ledger, but its
+//     virtual timestamps may differ unless the team's jitter is off.
 package wire
