@@ -13,6 +13,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/reference/engine"
 	"github.com/chaosrun/chaosrun/reference/registry"
+	"github.com/chaosrun/chaosrun/reference/store"
 )
 
 // MCP argument names with a meaning of their own; every other argument
@@ -118,7 +119,7 @@ func (s *Server) mcpCall(tool string) mcp.ToolHandler {
 			s.record(st, f, "tool error before the tool acted")
 			return toolError(fmt.Sprintf("%s: retry after %s", f.Kind, f.RetryAfter)), nil
 		}
-		c := engine.Call{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Attempt: st.Attempt, Tool: tool,
+		c := engine.Call{AttemptID: store.AttemptID{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Attempt: st.Attempt}, Tool: tool,
 			Key: key, Payload: Payload(args), Ref: ref}
 		if f.Kind == Zombie {
 			s.park(c, op)

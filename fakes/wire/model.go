@@ -12,6 +12,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/reference/engine"
+	"github.com/chaosrun/chaosrun/reference/store"
 )
 
 // ChatPath is the path of the OpenAI-compatible chat completions endpoint.
@@ -108,7 +109,7 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 	s.chats++
 	id := "chatcmpl-" + strconv.Itoa(s.chats)
 	s.mu.Unlock()
-	c := engine.Call{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Attempt: st.Attempt, Tool: fakes.LLMComplete,
+	c := engine.Call{AttemptID: store.AttemptID{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Attempt: st.Attempt}, Tool: fakes.LLMComplete,
 		Token: token, Payload: chatPayload(req)}
 	base := chatCompletion{ID: id, Created: time.Now().Unix(), Model: req.Model}
 	if req.Stream {

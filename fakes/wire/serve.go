@@ -11,6 +11,7 @@ import (
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/fakes/memnet"
 	"github.com/chaosrun/chaosrun/reference/engine"
+	"github.com/chaosrun/chaosrun/reference/store"
 )
 
 // Hosts on the in-memory network.
@@ -114,7 +115,7 @@ func (s *Server) DownstreamHandler() http.Handler {
 			writeError(w, http.StatusBadRequest, 0, codeMalformed, err.Error())
 			return
 		}
-		ch := engine.Chunk{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Attempt: s.Attempts(op, fakes.LLMComplete),
+		ch := engine.Chunk{AttemptID: store.AttemptID{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Attempt: s.Attempts(op, fakes.LLMComplete)},
 			Token: body.Token, Index: body.Index, Text: body.Text}
 		if err := s.world.Deliver(r.Context(), ch); err != nil {
 			writeWorldError(w, err)

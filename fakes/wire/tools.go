@@ -12,6 +12,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/reference/engine"
+	"github.com/chaosrun/chaosrun/reference/store"
 )
 
 // toolCall is the body of a tool call.
@@ -68,7 +69,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, tool string) 
 		s.record(st, f, out)
 		return
 	}
-	c := engine.Call{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Attempt: st.Attempt, Tool: tool,
+	c := engine.Call{AttemptID: store.AttemptID{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Attempt: st.Attempt}, Tool: tool,
 		Key: key, Payload: Payload(body.Args), Ref: body.Ref}
 	if f.Kind == Zombie {
 		s.park(c, op)
