@@ -3,6 +3,7 @@ package faults
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,17 +56,24 @@ func (in *Injector) fired(a Applied) {
 	}
 }
 
-// Drift returns the registry drift of the schedule: for one tenant drawn from
-// the seed, insert_record's key and publish_report's upsert stop
-// deduplicating.
-func (in *Injector) Drift() []fakes.Drift {
-	if in.s.Rates[Drift] == 0 {
+// Drift returns the registry drift of the schedule in the world cat: for
+// one tenant drawn from the seed, the keyed writes and upserts that drift
+// (see [fakes.Catalog.DriftTools]) stop deduplicating — insert_record's key
+// and publish_report's upsert in the built-in world.
+func (in *Injector) Drift(cat *fakes.Catalog) []fakes.Drift {
+	tools := cat.DriftTools()
+	if in.s.Rates[Drift] == 0 || len(tools) == 0 {
 		return nil
 	}
 	st := in.s.draw(Drift, site{})
-	t := fakes.TenantNames[st.next()%uint64(len(fakes.TenantNames))]
-	in.fired(Applied{Kind: Drift, AttemptID: store.AttemptID{Tenant: t, Step: -1}, Detail: "insert_record and publish_report stop deduplicating"})
-	return []fakes.Drift{{Tenant: t, Tool: fakes.InsertRecord}, {Tenant: t, Tool: fakes.PublishReport}}
+	tenants := cat.Tenants()
+	t := tenants[st.next()%uint64(len(tenants))]
+	in.fired(Applied{Kind: Drift, AttemptID: store.AttemptID{Tenant: t, Step: -1}, Detail: strings.Join(tools, " and ") + " stop deduplicating"})
+	drift := make([]fakes.Drift, len(tools))
+	for i, tool := range tools {
+		drift[i] = fakes.Drift{Tenant: t, Tool: tool}
+	}
+	return drift
 }
 
 // At implements [engine.Faults]: crashes at any point (each site at most

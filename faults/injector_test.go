@@ -108,7 +108,7 @@ func TestRateZeroNeverFires(t *testing.T) {
 			t.Fatalf("seed %d: a schedule with every rate at zero fired %v", seed, render(fired))
 		}
 		in := faults.NewInjector(s, nil, nil)
-		if d := in.Drift(); d != nil {
+		if d := in.Drift(fakes.Default()); d != nil {
 			t.Fatalf("seed %d: drift %v with a zero rate", seed, d)
 		}
 	}
@@ -302,7 +302,7 @@ func TestRateThousandAlwaysFires(t *testing.T) {
 	t.Run("drift", func(t *testing.T) {
 		for seed := range uint64(10) {
 			var fired []faults.Applied
-			d := faults.NewInjector(every(faults.Drift, 1000, seed), nil, func(a faults.Applied) { fired = append(fired, a) }).Drift()
+			d := faults.NewInjector(every(faults.Drift, 1000, seed), nil, func(a faults.Applied) { fired = append(fired, a) }).Drift(fakes.Default())
 			if len(d) != 2 || d[0].Tenant != d[1].Tenant || !slices.Contains(fakes.TenantNames, d[0].Tenant) ||
 				d[0].Tool != fakes.InsertRecord || d[1].Tool != fakes.PublishReport {
 				t.Fatalf("seed %d: Drift() = %v", seed, d)
@@ -310,7 +310,7 @@ func TestRateThousandAlwaysFires(t *testing.T) {
 			if len(fired) != 1 || fired[0].Kind != faults.Drift || fired[0].Tenant != d[0].Tenant {
 				t.Errorf("seed %d: recorded %q", seed, render(fired))
 			}
-			if again := faults.NewInjector(every(faults.Drift, 1, seed), nil, nil).Drift(); again[0].Tenant != d[0].Tenant {
+			if again := faults.NewInjector(every(faults.Drift, 1, seed), nil, nil).Drift(fakes.Default()); again[0].Tenant != d[0].Tenant {
 				t.Errorf("seed %d: the drifted tenant depends on the rate: %s then %s", seed, d[0].Tenant, again[0].Tenant)
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/chaosrun/chaosrun/policies"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/scenarios"
+	"github.com/chaosrun/chaosrun/worlds"
 )
 
 // CheckOpts configure Check. The zero value (or nil) means swarm
@@ -22,6 +23,9 @@ type CheckOpts struct {
 	// Invariants restricts the check to these invariants (all when empty).
 	Invariants []invariants.ID
 	Sim        *SimOpts
+	// World is the world scenarios are drawn from and run in (nil: the
+	// built-in one; Sim.World, when set, wins).
+	World *worlds.World
 }
 
 // Check is the go test API: it runs rapid-generated scenarios under the
@@ -55,10 +59,14 @@ func Property(p policy.Policy, opts *CheckOpts) func(*rapid.T) {
 	if opts != nil {
 		o = *opts
 	}
-	gen := scenarios.Generator(o.AllFaults)
+	sim, space, err := inWorld(o.Sim, o.World)
+	if err != nil {
+		return func(rt *rapid.T) { rt.Fatalf("%v", err) }
+	}
+	gen := space.Generator(o.AllFaults)
 	return func(rt *rapid.T) {
 		sc := gen.Draw(rt, "scenario")
-		run, err := Simulate(context.Background(), sc, p, o.Sim)
+		run, err := Simulate(context.Background(), sc, p, sim)
 		if err != nil {
 			rt.Fatalf("simulate: %v", err)
 		}

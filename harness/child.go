@@ -205,7 +205,7 @@ func childEngine(ctx context.Context, spec childSpec, x scenarios.Execution, p p
 		return nil, nil, err
 	}
 	client := fakehttp.NewClient(func(tool string) string { return spec.Proxies[x.ID+"."+tool] }, &fakehttp.ClientOpts{Timeout: spec.Timeout})
-	eng, err := engine.New(inj.Store(ps), worldRegistry, p, inj.Invoker(client), &engine.Opts{Clock: clock, Faults: inj, Observer: obs,
+	eng, err := engine.New(inj.Store(ps), fakes.Registry(), p, inj.Invoker(client), &engine.Opts{Clock: clock, Faults: inj, Observer: obs,
 		Downstream: client, Contracts: fakes.Contracts{}, Seed: spec.Scenario.Faults.Seed, StoreRetry: wallRetry(spec.Speedup)})
 	if err != nil {
 		pool.Close()

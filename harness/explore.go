@@ -12,6 +12,7 @@ import (
 	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/scenarios"
+	"github.com/chaosrun/chaosrun/worlds"
 )
 
 // ExploreOpts configure an exploration. The zero value (or nil) means:
@@ -38,6 +39,9 @@ type ExploreOpts struct {
 	ShrinkTime time.Duration
 	// Sim bounds each run.
 	Sim *SimOpts
+	// World is the world the scenarios are drawn from and run in (nil: the
+	// built-in one; SimOpts.World, when set, wins).
+	World *worlds.World
 	// NewRunner, when set, makes each worker's Runner (a net-mode rig, say);
 	// a Runner that is an io.Closer is closed when the exploration ends. Nil
 	// runs the simulation. Shrinking always replays in the simulation.
@@ -45,6 +49,8 @@ type ExploreOpts struct {
 	// Progress, if set, is called after each run with the runs done so far
 	// and the total (0 when running for a duration).
 	Progress func(done, total int)
+
+	space *scenarios.Space // World compiled
 }
 
 // Runner runs one scenario under a policy and checks it.
@@ -111,6 +117,9 @@ type outcome struct {
 func Explore(ctx context.Context, p policy.Policy, opts *ExploreOpts) (*Summary, error) {
 	o, err := exploreDefaults(opts)
 	if err != nil {
+		return nil, err
+	}
+	if o.Sim, o.space, err = inWorld(o.Sim, o.World); err != nil {
 		return nil, err
 	}
 	start := time.Now()
@@ -266,7 +275,7 @@ func (o ExploreOpts) produce(ctx context.Context, p policy.Policy) (<-chan outco
 					return
 				}
 				seed := o.seedOf(i)
-				run, err := runner.Run(ctx, scenarios.Seeded(seed, o.AllFaults), p)
+				run, err := runner.Run(ctx, o.space.Seeded(seed, o.AllFaults), p)
 				if err != nil {
 					errOnce.Do(func() { firstErr = fmt.Errorf("seed %d: %w", seed, err) })
 					return

@@ -262,7 +262,7 @@ func (r *NetRig) setUp(ctx context.Context, sc scenarios.Scenario) (*netRun, err
 		opts.Postgres = n.pgProxyName
 	}
 	n.inj = faults.NewNet(sc.Faults, sc.Units(), n.rec.fault, opts)
-	n.world = fakes.NewWorld(&fakes.Opts{Clock: n.clock, Quirks: n.inj, Drift: n.inj.Drift(), Expect: 3 * sc.Steps()})
+	n.world = fakes.NewWorld(&fakes.Opts{Clock: n.clock, Quirks: n.inj, Drift: n.inj.Drift(fakes.Default()), Expect: 3 * sc.Steps()})
 	var err error
 	n.servers, err = fakehttp.Serve(n.world, &fakehttp.ServerOpts{Gate: fakehttp.GateFunc(n.inj.Gate), Garble: fakehttp.GarbleFunc(n.inj.Garble), ShutdownTimeout: 200 * time.Millisecond})
 	if err != nil {
@@ -361,7 +361,7 @@ func (n *netRun) runHere(ctx context.Context, p policy.Policy, mem store.Store) 
 			Seed: n.sc.Faults.Seed, StoreRetry: wallRetry(n.rig.o.Speedup)}
 		tools := n.inj.Invoker(client)
 		lanes = append(lanes, lane{x: x, done: done, make: func() (*engine.Engine, error) {
-			return engine.New(st, worldRegistry, p, tools, opts)
+			return engine.New(st, fakes.Registry(), p, tools, opts)
 		}})
 	}
 	var wg sync.WaitGroup
@@ -458,7 +458,7 @@ func (n *netRun) reconcile(ctx context.Context, mem store.Store) error {
 	}
 	n.rec.Observe(engine.Event{Kind: engine.EvAudit, Seq: n.world.Ledger().Len(), Detail: "reconciliation pass"})
 	client := fakehttp.NewClient(n.servers.Addr, &fakehttp.ClientOpts{Timeout: 5 * time.Second})
-	w, err := reconcile.New(st, worldRegistry, client, &reconcile.Opts{Clock: n.clock, Observer: n.rec})
+	w, err := reconcile.New(st, fakes.Registry(), client, &reconcile.Opts{Clock: n.clock, Observer: n.rec})
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/scenarios"
+	"github.com/chaosrun/chaosrun/worlds"
 )
 
 // ShrinkOpts configure Shrink. The zero value means swarm schedules and
@@ -19,6 +20,9 @@ type ShrinkOpts struct {
 	AllFaults bool
 	Time      time.Duration
 	Sim       *SimOpts
+	// World is the world the seed's scenario is drawn from and run in (nil:
+	// the built-in one; Sim.World, when set, wins).
+	World *worlds.World
 }
 
 // Shrink minimises the counterexample of a seed for one invariant with
@@ -34,12 +38,16 @@ func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID,
 	if o.Time <= 0 {
 		o.Time = 10 * time.Second
 	}
-	gen := scenarios.Generator(o.AllFaults)
+	sim, space, err := inWorld(o.Sim, o.World)
+	if err != nil {
+		return nil, err
+	}
+	gen := space.Generator(o.AllFaults)
 	var last *Run
 	var simErr error
 	prop := func(t *rapid.T) {
 		sc := gen.Draw(t, "scenario")
-		run, err := Simulate(ctx, sc, p, o.Sim)
+		run, err := Simulate(ctx, sc, p, sim)
 		if err != nil {
 			simErr = err
 			return
@@ -50,7 +58,7 @@ func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID,
 		}
 	}
 	tb := &quietTB{name: fmt.Sprintf("chaosrun/%s/%s/%d", p.Name(), id, seed)}
-	err := scenarios.WithRapidFlags(map[string]string{
+	err = scenarios.WithRapidFlags(map[string]string{
 		"rapid.seed": strconv.FormatUint(seed, 10), "rapid.checks": "1", "rapid.nofailfile": "true",
 		"rapid.shrinktime": o.Time.String(), "rapid.v": "false", "rapid.log": "false",
 	}, func() { tb.run(func() { rapid.Check(tb, prop) }) })

@@ -19,6 +19,7 @@ import (
 	"github.com/chaosrun/chaosrun/reference/store"
 	"github.com/chaosrun/chaosrun/reference/store/memstore"
 	"github.com/chaosrun/chaosrun/scenarios"
+	"github.com/chaosrun/chaosrun/worlds"
 )
 
 // SimOpts bound one simulated run. The zero value (or nil) means the defaults.
@@ -33,6 +34,10 @@ type SimOpts struct {
 	// RestartDelay is the virtual time an engine takes to come back after a
 	// crash (default 1s).
 	RestartDelay time.Duration
+	// World is the world the run is in (nil: the built-in one).
+	World *worlds.World
+
+	space *scenarios.Space // World compiled, by a caller that runs many
 }
 
 func (o *SimOpts) withDefaults() SimOpts {
@@ -178,24 +183,67 @@ func (r *recorder) Observe(e engine.Event) {
 	r.events = append(r.events, e)
 }
 
-// worldRegistry is the fake world's registry; it is read-only once built.
-var worldRegistry = fakes.Registry()
+// inWorld returns o (nil: the defaults) with the world w, compiled as space,
+// unless o names a world of its own.
+func inWorld(o *SimOpts, w *worlds.World) (*SimOpts, *scenarios.Space, error) {
+	var v SimOpts
+	if o != nil {
+		v = *o
+	}
+	if v.World == nil {
+		v.World = w
+	}
+	space, err := v.compiled()
+	v.space = space
+	return &v, space, err
+}
+
+// compiled returns the options' world compiled: the caller's, or compiled
+// now, or the built-in one.
+func (o SimOpts) compiled() (*scenarios.Space, error) {
+	switch {
+	case o.space != nil:
+		return o.space, nil
+	case o.World == nil:
+		return scenarios.Default(), nil
+	}
+	return Compile(o.World)
+}
+
+// Compile checks a world and compiles it once for the runs in it: its
+// catalog for the fakes and the engine, and the space scenarios are drawn
+// from.
+func Compile(w *worlds.World) (*scenarios.Space, error) {
+	if w == nil {
+		return scenarios.Default(), nil
+	}
+	cat, err := fakes.Compile(w)
+	if err != nil {
+		return nil, fmt.Errorf("world %s: %w", w.Name, err)
+	}
+	return scenarios.NewSpace(cat), nil
+}
 
 // Simulate runs a scenario under a policy in one process, on a virtual
 // clock, with the scenario's faults, then runs the reconciliation worker
 // (when the policy's architecture has one) and checks every invariant.
 func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts *SimOpts) (*Run, error) {
 	o := opts.withDefaults()
+	space, err := o.compiled()
+	if err != nil {
+		return nil, err
+	}
+	cat := space.World()
 	clock := NewVirtualClock()
 	rec := &recorder{clock: clock, events: make([]engine.Event, 0, 8*sc.Steps()+16)}
 	run := &Run{Scenario: sc, Policy: p.Name()}
 	inj := faults.NewInjector(sc.Faults, sc.Units(), func(a faults.Applied) { rec.Observe(FaultEvent(a)) })
-	world := fakes.NewWorld(&fakes.Opts{Clock: clock, Quirks: inj, Drift: inj.Drift(), Expect: 3 * sc.Steps()})
+	world := fakes.NewWorld(&fakes.Opts{Catalog: cat, Clock: clock, Quirks: inj, Drift: inj.Drift(cat), Expect: 3 * sc.Steps()})
 	mem := memstore.New()
 	st := inj.Store(mem)
 	tools := inj.Invoker(world)
-	reg := worldRegistry
-	eopts := &engine.Opts{Clock: clock, Faults: inj, Observer: rec, Downstream: world, Contracts: fakes.Contracts{}, Seed: sc.Faults.Seed}
+	reg := cat.Registry()
+	eopts := &engine.Opts{Clock: clock, Faults: inj, Observer: rec, Downstream: world, Contracts: cat, Seed: sc.Faults.Seed}
 	eng, err := engine.New(st, reg, p, tools, eopts)
 	if err != nil {
 		return nil, err

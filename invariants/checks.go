@@ -234,7 +234,7 @@ func checkIsolation(ix *index) Result {
 			continue
 		}
 		for _, rd := range e.Reads {
-			if t := fakes.DataTenant(rd.Data); t != "" && t != e.Tenant {
+			if t := ix.facts.DataTenant(rd.Data); t != "" && t != e.Tenant {
 				r.Violations = append(r.Violations, violation(ix.execs[execKey{e.Tenant, e.Exec}], fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}, i,
 					"%s/%s step %d read key %q carrying tenant %s's data", e.Tenant, e.Exec, e.Step, rd.Key, t))
 				break

@@ -5,7 +5,6 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/reference/policy"
 )
 
@@ -42,7 +41,7 @@ func set[T any](dst *T, read func(*yaml.Node, string) (T, error)) field {
 
 // readArchitecture reads the architecture mapping; keys left out keep
 // [policy.DefaultArchitecture]'s values.
-func readArchitecture(n *yaml.Node, path string, a *policy.Architecture) error {
+func readArchitecture(w *world, n *yaml.Node, path string, a *policy.Architecture) error {
 	compensation, reconciliation := a.Compensation(), a.Reconciliation()
 	_, err := schema([]string{"context", "resume", "compensation", "reconciliation", "tenant_contracts", "idempotency_keys"}, map[string]field{
 		"context":          set(&a.Context, enum(parseContext)),
@@ -50,7 +49,7 @@ func readArchitecture(n *yaml.Node, path string, a *policy.Architecture) error {
 		"compensation":     set(&compensation, boolean),
 		"reconciliation":   set(&reconciliation, boolean),
 		"tenant_contracts": set(&a.TenantContracts, enum(parseContract)),
-		"idempotency_keys": func(v *yaml.Node, p string) error { return readKeys(v, p, a) },
+		"idempotency_keys": func(v *yaml.Node, p string) error { return readKeys(w, v, p, a) },
 	}).read(n, path)
 	a.DisableCompensation, a.DisableReconciliation = !compensation, !reconciliation
 	return err
@@ -58,15 +57,15 @@ func readArchitecture(n *yaml.Node, path string, a *policy.Architecture) error {
 
 // readKeys reads idempotency_keys: one mode for every tool, or a mapping
 // of modes by tool with a default for the tools it does not name.
-func readKeys(n *yaml.Node, path string, a *policy.Architecture) error {
+func readKeys(w *world, n *yaml.Node, path string, a *policy.Architecture) error {
 	if n.Kind != yaml.MappingNode {
 		k, err := enum(parseKeys)(n, path)
 		a.Keys = k
 		return err
 	}
 	fields := map[string]field{"default": set(&a.Keys, enum(parseKeys))}
-	names := append([]string{"default"}, fakes.StepTools...)
-	for _, tool := range fakes.StepTools {
+	names := append([]string{"default"}, w.tools...)
+	for _, tool := range w.tools {
 		fields[tool] = func(v *yaml.Node, p string) error {
 			k, err := enum(parseKeys)(v, p)
 			if err == nil {

@@ -100,19 +100,20 @@ func NaiveBackoff() policy.Policy {
 // StatusCodeLLMRetry is mistake #2: model calls retried by their HTTP status
 // (timeouts and 5xx), mid-inference included, without a dedup token.
 func StatusCodeLLMRetry() policy.Policy {
-	llm := policy.Rule{When: policy.Match{Tools: []string{"llm_complete"}, Classes: []outcome.Class{outcome.Transient, outcome.Timeout, outcome.RateLimited}},
-		Do: policy.Retry, MaxRetries: 3}
+	llm := policy.Rule{When: policy.Match{LLMPhases: []outcome.LLMPhase{outcome.PreInference, outcome.MidInference, outcome.PostInference},
+		Classes: []outcome.Class{outcome.Transient, outcome.Timeout, outcome.RateLimited}}, Do: policy.Retry, MaxRetries: 3}
 	return rules("status-code-llm-retry", "The reference, except that model calls are retried by HTTP status, whatever the inference phase.",
 		policy.DefaultArchitecture(), append([]policy.Rule{llm}, ReferenceRules()...)...)
 }
 
 // SharedMutableContext is mistake #3: one mutable context document, and
-// the agent's reasoning steps (search, model, planner) simply re-run after a
-// failure, whatever they had already written into it.
+// the agent's reasoning steps (search, model, planner: the tools of tiers 0
+// and 1) simply re-run after a failure, whatever they had already written
+// into it.
 func SharedMutableContext() policy.Policy {
 	arch := policy.DefaultArchitecture()
 	arch.Context = policy.Shared
-	rerun := policy.Rule{When: policy.Match{Tools: []string{"vector_search", "llm_complete", "plan"}, Phases: []outcome.Phase{outcome.PhaseMid, outcome.PhasePost},
+	rerun := policy.Rule{When: policy.Match{Tiers: []int{0, 1}, Phases: []outcome.Phase{outcome.PhaseMid, outcome.PhasePost},
 		Classes: []outcome.Class{outcome.Transient, outcome.RateLimited, outcome.Timeout}}, Do: policy.Retry, MaxRetries: 3, DedupToken: true}
 	return rules("shared-mutable-context", "The reference on a shared mutable context, re-running the reasoning steps after a failure.",
 		arch, append([]policy.Rule{rerun}, ReferenceRules()...)...)

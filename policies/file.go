@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/worlds"
 )
 
 // files are the catalog's policy files, one per entry of [Catalog].
@@ -64,6 +65,16 @@ func Load(path string) (*policy.Rules, error) {
 	return Parse(path, data)
 }
 
+// LoadFor reads and parses a policy file against the world w (nil: the
+// built-in one): its `tool:` and `tenant:` values must name w's. See [Parse].
+func LoadFor(w *worlds.World, path string) (*policy.Rules, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read policy file: %w", err)
+	}
+	return ParseFor(w, path, data)
+}
+
 // Builtin returns the catalog's policy file for name (reference,
 // naive-backoff, ...), parsed.
 func Builtin(name string) (*policy.Rules, error) {
@@ -78,8 +89,16 @@ func Builtin(name string) (*policy.Rules, error) {
 // an unknown key, a value of the wrong type, a bad value or a rule that can
 // never apply is refused with an *[Error] naming the line and the key, and
 // no policy is returned.
-func Parse(filename string, data []byte) (*policy.Rules, error) {
-	r, err := parse(data)
+func Parse(filename string, data []byte) (*policy.Rules, error) { return ParseFor(nil, filename, data) }
+
+// ParseFor is [Parse] against the world w (nil: the built-in one): the
+// names a rule's `tool:`, `tenant:` and `idempotency_keys` give must be w's.
+func ParseFor(w *worlds.World, filename string, data []byte) (*policy.Rules, error) {
+	v, err := worldOf(w)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filename, err)
+	}
+	r, err := parse(v, data)
 	if err != nil {
 		var pe *Error
 		if errors.As(err, &pe) {
@@ -93,7 +112,7 @@ func Parse(filename string, data []byte) (*policy.Rules, error) {
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
 
-func parse(data []byte) (*policy.Rules, error) {
+func parse(v *world, data []byte) (*policy.Rules, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -112,7 +131,7 @@ func parse(data []byte) (*policy.Rules, error) {
 	if len(doc.Content) == 0 {
 		return nil, &Error{Line: 1, Msg: "empty policy file: it needs at least a name and rules"}
 	}
-	return readFile(doc.Content[0])
+	return readFile(v, doc.Content[0])
 }
 
 // syntaxError turns the YAML reader's "yaml: line N: ..." into an [Error].
@@ -129,7 +148,7 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
 // readFile reads the document's top level. Keys are read in file order;
 // checks that tie rules to the architecture run once everything is read.
-func readFile(root *yaml.Node) (*policy.Rules, error) {
+func readFile(v *world, root *yaml.Node) (*policy.Rules, error) {
 	r := &policy.Rules{Arch: policy.DefaultArchitecture()}
 	var rules []ruleSource
 	top := schema([]string{"name", "description", "architecture", "budget", "backoff", "rules"}, map[string]field{
@@ -144,11 +163,11 @@ func readFile(root *yaml.Node) (*policy.Rules, error) {
 			r.Description = strings.TrimSpace(r.Description)
 			return err
 		},
-		"architecture": func(v *yaml.Node, path string) error { return readArchitecture(v, path, &r.Arch) },
+		"architecture": func(n *yaml.Node, path string) error { return readArchitecture(v, n, path, &r.Arch) },
 		"budget":       func(v *yaml.Node, path string) error { return readBudget(v, path, &r.Arch.Budget) },
 		"backoff":      func(v *yaml.Node, path string) error { return readBackoff(v, path, &r.Arch.Backoff) },
-		"rules": func(v *yaml.Node, path string) (err error) {
-			rules, err = readRules(v, path)
+		"rules": func(n *yaml.Node, path string) (err error) {
+			rules, err = readRules(v, n, path)
 			return err
 		},
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/registry"
+	"github.com/chaosrun/chaosrun/worlds"
 )
 
 // Severity says how bad a [Finding] is.
@@ -59,20 +60,33 @@ func (f Finding) String() string {
 // README.md, "Lint"). It returns its findings ordered by line; a policy
 // with no finding of [SeverityError] is one lint cannot fault.
 func Lint(r *policy.Rules) []Finding {
-	l := newLinter(r)
+	f, _ := LintFor(nil, r) // the built-in world compiles
+	return f
+}
+
+// LintFor is [Lint] against the world w (nil: the built-in one): its
+// registry, its tenants and their contracts. It fails only for a world that
+// does not compile.
+func LintFor(w *worlds.World, r *policy.Rules) ([]Finding, error) {
+	v, err := worldOf(w)
+	if err != nil {
+		return nil, err
+	}
+	l := newLinter(v, r)
 	l.architecture()
 	for i := range r.List {
 		l.rule(i)
 	}
 	l.catchAll()
 	slices.SortStableFunc(l.findings, func(a, b Finding) int { return a.Line - b.Line })
-	return l.findings
+	return l.findings, nil
 }
 
 // linter holds what every check reads: which situations each rule matches
 // on its own, which reach it (are not decided by a rule above), and which
 // rule decides each situation.
 type linter struct {
+	w        *world
 	r        *policy.Rules
 	a        policy.Architecture
 	sits     []situation
@@ -82,8 +96,8 @@ type linter struct {
 	findings []Finding
 }
 
-func newLinter(r *policy.Rules) *linter {
-	l := &linter{r: r, a: r.Arch, sits: situations(r.Arch, attemptsOf(r.List), statusesOf(r.List))}
+func newLinter(w *world, r *policy.Rules) *linter {
+	l := &linter{w: w, r: r, a: r.Arch, sits: situations(w, r.Arch, attemptsOf(r.List), statusesOf(r.List))}
 	l.matched, l.reach = make([][]int, len(r.List)), make([][]int, len(r.List))
 	l.decider = make([]int, len(l.sits))
 	for si, s := range l.sits {
@@ -442,7 +456,7 @@ func (l *linter) architecture() {
 		l.add(SeverityWarning, 0, "architecture.reconciliation", "false: no worker audits what the engine could not decide (reconciliation-complete)")
 	}
 	if a.TenantContracts == policy.Ignore {
-		l.add(SeverityWarning, 0, "architecture.tenant_contracts", "ignore: tenants' own registrations and contracts (publish_report for %s) are never consulted; the system entry decides for every tenant", strings.Join(tenantsWithContracts(), ", "))
+		l.add(SeverityWarning, 0, "architecture.tenant_contracts", "ignore: tenants' own registrations and contracts (%s) are never consulted; the system entry decides for every tenant", l.tenantsWithContracts())
 	}
 	switch a.Keys {
 	case policy.PerAttempt:
@@ -470,14 +484,38 @@ func (l *linter) retriesAfterWrites() []string {
 	return names
 }
 
-func tenantsWithContracts() []string {
-	var ts []string
-	for _, t := range fakesTenants() {
-		if !t.contract.IsZero() {
-			ts = append(ts, t.name)
+// tenantsWithContracts names what tenants declare or register of their
+// own, e.g. "publish_report for globex, initech".
+func (l *linter) tenantsWithContracts() string {
+	byTool := map[string][]string{}
+	var order []string
+	for _, tn := range l.w.w.Tenants {
+		var tools []string
+		for tool := range tn.Contracts {
+			tools = append(tools, tool)
+		}
+		for _, o := range tn.Overrides {
+			own, _ := l.w.reg.Lookup(o.Name, tn.Name)
+			if base, _ := l.w.reg.Base(o.Name); own != base {
+				tools = append(tools, o.Name)
+			}
+		}
+		slices.Sort(tools)
+		for _, tool := range slices.Compact(tools) {
+			if _, ok := byTool[tool]; !ok {
+				order = append(order, tool)
+			}
+			byTool[tool] = append(byTool[tool], tn.Name)
 		}
 	}
-	return ts
+	var parts []string
+	for _, tool := range order {
+		parts = append(parts, tool+" for "+strings.Join(byTool[tool], ", "))
+	}
+	if len(parts) == 0 {
+		return "none in this world"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // catchAll reports failures that no rule decides: once their retries are

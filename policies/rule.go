@@ -8,7 +8,6 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/registry"
@@ -23,16 +22,11 @@ type ruleSource struct {
 	when  map[string]int // when-key -> line
 }
 
-var (
-	parseTool   = oneOf("tool", fakes.StepTools, fakes.StepTools)
-	parseTenant = oneOf("tenant", fakes.TenantNames, fakes.TenantNames)
-)
-
 // maxAttempt bounds a rule's attempt: no step gets more attempts than the
 // largest retry limit allows.
 const maxAttempt = policy.MaxRetriesLimit + 1
 
-func readRules(n *yaml.Node, path string) ([]ruleSource, error) {
+func readRules(w *world, n *yaml.Node, path string) ([]ruleSource, error) {
 	if err := mustBe(n, path, yaml.SequenceNode); err != nil {
 		return nil, err
 	}
@@ -42,7 +36,7 @@ func readRules(n *yaml.Node, path string) ([]ruleSource, error) {
 		if err := noAlias(item, p); err != nil {
 			return nil, err
 		}
-		rs, err := readRule(item, p)
+		rs, err := readRule(w, item, p)
 		if err != nil {
 			return nil, err
 		}
@@ -54,13 +48,13 @@ func readRules(n *yaml.Node, path string) ([]ruleSource, error) {
 // retryOnly are the rule keys that only a retry rule takes.
 var retryOnly = []string{"max_retries", "dedup_token", "require_key", "require_idempotency_key"}
 
-func readRule(n *yaml.Node, path string) (ruleSource, error) {
+func readRule(w *world, n *yaml.Node, path string) (ruleSource, error) {
 	rs := ruleSource{path: path, when: map[string]int{}}
 	r := &rs.rule
 	r.Line = n.Line
 	lines, err := schema([]string{"when", "do", "max_retries", "dedup_token", "require_key", "require_idempotency_key"}, map[string]field{
 		"when": func(v *yaml.Node, p string) (err error) {
-			rs.when, err = readWhen(v, p, &r.When)
+			rs.when, err = readWhen(w, v, p, &r.When)
 			return err
 		},
 		"do": set(&r.Do, enum(policy.ParseAction)),
@@ -120,7 +114,9 @@ func (rs ruleSource) check(a policy.Architecture) error {
 }
 
 // readWhen reads a rule's condition and refuses one that can never hold.
-func readWhen(n *yaml.Node, path string, m *policy.Match) (map[string]int, error) {
+func readWhen(w *world, n *yaml.Node, path string, m *policy.Match) (map[string]int, error) {
+	parseTool := oneOf("tool", w.tools, w.tools)
+	parseTenant := oneOf("tenant", w.tenants, w.tenants)
 	flag := func(dst **bool) field {
 		return func(v *yaml.Node, p string) error {
 			b, err := boolean(v, p)
@@ -150,7 +146,7 @@ func readWhen(n *yaml.Node, path string, m *policy.Match) (map[string]int, error
 	if err != nil {
 		return nil, err
 	}
-	if key, msg := contradiction(*m); key != "" {
+	if key, msg := contradiction(w, *m); key != "" {
 		return nil, &Error{Line: lines[key], Key: join(path, key), Msg: msg}
 	}
 	return lines, nil
@@ -179,7 +175,7 @@ var inferencePhase = map[outcome.LLMPhase]outcome.Phase{
 // contradiction finds the clear-cut contradictions of a condition: pairs of
 // keys that can never hold together, whatever the failure. It returns the
 // key to blame and why, or "".
-func contradiction(m policy.Match) (key, msg string) {
+func contradiction(w *world, m policy.Match) (key, msg string) {
 	if len(m.LLMPhases) > 0 && len(m.Phases) > 0 &&
 		!slices.ContainsFunc(m.LLMPhases, func(l outcome.LLMPhase) bool { return slices.Contains(m.Phases, inferencePhase[l]) }) {
 		return "llm_phase", fmt.Sprintf("llm_phase %s never happens in phase %s (pre-inference is a pre failure, mid-inference a mid one, post-inference a post one)",
@@ -187,21 +183,29 @@ func contradiction(m policy.Match) (key, msg string) {
 	}
 	candidates := m.Tools
 	if len(candidates) == 0 {
-		candidates = fakes.StepTools
+		candidates = w.tools
 	}
 	if len(m.Layers) > 0 {
-		candidates = slices.DeleteFunc(slices.Clone(candidates), func(t string) bool { return !slices.Contains(m.Layers, layerOf(t)) })
+		candidates = slices.DeleteFunc(slices.Clone(candidates), func(t string) bool { return !slices.Contains(m.Layers, w.layer[t]) })
 		if len(candidates) == 0 {
-			return "layer", fmt.Sprintf("layer %s never holds for tool %s: only plan runs at the orchestrator", either(m.Layers), strings.Join(m.Tools, " or "))
+			return "layer", fmt.Sprintf("layer %s never holds for tool %s: only %s runs at the orchestrator", either(m.Layers), strings.Join(m.Tools, " or "), orNone(w.planners()))
 		}
 	}
-	if len(m.LLMPhases) > 0 && !slices.ContainsFunc(candidates, isModelCall) {
+	if len(m.LLMPhases) > 0 && !slices.ContainsFunc(candidates, func(t string) bool { return w.model[t] }) {
 		if len(m.Tools) == 0 {
-			return "llm_phase", "llm_phase only holds for model calls (llm_complete), which run at the agent layer, not the orchestrator"
+			return "llm_phase", fmt.Sprintf("llm_phase only holds for streamed model calls (%s), which run at the agent layer, not the orchestrator", orNone(w.models()))
 		}
-		return "llm_phase", fmt.Sprintf("llm_phase only holds for model calls (llm_complete), and this rule's tool is %s", strings.Join(m.Tools, " or "))
+		return "llm_phase", fmt.Sprintf("llm_phase only holds for streamed model calls (%s), and this rule's tool is %s", orNone(w.models()), strings.Join(m.Tools, " or "))
 	}
 	return "", ""
+}
+
+// orNone joins names with "or", or says there are none.
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none in this world"
+	}
+	return strings.Join(names, " or ")
 }
 
 // either renders values as "a or b".
@@ -211,26 +215,4 @@ func either[T fmt.Stringer](vs []T) string {
 		out[i] = v.String()
 	}
 	return strings.Join(out, " or ")
-}
-
-// layerOf is the layer a step tool runs at (tenant overrides never move a
-// tool to another layer).
-func layerOf(tool string) outcome.Layer {
-	for _, e := range fakes.Entries() {
-		if e.Tool == tool {
-			return e.Layer
-		}
-	}
-	return 0
-}
-
-// isModelCall reports whether a tool streams a model's output (the only tools
-// whose failures carry an LLM phase).
-func isModelCall(tool string) bool {
-	for _, e := range fakes.Entries() {
-		if e.Tool == tool {
-			return e.Streaming
-		}
-	}
-	return false
 }

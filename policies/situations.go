@@ -3,7 +3,6 @@ package policies
 import (
 	"slices"
 
-	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/registry"
@@ -39,15 +38,15 @@ var inferenceOf = map[outcome.Phase]outcome.LLMPhase{
 	outcome.PhasePre: outcome.PreInference, outcome.PhaseMid: outcome.MidInference, outcome.PhasePost: outcome.PostInference,
 }
 
-// situations enumerates the fake world's failures under architecture a, at
+// situations enumerates the world's failures under architecture a, at
 // the attempt numbers and with the statuses the rules tell apart.
-func situations(a policy.Architecture, attempts []int, statuses map[phaseClass][]int) []situation {
-	reg := fakes.Registry()
+func situations(w *world, a policy.Architecture, attempts []int, statuses map[phaseClass][]int) []situation {
+	reg := w.reg
 	var out []situation
-	for _, tenant := range fakes.TenantNames {
-		for _, tool := range fakes.StepTools {
+	for _, tenant := range w.tenants {
+		for _, tool := range w.tools {
 			own, _ := reg.Lookup(tool, tenant)
-			s := situation{own: own, declared: fakes.Contracts{}.Contract(tenant, tool)}
+			s := situation{own: own, declared: w.w.Contract(tenant, tool)}
 			s.in = policy.Input{Tenant: tenant, Entry: own, Contract: s.declared}
 			if a.TenantContracts == policy.Ignore {
 				s.in.Entry, _ = reg.Base(tool)
@@ -191,19 +190,4 @@ func attemptsOf(rules []policy.Rule) []int {
 		}
 	}
 	return ns
-}
-
-type tenantContract struct {
-	name     string
-	contract policy.Contract
-}
-
-// fakesTenants lists each tenant with its contract for publish_report, the
-// fake world's one tenant-specific tool.
-func fakesTenants() []tenantContract {
-	var ts []tenantContract
-	for _, t := range fakes.TenantNames {
-		ts = append(ts, tenantContract{t, fakes.Contracts{}.Contract(t, fakes.PublishReport)})
-	}
-	return ts
 }

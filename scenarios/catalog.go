@@ -1,8 +1,6 @@
 package scenarios
 
 import (
-	"fmt"
-
 	"github.com/chaosrun/chaosrun/fakes"
 )
 
@@ -12,7 +10,7 @@ var (
 	StreamingSummary   = Workflow{Name: "streaming-summary", Tools: []string{fakes.VectorSearch, fakes.LLMComplete, fakes.SignalDownstream}}
 	ResearchScratchpad = Workflow{Name: "research-scratchpad", Tools: []string{fakes.VectorSearch, fakes.LLMComplete, fakes.InsertRecord, fakes.LLMComplete}}
 	InvoiceBilling     = Workflow{Name: "invoice-billing", Tools: []string{fakes.InsertRecord, fakes.CreateCharge, fakes.SendEmail}}
-	EnrichmentPlan     = Workflow{Name: "enrichment-plan", Tools: []string{fakes.Plan, fakes.EnrichContact, fakes.EnrichContact, fakes.InsertRecord}}
+	EnrichmentPlan     = Workflow{Name: "enrichment-plan", Tools: []string{fakes.Plan, fakes.EnrichContact, fakes.EnrichContact, fakes.InsertRecord}, Planned: true}
 	PublishReport      = Workflow{Name: "publish-report", Tools: []string{fakes.LLMComplete, fakes.PublishReport}}
 	Audit              = Workflow{Name: "audit", Tools: []string{fakes.InsertRecord, fakes.CreateCharge, fakes.PublishReport, fakes.SignalDownstream}}
 )
@@ -24,11 +22,4 @@ func Catalog() []Workflow {
 }
 
 // Lookup returns a catalog workflow by name.
-func Lookup(name string) (Workflow, error) {
-	for _, w := range Catalog() {
-		if w.Name == name {
-			return w, nil
-		}
-	}
-	return Workflow{}, fmt.Errorf("unknown workflow %q", name)
-}
+func Lookup(name string) (Workflow, error) { return Default().Lookup(name) }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/reference/store"
 )
@@ -17,6 +16,9 @@ type Workflow struct {
 	// so that removing a step does not change the faults of the others
 	// (nil: a step's identity is its index).
 	Salts []uint64
+	// Planned is set when the first step is the orchestrator's planning
+	// call, which reads the goal the other steps make up.
+	Planned bool
 }
 
 // Execution is one run of a workflow for a tenant.
@@ -97,7 +99,7 @@ func (x Execution) Store() store.Execution {
 	var goal []string
 	for i, tool := range x.Workflow.Tools {
 		steps[i] = store.Step{Tool: tool, Writes: writes(i)}
-		if tool != fakes.Plan {
+		if i > 0 || !x.Workflow.Planned {
 			goal = append(goal, tool)
 		}
 	}
