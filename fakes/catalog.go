@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/registry"
@@ -71,8 +72,9 @@ func Compile(w *worlds.World) (*Catalog, error) {
 	for _, tool := range c.tools {
 		// Registry drift models a dedup of one's own breaking for a tenant:
 		// a keyed write's key, an upsert. A tool that takes a customer's
-		// money keeps its provider's idempotency.
-		if s := c.specs[[2]string{"", tool}]; (s.Behaviour == worlds.KeyedWrite || s.Behaviour == worlds.Upsert) && !s.Money {
+		// money keeps its provider's idempotency; and, like every quirk of
+		// the world, drift comes only where a lookup by key could find it.
+		if s := c.specs[[2]string{"", tool}]; dedups(s) && s.Lookup && !s.Money {
 			c.drift = append(c.drift, tool)
 		}
 	}
@@ -104,8 +106,31 @@ func (c *Catalog) Tenants() []string { return c.tenants }
 // their own: they are their tools' undo actions).
 func (c *Catalog) Tools() []string { return c.tools }
 
-// DriftTools lists the tools whose deduplication registry drift breaks.
-func (c *Catalog) DriftTools() []string { return c.drift }
+// MaxLookupLag is the longest any lookup of the world lags behind the
+// effects it reports.
+func (c *Catalog) MaxLookupLag() time.Duration {
+	var lag time.Duration
+	for _, s := range c.specs {
+		lag = max(lag, s.Lag)
+	}
+	return lag
+}
+
+// DriftTools lists the tools whose deduplication registry drift breaks for
+// tenant: those of [Catalog.Compile]'s rule, but where the tenant's own
+// tool deduplicates and answers no lookups, which nobody could tell.
+func (c *Catalog) DriftTools(tenant string) []string {
+	var out []string
+	for _, tool := range c.drift {
+		if s, _ := c.Spec(tenant, tool); !dedups(s) || s.Lookup {
+			out = append(out, tool)
+		}
+	}
+	return out
+}
+
+// dedups reports whether a tool deduplicates repeated calls itself.
+func dedups(s worlds.Spec) bool { return s.Behaviour == worlds.KeyedWrite || s.Behaviour == worlds.Upsert }
 
 // Spec returns the tool or compensator named name as the tenant sees it.
 func (c *Catalog) Spec(tenant, name string) (worlds.Spec, bool) {

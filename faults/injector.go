@@ -61,13 +61,16 @@ func (in *Injector) fired(a Applied) {
 // (see [fakes.Catalog.DriftTools]) stop deduplicating — insert_record's key
 // and publish_report's upsert in the built-in world.
 func (in *Injector) Drift(cat *fakes.Catalog) []fakes.Drift {
-	tools := cat.DriftTools()
-	if in.s.Rates[Drift] == 0 || len(tools) == 0 {
+	if in.s.Rates[Drift] == 0 {
 		return nil
 	}
 	st := in.s.draw(Drift, site{})
 	tenants := cat.Tenants()
 	t := tenants[st.next()%uint64(len(tenants))]
+	tools := cat.DriftTools(t)
+	if len(tools) == 0 {
+		return nil
+	}
 	in.fired(Applied{Kind: Drift, AttemptID: store.AttemptID{Tenant: t, Step: -1}, Detail: strings.Join(tools, " and ") + " stop deduplicating"})
 	drift := make([]fakes.Drift, len(tools))
 	for i, tool := range tools {

@@ -290,7 +290,10 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	}
 	if p.Architecture().Reconciliation() && run.History.Cut != invariants.Aborted {
 		// A run cut at its limits still gets its audit: the worker looks only
-		// at executions that ended, and the engine has stopped.
+		// at executions that ended, and the engine has stopped. It runs once
+		// the world's lookups have caught up with the last calls, as a
+		// periodic worker does.
+		clock.Sleep(ctx, cat.MaxLookupLag())
 		if err := reconcilePass(ctx, mem, reg, world, rec, clock); err != nil {
 			return nil, err
 		}

@@ -73,7 +73,7 @@ func ReferenceRules() []policy.Rule {
 		{When: policy.Match{SideEffects: no}, Do: policy.Retry, MaxRetries: 5, DedupToken: true},
 		{When: policy.Match{SideEffects: no}, Do: policy.Fail},
 		{When: policy.Match{Phases: []outcome.Phase{outcome.PhasePost}}, Do: policy.Reconcile},
-		{When: policy.Match{LLMPhases: []outcome.LLMPhase{outcome.MidInference}}, Do: policy.Retry, MaxRetries: 3, DedupToken: true},
+		{When: policy.Match{LLMPhases: []outcome.LLMPhase{outcome.MidInference}, Lookup: yes}, Do: policy.Retry, MaxRetries: 3, DedupToken: true},
 		{When: policy.Match{Lookup: yes}, Do: policy.Reconcile},
 		{When: policy.Match{Idempotency: []registry.Class{registry.Idempotent}}, Do: policy.Retry, MaxRetries: 3, DedupToken: true},
 		{When: policy.Match{Compensator: yes}, Do: policy.Compensate},
@@ -161,6 +161,6 @@ func RetryOnly() policy.Policy {
 		policy.Rule{When: policy.Match{Classes: []outcome.Class{outcome.Deterministic}}, Do: policy.Fail},
 		policy.Rule{When: policy.Match{Phases: []outcome.Phase{outcome.PhasePre}}, Do: policy.Retry, MaxRetries: 5, DedupToken: true},
 		policy.Rule{When: policy.Match{SideEffects: no}, Do: policy.Retry, MaxRetries: 5, DedupToken: true},
-		policy.Rule{When: policy.Match{LLMPhases: []outcome.LLMPhase{outcome.MidInference}}, Do: policy.Retry, MaxRetries: 3, DedupToken: true},
+		policy.Rule{When: policy.Match{LLMPhases: []outcome.LLMPhase{outcome.MidInference}, Lookup: yes}, Do: policy.Retry, MaxRetries: 3, DedupToken: true},
 		policy.Rule{When: policy.Match{Idempotency: []registry.Class{registry.Idempotent}}, Do: policy.Retry, MaxRetries: 3, DedupToken: true})
 }

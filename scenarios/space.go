@@ -86,8 +86,13 @@ type step struct {
 // a planning step, or one of the world's workflows, by weight.
 func (s *Space) Workflows() *rapid.Generator[Workflow] {
 	var gens []*rapid.Generator[Workflow]
-	if len(s.tools) > 0 {
+	switch {
+	case len(s.tools) > 0:
 		gens = append(gens, s.generated())
+	case len(s.planners) > 0: // a world of planners plans, and that is all
+		gens = append(gens, rapid.Map(rapid.SampledFrom(s.planners), func(p string) Workflow {
+			return Workflow{Name: "generated(1)", Tools: []string{p}, Planned: true}
+		}))
 	}
 	if len(s.weighted) > 0 {
 		gens = append(gens, rapid.SampledFrom(s.weighted))

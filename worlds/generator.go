@@ -78,7 +78,7 @@ func drawTool(t *rapid.T, name string, b Behaviour) Tool {
 		drawCost(t, &tool, b == PaidWebhook)
 	}
 	if tr.tokens && rapid.Bool().Draw(t, "spends") {
-		tool.Tokens = Tokens{Prompt: rapid.IntRange(0, 500).Draw(t, "prompt"), Chunk: rapid.IntRange(0, 50).Draw(t, "chunk"), Chunks: drawRange(t, "chunks", maxChunks)}
+		tool.Tokens = Tokens{Prompt: rapid.IntRange(0, 500).Draw(t, "prompt"), Chunk: rapid.IntRange(0, 50).Draw(t, "chunk"), Chunks: drawRangeFrom(t, "chunks", 1, maxChunks)}
 	}
 	if b == ThirdParty && rapid.Bool().Draw(t, "limited") {
 		tool.RateLimit = drawRateLimit(t)
@@ -107,14 +107,19 @@ func drawCost(t *rapid.T, tool *Tool, paid bool) {
 	}
 }
 
-// drawRange draws an unset Range, a fixed number or a range, within 1..hi.
-func drawRange(t *rapid.T, label string, hi int) Range {
+// drawRange draws an unset Range, a fixed number within 1..hi or a range
+// within 0..hi.
+func drawRange(t *rapid.T, label string, hi int) Range { return drawRangeFrom(t, label, 0, hi) }
+
+// drawRangeFrom draws an unset Range, a fixed number within max(lo, 1)..hi
+// or a range within lo..hi.
+func drawRangeFrom(t *rapid.T, label string, lo, hi int) Range {
 	switch rapid.IntRange(0, 2).Draw(t, label) {
 	case 1:
-		return Fixed(rapid.IntRange(1, hi).Draw(t, label+"-fixed"))
+		return Fixed(rapid.IntRange(max(lo, 1), hi).Draw(t, label+"-fixed"))
 	case 2:
-		lo := rapid.IntRange(0, hi-1).Draw(t, label+"-min")
-		return Range{Min: lo, Max: rapid.IntRange(lo+1, hi).Draw(t, label+"-max")}
+		min := rapid.IntRange(lo, hi-1).Draw(t, label+"-min")
+		return Range{Min: min, Max: rapid.IntRange(min+1, hi).Draw(t, label+"-max")}
 	}
 	return Range{}
 }

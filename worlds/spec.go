@@ -55,7 +55,7 @@ type Truth struct {
 // its idempotency registry.
 func (s Spec) Entry() registry.Entry {
 	return registry.Entry{Tool: s.Tool, Class: s.Class, Tier: s.Tier, Layer: s.Layer, SideEffects: s.Truth().SideEffects,
-		Keys: s.Keys, Lookup: s.Lookup, Compensator: s.Compensator, TenantOverride: s.Overridden, Streaming: s.Stream,
+		Keys: s.Keys, Lookup: s.Lookup, LookupLag: s.Lag, Compensator: s.Compensator, TenantOverride: s.Overridden, Streaming: s.Stream,
 		Signals: s.traits().signals}
 }
 

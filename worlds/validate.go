@@ -137,7 +137,7 @@ func fields(t Tool) (key, msg string) {
 		{"cost_cents", rangeRange(t.Cost, maxCents)},
 		{"tokens.prompt", intRange(t.Tokens.Prompt, 0, maxTokens)},
 		{"tokens.chunk", intRange(t.Tokens.Chunk, 0, maxTokens)},
-		{"tokens.chunks", rangeRange(t.Tokens.Chunks, maxChunks)},
+		{"tokens.chunks", chunksRange(t.Tokens.Chunks)},
 		{"rate_limit.calls", intRange(t.RateLimit.Calls, 0, maxCalls)},
 		{"rate_limit.window", durationRange(t.RateLimit.Window)},
 		{"rate_limit.retry_after", durationRange(t.RateLimit.RetryAfter)},
@@ -240,6 +240,18 @@ func durationRange(d time.Duration) string {
 		return "negative duration " + d.String()
 	case d > maxWait:
 		return d.String() + " is longer than " + maxWait.String()
+	}
+	return ""
+}
+
+// chunksRange checks a generation's chunk count: a stream delivers at
+// least one chunk.
+func chunksRange(r Range) string {
+	if msg := rangeRange(r, maxChunks); msg != "" {
+		return msg
+	}
+	if !r.IsZero() && r.Min < 1 {
+		return "a generation streams at least one chunk: min must be 1 or more"
 	}
 	return ""
 }

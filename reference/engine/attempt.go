@@ -97,6 +97,7 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 		}
 	}
 	e.emit(Event{Kind: EvInvoke, AttemptID: a.AttemptID, Tool: st.Tool, Key: key, Token: token})
+	r.called[r.step] = e.clock.Now()
 	resp, err := e.tools.Invoke(ctx, call)
 	if errors.Is(err, ErrCrash) {
 		return err
@@ -328,8 +329,11 @@ func (e *Engine) keys(r *run, ent registry.Entry, n int) (key, token string) {
 // be registered. A plan that names an unknown tool is a deterministic failure.
 func (e *Engine) validatePlan(resp Response) error {
 	_, graph, ok := strings.Cut(resp.Data, "plan:")
-	if !ok || graph == "" {
+	switch {
+	case !ok:
 		return &outcome.InvalidPlanError{Reason: "the response is not a task graph"}
+	case graph == "":
+		return nil // nothing to do: a plan of no step
 	}
 	for _, tool := range strings.Split(graph, ">") {
 		if _, err := e.reg.Base(tool); err != nil {

@@ -23,6 +23,12 @@ func (e *Engine) reconcile(ctx context.Context, r *run) error {
 		r.finishWith(doFail, err.Error())
 		return nil
 	}
+	if ready := r.called[r.step].Add(ent.LookupLag); r.inHand == nil && ent.LookupLag > 0 && e.clock.Now().Before(ready) {
+		// The tool's lookups lag: finding nothing sooner proves nothing.
+		// Look it up once they can see the call.
+		r.wake = ready
+		return nil
+	}
 	a := store.Attempt{AttemptID: r.attemptID(r.attempts[r.step] + 1), Kind: store.Reconcile, Key: firstOf(r.keys[r.step]...)}
 	if err := e.begin(ctx, r, &a, st.Tool); err != nil {
 		return e.beginFailed(ctx, r, a, ent, err)
@@ -179,6 +185,7 @@ func (e *Engine) restart(ctx context.Context, r *run) error {
 	clear(r.effects)
 	clear(r.signals)
 	clear(r.first)
+	clear(r.called)
 	e.emit(restartEvent(r.exec, r.exec.Run))
 	return nil
 }

@@ -46,6 +46,7 @@ type runState struct {
 
 	attempts []int       // per step: the highest attempt number used
 	first    []time.Time // per step of the current run: when its first attempt began
+	called   []time.Time // per step of the current run: when its tool was last called
 	failures []int       // per step: failed attempts
 	total    int         // failed attempts of the whole execution
 	keys     [][]string
@@ -89,6 +90,7 @@ func newRun(x store.Execution) *run {
 		exec:     x,
 		attempts: make([]int, n),
 		first:    make([]time.Time, n),
+		called:   make([]time.Time, n),
 		failures: make([]int, n),
 		keys:     make([][]string, n),
 		refs:     make([]string, n),
@@ -165,6 +167,9 @@ func (e *Engine) rebuild(snap store.Snapshot) *run {
 		}
 		if a.Run == x.Run && r.first[a.Step].IsZero() {
 			r.first[a.Step] = a.Begun
+		}
+		if a.Run == x.Run && a.Kind == store.Invoke && a.Begun.After(r.called[a.Step]) {
+			r.called[a.Step] = a.Begun // the call itself came a moment later
 		}
 		if a.Ended {
 			r.failures[a.Step]++

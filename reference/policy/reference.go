@@ -21,7 +21,8 @@ import (
 //     re-executed: reconcile commits the response in hand or the one found
 //     by key.
 //  5. A model call cut mid-inference is retried with its dedup token, so the
-//     chunks already delivered downstream are not delivered again (3 times).
+//     chunks already delivered downstream are not delivered again (3 times):
+//     only a call that has a token, which its tool answers lookups by.
 //  6. An uncertain outcome on a tool that answers lookups is reconciled:
 //     verify by key before any re-execution.
 //  7. Otherwise an idempotent tool is retried (3 times), a tool with a
@@ -60,7 +61,7 @@ func (reference) Decide(in Input) Decision {
 		return Decide(Fail, "nothing was emitted and the retries are spent")
 	case o.Phase == outcome.PhasePost:
 		return Decide(Reconcile, "the tool acted: commit what happened, do not re-execute")
-	case o.LLM == outcome.MidInference && in.Retries < 3:
+	case o.LLM == outcome.MidInference && e.Lookup && in.HasKey && in.Retries < 3:
 		d := RetryUpTo(3, "cut mid-inference: retry under the same dedup token")
 		d.DedupToken = true
 		return d

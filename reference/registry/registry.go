@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/chaosrun/chaosrun/reference/outcome"
 )
@@ -81,6 +82,10 @@ type Entry struct {
 	Keys        Keys
 	// Lookup is set when the tool answers "did operation K happen?".
 	Lookup bool
+	// LookupLag is how long an applied effect may stay invisible to lookups
+	// (an eventually consistent read): a lookup sooner than that after the
+	// call proves nothing by finding nothing.
+	LookupLag time.Duration
 	// Compensator names the tool that undoes this one's effect ("" for none).
 	Compensator string
 	// TenantOverride is set when the tool's behaviour depends on the tenant.
@@ -109,6 +114,8 @@ func (e Entry) Validate() error {
 		return fmt.Errorf("tool %q: layer must be agent or orchestrator", e.Tool)
 	case e.Lookup && e.Keys == NoKeys:
 		return fmt.Errorf("tool %q: a lookup by key needs key support", e.Tool)
+	case e.LookupLag < 0 || e.LookupLag > 0 && !e.Lookup:
+		return fmt.Errorf("tool %q: a lookup lag needs a lookup, and must not be negative", e.Tool)
 	}
 	return nil
 }
