@@ -130,7 +130,9 @@ func (c *Catalog) DriftTools(tenant string) []string {
 }
 
 // dedups reports whether a tool deduplicates repeated calls itself.
-func dedups(s worlds.Spec) bool { return s.Behaviour == worlds.KeyedWrite || s.Behaviour == worlds.Upsert }
+func dedups(s worlds.Spec) bool {
+	return s.Behaviour == worlds.KeyedWrite || s.Behaviour == worlds.Upsert
+}
 
 // Spec returns the tool or compensator named name as the tenant sees it.
 func (c *Catalog) Spec(tenant, name string) (worlds.Spec, bool) {

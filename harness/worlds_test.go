@@ -123,7 +123,10 @@ func precondition(cat *fakes.Catalog, mistake string, id invariants.ID) bool {
 	// A tenant's contract stops a retry the policy would make (the
 	// mistakes honour contracts, but for static-system-policy).
 	free := func(tn string, s worlds.Spec) bool { return w.Contract(tn, s.Tool).IsZero() }
-	harmful := func(tn string, s worlds.Spec) bool { tr := s.Truth(); return tr.SideEffects && !tr.Idempotent && free(tn, s) }
+	harmful := func(tn string, s worlds.Spec) bool {
+		tr := s.Truth()
+		return tr.SideEffects && !tr.Idempotent && free(tn, s)
+	}
 	switch mistake + "/" + string(id) {
 	case "naive-backoff/no-duplicate-side-effects":
 		return any(harmful)
