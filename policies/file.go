@@ -6,13 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/chaosrun/chaosrun/policies/inputfile"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/worlds"
 )
@@ -56,19 +56,23 @@ func errAt(n *yaml.Node, key, format string, args ...any) *Error {
 	return &Error{Line: n.Line, Key: key, Msg: fmt.Sprintf(format, args...)}
 }
 
-// Load reads and parses a policy file. See [Parse].
-func Load(path string) (*policy.Rules, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read policy file: %w", err)
-	}
-	return Parse(path, data)
-}
+// MaxRules is the most rules a policy file may hold: some hundred times a
+// catalog file's. The linter evaluates every rule on every failure the world
+// produces, so the bound also keeps [Lint] fast.
+const MaxRules = 1000
+
+// Load reads and parses a policy file. See [Parse]. The file must be a
+// regular file of at most [inputfile.MaxSize] bytes (1 MiB): a directory, a
+// named pipe or a device is refused without being read, with an error
+// wrapping [inputfile.ErrNotRegular] or [inputfile.ErrTooLarge]; a path that
+// cannot be opened gives open(2)'s error (fs.ErrNotExist, ...).
+func Load(path string) (*policy.Rules, error) { return LoadFor(nil, path) }
 
 // LoadFor reads and parses a policy file against the world w (nil: the
-// built-in one): its `tool:` and `tenant:` values must name w's. See [Parse].
+// built-in one): its `tool:` and `tenant:` values must name w's. See [Parse];
+// the file is read as [Load] reads it.
 func LoadFor(w *worlds.World, path string) (*policy.Rules, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.MaxSize)
 	if err != nil {
 		return nil, fmt.Errorf("read policy file: %w", err)
 	}

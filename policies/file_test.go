@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/policies"
+	"github.com/chaosrun/chaosrun/policies/inputfile"
 	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/registry"
@@ -202,6 +203,17 @@ func TestParseSpellings(t *testing.T) {
 		c.want(&want)
 		if !reflect.DeepEqual(r.Arch, want) {
 			t.Errorf("%s: got %+v, want %+v", c.yaml, r.Arch, want)
+		}
+	}
+}
+
+// TestLoadRefusesWhatIsNotAFile: a directory or a device is refused before
+// anything is read (policies/inputfile holds the cases in full).
+func TestLoadRefusesWhatIsNotAFile(t *testing.T) {
+	t.Parallel()
+	for _, path := range []string{t.TempDir(), "/dev/zero"} {
+		if _, err := policies.Load(path); !errors.Is(err, inputfile.ErrNotRegular) {
+			t.Errorf("Load(%s) = %v, want an error wrapping inputfile.ErrNotRegular", path, err)
 		}
 	}
 }

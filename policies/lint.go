@@ -100,10 +100,29 @@ func newLinter(w *world, r *policy.Rules) *linter {
 	l := &linter{w: w, r: r, a: r.Arch, sits: situations(w, r.Arch, attemptsOf(r.List), statusesOf(r.List))}
 	l.matched, l.reach = make([][]int, len(r.List)), make([][]int, len(r.List))
 	l.decider = make([]int, len(l.sits))
+	// Each rule is matched once per base situation (see situation.base) and
+	// its attempt compared per situation: a file with many rules and many
+	// attempt numbers stays fast to lint.
+	spent := make([]bool, len(r.List))
+	for i, rule := range r.List {
+		spent[i] = rule.Do == policy.Retry && l.limit(rule) == 0
+	}
+	var inBase []int // the rules that match the current base situation
 	for si, s := range l.sits {
 		l.decider[si] = -1
-		for i, rule := range r.List {
-			if !rule.When.Matches(s.in) || rule.Do == policy.Retry && l.limit(rule) == 0 {
+		if si == 0 || s.base != l.sits[si-1].base {
+			inBase = inBase[:0]
+			for i, rule := range r.List {
+				in := s.in
+				in.Attempt = max(in.Attempt, rule.When.Attempt)
+				if !spent[i] && rule.When.Matches(in) {
+					inBase = append(inBase, i)
+				}
+			}
+		}
+		for _, i := range inBase {
+			rule := r.List[i]
+			if s.in.Attempt < rule.When.Attempt {
 				continue
 			}
 			l.matched[i] = append(l.matched[i], si)

@@ -30,6 +30,9 @@ func readRules(w *world, n *yaml.Node, path string) ([]ruleSource, error) {
 	if err := mustBe(n, path, yaml.SequenceNode); err != nil {
 		return nil, err
 	}
+	if len(n.Content) > MaxRules {
+		return nil, errAt(n, path, "%d rules: a policy file holds at most %d", len(n.Content), MaxRules)
+	}
 	rules := make([]ruleSource, 0, len(n.Content))
 	for i, item := range n.Content {
 		p := path + "[" + strconv.Itoa(i) + "]"

@@ -29,6 +29,9 @@ type situation struct {
 	declared policy.Contract
 	// own is the tenant's own registry entry, used or not.
 	own registry.Entry
+	// base numbers the situations that differ only in their attempt: a
+	// rule's conditions other than attempt decide them alike.
+	base int
 }
 
 var phases = []outcome.Phase{outcome.PhasePre, outcome.PhaseMid, outcome.PhasePost}
@@ -86,6 +89,7 @@ func appendOutcomes(out []situation, s situation, attempts []int, statuses map[p
 							o.Crashed = crashed
 							for _, cx := range contextsOf(ph) {
 								o.Context = cx
+								s.base = len(out)
 								for _, n := range attempts {
 									s.in.Outcome, s.in.Attempt = o, n
 									out = append(out, s)
