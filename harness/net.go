@@ -503,6 +503,12 @@ func (r *syncRecorder) fault(a faults.Applied) { r.Observe(FaultEvent(a)) }
 // Postgres server its DSN names can be made.
 var ErrPostgresUnreachable = errors.New("net mode: cannot connect to Postgres")
 
+// oneLine is an error printed on one line, its cause kept.
+type oneLine struct{ err error }
+
+func (e oneLine) Error() string { return strings.Join(strings.Fields(e.err.Error()), " ") }
+func (e oneLine) Unwrap() error { return e.err }
+
 // database is a throwaway database on the server a DSN names.
 type database struct {
 	admin *pgxpool.Config
@@ -576,9 +582,9 @@ func (db *database) drop() error {
 func adminExec(ctx context.Context, cfg *pgxpool.Config, sql string) error {
 	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 	if err != nil {
-		// pgx lists each address it tried on its own line: one line here.
-		why := strings.Join(strings.Fields(err.Error()), " ")
-		return fmt.Errorf("%w at %s:%d: %s", ErrPostgresUnreachable, cfg.ConnConfig.Host, cfg.ConnConfig.Port, why)
+		// pgx lists each address it tried on its own line: one line here,
+		// the cause kept for errors.As (an authentication failure, say).
+		return fmt.Errorf("%w at %s:%d: %w", ErrPostgresUnreachable, cfg.ConnConfig.Host, cfg.ConnConfig.Port, oneLine{err})
 	}
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, sql)

@@ -22,6 +22,10 @@ import (
 //go:embed *.yaml
 var files embed.FS
 
+// ErrTooManyRules classifies the refusal of a file of more than [MaxRules]
+// rules.
+var ErrTooManyRules = errors.New("too many rules")
+
 // ErrNotBuiltin is returned by [Builtin] for a name that has no policy file.
 var ErrNotBuiltin = errors.New("no built-in policy file")
 
@@ -35,7 +39,12 @@ type Error struct {
 	// error of the file as a whole (its YAML syntax).
 	Key string
 	Msg string
+	// Err, when set, classifies the refusal (ErrTooManyRules).
+	Err error
 }
+
+// Unwrap returns the refusal's class, if it has one.
+func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	var b strings.Builder

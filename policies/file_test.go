@@ -209,6 +209,13 @@ func TestParseSpellings(t *testing.T) {
 
 // TestLoadRefusesWhatIsNotAFile: a directory or a device is refused before
 // anything is read (policies/inputfile holds the cases in full).
+func TestLoadRefusesTooManyRules(t *testing.T) {
+	t.Parallel()
+	if _, err := policies.Load("testdata/bad/too-many-rules.yaml"); !errors.Is(err, policies.ErrTooManyRules) {
+		t.Errorf("got %v, want an error wrapping ErrTooManyRules", err)
+	}
+}
+
 func TestLoadRefusesWhatIsNotAFile(t *testing.T) {
 	t.Parallel()
 	for _, path := range []string{t.TempDir(), "/dev/zero"} {

@@ -31,7 +31,9 @@ func readRules(w *world, n *yaml.Node, path string) ([]ruleSource, error) {
 		return nil, err
 	}
 	if len(n.Content) > MaxRules {
-		return nil, errAt(n, path, "%d rules: a policy file holds at most %d", len(n.Content), MaxRules)
+		e := errAt(n, path, "%d rules: a policy file holds at most %d", len(n.Content), MaxRules)
+		e.Err = ErrTooManyRules
+		return nil, e
 	}
 	rules := make([]ruleSource, 0, len(n.Content))
 	for i, item := range n.Content {

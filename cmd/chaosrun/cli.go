@@ -42,13 +42,16 @@ type env struct {
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal asks for a clean stop (no report, no temporary file
+	// left); a second one ends the process at once.
+	context.AfterFunc(ctx, stop)
 	e := &env{stdout: stdout, stderr: stderr, tty: isTerminal(stderr), getenv: os.Getenv}
 	return e.exit(e.dispatch(ctx, args))
 }
 
 func (e *env) dispatch(ctx context.Context, args []string) error {
 	cmd, rest := "compare", args
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || isHelp(args[0])) {
 		cmd, rest = args[0], args[1:]
 	}
 	switch cmd {
@@ -63,12 +66,15 @@ func (e *env) dispatch(ctx context.Context, args []string) error {
 	case "list":
 		return e.list(rest)
 	case "merge":
-		return e.merge(rest)
+		return e.merge(ctx, rest)
 	case "help", "-h", "-help", "--help":
-		if len(rest) > 0 {
+		switch {
+		case len(rest) > 1:
+			return usagef("e.g. chaosrun help run", "help takes one command")
+		case len(rest) == 1:
 			return e.help(rest[0])
 		}
-		fmt.Fprint(e.stdout, helpText)
+		printHelp(e.stdout)
 		return nil
 	case engineCommand:
 		return e.engine(ctx)
@@ -87,6 +93,10 @@ func (e *env) exit(err error) int {
 		return exitOK
 	case errors.Is(err, errViolations):
 		return exitViolations
+	case errors.As(err, new(errHelp)):
+		var h errHelp
+		errors.As(err, &h)
+		return e.exit(e.help(h.cmd))
 	case errors.As(err, &ue):
 		fmt.Fprintf(e.stderr, "chaosrun: %s\n", ue.msg)
 		if ue.hint != "" {
@@ -99,6 +109,17 @@ func (e *env) exit(err error) int {
 	}
 	fmt.Fprintf(e.stderr, "chaosrun: %v\n", err)
 	return exitUsage
+}
+
+// isHelp reports whether a command's first argument asks for its help.
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
+// helpOnly returns errHelp when a command without flags is asked for help.
+func helpOnly(cmd string, args []string) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		return errHelp{cmd}
+	}
+	return nil
 }
 
 func isTerminal(w io.Writer) bool {

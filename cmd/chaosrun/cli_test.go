@@ -87,29 +87,49 @@ func TestRunIsACIGate(t *testing.T) {
 
 func TestBadUsageExits2WithOneLineAndAHint(t *testing.T) {
 	t.Parallel()
+	ref, err := filepath.Abs("../../policies/reference.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := filepath.Abs("../../policies/testdata/bad")
+	if err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		args []string
 		says string
+		hint string // the start of the hint, where the case has its own
 	}{
-		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
-		{[]string{"compare", "--runs", "0"}, "--runs must be positive"},
-		{[]string{"compare", "--runs", "x"}, "invalid value"},
-		{[]string{"run", "--policy", "no-such-policy"}, `unknown policy "no-such-policy"`},
-		{[]string{"compare", "--shard", "3/2"}, `bad --shard "3/2"`},
-		{[]string{"compare", "--mode", "net", "--store", "mysql://x"}, "--store mysql://x is neither memory nor a Postgres URL"},
-		{[]string{"compare", "--store", "postgres://db"}, "sim mode always runs on the in-memory store"},
-		{[]string{"compare", "--mode", "carrier-pigeon"}, `unknown mode "carrier-pigeon"`},
-		{[]string{"compare", "--json", "/no/such/dir/r.json"}, "directory /no/such/dir does not exist"},
-		{[]string{"compare", "--runs", "5", "--duration", "1s"}, "--runs and --duration both"},
-		{[]string{"run", "--policy", "reference", "--runs", "3", "--shard", "5/8"}, "--shard 5/8 gets none of --runs 3"},
-		{[]string{"run", "--policy", "reference", "--duration", "1ns"}, "no run of reference finished within 1ns"},
-		{[]string{"run", "--policy", "reference", "--runs", "2", "--json", "/proc/r.json"}, "--json /proc/r.json: cannot write in /proc"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`, ""},
+		{[]string{"compare", "--runs", "0"}, "--runs must be positive", ""},
+		{[]string{"compare", "--runs", "x"}, "invalid value", ""},
+		{[]string{"run", "--policy", "no-such-policy"}, `unknown policy "no-such-policy"`, ""},
+		{[]string{"compare", "--shard", "3/2"}, `bad --shard "3/2"`, ""},
+		{[]string{"compare", "--mode", "net", "--store", "mysql://x"}, "--store mysql://x is neither memory nor a Postgres URL", ""},
+		{[]string{"compare", "--store", "postgres://db"}, "sim mode always runs on the in-memory store", ""},
+		{[]string{"compare", "--mode", "carrier-pigeon"}, `unknown mode "carrier-pigeon"`, ""},
+		{[]string{"compare", "--json", "/no/such/dir/r.json"}, "directory /no/such/dir does not exist", ""},
+		{[]string{"compare", "--runs", "5", "--duration", "1s"}, "--runs and --duration both", ""},
+		{[]string{"run", "--policy", "reference", "--runs", "3", "--shard", "5/8"}, "--shard 5/8 gets none of --runs 3", ""},
+		{[]string{"run", "--policy", "reference", "--duration", "1ns"}, "no run of reference finished within 1ns", ""},
+		{[]string{"run", "--policy", "reference", "--runs", "2", "--json", "/proc/r.json"}, "--json /proc/r.json: cannot write in /proc", ""},
 		{[]string{"run", "--mode", "net", "--store", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", "--policy", "reference", "--runs", "2"},
-			"cannot connect to Postgres at 127.0.0.1:1"},
-		{[]string{"replay", "--policy", "reference"}, "replay needs --seed"},
-		{[]string{"replay", "--seed", "3"}, "replay needs --policy"},
-		{[]string{"replay", "--policy", "reference", "--seed", "3", "--invariant", "nope"}, `unknown invariant "nope"`},
-		{[]string{"list", "everything"}, `unknown section "everything"`},
+			"cannot connect to Postgres at 127.0.0.1:1", "start Postgres"},
+		{[]string{"replay", "--policy", "reference"}, "replay needs --seed", ""},
+		{[]string{"replay", "--seed", "3"}, "replay needs --policy", ""},
+		{[]string{"replay", "--policy", "reference", "--seed", "3", "--invariant", "nope"}, `unknown invariant "nope"`, ""},
+		{[]string{"list", "everything"}, `unknown section "everything"`, ""},
+		{[]string{"run", "--policy", "no/such.yaml"}, "policy file no/such.yaml does not exist", "check the path"},
+		{[]string{"lint", "no/such.yaml"}, "policy file no/such.yaml does not exist", "check the path"},
+		{[]string{"run", "--policy", "/dev/zero"}, "/dev/zero: not a regular file: it is a character device", "give a regular file"},
+		{[]string{"lint", bad + "/alias.yaml"}, "alias.yaml:7: rules[1].when: YAML aliases", "fix the line named above"},
+		{[]string{"lint", bad + "/too-many-rules.yaml"}, "1001 rules: a policy file holds at most 1000", "a policy file holds at most 1 MiB and 1000 rules"},
+		{[]string{"run", "--policy", "reference", "--policy", "reference"}, "--policy reference is given twice", "name each policy once"},
+		{[]string{"compare", "--policy", "reference"}, "the catalog's reference is already in the comparison", "drop --policy reference"},
+		{[]string{"run", "--policy", ref, "--policy", ref}, "two policies are named reference: " + ref + " and " + ref, "give each policy file its own name"},
+		{[]string{"compare", "--policy", ref}, ref + " names its policy reference, as the catalog does", "rename the policy in " + ref},
+		{[]string{"run", "--policy", "reference", "--json", "/tmp"}, "--json /tmp is a directory", "name a file, not a directory"},
+		{[]string{"help", "frobnicate"}, `no help for "frobnicate"`, "run 'chaosrun help'"},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
@@ -122,6 +142,9 @@ func TestBadUsageExits2WithOneLineAndAHint(t *testing.T) {
 			}
 			if r.stdout != "" {
 				t.Fatalf("nothing belongs on stdout after a usage error, got:\n%s", r.stdout)
+			}
+			if c.hint != "" && !strings.Contains(r.stderr, "\nhint: "+c.hint) {
+				t.Fatalf("the hint should start %q, got:\n%s", c.hint, r.stderr)
 			}
 		})
 	}
@@ -202,8 +225,46 @@ func TestListAndHelp(t *testing.T) {
 	t.Parallel()
 	chaosrun(t, "list").want(t, 0, "policies:", "static-system-policy", "invariants:", "tenant-contract-honored", "faults:", "lost-write", "scenarios:", "invoice-billing", "tenants:", "globex")
 	chaosrun(t, "list", "invariants").want(t, 0, "reconciliation-complete")
+	if r := chaosrun(t, "list", "tools"); !strings.Contains(r.stdout, "send_email") || strings.Contains(r.stdout, `""`) {
+		t.Errorf("list tools should say 'none' for a tool without compensator:\n%s", r.stdout)
+	}
 	chaosrun(t, "help").want(t, 0, "chaosrun replay --policy P --seed S", "--shard i/n")
-	chaosrun(t, "help", "replay").want(t, 0, "--invariant")
+	chaosrun(t, "help", "replay").want(t, 0, "--invariant ID", "minimise this invariant's counterexample", "--no-shrink", "--mode sim|net", "(default sim)")
+	chaosrun(t, "help", "list").want(t, 0, "policies", "scenarios", "invariants", "faults", "tools ", "tenants ")
+}
+
+// TestHelpOnEveryCommand: -h and --help print the command's help on stdout
+// and exit 0, as 'chaosrun help COMMAND' does; a command's help lists its
+// flags with their meaning and defaults.
+func TestHelpOnEveryCommand(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		args []string
+		says []string
+	}{
+		{[]string{"--help"}, []string{"Usage:", "chaosrun run --policy P", "Flags of compare and run:"}},
+		{[]string{"-h"}, []string{"Usage:", "chaosrun lint FILE.yaml"}},
+		{[]string{"help"}, []string{"Usage:", "chaosrun list [SECTION]"}},
+		{[]string{"help", "run"}, []string{"Usage: chaosrun run", "--runs N", "scenarios per policy (default 500)", "--seed S", "(default 1)", "--json FILE", "--quiet", "--shard i/n"}},
+		{[]string{"run", "--help"}, []string{"Usage: chaosrun run", "--runs N", "(default 500)"}},
+		{[]string{"run", "-h"}, []string{"Usage: chaosrun run"}},
+		{[]string{"run", "--policy", "reference", "--help"}, []string{"Usage: chaosrun run"}},
+		{[]string{"compare", "--help"}, []string{"Usage: chaosrun compare", "--policy NAME|FILE"}},
+		{[]string{"replay", "--help"}, []string{"Usage: chaosrun replay", "--no-shrink", "--invariant ID"}},
+		{[]string{"lint", "--help"}, []string{"Usage: chaosrun lint FILE.yaml", "1 MiB and 1000 rules"}},
+		{[]string{"list", "-h"}, []string{"Usage: chaosrun list", "tenants"}},
+		{[]string{"help", "help"}, []string{"Usage: chaosrun help [COMMAND]"}},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			t.Parallel()
+			r := chaosrun(t, c.args...)
+			r.want(t, 0, c.says...)
+			if r.stderr != "" {
+				t.Errorf("help belongs on stdout; stderr:\n%s", r.stderr)
+			}
+		})
+	}
 }
 
 func TestPolicyFiles(t *testing.T) {
@@ -276,6 +337,29 @@ func TestNetModeOnPostgres(t *testing.T) {
 			if strings.Contains(string(b), s) {
 				t.Errorf("the %s report holds %q of the store's address", f, s)
 			}
+		}
+	}
+}
+
+// TestPostgresHints: a server that answers but refuses the role, or has no
+// such database, is not told to start Postgres.
+func TestPostgresHints(t *testing.T) {
+	t.Parallel()
+	u, err := url.Parse(pgstoretest.DSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, db := *u, *u
+	role.User = url.User("no_such_role")
+	db.Path = "/no_such_database"
+	for dsn, want := range map[string][2]string{
+		role.String(): {`role "no_such_role" does not exist`, "the server refused the role"},
+		db.String():   {`database "no_such_database" does not exist`, "the DSN names a database that does not exist"},
+	} {
+		r := chaosrun(t, "run", "--mode", "net", "--store", dsn, "--policy", "reference", "--runs", "2")
+		r.want(t, 2, want[0], "hint: "+want[1])
+		if strings.Contains(r.stderr, "start Postgres") {
+			t.Errorf("a server that answers is not to be started:\n%s", r.stderr)
 		}
 	}
 }

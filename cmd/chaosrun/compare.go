@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -53,6 +52,9 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 		}
 		targets = append(targets, t)
 	}
+	if err := distinct(targets, !gate); err != nil {
+		return err
+	}
 	if len(targets) == 0 {
 		return usagef("e.g. chaosrun run --policy policies/reference.yaml", "run needs at least one --policy")
 	}
@@ -79,8 +81,8 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 			err = usagef("give --duration more time: it is shared among the policies",
 				"%s: no run of %s finished within %s, so there is nothing to report", cmd, t.policy.Name(), opts.Duration)
 		}
-		if errors.Is(err, harness.ErrPostgresUnreachable) {
-			err = usagef("start Postgres (pg_isready says whether it answers), or point --store or CHAOS_PG_DSN at one that runs; --store memory runs net mode without it", "%v", err)
+		if err != nil && o.mode == "net" && ctx.Err() == nil {
+			err = storeError(err)
 		}
 		if err != nil {
 			bar.done()
@@ -90,11 +92,11 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 		rep.Add(s, t.entry)
 	}
 	bar.done()
-	if err := writeReports(o, rep); err != nil {
+	if err := e.writeReports(ctx, o, rep); err != nil {
 		return err
 	}
 	if !o.quiet {
-		if err := e.summary(rep, o.wide, time.Since(start)); err != nil {
+		if err := e.forSummary(o).summary(rep, o.wide, time.Since(start)); err != nil {
 			return err
 		}
 	}
@@ -139,18 +141,6 @@ func storeKind(o *options) string {
 		return "postgres"
 	}
 	return "memory"
-}
-
-// writeReports writes the reports the flags ask for.
-func writeReports(o *options, rep *reports.Report) error {
-	for _, f := range reportFormats {
-		if p := o.outputs[f]; p != "" {
-			if err := reports.WriteFile(p, rep, renderers[f]); err != nil {
-				return usagef("check the path's permissions and free space, then run again", "--%s: %v", f, err)
-			}
-		}
-	}
-	return nil
 }
 
 // summary prints the table, the replay lines and how long it took.

@@ -1,60 +1,126 @@
 package main
 
 import (
+	"flag"
 	"fmt"
+	"io"
 	"runtime/debug"
+	"strings"
 )
 
-const helpText = `chaosrun — chaos testing for AI-agent retry setups
-
-Usage:
-  chaosrun                              same as 'chaosrun compare'
-  chaosrun compare [flags]              the catalog (reference + seven mistakes) and every --policy; exit 0
-  chaosrun run --policy P [flags]       CI gate: exit 1 if any named policy violates any invariant
-  chaosrun replay --policy P --seed S   re-run one case; print its timeline and violations
-  chaosrun lint FILE.yaml               static checks of a policy file; errors exit 2
-  chaosrun list [WHAT]                  policies, scenarios, invariants, fault kinds
-  chaosrun merge R1.json R2.json ...    one report from the JSON reports of shards
-  chaosrun help [COMMAND]               this text, or one command's
-
-Flags of compare and run:
-  --policy NAME|FILE   a built-in policy or a policy file (repeatable)
-  --runs N             scenarios per policy (default 500)
-  --seed S             first seed; run i uses seed S+i (default 1)
-  --duration D         run for D (e.g. 10m) instead of --runs, shared among the policies
-  --mode sim|net       sim: deterministic, in one process, on a virtual clock (default);
-                       net: real HTTP to the tools and pgx to Postgres through Toxiproxy
-  --store memory|DSN   net mode's store (default memory, or CHAOS_PG_DSN when set); on
-                       Postgres the engine runs as a child process killed with SIGKILL at crashes
-  --shard i/n          run only the i-th of n slices of the seed space (CI matrices)
-  --all-faults         enable every fault kind in every scenario (default: a random subset)
-  --json FILE          JSON report, schema chaosrun.report/v1
-  --markdown FILE      Markdown report (for $GITHUB_STEP_SUMMARY)
-  --junit FILE         JUnit XML, a testsuite per policy and a testcase per invariant
-  --html FILE          self-contained HTML report with the counterexamples' timelines
-  --quiet              print nothing but errors
-  --wide               every column in one table, however wide (default: the table fits the
-                       terminal, from COLUMNS or stdout's width; a pipe gets the wide table)
-
-Exit status: 0 ok, 1 violations (run, replay), 2 bad usage or bad input.
-`
-
-var commandHelp = map[string]string{
-	"compare": "chaosrun compare [flags]\n\nRuns the catalog (the reference and the seven mistakes) and every --policy through the same\nscenarios and prints the comparison. Exits 0 unless an error stops it.\n",
-	"run":     "chaosrun run --policy NAME|FILE [--policy ...] [flags]\n\nThe CI gate: runs the named policies only and exits 1 if any of them violates any invariant,\nafter writing the requested reports.\n",
-	"replay":  "chaosrun replay --policy NAME|FILE --seed S [--all-faults] [--invariant ID] [--no-shrink] [--mode sim|net] [--store DSN]\n\nRe-runs the scenario of one seed deterministically and prints the scenario, its timeline and its\nviolations; then minimises the first violated invariant's counterexample (or --invariant's) and\nprints that too. Exits 1 when the case violates an invariant. With --mode net the scenario runs\nonce over real connections (the same schedule; real timing), without minimisation.\n",
-	"lint":    "chaosrun lint FILE.yaml\n\nChecks a policy file against the tool registry and the tenants. Errors exit 2; warnings are\nprinted and exit 0.\n",
-	"merge":   "chaosrun merge R1.json R2.json ... [--json F] [--markdown F] [--junit F] [--html F] [--quiet] [--wide]\n\nCombines the JSON reports of the shards of one run (--shard i/n) into one report: counts added,\nthe lowest seed's counterexample kept for each policy and invariant, so that merging every shard\ngives the unsharded report. Refuses, with exit 2, reports of different seeds, runs, modes, stores,\nworlds, policies or chaosrun versions, and shards given twice or overlapping. A merged report keeps\nno timelines: its formats say which shard's reports hold them, and print the replay lines.\n",
-	"list":    "chaosrun list [policies|scenarios|invariants|faults]\n\nLists the built-in policies, the catalog's workflows, the invariants and the fault kinds.\n",
+// command is one command's help: its synopsis, what it does, and its flags,
+// taken from the flag set the command parses so that help and parsing
+// cannot disagree.
+type command struct {
+	name, synopsis, summary, about string
+	flags                          func() *flag.FlagSet // nil: no flags
 }
 
-func (e *env) help(cmd string) error {
-	h, ok := commandHelp[cmd]
-	if !ok {
-		return usagef("run 'chaosrun help' for the commands", "no help for %q", cmd)
+func optionFlags(cmd string) func() *flag.FlagSet {
+	return func() *flag.FlagSet { return (&options{outputs: map[string]string{}}).flags(cmd) }
+}
+
+// reportFiles says where a report flag's FILE may lead.
+const reportFiles = "A report's FILE is replaced whole, all the reports of a run together or none of them; a\n" +
+	"symbolic link is followed to its target. - or /dev/stdout writes the report on stdout (the\n" +
+	"summary then goes to stderr); a device or a named pipe is written through."
+
+var commands = []command{
+	{"compare", "chaosrun compare [flags]", "the catalog and every --policy, side by side; exit 0",
+		"The catalog (the reference and the seven mistakes) and every --policy, through the same\n" +
+			"scenarios, side by side. Exits 0 unless an error stops it. 'chaosrun' alone is 'chaosrun compare'.\n\n" +
+			reportFiles, optionFlags("compare")},
+	{"run", "chaosrun run --policy P [flags]", "CI gate: exit 1 if any named policy violates any invariant",
+		"The CI gate: the named policies only. Exits 1 if any of them violates any invariant, after\n" +
+			"writing the requested reports. Two policies of one name are refused.\n\n" + reportFiles, optionFlags("run")},
+	{"replay", "chaosrun replay --policy P --seed S", "re-run one case; print its timeline and violations, minimised",
+		"Re-runs the scenario of one seed deterministically and prints the scenario, its timeline and\n" +
+			"its violations; then minimises the counterexample of the first violated invariant (or\n" +
+			"--invariant's) and prints that too. Exits 1 when the case violates an invariant.",
+		func() *flag.FlagSet { return new(replayFlags).flags() }},
+	{"lint", "chaosrun lint FILE.yaml", "static checks of a policy file; errors exit 2",
+		"Checks a policy file against the tool registry and the tenants, rule by rule. Errors exit 2;\n" +
+			"warnings are printed and exit 0. A policy file is a regular file of at most 1 MiB and 1000 rules.", nil},
+	{"merge", "chaosrun merge R1.json R2.json ...", "one report from the JSON reports of shards",
+		"Combines the JSON reports of the shards of one run (--shard i/n) into one report: counts added,\n" +
+			"the lowest seed's counterexample kept for each policy and invariant, so that merging every shard\n" +
+			"gives the unsharded report. Refuses, with exit 2, reports of different seeds, runs, modes, stores,\n" +
+			"worlds, policies or chaosrun versions, and shards given twice or overlapping. A merged report keeps\n" +
+			"no timelines: its formats say which shard's reports hold them, and print the replay lines. Flags\n" +
+			"may come before, between or after the reports.\n\n" + reportFiles,
+		func() *flag.FlagSet { return (&options{outputs: map[string]string{}}).mergeFlags() }},
+	{"list", "chaosrun list [SECTION]", "policies, scenarios, invariants, fault kinds, tools, tenants",
+		"Lists one section, or all of them:\n" + listHelp(), nil},
+	{"help", "chaosrun help [COMMAND]", "this text, or one command's help and flags",
+		"The commands, or one command's help with its flags. -h or --help after a command prints the\nsame.", nil},
+	{"version", "chaosrun version", "the version of this binary", "The version of this binary.", nil},
+}
+
+// listHelp says what each section of list holds.
+func listHelp() string {
+	about := map[string]string{
+		"policies":   "the built-in policies, the mistake each embodies and what must catch it",
+		"scenarios":  "the catalog's workflows, and what generated scenarios are made of",
+		"invariants": "the invariants' ids and what each holds to",
+		"faults":     "the fault kinds a schedule draws from",
+		"tools":      "the fake world's tools: idempotency, tier, keys, lookup, compensator",
+		"tenants":    "the tenants and the contracts they declare",
 	}
-	fmt.Fprint(e.stdout, h)
-	return nil
+	var b strings.Builder
+	for _, s := range listSections {
+		fmt.Fprintf(&b, "  %-12s %s\n", s, about[s])
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// printHelp prints the commands, then the flags of compare and run.
+func printHelp(w io.Writer) {
+	fmt.Fprint(w, "chaosrun — chaos testing for AI-agent retry setups\n\nUsage:\n")
+	fmt.Fprintf(w, "  %-37s %s\n", "chaosrun", "same as 'chaosrun compare'")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-37s %s\n", c.synopsis, c.summary)
+	}
+	fmt.Fprint(w, "\nFlags of compare and run:\n")
+	printFlags(w, optionFlags("run")())
+	fmt.Fprint(w, "\nExit status: 0 ok, 1 violations (run, replay), 2 bad usage or bad input.\n"+
+		"Run 'chaosrun help COMMAND' for one command's help and flags.\n")
+}
+
+// help prints one command's help.
+func (e *env) help(name string) error {
+	for _, c := range commands {
+		if c.name != name {
+			continue
+		}
+		fmt.Fprintf(e.stdout, "Usage: %s\n\n%s\n", c.synopsis, c.about)
+		if c.flags != nil {
+			fmt.Fprint(e.stdout, "\nFlags:\n")
+			printFlags(e.stdout, c.flags())
+		}
+		return nil
+	}
+	return usagef("run 'chaosrun help' for the commands", "no help for %q", name)
+}
+
+// printFlags lists a flag set's flags with their meaning and defaults. A
+// flag's usage is "ARG\tmeaning" (a flag without argument: the meaning
+// alone); a line break in the meaning continues it under itself.
+func printFlags(w io.Writer, fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		head := "--" + f.Name
+		usage := f.Usage
+		if arg, meaning, ok := strings.Cut(usage, "\t"); ok {
+			head, usage = head+" "+arg, meaning
+		}
+		switch f.DefValue {
+		case "", "0", "0s", "false":
+		default:
+			if !strings.Contains(usage, "(default") {
+				usage += " (default " + f.DefValue + ")"
+			}
+		}
+		fmt.Fprintf(w, "  %-22s %s\n", head, strings.ReplaceAll(usage, "\n", "\n"+strings.Repeat(" ", 25)))
+	})
 }
 
 func version() string {

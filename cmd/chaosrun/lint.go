@@ -9,13 +9,16 @@ import (
 // lint checks a policy file against the registry and the tenants: errors
 // exit 2, warnings are printed and exit 0.
 func (e *env) lint(args []string) error {
+	if err := helpOnly("lint", args); err != nil {
+		return err
+	}
 	if len(args) != 1 {
 		return usagef("e.g. chaosrun lint policies/ours.yaml", "lint takes exactly one policy file")
 	}
 	path := args[0]
-	r, err := policies.Load(path)
+	r, err := loadFile(path, "fix the line named above; every key is documented in policies/README.md", false)
 	if err != nil {
-		return &usageError{msg: err.Error(), hint: "the keys are documented in policies/README.md"}
+		return err
 	}
 	errs := 0
 	for _, f := range policies.Lint(r) {

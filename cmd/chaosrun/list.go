@@ -16,6 +16,9 @@ var listSections = []string{"policies", "scenarios", "invariants", "faults", "to
 // list prints the built-in policies, the catalog's workflows, the
 // invariants, the fault kinds, the tools and the tenants.
 func (e *env) list(args []string) error {
+	if err := helpOnly("list", args); err != nil {
+		return err
+	}
 	want := listSections
 	if len(args) > 1 {
 		return usagef("list one section, or all without argument", "list: too many arguments")
@@ -72,7 +75,11 @@ func (e *env) listSection(s string) {
 		reg := fakes.Registry()
 		for _, tool := range reg.Tools() {
 			en, _ := reg.Base(tool)
-			fmt.Fprintf(w, "  %-18s %-14s tier %d  keys %-15s lookup %-5v compensator %q\n", tool, en.Class, en.Tier, en.Keys, en.Lookup, en.Compensator)
+			comp := en.Compensator
+			if comp == "" {
+				comp = "none"
+			}
+			fmt.Fprintf(w, "  %-18s %-14s tier %d  keys %-15s lookup %-5v compensator %s\n", tool, en.Class, en.Tier, en.Keys, en.Lookup, comp)
 		}
 	case "tenants":
 		for _, t := range fakes.TenantNames {

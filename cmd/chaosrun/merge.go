@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,26 +18,18 @@ const maxReport = 64 << 20
 // merge reads the JSON reports of shards and writes the one report of
 // them all (DESIGN section 9): the table on stdout, and whatever report
 // flags ask for.
-func (e *env) merge(args []string) error {
-	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+func (e *env) merge(ctx context.Context, args []string) error {
 	o := &options{outputs: map[string]string{}}
-	outs := map[string]*string{}
-	for _, f := range reportFormats {
-		outs[f] = fs.String(f, "", "")
-	}
-	fs.BoolVar(&o.quiet, "quiet", false, "")
-	fs.BoolVar(&o.wide, "wide", false, "")
-	paths, err := parseInterspersed(fs, args)
+	paths, err := parseInterspersed(o.mergeFlags(), args)
 	if err != nil {
-		return usagef("run 'chaosrun help merge' for its flags", "merge: %v", err)
+		return flagError("merge", err)
 	}
 	if len(paths) == 0 {
 		return usagef("e.g. chaosrun merge shard-1.json shard-2.json --markdown all.md", "merge needs the JSON reports of the shards")
 	}
-	for f, p := range outs {
-		if *p != "" {
-			o.outputs[f] = *p
+	for f, p := range o.outputs {
+		if p == "" {
+			delete(o.outputs, f)
 		}
 	}
 	if err := o.checkOutputs(); err != nil {
@@ -58,9 +51,10 @@ func (e *env) merge(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeReports(o, rep); err != nil {
+	if err := e.writeReports(ctx, o, rep); err != nil {
 		return err
 	}
+	e = e.forSummary(o)
 	if !rep.Shard.Whole() {
 		fmt.Fprintf(e.stderr, "chaosrun: warning: the reports cover shard %s only; merge the missing shards' reports for the whole run\n", rep.Shard)
 	}
@@ -72,6 +66,18 @@ func (e *env) merge(args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "merged %d reports: %s, %s, seeds %s\n", len(parts), plural(len(rep.Policies), "policy", "policies"), reports.RunsEach(rep), reports.SeedsText(rep))
 	return nil
+}
+
+// mergeFlags defines merge's flags: the report flags, --quiet and --wide.
+func (o *options) mergeFlags() *flag.FlagSet {
+	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	for _, f := range reportFormats {
+		fs.Var(output{o.outputs, f}, f, "FILE\t"+reportUsage[f])
+	}
+	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
+	fs.BoolVar(&o.wide, "wide", false, "every column in one table, however wide")
+	return fs
 }
 
 // parseInterspersed parses flags given before, between or after the

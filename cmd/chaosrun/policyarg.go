@@ -1,10 +1,14 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 
 	"github.com/chaosrun/chaosrun/policies"
+	"github.com/chaosrun/chaosrun/policies/inputfile"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reports"
 )
@@ -15,22 +19,49 @@ type target struct {
 	entry  reports.Entry
 }
 
-// loadFile compiles a policy file; its errors name the file, the line and the key.
-func loadFile(path string) (policy.Policy, error) {
+// loadFile compiles a policy file; a refusal is a usage error whose hint
+// names the fix for what went wrong (see fileError).
+func loadFile(path, fix string, orName bool) (*policy.Rules, error) {
 	r, err := policies.Load(path)
 	if err != nil {
-		return nil, err
+		return nil, fileError(path, err, fix, orName)
 	}
 	return r, nil
+}
+
+// fileError gives a policy file's refusal the hint that fixes it: a path
+// that names nothing, a file that cannot be read or is no file at all, one
+// too large, or a file whose content is refused (fix is then the hint).
+// orName says a built-in policy's name would do instead (--policy).
+func fileError(path string, err error, fix string, orName bool) error {
+	var hint string
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		wd, _ := os.Getwd()
+		hint = fmt.Sprintf("check the path (relative paths start at %s)", wd)
+		if orName {
+			hint += ", or give a built-in policy's name ('chaosrun list policies')"
+		}
+		return usagef(hint, "policy file %s does not exist", path)
+	case errors.Is(err, fs.ErrPermission):
+		hint = "make the file readable by this user, or copy it somewhere readable"
+	case errors.Is(err, inputfile.ErrNotRegular):
+		hint = "give a regular file: a directory, a named pipe or a device is not read"
+	case errors.Is(err, inputfile.ErrTooLarge), errors.Is(err, policies.ErrTooManyRules):
+		hint = fmt.Sprintf("a policy file holds at most 1 MiB and %d rules: merge rules that decide alike (a `when` value may be a list)", policies.MaxRules)
+	default:
+		hint = fix
+	}
+	return &usageError{msg: err.Error(), hint: hint}
 }
 
 // resolve turns a --policy argument into a policy: a file when the argument
 // names one (or ends in .yaml/.yml), a built-in name otherwise.
 func resolve(arg string) (target, error) {
 	if isFile(arg) {
-		p, err := loadFile(arg)
+		p, err := loadFile(arg, "fix the file, then 'chaosrun lint "+arg+"' explains what it risks", true)
 		if err != nil {
-			return target{}, &usageError{msg: err.Error(), hint: "fix the file, then 'chaosrun lint " + arg + "'"}
+			return target{}, err
 		}
 		return target{policy: p, entry: reports.Entry{Source: arg}}, nil
 	}
@@ -66,4 +97,39 @@ func isFile(arg string) bool {
 	}
 	st, err := os.Stat(arg)
 	return err == nil && !st.IsDir()
+}
+
+// distinct refuses two policies of one name in one command: their rows, their
+// replay lines and their JUnit suites could not be told apart. catalog says
+// the command runs the catalog besides the named policies (compare).
+func distinct(targets []target, catalog bool) error {
+	where := map[string]target{}
+	for _, t := range targets {
+		name := t.policy.Name()
+		prev, dup := where[name]
+		if !dup {
+			where[name] = t
+			continue
+		}
+		switch {
+		case prev.entry.Source == "builtin" && t.entry.Source == "builtin" && catalog:
+			return usagef("drop --policy "+name+": compare runs the whole catalog already ('chaosrun run' runs only the named policies)",
+				"--policy %s: the catalog's %s is already in the comparison", name, name)
+		case prev.entry.Source == "builtin" && t.entry.Source == "builtin":
+			return usagef("name each policy once", "--policy %s is given twice", name)
+		case prev.entry.Source == "builtin":
+			return usagef(fmt.Sprintf("rename the policy in %s (its name: key); compare runs the catalog's %s beside it", t.entry.Source, name),
+				"%s names its policy %s, as the catalog does", t.entry.Source, name)
+		}
+		return usagef("give each policy file its own name: key, or pass the file once",
+			"two policies are named %s: %s and %s", name, source(prev), source(t))
+	}
+	return nil
+}
+
+func source(t target) string {
+	if t.entry.Source == "builtin" {
+		return "the built-in " + t.policy.Name()
+	}
+	return t.entry.Source
 }

@@ -11,21 +11,37 @@ import (
 	"github.com/chaosrun/chaosrun/scenarios"
 )
 
+// replayFlags are replay's flags.
+type replayFlags struct {
+	policy, invariant, mode, store string
+	seed                           uint64
+	allFaults, noShrink            bool
+}
+
+// flags defines replay's flags; their usage strings are what 'chaosrun help
+// replay' prints.
+func (r *replayFlags) flags() *flag.FlagSet {
+	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVar(&r.policy, "policy", "", "NAME|FILE\tthe built-in policy or policy file of the replay line")
+	fs.Uint64Var(&r.seed, "seed", 0, "S\tthe seed of the replay line")
+	fs.BoolVar(&r.allFaults, "all-faults", false, "every fault kind in the scenario, as in the run that found the case")
+	fs.StringVar(&r.invariant, "invariant", "", "ID\tminimise this invariant's counterexample (default: the first violated)")
+	fs.BoolVar(&r.noShrink, "no-shrink", false, "print the case as it is, without minimising it")
+	fs.StringVar(&r.mode, "mode", "sim", "sim|net\tnet runs the case once more over real connections, not minimised")
+	fs.StringVar(&r.store, "store", "", "memory|DSN\tnet mode's store (default memory, or CHAOS_PG_DSN when set)")
+	return fs
+}
+
 // replay re-runs the scenario of one seed, prints its timeline and
 // violations, and minimises the counterexample.
 func (e *env) replay(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	name := fs.String("policy", "", "")
-	seed := fs.Uint64("seed", 0, "")
-	all := fs.Bool("all-faults", false, "")
-	only := fs.String("invariant", "", "")
-	noShrink := fs.Bool("no-shrink", false, "")
-	mode := fs.String("mode", "sim", "")
-	storeDSN := fs.String("store", "", "")
+	var rf replayFlags
+	fs := rf.flags()
 	if err := fs.Parse(args); err != nil {
-		return usagef("run 'chaosrun help replay'", "replay: %v", err)
+		return flagError("replay", err)
 	}
+	name, seed, all, only, noShrink := &rf.policy, &rf.seed, &rf.allFaults, &rf.invariant, &rf.noShrink
 	switch {
 	case fs.NArg() > 0:
 		return usagef("run 'chaosrun help replay'", "replay: unexpected argument %q", fs.Arg(0))
@@ -45,12 +61,15 @@ func (e *env) replay(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	o := &options{mode: *mode, store: *storeDSN}
+	o := &options{mode: rf.mode, store: rf.store}
 	if err := o.validateMode(e.getenv); err != nil {
 		return err
 	}
 	sc := scenarios.Seeded(*seed, *all)
 	run, err := replayRun(ctx, o, t, sc)
+	if err != nil && o.mode == "net" && ctx.Err() == nil {
+		err = storeError(err)
+	}
 	if err != nil {
 		return err
 	}
