@@ -3,7 +3,10 @@ package harness
 import (
 	"context"
 	"fmt"
+	"os"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"pgregory.net/rapid"
@@ -26,11 +29,18 @@ type CheckOpts struct {
 	// World is the world scenarios are drawn from and run in (nil: the
 	// built-in one; Sim.World, when set, wins).
 	World *worlds.World
+	// PolicyFile is the file the policy was read from (policies.Load), which
+	// the failure's chaosrun replay line names. Without it, only a catalog
+	// policy gets a chaosrun line; any other replays in its test, with
+	// rapid's line.
+	PolicyFile string
 }
 
 // Check is the go test API: it runs rapid-generated scenarios under the
 // policy and fails the test with the shrunk counterexample, the violated
-// invariant in words, its timeline, and the exact lines that reproduce it:
+// invariant in words, its timeline, and the exact lines that reproduce it
+// (rapid's, and chaosrun's where chaosrun can replay the case: see
+// [Replay.Line]):
 //
 //	func TestOurRetryPolicy(t *testing.T) {
 //		harness.Check(t, ourpolicy.New(), nil)
@@ -43,7 +53,11 @@ func Check(t rapid.TB, p policy.Policy, opts *CheckOpts) {
 	if opts != nil {
 		o = *opts
 	}
-	tb := &replayTB{TB: t, policy: p.Name(), allFaults: o.AllFaults}
+	src := source(p, o.PolicyFile)
+	if !builtinWorld(o) {
+		src = "" // chaosrun replays in the built-in world: rapid's line alone replays this one
+	}
+	tb := &replayTB{TB: t, replay: Replay{Policy: p.Name(), Source: src, AllFaults: o.AllFaults}}
 	scenarios.ReadingRapidFlags(func() { rapid.Check(tb, Property(p, opts)) })
 }
 
@@ -90,52 +104,141 @@ func wanted(ids []invariants.ID, id invariants.ID) bool {
 	return false
 }
 
-var seedFlag = regexp.MustCompile(`-rapid\.seed=(\d+)`)
+// Replay is what a chaosrun replay line is made of: the policy and where it
+// came from, the seed, and the settings of the exploration that found it.
+type Replay struct {
+	// Policy is the policy's name.
+	Policy string
+	// Source is "builtin" for the catalog's policy of that name, the path of
+	// the policy file it was read from, or "" for a policy written in Go.
+	Source    string
+	Seed      uint64
+	AllFaults bool
+	// Mode is the exploration's mode: "sim" (or "") or "net".
+	Mode string
+}
+
+// Line is the one rule for replay lines, used by Check, the reports and the
+// CLI: the chaosrun command that replays the case, naming a catalog policy
+// by name and any other policy by its file, with the flags the exploration
+// ran under (--all-faults, --mode net; never the store, which may hold a
+// password). It is "" when chaosrun cannot replay the case: a policy written
+// in Go replays in its own test, with rapid's line.
+func (r Replay) Line() string {
+	var p string
+	switch r.Source {
+	case "":
+		return ""
+	case "builtin":
+		p = r.Policy
+	default:
+		p = shellQuote(r.Source)
+	}
+	line := fmt.Sprintf("chaosrun replay --policy %s --seed %d", p, r.Seed)
+	if r.AllFaults {
+		line += " --all-faults"
+	}
+	if r.Mode != "" && r.Mode != "sim" {
+		line += " --mode " + r.Mode
+	}
+	return line
+}
+
+var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./+,:=@%-]+$`)
+
+// shellQuote quotes a path for a shell where it needs quoting.
+func shellQuote(s string) string {
+	if shellSafe.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// source is where Check's policy comes from, for its replay line: its file
+// when the options name one, "builtin" when it is the catalog's policy of its
+// name (in its Go form or its file's), "" otherwise.
+func source(p policy.Policy, file string) string {
+	if file != "" {
+		return file
+	}
+	e, err := policies.Lookup(p.Name())
+	if err != nil {
+		return ""
+	}
+	if reflect.DeepEqual(p, e.Go()) {
+		return "builtin"
+	}
+	if r, err := policies.Builtin(p.Name()); err == nil && reflect.DeepEqual(p, r) {
+		return "builtin"
+	}
+	return ""
+}
+
+// builtinWorld reports whether Check runs in the built-in world.
+func builtinWorld(o CheckOpts) bool {
+	w := o.World
+	if o.Sim != nil && o.Sim.World != nil {
+		w = o.Sim.World
+	}
+	return w == nil || reflect.DeepEqual(w, worlds.Default())
+}
+
+var (
+	seedFlag     = regexp.MustCompile(`-rapid\.seed=(\d+)`)
+	failfileFlag = regexp.MustCompile(`-rapid\.failfile=("(?:[^"\\]|\\.)*")`)
+)
 
 // replayTB passes rapid's report through and adds the chaosrun replay line
-// for the seed rapid names.
+// for the case rapid names, when chaosrun can replay it (see [Replay.Line]).
 type replayTB struct {
 	rapid.TB
-	policy    string
-	allFaults bool
+	replay Replay
 }
 
 func (tb *replayTB) Errorf(format string, args ...any) {
 	tb.TB.Helper()
 	msg := fmt.Sprintf(format, args...)
-	if m := seedFlag.FindStringSubmatch(msg); m != nil {
-		flags := ReplayFlags(tb.allFaults, "sim")
-		if _, err := policies.Lookup(tb.policy); err == nil {
-			msg += "\nOr replay it with: " + ReplayCommand(tb.policy, m[1], flags...)
-		} else {
-			// chaosrun knows the catalog and policy files, not a policy
-			// written in Go: that one replays here, with rapid's line above.
-			msg += "\nOr, from its policy file, replay it with: " + ReplayCommand("path/to/"+tb.policy+".yaml", m[1], flags...)
+	if seed, ok := reportedSeed(msg); ok {
+		r := tb.replay
+		r.Seed = seed
+		if line := r.Line(); line != "" {
+			msg += "\nOr replay it with: " + line
 		}
 	}
 	tb.TB.Error(msg)
 }
 
-// ReplayCommand is the chaosrun command line that replays a seed, with the
-// flags the exploration ran under (such as --all-faults or --mode net).
-func ReplayCommand(policyName, seed string, flags ...string) string {
-	cmd := fmt.Sprintf("chaosrun replay --policy %s --seed %s", policyName, seed)
-	for _, f := range flags {
-		cmd += " " + f
+// reportedSeed is the seed of the case rapid's report names: its
+// -rapid.seed, or, when rapid replayed a fail file and names only that, the
+// seed the fail file records (its first line that is not a comment is
+// "VERSION#SEED").
+func reportedSeed(msg string) (uint64, bool) {
+	if m := seedFlag.FindStringSubmatch(msg); m != nil {
+		seed, err := strconv.ParseUint(m[1], 10, 64)
+		return seed, err == nil
 	}
-	return cmd
-}
-
-// ReplayFlags are the replay flags of an exploration's settings.
-func ReplayFlags(allFaults bool, mode string) []string {
-	var flags []string
-	if allFaults {
-		flags = append(flags, "--all-faults")
+	m := failfileFlag.FindStringSubmatch(msg)
+	if m == nil {
+		return 0, false
 	}
-	if mode != "" && mode != "sim" {
-		flags = append(flags, "--mode "+mode)
+	path, err := strconv.Unquote(m[1])
+	if err != nil {
+		return 0, false
 	}
-	return flags
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, false
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		_, s, ok := strings.Cut(line, "#")
+		seed, err := strconv.ParseUint(s, 10, 64)
+		return seed, ok && err == nil && seed != 0
+	}
+	return 0, false
 }
 
 // Explain describes a violation for a human: the invariant in words, the

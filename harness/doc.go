@@ -18,7 +18,7 @@
 // them in seed order, and minimises the first counterexample of each
 // violated invariant with [Shrink]. A seed's scenario is the first case
 // rapid draws for it, so rapid's shrinker can take it from there; the
-// shrunk run and the replay line ([ReplayCommand]) go into the reports.
+// shrunk run and the replay line ([Replay.Line]) go into the reports.
 //
 // # The go test API
 //

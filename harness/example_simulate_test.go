@@ -42,7 +42,7 @@ func ExampleExplore() {
 	f := s.FirstFailure
 	fmt.Printf("%d runs, %d violated %s\n", s.Runs, s.Violations[f.Invariant], f.Invariant)
 	fmt.Printf("first at seed %d, shrunk to %d steps\n", f.Seed, f.Steps())
-	fmt.Println(harness.ReplayCommand(s.Policy, fmt.Sprint(f.Seed)))
+	fmt.Println(harness.Replay{Policy: s.Policy, Source: "builtin", Seed: f.Seed}.Line())
 	// Output:
 	// 50 runs, 12 violated no-orphaned-side-effects
 	// first at seed 4, shrunk to 3 steps

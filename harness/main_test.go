@@ -29,8 +29,10 @@ func TestMain(m *testing.M) {
 		os.Exit(0)
 	}
 	flag.Parse()
-	if err := flag.Set("rapid.nofailfile", "true"); err != nil {
-		panic(err)
+	if os.Getenv(envFailfileChild) == "" { // the child of TestCheckReplaysFromAFailFile saves them
+		if err := flag.Set("rapid.nofailfile", "true"); err != nil {
+			panic(err)
+		}
 	}
 	os.Exit(m.Run())
 }

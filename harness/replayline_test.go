@@ -2,8 +2,14 @@ package harness
 
 import (
 	"fmt"
-	"strings"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/chaosrun/chaosrun/examples/teampolicy"
+	"github.com/chaosrun/chaosrun/policies"
+	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/worlds"
 )
 
 // capture is a test that keeps what is reported to it.
@@ -14,24 +20,104 @@ type capture struct {
 
 func (c *capture) Error(args ...any) { c.msgs = append(c.msgs, fmt.Sprint(args...)) }
 
-// TestCheckNamesAReplayThatWorks: a catalog policy replays by name; a
-// policy chaosrun cannot know by name (written in Go) by its file.
-func TestCheckNamesAReplayThatWorks(t *testing.T) {
-	report := "[rapid] draw scenario: ...\nTo reproduce, specify -run=\"TestX\" -rapid.seed=42"
+// TestReplayLine is the one rule: a catalog policy by name, a policy file by
+// its path, a policy written in Go not at all; the exploration's flags, never
+// the store.
+func TestReplayLine(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
-		policy    string
-		allFaults bool
-		want      string
+		r    Replay
+		want string
 	}{
-		{"naive-backoff", false, "\nOr replay it with: chaosrun replay --policy naive-backoff --seed 42"},
-		{"naive-backoff", true, "\nOr replay it with: chaosrun replay --policy naive-backoff --seed 42 --all-faults"},
-		{"ours", false, "\nOr, from its policy file, replay it with: chaosrun replay --policy path/to/ours.yaml --seed 42"},
+		{Replay{Policy: "naive-backoff", Source: "builtin", Seed: 4}, "chaosrun replay --policy naive-backoff --seed 4"},
+		{Replay{Policy: "naive-backoff", Source: "builtin", Seed: 4, AllFaults: true, Mode: "sim"}, "chaosrun replay --policy naive-backoff --seed 4 --all-faults"},
+		{Replay{Policy: "ours", Source: "policies/ours.yaml", Seed: 7, Mode: "net"}, "chaosrun replay --policy policies/ours.yaml --seed 7 --mode net"},
+		{Replay{Policy: "ours", Source: "my policies/it's.yaml", Seed: 7}, `chaosrun replay --policy 'my policies/it'\''s.yaml' --seed 7`},
+		{Replay{Policy: "teampolicy", Seed: 7}, ""},
+	}
+	for _, c := range cases {
+		if got := c.r.Line(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.r, got, c.want)
+		}
+	}
+}
+
+// TestCheckKnowsWhereItsPolicyComesFrom: Check names the catalog's policy,
+// in its Go form or its file's, by name; a policy file by the path its
+// options give; a Go policy, even one that takes a catalog name, not at all.
+func TestCheckKnowsWhereItsPolicyComesFrom(t *testing.T) {
+	t.Parallel()
+	fromFile, err := policies.Builtin("naive-backoff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		p    policy.Policy
+		file string
+		want string
+	}{
+		{"catalog, Go", policies.NaiveBackoff(), "", "builtin"},
+		{"catalog, file", fromFile, "", "builtin"},
+		{"a file", fromFile, "ours.yaml", "ours.yaml"},
+		{"Go", teampolicy.New(), "", ""},
+		{"Go, named as the catalog", impostor{policy.Reference()}, "", ""},
+	}
+	for _, c := range cases {
+		if got := source(c.p, c.file); got != c.want {
+			t.Errorf("%s: source %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// impostor is a team's own policy that took a catalog policy's name.
+type impostor struct{ policy.Policy }
+
+func TestCheckAddsAReplayThatWorks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	fail := filepath.Join(dir, "TestX-1.fail")
+	if err := os.WriteFile(fail, []byte("# the failing test's output\n#\nv0.4.8#42\n0x5a\n0x0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	seedReport := "[rapid] failed after 3 tests: ...\nTo reproduce, specify -run=\"TestX\" -rapid.seed=42\nFailed test output:"
+	failfileReport := fmt.Sprintf("[rapid] failed after 0 tests: ...\nTo reproduce, specify -run=\"TestX\" -rapid.failfile=%q\nFailed test output:", fail)
+	cases := []struct {
+		name, report string
+		replay       Replay
+		want         string
+	}{
+		{"catalog", seedReport, Replay{Policy: "naive-backoff", Source: "builtin"}, "\nOr replay it with: chaosrun replay --policy naive-backoff --seed 42"},
+		{"all faults", seedReport, Replay{Policy: "naive-backoff", Source: "builtin", AllFaults: true}, "\nOr replay it with: chaosrun replay --policy naive-backoff --seed 42 --all-faults"},
+		{"file", seedReport, Replay{Policy: "ours", Source: "ours.yaml"}, "\nOr replay it with: chaosrun replay --policy ours.yaml --seed 42"},
+		{"Go", seedReport, Replay{Policy: "teampolicy"}, ""},
+		{"fail file", failfileReport, Replay{Policy: "naive-backoff", Source: "builtin"}, "\nOr replay it with: chaosrun replay --policy naive-backoff --seed 42"},
 	}
 	for _, c := range cases {
 		tb := &capture{T: t}
-		(&replayTB{TB: tb, policy: c.policy, allFaults: c.allFaults}).Errorf("%s", report)
-		if len(tb.msgs) != 1 || !strings.HasPrefix(tb.msgs[0], report) || !strings.HasSuffix(tb.msgs[0], c.want) {
-			t.Errorf("%s: reported %q, want rapid's report then %q", c.policy, tb.msgs, c.want)
+		(&replayTB{TB: tb, replay: c.replay}).Errorf("%s", c.report)
+		if len(tb.msgs) != 1 || tb.msgs[0] != c.report+c.want {
+			t.Errorf("%s: reported %q, want rapid's report then %q", c.name, tb.msgs, c.want)
+		}
+	}
+}
+
+func TestCheckNamesNoChaosrunLineInAWorldOfItsOwn(t *testing.T) {
+	t.Parallel()
+	own := worlds.Default()
+	own.Name = "support-desk"
+	cases := []struct {
+		o    CheckOpts
+		want bool
+	}{
+		{CheckOpts{}, true},
+		{CheckOpts{World: worlds.Default()}, true},
+		{CheckOpts{World: own}, false},
+		{CheckOpts{Sim: &SimOpts{World: own}}, false},
+	}
+	for _, c := range cases {
+		if got := builtinWorld(c.o); got != c.want {
+			t.Errorf("%+v: built-in world %v, want %v", c.o, got, c.want)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/chaosrun/chaosrun/harness"
@@ -131,6 +130,9 @@ func New(s Setup) *Report {
 
 // Entry describes where a policy comes from, for Add.
 type Entry struct {
+	// Source is "builtin" for a catalog policy, the policy file's path, or
+	// "" for a policy written in Go (its counterexamples get no chaosrun
+	// replay line: they replay in the policy's own test).
 	Source   string
 	Mistake  int
 	Summary  string
@@ -172,13 +174,11 @@ func (r *Report) Add(s *harness.Summary, e Entry) {
 }
 
 // replay returns the line that replays a seed under the policy, with the
-// flags its exploration ran under (net-mode lines repeat the mode).
+// flags its exploration ran under (net-mode lines repeat the mode): see
+// [harness.Replay.Line]. It is "" for a policy written in Go, which replays
+// in its own test.
 func (p Policy) replay(seed uint64, mode string) string {
-	name := p.Name
-	if p.Source != "" && p.Source != "builtin" {
-		name = p.Source
-	}
-	return harness.ReplayCommand(name, strconv.FormatUint(seed, 10), harness.ReplayFlags(p.AllFaults, mode)...)
+	return harness.Replay{Policy: p.Name, Source: p.Source, Seed: seed, AllFaults: p.AllFaults, Mode: mode}.Line()
 }
 
 // Replay returns the replay line of a policy's counterexample for an

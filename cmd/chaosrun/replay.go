@@ -74,7 +74,7 @@ func (e *env) replay(ctx context.Context, args []string) error {
 		return err
 	}
 	w := e.stdout
-	fmt.Fprintf(w, "policy %s, seed %d (%s)\n", t.policy.Name(), *seed, harness.ReplayCommand(*name, fmt.Sprint(*seed), harness.ReplayFlags(*all, o.mode)...))
+	fmt.Fprintf(w, "policy %s, seed %d (%s)\n", t.policy.Name(), *seed, harness.Replay{Policy: t.policy.Name(), Source: t.entry.Source, Seed: *seed, AllFaults: *all, Mode: o.mode}.Line())
 	if o.mode == "net" {
 		fmt.Fprintln(w, "net mode: the same scenario and fault schedule over real connections; real timing can make two replays differ")
 	}
