@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chaosrun/chaosrun/invariants"
@@ -21,6 +22,9 @@ type ExploreOpts struct {
 	// Runs is how many scenarios to run (default 500), unless Duration is set.
 	Runs int
 	// Duration runs scenarios until it has passed instead of a fixed count.
+	// Everything fits in it, minimisation included: a run still going at the
+	// end is cut and not counted, and once a run has failed, scenarios stop
+	// early enough to leave minimisation its time (see [ExploreOpts.ShrinkTime]).
 	Duration time.Duration
 	// Seed is the first seed; run i uses seed Seed+i.
 	Seed uint64
@@ -36,6 +40,9 @@ type ExploreOpts struct {
 	// NoShrink skips minimising the first counterexamples.
 	NoShrink bool
 	// ShrinkTime bounds the minimisation of one counterexample (default 10s).
+	// Under Duration, minimisation also ends with the duration: the last
+	// quarter of it at most (or ShrinkTime, if less) is kept for it once a
+	// run has failed, shared among the counterexamples.
 	ShrinkTime time.Duration
 	// Sim bounds each run.
 	Sim *SimOpts
@@ -49,6 +56,9 @@ type ExploreOpts struct {
 	// Progress, if set, is called after each run with the runs done so far
 	// and the total (0 when running for a duration).
 	Progress func(done, total int)
+	// Shrinking, if set, is called before each counterexample is minimised,
+	// with its invariant.
+	Shrinking func(id invariants.ID)
 
 	space *scenarios.Space // World compiled
 }
@@ -123,11 +133,15 @@ func Explore(ctx context.Context, p policy.Policy, opts *ExploreOpts) (*Summary,
 		return nil, err
 	}
 	start := time.Now()
+	var deadline time.Time // zero: no duration
+	if o.Duration > 0 {
+		deadline = start.Add(o.Duration)
+	}
 	sum := &Summary{Policy: p.Name(), Violations: map[invariants.ID]int{}, Unknown: map[invariants.ID]int{}, First: map[invariants.ID]*Failure{}}
 	for _, id := range invariants.IDs() {
 		sum.Violations[id] = 0
 	}
-	results, errc := o.produce(ctx, p)
+	results, errc := o.produce(ctx, p, deadline)
 	var firstAt time.Duration
 	pending := map[int]outcome{}
 	next := 0
@@ -154,7 +168,7 @@ func Explore(ctx context.Context, p policy.Policy, opts *ExploreOpts) (*Summary,
 	}
 	sum.TimeToFirst = firstAt
 	if !o.NoShrink {
-		if err := sum.shrink(ctx, p, o); err != nil {
+		if err := sum.shrink(ctx, p, o, deadline); err != nil {
 			return nil, err
 		}
 	}
@@ -182,16 +196,25 @@ func (s *Summary) add(r outcome) {
 	}
 }
 
-// shrink minimises the first counterexample of every violated invariant.
-func (s *Summary) shrink(ctx context.Context, p policy.Policy, o ExploreOpts) error {
+// shrink minimises the first counterexample of every violated invariant,
+// before the deadline when there is one: a counterexample left no time stays
+// as it was found.
+func (s *Summary) shrink(ctx context.Context, p policy.Policy, o ExploreOpts, deadline time.Time) error {
 	ids := make([]invariants.ID, 0, len(s.First))
 	for id := range s.First {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	for _, id := range ids {
+	for i, id := range ids {
+		limit := shrinkTime(o.ShrinkTime, deadline, time.Now(), len(ids)-i)
+		if limit <= 0 {
+			break
+		}
+		if o.Shrinking != nil {
+			o.Shrinking(id)
+		}
 		f := s.First[id]
-		shrunk, err := Shrink(ctx, p, f.Seed, id, &ShrinkOpts{AllFaults: o.AllFaults, Time: o.ShrinkTime, Sim: o.Sim})
+		shrunk, err := Shrink(ctx, p, f.Seed, id, &ShrinkOpts{AllFaults: o.AllFaults, Time: limit, Sim: o.Sim})
 		if err != nil {
 			return fmt.Errorf("shrink the %s counterexample of seed %d: %w", id, f.Seed, err)
 		}
@@ -200,6 +223,32 @@ func (s *Summary) shrink(ctx context.Context, p policy.Policy, o ExploreOpts) er
 		}
 	}
 	return nil
+}
+
+// shrinkTime is the time one of left minimisations may take at now: its
+// bound (default 10s), or without one, an equal share of what remains
+// before the deadline (zero: none). Zero or less means no time is left.
+func shrinkTime(bound time.Duration, deadline, now time.Time, left int) time.Duration {
+	if bound <= 0 {
+		bound = 10 * time.Second
+	}
+	if deadline.IsZero() {
+		return bound
+	}
+	return min(bound, deadline.Sub(now)/time.Duration(max(left, 1)))
+}
+
+// shrinkReserve is how long before the deadline an exploration that has
+// found a counterexample stops starting runs, to leave time to minimise it.
+func (o ExploreOpts) shrinkReserve() time.Duration {
+	if o.NoShrink || o.Duration <= 0 {
+		return 0
+	}
+	bound := o.ShrinkTime
+	if bound <= 0 {
+		bound = 10 * time.Second
+	}
+	return min(bound, o.Duration/4)
 }
 
 func exploreDefaults(opts *ExploreOpts) (ExploreOpts, error) {
@@ -241,16 +290,27 @@ func (o ExploreOpts) seedOf(i int) uint64 {
 }
 
 // produce runs scenarios on o.Workers goroutines and streams their outcomes.
-func (o ExploreOpts) produce(ctx context.Context, p policy.Policy) (<-chan outcome, <-chan error) {
+// With a deadline (non-zero), no run starts after it, a run still going at
+// it is cut and dropped, and once a run has failed no run starts in the
+// minimisation's reserve before it.
+func (o ExploreOpts) produce(ctx context.Context, p policy.Policy, deadline time.Time) (<-chan outcome, <-chan error) {
 	out := make(chan outcome, o.Workers)
 	errc := make(chan error, 1)
-	deadline := time.Now().Add(o.Duration)
+	runCtx, cancel := ctx, context.CancelFunc(func() {})
+	if !deadline.IsZero() {
+		runCtx, cancel = context.WithDeadline(ctx, deadline)
+	}
+	var failing atomic.Bool
 	var mu sync.Mutex
 	next := 0
 	claim := func() (int, bool) {
 		mu.Lock()
 		defer mu.Unlock()
-		if ctx.Err() != nil || (o.Duration > 0 && time.Now().After(deadline)) || (o.Duration <= 0 && next >= o.Runs) {
+		stop := deadline
+		if failing.Load() {
+			stop = stop.Add(-o.shrinkReserve())
+		}
+		if runCtx.Err() != nil || (!deadline.IsZero() && !time.Now().Before(stop)) || (deadline.IsZero() && next >= o.Runs) {
 			return 0, false
 		}
 		next++
@@ -275,17 +335,25 @@ func (o ExploreOpts) produce(ctx context.Context, p policy.Policy) (<-chan outco
 					return
 				}
 				seed := o.seedOf(i)
-				run, err := runner.Run(ctx, o.space.Seeded(seed, o.AllFaults), p)
+				run, err := runner.Run(runCtx, o.space.Seeded(seed, o.AllFaults), p)
+				if runCtx.Err() != nil && ctx.Err() == nil {
+					return // cut by the deadline: it proves nothing
+				}
 				if err != nil {
 					errOnce.Do(func() { firstErr = fmt.Errorf("seed %d: %w", seed, err) })
 					return
 				}
-				out <- outcome{i: i, seed: seed, run: run, failed: run.Violated()}
+				failed := run.Violated()
+				if len(failed) > 0 {
+					failing.Store(true)
+				}
+				out <- outcome{i: i, seed: seed, run: run, failed: failed}
 			}
 		}()
 	}
 	go func() {
 		wg.Wait()
+		cancel()
 		close(out)
 		// An exploration stopped from outside (an interrupt, the caller's
 		// deadline) is incomplete in either mode: --duration ends on its own

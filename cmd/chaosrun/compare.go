@@ -68,7 +68,7 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 	bar := e.progress(o, len(targets), runs)
 	start := time.Now()
 	for i, t := range targets {
-		opts := &harness.ExploreOpts{Runs: runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults, Progress: bar.step, ShrinkTime: shrinkTime}
+		opts := &harness.ExploreOpts{Runs: runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults, Progress: bar.step, Shrinking: bar.shrinking, ShrinkTime: shrinkTime}
 		if o.duration > 0 {
 			opts.Duration = o.duration / time.Duration(len(targets))
 		}
