@@ -18,7 +18,9 @@
 // them in seed order, and minimises the first counterexample of each
 // violated invariant with [Shrink]. A seed's scenario is the first case
 // rapid draws for it, so rapid's shrinker can take it from there; the
-// shrunk run and the replay line ([Replay.Line]) go into the reports.
+// shrunk run and the replay line ([Replay.Line]) go into the reports. Under
+// a duration the summary covers consecutive seeds from the first, up to the
+// first run the deadline cut, and minimisation ends by the deadline too.
 //
 // # The go test API
 //
@@ -29,7 +31,9 @@
 //	}
 //
 // It fails with the shrunk counterexample, the invariant in words
-// ([Explain]), and the exact go test and chaosrun lines that reproduce it.
+// ([Explain]), and the exact go test line that reproduces it, and the
+// chaosrun line where chaosrun can replay the case ([Replay.Line]): a
+// catalog policy, or a policy file named by [CheckOpts.PolicyFile].
 //
 // # Net mode
 //

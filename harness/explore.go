@@ -123,7 +123,7 @@ type outcome struct {
 
 // Explore runs generated scenarios under a policy and summarises what the
 // checkers found. Results do not depend on Workers: runs are aggregated in
-// seed order.
+// seed order (under Duration, up to the first run the deadline cut).
 func Explore(ctx context.Context, p policy.Policy, opts *ExploreOpts) (*Summary, error) {
 	o, err := exploreDefaults(opts)
 	if err != nil {

@@ -1,6 +1,8 @@
 package invariants
 
 import (
+	"strings"
+
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/reference/engine"
 	"github.com/chaosrun/chaosrun/reference/store"
@@ -95,15 +97,23 @@ func checkReconciliation(ix *index) Result {
 			why = "no reconciliation worker ran"
 		}
 		r.Violations = append(r.Violations, violation(x, stepOp(x, a.Step), x.end,
-			"%s/%s step %d (%s) has a %s and %s", a.Tenant, a.Exec, a.Step, a.Tool, a.Kind, why))
+			"%s/%s step %d (%s) has %s %s and %s", a.Tenant, a.Exec, a.Step, a.Tool, article(string(a.Kind)), a.Kind, why))
 	}
 	for k, i := range reported {
 		if !expected[k] {
 			x := ix.execs[execKey{k.tenant, k.exec}]
 			r.Violations = append(r.Violations, violation(x, fakes.Op{Tenant: k.tenant, Exec: k.exec, Step: k.step, Sub: -1}, i,
-				"the worker reported a %s for %s/%s step %d where the ledger shows none", k.kind, k.tenant, k.exec, k.step))
+				"the worker reported %s %s for %s/%s step %d where the ledger shows none", article(string(k.kind)), k.kind, k.tenant, k.exec, k.step))
 		}
 	}
 	sortViolations(r.Violations)
 	return r
+}
+
+// article is "an" before an anomaly kind that starts with a vowel, "a" before the others.
+func article(kind string) string {
+	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an"
+	}
+	return "a"
 }
