@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/chaosrun/chaosrun/policies/inputfile"
 )
 
 // defaultFile is today's world: nine tools, three tenants, seven workflows.
@@ -70,9 +71,11 @@ func Default() *World {
 	return w
 }
 
-// Load reads and parses a world file. See [Parse].
+// Load reads and parses a world file. See [Parse]. The file must be a
+// regular file of at most 1 MiB: a directory, a named pipe or a device is
+// refused without being read (see policies/inputfile).
 func Load(path string) (*World, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.MaxSize)
 	if err != nil {
 		return nil, fmt.Errorf("read world file: %w", err)
 	}

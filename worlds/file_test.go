@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaosrun/chaosrun/policies/inputfile"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/registry"
 	"github.com/chaosrun/chaosrun/worlds"
@@ -158,5 +159,16 @@ func TestExamplesLoad(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("README.md shows no world file")
+	}
+}
+
+// TestLoadRefusesWhatIsNotAFile: a directory or a device is refused before
+// anything is read.
+func TestLoadRefusesWhatIsNotAFile(t *testing.T) {
+	t.Parallel()
+	for _, path := range []string{t.TempDir(), "/dev/zero"} {
+		if _, err := worlds.Load(path); !errors.Is(err, inputfile.ErrNotRegular) {
+			t.Errorf("Load(%s) = %v, want an error wrapping inputfile.ErrNotRegular", path, err)
+		}
 	}
 }
