@@ -85,53 +85,83 @@ func LintFor(w *worlds.World, r *policy.Rules) ([]Finding, error) {
 // linter holds what every check reads: which situations each rule matches
 // on its own, which reach it (are not decided by a rule above), and which
 // rule decides each situation.
+//
+// A situation is a failure before its attempt number (sits) at one of the
+// attempt numbers the rules tell apart (attempts): the attempt is read only
+// by a rule's `attempt`, so each rule is matched once per failure and its
+// minimum compared per attempt, and what a check reads of a situation (its
+// tool, its outcome, what the engine resolves) is the failure's. A file of
+// many rules naming many attempts and statuses stays fast to lint, and small.
 type linter struct {
 	w        *world
 	r        *policy.Rules
 	a        policy.Architecture
 	sits     []situation
-	matched  [][]int
-	reach    [][]int
-	decider  []int // -1 when no rule decides the situation
+	attempts []int
+	matches  []matches
+	reach    [][]int // per rule, the failures (indexes of sits) some attempt of which reaches it
+	decider  []int   // per situation (see at): the rule that decides it, -1 when none does
 	findings []Finding
 }
 
+// matches sums up the situations a rule matches: whether any, and whether
+// one rule decides them all (and which).
+type matches struct {
+	any, same bool
+	decider   int
+}
+
+func (m *matches) add(decider int) {
+	if !m.any {
+		*m = matches{any: true, same: true, decider: decider}
+	} else if decider != m.decider {
+		m.same = false
+	}
+}
+
+// at is the index of failure b at attempts[n] in decider.
+func (l *linter) at(b, n int) int { return b*len(l.attempts) + n }
+
 func newLinter(w *world, r *policy.Rules) *linter {
-	l := &linter{w: w, r: r, a: r.Arch, sits: situations(w, r.Arch, attemptsOf(r.List), statusesOf(r.List))}
-	l.matched, l.reach = make([][]int, len(r.List)), make([][]int, len(r.List))
-	l.decider = make([]int, len(l.sits))
-	// Each rule is matched once per base situation (see situation.base) and
-	// its attempt compared per situation: a file with many rules and many
-	// attempt numbers stays fast to lint.
+	l := &linter{w: w, r: r, a: r.Arch, sits: situations(w, r.Arch, statusesOf(r.List)), attempts: attemptsOf(r.List)}
+	l.matches, l.reach = make([]matches, len(r.List)), make([][]int, len(r.List))
+	l.decider = make([]int, len(l.sits)*len(l.attempts))
 	spent := make([]bool, len(r.List))
 	for i, rule := range r.List {
 		spent[i] = rule.Do == policy.Retry && l.limit(rule) == 0
 	}
-	var inBase []int // the rules that match the current base situation
-	for si, s := range l.sits {
-		l.decider[si] = -1
-		if si == 0 || s.base != l.sits[si-1].base {
-			inBase = inBase[:0]
-			for i, rule := range r.List {
-				in := s.in
-				in.Attempt = max(in.Attempt, rule.When.Attempt)
-				if !spent[i] && rule.When.Matches(in) {
-					inBase = append(inBase, i)
-				}
+	var failing, hit []int // the rules that match the failure; those that match it at an attempt
+	for b, s := range l.sits {
+		failing = failing[:0]
+		for i, rule := range r.List {
+			in := s.in
+			in.Attempt = rule.When.Attempt
+			if !spent[i] && rule.When.Matches(in) {
+				failing = append(failing, i)
 			}
 		}
-		for _, i := range inBase {
-			rule := r.List[i]
-			if s.in.Attempt < rule.When.Attempt {
-				continue
+		for n, attempt := range l.attempts {
+			si := l.at(b, n)
+			l.decider[si] = -1
+			hit = hit[:0]
+			for _, i := range failing {
+				rule := r.List[i]
+				if attempt < rule.When.Attempt {
+					continue
+				}
+				hit = append(hit, i)
+				if l.decider[si] >= 0 {
+					continue
+				}
+				if k := len(l.reach[i]); k == 0 || l.reach[i][k-1] != b {
+					l.reach[i] = append(l.reach[i], b)
+				}
+				if rule.Do != policy.Retry { // a retry rule falls through once spent
+					l.decider[si] = i
+				}
 			}
-			l.matched[i] = append(l.matched[i], si)
-			if l.decider[si] >= 0 {
-				continue
-			}
-			l.reach[i] = append(l.reach[i], si)
-			if rule.Do != policy.Retry { // a retry rule falls through once spent
-				l.decider[si] = i
+			for _, i := range hit {
+				l.matches[i].add(l.decider[si])
 			}
 		}
 	}
@@ -177,9 +207,9 @@ func (l *linter) resolved(rule policy.Rule, s situation) policy.Decision {
 // retried lists the situations in which rule i leads to an actual retry.
 func (l *linter) retried(i int) []situation {
 	var out []situation
-	for _, si := range l.reach[i] {
-		if l.resolved(l.r.List[i], l.sits[si]).Action == policy.Retry {
-			out = append(out, l.sits[si])
+	for _, b := range l.reach[i] {
+		if l.resolved(l.r.List[i], l.sits[b]).Action == policy.Retry {
+			out = append(out, l.sits[b])
 		}
 	}
 	return out
@@ -188,7 +218,7 @@ func (l *linter) retried(i int) []situation {
 func (l *linter) rule(i int) {
 	rule := l.r.List[i]
 	switch {
-	case len(l.matched[i]) == 0:
+	case !l.matches[i].any:
 		l.never(i)
 		return
 	case len(l.reach[i]) == 0:
@@ -225,12 +255,11 @@ func (l *linter) shadowed(i int) {
 			return
 		}
 	}
-	k := l.decider[l.matched[i][0]]
-	for _, si := range l.matched[i] {
-		if l.decider[si] != k {
-			return
-		}
+	m := l.matches[i]
+	if !m.same {
+		return
 	}
+	k := m.decider
 	l.ruleAdd(SeverityWarning, i, "never reached: %s above it decides every failure it matches", ruleName(l.r.List[k], k))
 }
 
@@ -412,8 +441,8 @@ func (l *linter) compensate(i int) {
 	}
 	var without []string
 	with := false
-	for _, si := range l.reach[i] {
-		s := l.sits[si]
+	for _, b := range l.reach[i] {
+		s := l.sits[b]
 		if s.in.Entry.HasCompensator() {
 			with = true
 		} else {
@@ -543,7 +572,9 @@ func (l *linter) catchAll() {
 	var undecided []situation
 	for si, k := range l.decider {
 		if k < 0 {
-			undecided = append(undecided, l.sits[si])
+			s := l.sits[si/len(l.attempts)]
+			s.in.Attempt = l.attempts[si%len(l.attempts)]
+			undecided = append(undecided, s)
 		}
 	}
 	if len(undecided) == 0 {

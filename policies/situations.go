@@ -29,9 +29,6 @@ type situation struct {
 	declared policy.Contract
 	// own is the tenant's own registry entry, used or not.
 	own registry.Entry
-	// base numbers the situations that differ only in their attempt: a
-	// rule's conditions other than attempt decide them alike.
-	base int
 }
 
 var phases = []outcome.Phase{outcome.PhasePre, outcome.PhaseMid, outcome.PhasePost}
@@ -41,9 +38,10 @@ var inferenceOf = map[outcome.Phase]outcome.LLMPhase{
 	outcome.PhasePre: outcome.PreInference, outcome.PhaseMid: outcome.MidInference, outcome.PhasePost: outcome.PostInference,
 }
 
-// situations enumerates the world's failures under architecture a, at
-// the attempt numbers and with the statuses the rules tell apart.
-func situations(w *world, a policy.Architecture, attempts []int, statuses map[phaseClass][]int) []situation {
+// situations enumerates the world's failures under architecture a, with
+// the statuses the rules tell apart, each at its first attempt (the linter
+// crosses them with the attempt numbers the rules tell apart).
+func situations(w *world, a policy.Architecture, statuses map[phaseClass][]int) []situation {
 	reg := w.reg
 	var out []situation
 	for _, tenant := range w.tenants {
@@ -56,13 +54,13 @@ func situations(w *world, a policy.Architecture, attempts []int, statuses map[ph
 				s.in.Contract = policy.Contract{}
 			}
 			s.in.HasKey, s.in.StableKey = keysOf(s.in.Entry, a)
-			out = appendOutcomes(out, s, attempts, statuses)
+			out = appendOutcomes(out, s, statuses)
 		}
 	}
 	return out
 }
 
-func appendOutcomes(out []situation, s situation, attempts []int, statuses map[phaseClass][]int) []situation {
+func appendOutcomes(out []situation, s situation, statuses map[phaseClass][]int) []situation {
 	e := s.in.Entry
 	for _, ph := range phases {
 		o := outcome.Outcome{Phase: ph, Layer: e.Layer, Cause: "a failure of " + e.Tool}
@@ -89,11 +87,8 @@ func appendOutcomes(out []situation, s situation, attempts []int, statuses map[p
 							o.Crashed = crashed
 							for _, cx := range contextsOf(ph) {
 								o.Context = cx
-								s.base = len(out)
-								for _, n := range attempts {
-									s.in.Outcome, s.in.Attempt = o, n
-									out = append(out, s)
-								}
+								s.in.Outcome, s.in.Attempt = o, 1
+								out = append(out, s)
 							}
 						}
 					}
@@ -176,12 +171,37 @@ func statusesOf(rules []policy.Rule) map[phaseClass][]int {
 		{outcome.PhasePre, outcome.Transient}: {0}, {outcome.PhaseMid, outcome.Transient}: {0}, {outcome.PhaseMid, outcome.Timeout}: {0},
 		{outcome.PhasePost, outcome.Transient}: {0}, {outcome.PhasePost, outcome.Deterministic}: {0},
 	}
+	// Statuses no rule tells apart decide alike (a status is read only by
+	// the rules' status lists): one of each kind stands for the others, so
+	// that a rule listing every status does not multiply the situations.
+	type kind struct {
+		pc    phaseClass
+		lists string // which rules list the status
+	}
+	seen := map[kind]bool{}
 	for _, st := range candidates {
 		o := outcome.Classify(outcome.Observation{Stage: outcome.StageInvoke, Err: outcome.Status(st, 0)})
-		k := phaseClass{o.Phase, o.Class}
-		out[k] = append(out[k], st)
+		k := kind{pc: phaseClass{o.Phase, o.Class}}
+		var lists []byte
+		for _, r := range rules {
+			if len(r.When.Statuses) > 0 {
+				lists = append(lists, byte('0'+b2i(slices.Contains(r.When.Statuses, st))))
+			}
+		}
+		k.lists = string(lists)
+		if !seen[k] {
+			seen[k] = true
+			out[k.pc] = append(out[k.pc], st)
+		}
 	}
 	return out
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // attemptsOf lists the attempt numbers the rules tell apart: 1 and every
