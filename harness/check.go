@@ -34,6 +34,10 @@ type CheckOpts struct {
 	// policy gets a chaosrun line; any other replays in its test, with
 	// rapid's line.
 	PolicyFile string
+	// WorldFile is the file World was read from (worlds.Load), which the
+	// chaosrun replay line names; a world of the team's own without it
+	// replays in its test, with rapid's line.
+	WorldFile string
 }
 
 // Check is the go test API: it runs rapid-generated scenarios under the
@@ -54,10 +58,10 @@ func Check(t rapid.TB, p policy.Policy, opts *CheckOpts) {
 		o = *opts
 	}
 	src := source(p, o.PolicyFile)
-	if !builtinWorld(o) {
-		src = "" // chaosrun replays in the built-in world: rapid's line alone replays this one
+	if !builtinWorld(o) && o.WorldFile == "" {
+		src = "" // chaosrun cannot name the world: rapid's line alone replays this one
 	}
-	tb := &replayTB{TB: t, replay: Replay{Policy: p.Name(), Source: src, AllFaults: o.AllFaults}}
+	tb := &replayTB{TB: t, replay: Replay{Policy: p.Name(), Source: src, AllFaults: o.AllFaults, World: o.WorldFile}}
 	scenarios.ReadingRapidFlags(func() { rapid.Check(tb, Property(p, opts)) })
 }
 
@@ -116,6 +120,8 @@ type Replay struct {
 	AllFaults bool
 	// Mode is the exploration's mode: "sim" (or "") or "net".
 	Mode string
+	// World is the world file the case ran in ("" for the built-in world).
+	World string
 }
 
 // Line is the one rule for replay lines, used by Check, the reports and the
@@ -134,7 +140,11 @@ func (r Replay) Line() string {
 	default:
 		p = shellQuote(r.Source)
 	}
-	line := fmt.Sprintf("chaosrun replay --policy %s --seed %d", p, r.Seed)
+	line := "chaosrun replay"
+	if r.World != "" {
+		line += " --world " + shellQuote(r.World)
+	}
+	line += fmt.Sprintf(" --policy %s --seed %d", p, r.Seed)
 	if r.AllFaults {
 		line += " --all-faults"
 	}

@@ -36,6 +36,8 @@ type Report struct {
 	Version    string          `json:"version"`
 	Invariants []invariants.ID `json:"invariants"`
 	Policies   []Policy        `json:"policies"`
+
+	worldFile string // the world file replay lines name
 }
 
 // SeedRange is the first and last seed of an exploration. Under
@@ -72,6 +74,8 @@ type Policy struct {
 	// AllFaults marks an exploration that enabled every fault kind, which
 	// the replay lines repeat.
 	AllFaults bool `json:"all_faults"`
+
+	worldFile string // the world file replay lines name
 }
 
 // FirstFailure is a policy's first counterexample, shrunk.
@@ -95,8 +99,11 @@ type Setup struct {
 	// Shard and Shards: this report covers shard Shard of Shards.
 	Shard, Shards int
 	Store         string
-	World         string
-	Version       string
+	// World is the world's name; WorldFile the file it was read from, which
+	// replay lines name ("" for the built-in world).
+	World     string
+	WorldFile string
+	Version   string
 }
 
 // New returns an empty report of an exploration.
@@ -119,7 +126,7 @@ func New(s Setup) *Report {
 	r := &Report{
 		Schema: Schema, Mode: s.Mode, Seed: s.Seed, Shard: OneShard(s.Shard, s.Shards),
 		Store: s.Store, World: s.World, Version: s.Version, Invariants: invariants.IDs(),
-		Seeds: SeedRange{First: s.Seed},
+		Seeds: SeedRange{First: s.Seed}, worldFile: s.WorldFile,
 	}
 	if s.Runs > 0 {
 		r.RunsPerPolicy = ShardRuns(s.Runs, s.Shard, s.Shards)
@@ -149,7 +156,7 @@ func (r *Report) Add(s *harness.Summary, e Entry) {
 		Violations: map[invariants.ID]int{}, Unknown: map[invariants.ID]int{}, Failures: []Counterexample{},
 		Executions: executionsOf(s.Executions), Cost: costOf(s.Cost),
 		Mistake: e.Mistake, Summary: e.Summary, CaughtBy: e.CaughtBy,
-		AllFaults: e.AllFaults,
+		AllFaults: e.AllFaults, worldFile: r.worldFile,
 	}
 	for _, id := range r.Invariants {
 		p.Violations[id] = s.Violations[id]
@@ -178,7 +185,7 @@ func (r *Report) Add(s *harness.Summary, e Entry) {
 // [harness.Replay.Line]. It is "" for a policy written in Go, which replays
 // in its own test.
 func (p Policy) replay(seed uint64, mode string) string {
-	return harness.Replay{Policy: p.Name, Source: p.Source, Seed: seed, AllFaults: p.AllFaults, Mode: mode}.Line()
+	return harness.Replay{Policy: p.Name, Source: p.Source, Seed: seed, AllFaults: p.AllFaults, Mode: mode, World: p.worldFile}.Line()
 }
 
 // Replay returns the replay line of a policy's counterexample for an

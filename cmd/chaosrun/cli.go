@@ -67,6 +67,8 @@ func (e *env) dispatch(ctx context.Context, args []string) error {
 		return e.list(rest)
 	case "merge":
 		return e.merge(ctx, rest)
+	case "world":
+		return e.world(rest)
 	case "help", "-h", "-help", "--help":
 		switch {
 		case len(rest) > 1:

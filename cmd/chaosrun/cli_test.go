@@ -243,16 +243,18 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		says []string
 	}{
 		{[]string{"--help"}, []string{"Usage:", "chaosrun run --policy P", "Flags of compare and run:"}},
-		{[]string{"-h"}, []string{"Usage:", "chaosrun lint FILE.yaml"}},
-		{[]string{"help"}, []string{"Usage:", "chaosrun list [SECTION]"}},
+		{[]string{"-h"}, []string{"Usage:", "chaosrun lint [--world FILE] FILE.yaml"}},
+		{[]string{"help"}, []string{"Usage:", "chaosrun list [--world FILE] [SECTION]", "chaosrun world import-mcp"}},
 		{[]string{"help", "run"}, []string{"Usage: chaosrun run", "--runs N", "scenarios per policy (default 500)", "--seed S", "(default 1)", "--json FILE", "--quiet", "--shard i/n"}},
 		{[]string{"run", "--help"}, []string{"Usage: chaosrun run", "--runs N", "(default 500)"}},
 		{[]string{"run", "-h"}, []string{"Usage: chaosrun run"}},
 		{[]string{"run", "--policy", "reference", "--help"}, []string{"Usage: chaosrun run"}},
 		{[]string{"compare", "--help"}, []string{"Usage: chaosrun compare", "--policy NAME|FILE"}},
 		{[]string{"replay", "--help"}, []string{"Usage: chaosrun replay", "--no-shrink", "--invariant ID"}},
-		{[]string{"lint", "--help"}, []string{"Usage: chaosrun lint FILE.yaml", "1 MiB and 1000 rules"}},
-		{[]string{"list", "-h"}, []string{"Usage: chaosrun list", "tenants"}},
+		{[]string{"lint", "--help"}, []string{"Usage: chaosrun lint [--world FILE] FILE.yaml", "1 MiB and 1000 rules", "--world FILE"}},
+		{[]string{"list", "-h"}, []string{"Usage: chaosrun list", "tenants", "--world FILE"}},
+		{[]string{"world", "--help"}, []string{"Usage: chaosrun world import-mcp TOOLS.json", "--out FILE"}},
+		{[]string{"help", "world"}, []string{"Usage: chaosrun world import-mcp TOOLS.json", "readOnlyHint"}},
 		{[]string{"help", "help"}, []string{"Usage: chaosrun help [COMMAND]"}},
 	}
 	for _, c := range cases {
@@ -294,6 +296,80 @@ func TestLint(t *testing.T) {
 	chaosrun(t, "lint", naive).want(t, 2, "naive-backoff.yaml: warning: architecture.idempotency_keys: none",
 		"naive-backoff.yaml:37: error: rules[1]: retries tier-3 create_charge, send_email", "1 lint error(s)")
 	chaosrun(t, "lint").want(t, 2, "lint takes exactly one policy file")
+}
+
+// A team's own world, from a world file: every command that runs or reads
+// policies takes it, and the verdict, the counterexample and its replay
+// line speak of the team's tools.
+func TestYourOwnWorld(t *testing.T) {
+	t.Parallel()
+	world, _ := filepath.Abs("../../examples/supportdesk/world.yaml")
+	ours, _ := filepath.Abs("../../examples/supportdesk/policy.yaml")
+	chaosrun(t, "run", "--world", world, "--policy", "reference", "--runs", "300", "--quiet").want(t, 0)
+	report := filepath.Join(t.TempDir(), "r.json")
+	r := chaosrun(t, "run", "--world", world, "--policy", ours, "--runs", "300", "--json", report)
+	r.want(t, 1, "support-desk-middleware breaks no-duplicate-side-effects", "replay with: chaosrun replay --world "+world+" --policy "+ours)
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		World    string `json:"world"`
+		Policies []struct {
+			FirstFailure struct{ Replay string } `json:"first_failure"`
+		} `json:"policies"`
+	}
+	if err := json.Unmarshal(data, &rep); err != nil || rep.World != "support-desk" || len(rep.Policies) != 1 {
+		t.Fatalf("report world %q, %d policies, %v", rep.World, len(rep.Policies), err)
+	}
+	line := rep.Policies[0].FirstFailure.Replay
+	seed := regexp.MustCompile(`--seed (\d+)`).FindStringSubmatch(line)
+	if seed == nil {
+		t.Fatalf("replay line %q", line)
+	}
+	rp := chaosrun(t, "replay", "--world", world, "--policy", ours, "--seed", seed[1], "--no-shrink")
+	rp.want(t, 1, "no-duplicate-side-effects")
+	if !regexp.MustCompile(`\((draft_reply|trigger_etl|create_ticket|refund|sync_crm|notify_slack|enrich)\)`).MatchString(rp.stdout) {
+		t.Errorf("the replayed counterexample names none of the world's tools:\n%s", rp.stdout)
+	}
+	chaosrun(t, "lint", "--world", world, ours).want(t, 0, "no errors")
+	chaosrun(t, "list", "--world", world, "tools").want(t, 0, "create_ticket", "reverse_refund")
+	chaosrun(t, "list", "--world", world, "tenants").want(t, 0, "paid compliance webhook")
+	// A policy naming a tool the world does not have is refused against it.
+	naming := filepath.Join(t.TempDir(), "naming.yaml")
+	if err := os.WriteFile(naming, []byte("name: n\nrules:\n  - when: {tool: create_charge}\n    do: dead-letter\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	chaosrun(t, "lint", naming).want(t, 0)
+	chaosrun(t, "lint", "--world", world, naming).want(t, 2, naming+":3: rules[0].when.tool", `unknown tool "create_charge"`)
+	bad := filepath.Join(t.TempDir(), "world.yaml")
+	if err := os.WriteFile(bad, []byte("world: v1\nname: w\ntools:\n  a: {behaviour: teleport}\ntenants:\n  acme: {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	chaosrun(t, "run", "--world", bad, "--policy", "reference").want(t, 2, bad+":4: tools.a.behaviour", "hint: fix the line named above")
+	chaosrun(t, "run", "--world", "missing.yaml", "--policy", "reference").want(t, 2, "world file missing.yaml does not exist", "hint: check the path")
+	chaosrun(t, "run", "--world", world, "--policy", "reference", "--mode", "net").want(t, 2, "net mode runs the built-in world only")
+}
+
+func TestWorldImportMCP(t *testing.T) {
+	t.Parallel()
+	tools, _ := filepath.Abs("../../worlds/testdata/mcp/partly-annotated.json")
+	want, err := os.ReadFile("../../worlds/testdata/mcp/partly-annotated.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := chaosrun(t, "world", "import-mcp", tools)
+	r.want(t, 0)
+	if r.stdout != string(want) {
+		t.Errorf("import-mcp wrote\n%s\nwant the importer's\n%s", r.stdout, want)
+	}
+	out := filepath.Join(t.TempDir(), "world.yaml")
+	chaosrun(t, "world", "import-mcp", "--out", out, tools).want(t, 0)
+	// What it writes runs as it is.
+	chaosrun(t, "run", "--world", out, "--policy", "reference", "--runs", "50", "--quiet").want(t, 0)
+	gomod, _ := filepath.Abs("../../go.mod")
+	chaosrun(t, "world", "import-mcp", gomod).want(t, 2, "hint: give the JSON of a tools/list answer")
+	chaosrun(t, "world").want(t, 2, "world needs a subcommand")
 }
 
 func TestNetMode(t *testing.T) {

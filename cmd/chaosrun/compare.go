@@ -46,7 +46,7 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 		}
 	}
 	for _, arg := range o.policies {
-		t, err := resolve(arg)
+		t, err := resolve(arg, o.world.world)
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 		return usagef("e.g. chaosrun run --policy policies/reference.yaml", "run needs at least one --policy")
 	}
 	setup := reports.Setup{Mode: o.mode, Seed: o.seed, Runs: o.runs, Shard: o.shard, Shards: o.shards,
-		Store: storeKind(o), World: reports.DefaultWorld, Version: strings.TrimPrefix(version(), "chaosrun ")}
+		Store: storeKind(o), World: o.world.name(), WorldFile: o.world.path, Version: strings.TrimPrefix(version(), "chaosrun ")}
 	if o.duration > 0 {
 		setup.Runs = 0 // each policy's own count is in its row
 	}
@@ -68,7 +68,8 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 	bar := e.progress(o, len(targets), runs)
 	start := time.Now()
 	for i, t := range targets {
-		opts := &harness.ExploreOpts{Runs: runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults, Progress: bar.step, Shrinking: bar.shrinking, ShrinkTime: shrinkTime}
+		opts := &harness.ExploreOpts{World: o.world.world, Runs: runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults,
+			Progress: bar.step, Shrinking: bar.shrinking, ShrinkTime: shrinkTime}
 		if o.duration > 0 {
 			opts.Duration = o.duration / time.Duration(len(targets))
 		}

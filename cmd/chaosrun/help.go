@@ -38,9 +38,10 @@ var commands = []command{
 			"its violations; then minimises the counterexample of the first violated invariant (or\n" +
 			"--invariant's) and prints that too. Exits 1 when the case violates an invariant.",
 		func() *flag.FlagSet { return new(replayFlags).flags() }},
-	{"lint", "chaosrun lint FILE.yaml", "static checks of a policy file; errors exit 2",
-		"Checks a policy file against the tool registry and the tenants, rule by rule. Errors exit 2;\n" +
-			"warnings are printed and exit 0. A policy file is a regular file of at most 1 MiB and 1000 rules.", nil},
+	{"lint", "chaosrun lint [--world FILE] FILE.yaml", "static checks of a policy file; errors exit 2",
+		"Checks a policy file against the world's tool registry and tenants (the built-in world's, or\n" +
+			"--world's), rule by rule. Errors exit 2; warnings are printed and exit 0. A policy file is a\n" +
+			"regular file of at most 1 MiB and 1000 rules.", func() *flag.FlagSet { return lintFlags(new(worldArg)) }},
 	{"merge", "chaosrun merge R1.json R2.json ...", "one report from the JSON reports of shards",
 		"Combines the JSON reports of the shards of one run (--shard i/n) into one report: counts added,\n" +
 			"the lowest seed's counterexample kept for each policy and invariant, so that merging every shard\n" +
@@ -49,8 +50,15 @@ var commands = []command{
 			"no timelines: its formats say which shard's reports hold them, and print the replay lines. Flags\n" +
 			"may come before, between or after the reports.\n\n" + reportFiles,
 		func() *flag.FlagSet { return (&options{outputs: map[string]string{}}).mergeFlags() }},
-	{"list", "chaosrun list [SECTION]", "policies, scenarios, invariants, fault kinds, tools, tenants",
-		"Lists one section, or all of them:\n" + listHelp(), nil},
+	{"list", "chaosrun list [--world FILE] [SECTION]", "policies, scenarios, invariants, fault kinds, tools, tenants",
+		"Lists one section, or all of them, of the built-in world or --world's:\n" + listHelp(), func() *flag.FlagSet { return listFlags(new(worldArg)) }},
+	{"world", "chaosrun world import-mcp TOOLS.json", "a starting world file from an MCP server's tools/list",
+		"import-mcp reads an MCP server's answer to tools/list (the JSON of {\"tools\": [...]}, or the JSON-RPC\n" +
+			"response around it) and writes a world file: each tool with the behaviour, class and tier its\n" +
+			"annotations give (readOnlyHint, destructiveHint, idempotentHint, openWorldHint; an absent hint\n" +
+			"stays unknown, the cautious reading), and comments on what only the team knows: keys, lookups,\n" +
+			"compensators, tenants, contracts, workflows. The file loads as it is; worlds/README.md documents it.",
+		func() *flag.FlagSet { return new(importFlags).flags() }},
 	{"help", "chaosrun help [COMMAND]", "this text, or one command's help and flags",
 		"The commands, or one command's help with its flags. -h or --help after a command prints the\nsame.", nil},
 	{"version", "chaosrun version", "the version of this binary", "The version of this binary.", nil},

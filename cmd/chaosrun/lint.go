@@ -1,7 +1,9 @@
 package main
 
 import (
+	"flag"
 	"fmt"
+	"io"
 
 	"github.com/chaosrun/chaosrun/policies"
 )
@@ -9,19 +11,28 @@ import (
 // lint checks a policy file against the registry and the tenants: errors
 // exit 2, warnings are printed and exit 0.
 func (e *env) lint(args []string) error {
-	if err := helpOnly("lint", args); err != nil {
-		return err
+	var w worldArg
+	fs := lintFlags(&w)
+	if err := fs.Parse(args); err != nil {
+		return flagError("lint", err)
 	}
-	if len(args) != 1 {
+	if fs.NArg() != 1 {
 		return usagef("e.g. chaosrun lint policies/ours.yaml", "lint takes exactly one policy file")
 	}
-	path := args[0]
-	r, err := loadFile(path, "fix the line named above; every key is documented in policies/README.md", false)
+	if err := w.load(); err != nil {
+		return err
+	}
+	path := fs.Arg(0)
+	r, err := loadFile(w.world, path, "fix the line named above; every key is documented in policies/README.md", false)
+	if err != nil {
+		return err
+	}
+	findings, err := policies.LintFor(w.world, r)
 	if err != nil {
 		return err
 	}
 	errs := 0
-	for _, f := range policies.Lint(r) {
+	for _, f := range findings {
 		sep := ":" // path:line: severity: ...
 		if f.Line == 0 {
 			sep = ": "
@@ -36,4 +47,12 @@ func (e *env) lint(args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s: no errors\n", path)
 	return nil
+}
+
+// lintFlags are lint's flags: the world the file is read against.
+func lintFlags(w *worldArg) *flag.FlagSet {
+	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	w.define(fs)
+	return fs
 }

@@ -1,10 +1,11 @@
 package main
 
 import (
+	"flag"
 	"fmt"
+	"io"
 	"strings"
 
-	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/policies"
@@ -16,9 +17,15 @@ var listSections = []string{"policies", "scenarios", "invariants", "faults", "to
 // list prints the built-in policies, the catalog's workflows, the
 // invariants, the fault kinds, the tools and the tenants.
 func (e *env) list(args []string) error {
-	if err := helpOnly("list", args); err != nil {
+	var world worldArg
+	fs := listFlags(&world)
+	if err := fs.Parse(args); err != nil {
+		return flagError("list", err)
+	}
+	if err := world.load(); err != nil {
 		return err
 	}
+	args = fs.Args()
 	want := listSections
 	if len(args) > 1 {
 		return usagef("list one section, or all without argument", "list: too many arguments")
@@ -33,12 +40,22 @@ func (e *env) list(args []string) error {
 		if i > 0 {
 			fmt.Fprintln(e.stdout)
 		}
-		e.listSection(s)
+		e.listSection(s, world.space)
 	}
 	return nil
 }
 
-func (e *env) listSection(s string) {
+// listFlags are list's flags: the world whose tools, tenants and workflows
+// it lists.
+func listFlags(w *worldArg) *flag.FlagSet {
+	fs := flag.NewFlagSet("list", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	w.define(fs)
+	return fs
+}
+
+func (e *env) listSection(s string, space *scenarios.Space) {
+	cat := space.World()
 	w := e.stdout
 	fmt.Fprintf(w, "%s:\n", s)
 	switch s {
@@ -59,10 +76,10 @@ func (e *env) listSection(s string) {
 			fmt.Fprintf(w, "  %-24s %s; caught by %s\n", p.Name, label, caught)
 		}
 	case "scenarios":
-		for _, wf := range scenarios.Catalog() {
+		for _, wf := range space.Catalog() {
 			fmt.Fprintf(w, "  %-20s %s\n", wf.Name, strings.Join(wf.Tools, " > "))
 		}
-		fmt.Fprintln(w, "  generated            1-8 steps drawn from the tools, sometimes led by plan; 1-3 interleaved executions per scenario")
+		fmt.Fprintln(w, "  generated            1-8 steps drawn from the tools, sometimes led by a planner; 1-3 interleaved executions per scenario")
 	case "invariants":
 		for _, c := range invariants.Checkers() {
 			fmt.Fprintf(w, "  %-26s %s\n", c.ID, c.Doc)
@@ -72,7 +89,7 @@ func (e *env) listSection(s string) {
 			fmt.Fprintf(w, "  %-17s %s\n", k, k.Doc())
 		}
 	case "tools":
-		reg := fakes.Registry()
+		reg := cat.Registry()
 		for _, tool := range reg.Tools() {
 			en, _ := reg.Base(tool)
 			comp := en.Compensator
@@ -82,8 +99,8 @@ func (e *env) listSection(s string) {
 			fmt.Fprintf(w, "  %-18s %-14s tier %d  keys %-15s lookup %-5v compensator %s\n", tool, en.Class, en.Tier, en.Keys, en.Lookup, comp)
 		}
 	case "tenants":
-		for _, t := range fakes.TenantNames {
-			fmt.Fprintf(w, "  %-8s %s\n", t, fakes.TenantDescription(t))
+		for _, t := range cat.Tenants() {
+			fmt.Fprintf(w, "  %-8s %s\n", t, cat.Description(t))
 		}
 	}
 }

@@ -35,6 +35,7 @@ type options struct {
 	outputs   map[string]string // format -> path
 	quiet     bool
 	wide      bool // the whole table, whatever the terminal's width
+	world     worldArg
 }
 
 type repeated []string
@@ -73,6 +74,7 @@ func (o *options) flags(cmd string) *flag.FlagSet {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Var(&o.policies, "policy", "NAME|FILE\ta built-in policy or a policy file (repeatable)")
+	o.world.define(fs)
 	fs.IntVar(&o.runs, "runs", 500, "N\tscenarios per policy")
 	fs.Uint64Var(&o.seed, "seed", 1, "S\tfirst seed: run i uses seed S+i")
 	fs.DurationVar(&o.duration, "duration", 0, "D\trun for D (e.g. 10m) instead of --runs, shared among the policies")
@@ -139,6 +141,12 @@ func (o *options) validate(set map[string]bool, getenv func(string) string) erro
 	}
 	if err := o.validateMode(getenv); err != nil {
 		return err
+	}
+	if err := o.world.load(); err != nil {
+		return err
+	}
+	if o.mode == "net" && o.world.world != nil {
+		return usagef("drop --world to run net mode, or run this world in sim mode", "--world %s: net mode runs the built-in world only", o.world.path)
 	}
 	if shard := o.shardArg; shard != "" {
 		i, n, err := parseShard(shard)

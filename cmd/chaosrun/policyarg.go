@@ -11,6 +11,7 @@ import (
 	"github.com/chaosrun/chaosrun/policies/inputfile"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/worlds"
 )
 
 // target is a policy to explore and where it came from.
@@ -21,8 +22,8 @@ type target struct {
 
 // loadFile compiles a policy file; a refusal is a usage error whose hint
 // names the fix for what went wrong (see fileError).
-func loadFile(path, fix string, orName bool) (*policy.Rules, error) {
-	r, err := policies.Load(path)
+func loadFile(w *worlds.World, path, fix string, orName bool) (*policy.Rules, error) {
+	r, err := policies.LoadFor(w, path)
 	if err != nil {
 		return nil, fileError(path, err, fix, orName)
 	}
@@ -57,9 +58,9 @@ func fileError(path string, err error, fix string, orName bool) error {
 
 // resolve turns a --policy argument into a policy: a file when the argument
 // names one (or ends in .yaml/.yml), a built-in name otherwise.
-func resolve(arg string) (target, error) {
+func resolve(arg string, w *worlds.World) (target, error) {
 	if isFile(arg) {
-		p, err := loadFile(arg, "fix the file, then 'chaosrun lint "+arg+"' explains what it risks", true)
+		p, err := loadFile(w, arg, "fix the file, then 'chaosrun lint "+arg+"' explains what it risks", true)
 		if err != nil {
 			return target{}, err
 		}
@@ -83,7 +84,7 @@ func (t target) ref() string {
 // resolveRef is resolve for an engine process: a reference cannot be a
 // usage error there.
 func resolveRef(ref string) (policy.Policy, error) {
-	t, err := resolve(ref)
+	t, err := resolve(ref, nil)
 	return t.policy, err
 }
 

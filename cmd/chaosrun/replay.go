@@ -16,6 +16,7 @@ type replayFlags struct {
 	policy, invariant, mode, store string
 	seed                           uint64
 	allFaults, noShrink            bool
+	world                          worldArg
 }
 
 // flags defines replay's flags; their usage strings are what 'chaosrun help
@@ -24,6 +25,7 @@ func (r *replayFlags) flags() *flag.FlagSet {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&r.policy, "policy", "", "NAME|FILE\tthe built-in policy or policy file of the replay line")
+	r.world.define(fs)
 	fs.Uint64Var(&r.seed, "seed", 0, "S\tthe seed of the replay line")
 	fs.BoolVar(&r.allFaults, "all-faults", false, "every fault kind in the scenario, as in the run that found the case")
 	fs.StringVar(&r.invariant, "invariant", "", "ID\tminimise this invariant's counterexample (default: the first violated)")
@@ -57,15 +59,21 @@ func (e *env) replay(ctx context.Context, args []string) error {
 		}
 		focus = invariants.ID(*only)
 	}
-	t, err := resolve(*name)
+	if err := rf.world.load(); err != nil {
+		return err
+	}
+	t, err := resolve(*name, rf.world.world)
 	if err != nil {
 		return err
 	}
-	o := &options{mode: rf.mode, store: rf.store}
+	o := &options{mode: rf.mode, store: rf.store, world: rf.world}
 	if err := o.validateMode(e.getenv); err != nil {
 		return err
 	}
-	sc := scenarios.Seeded(*seed, *all)
+	if o.mode == "net" && o.world.world != nil {
+		return usagef("drop --world to replay in net mode, or replay this world in sim mode", "--world %s: net mode runs the built-in world only", o.world.path)
+	}
+	sc := rf.world.space.Seeded(*seed, *all)
 	run, err := replayRun(ctx, o, t, sc)
 	if err != nil && o.mode == "net" && ctx.Err() == nil {
 		err = storeError(err)
@@ -74,7 +82,7 @@ func (e *env) replay(ctx context.Context, args []string) error {
 		return err
 	}
 	w := e.stdout
-	fmt.Fprintf(w, "policy %s, seed %d (%s)\n", t.policy.Name(), *seed, harness.Replay{Policy: t.policy.Name(), Source: t.entry.Source, Seed: *seed, AllFaults: *all, Mode: o.mode}.Line())
+	fmt.Fprintf(w, "policy %s, seed %d (%s)\n", t.policy.Name(), *seed, harness.Replay{Policy: t.policy.Name(), Source: t.entry.Source, Seed: *seed, AllFaults: *all, Mode: o.mode, World: rf.world.path}.Line())
 	if o.mode == "net" {
 		fmt.Fprintln(w, "net mode: the same scenario and fault schedule over real connections; real timing can make two replays differ")
 	}
@@ -96,7 +104,7 @@ func (e *env) replay(ctx context.Context, args []string) error {
 		return errViolations
 	}
 	if !*noShrink && o.mode == "sim" {
-		shrunk, err := harness.Shrink(ctx, t.policy, *seed, focus, &harness.ShrinkOpts{AllFaults: *all})
+		shrunk, err := harness.Shrink(ctx, t.policy, *seed, focus, &harness.ShrinkOpts{AllFaults: *all, World: rf.world.world})
 		if err != nil {
 			return err
 		}
@@ -127,7 +135,7 @@ func printVerdicts(w io.Writer, run *harness.Run) {
 // replayRun runs one scenario in the replay's mode.
 func replayRun(ctx context.Context, o *options, t target, sc scenarios.Scenario) (*harness.Run, error) {
 	if o.mode == "sim" {
-		return harness.Simulate(ctx, sc, t.policy, nil)
+		return harness.Simulate(ctx, sc, t.policy, &harness.SimOpts{World: o.world.world})
 	}
 	r, err := netRunner(ctx, o.store, t.ref())()
 	if err != nil {
