@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -78,9 +77,6 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 		if err == nil && s.Runs == 0 {
 			err = usagef("give --duration more time: it is shared among the policies",
 				"%s: no run of %s finished within %s, so there is nothing to report", cmd, t.policy.Name(), opts.Duration)
-		}
-		if errors.Is(err, harness.ErrPostgresUnreachable) {
-			err = usagef("start Postgres (pg_isready says whether it answers), or point --store or CHAOS_PG_DSN at one that runs; --store memory runs net mode without it", "%v", err)
 		}
 		if err != nil {
 			bar.done()

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/harness/netrig"
 	"github.com/chaosrun/chaosrun/reference/policy"
 )
 
@@ -21,11 +23,15 @@ const netWorkers = 4
 // without, in memory with the engine in this process.
 func netRunner(ctx context.Context, dsn, ref string) func() (harness.Runner, error) {
 	return func() (harness.Runner, error) {
-		o := &harness.NetOptions{DSN: dsn, Ref: func(policy.Policy) string { return ref }}
+		o := &netrig.Options{DSN: dsn, Ref: func(policy.Policy) string { return ref }}
 		if dsn != "" {
 			o.Child = childCommand
 		}
-		return harness.NewNetRig(ctx, o)
+		r, err := netrig.New(ctx, o)
+		if errors.Is(err, netrig.ErrPostgresUnreachable) {
+			return nil, usagef("start Postgres (pg_isready says whether it answers), or point --store or CHAOS_PG_DSN at one that runs; --store memory runs net mode without it", "%v", err)
+		}
+		return r, err
 	}
 }
 
@@ -40,5 +46,5 @@ func childCommand() *exec.Cmd {
 // engine is the engine process of net mode: its spec on stdin, its events
 // on stdout.
 func (e *env) engine(ctx context.Context) error {
-	return harness.ChildMain(ctx, os.Stdin, e.stdout, resolveRef)
+	return netrig.ChildMain(ctx, os.Stdin, e.stdout, resolveRef)
 }

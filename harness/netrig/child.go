@@ -1,4 +1,4 @@
-package harness
+package netrig
 
 import (
 	"bufio"
@@ -113,7 +113,7 @@ func (n *netRun) oneChild(ctx context.Context, spec childSpec) (killed bool, key
 		case line.Event != nil:
 			n.rec.Observe(*line.Event)
 		case line.Fault != nil:
-			n.rec.fault(*line.Fault)
+			n.rec.Fault(*line.Fault)
 		case line.Kill != nil && !killed:
 			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				return false, 0, fmt.Errorf("SIGKILL the engine process: %w", err)
@@ -152,8 +152,8 @@ func ChildMain(ctx context.Context, in io.Reader, out io.Writer, resolve func(re
 	w := &lineWriter{out: out}
 	clock := NewScaledClock(spec.Start, spec.Speedup)
 	proxy := func(exec, tool string) string { return exec + "." + tool }
-	inj := faults.NewNet(spec.Scenario.Faults, spec.Scenario.Units(), func(a faults.Applied) { w.write(childLine{Fault: &a}) },
-		faults.NetOpts{Toxics: toxics.Connect(spec.Toxiproxy), Proxy: proxy, Postgres: func(exec string) string { return exec + ".postgres" },
+	inj := toxics.NewInjector(spec.Scenario.Faults, spec.Scenario.Units(), func(a faults.Applied) { w.write(childLine{Fault: &a}) },
+		toxics.Opts{Links: toxics.Connect(spec.Toxiproxy), Proxy: proxy, Postgres: func(exec string) string { return exec + ".postgres" },
 			HeaderBytes: spec.HeaderBytes, ChunkBytes: spec.ChunkBytes, Fired: spec.Fired,
 			Crash: func(key uint64, s engine.Site) {
 				w.write(childLine{Kill: &key, Site: fmt.Sprintf("%s of %s step %d attempt %d", s.Point, s.Exec, s.Step, s.Attempt)})
@@ -188,7 +188,7 @@ func ChildMain(ctx context.Context, in io.Reader, out io.Writer, resolve func(re
 
 // childEngine builds one execution's engine: its own client through its
 // proxies, its own pool through its Postgres proxy.
-func childEngine(ctx context.Context, spec childSpec, x scenarios.Execution, p policy.Policy, inj *faults.Net, clock *ScaledClock, obs engine.Observer) (*engine.Engine, func(), error) {
+func childEngine(ctx context.Context, spec childSpec, x scenarios.Execution, p policy.Policy, inj *toxics.Injector, clock *ScaledClock, obs engine.Observer) (*engine.Engine, func(), error) {
 	db := &database{}
 	var err error
 	if db.cfg, err = pgxpoolConfig(spec.Postgres); err != nil {

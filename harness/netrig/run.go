@@ -1,26 +1,19 @@
-package harness
+package netrig
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"net"
-	"os/exec"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/fakes/fakehttp"
-	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/faults/toxics"
+	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/reference/engine"
 	"github.com/chaosrun/chaosrun/reference/policy"
@@ -31,170 +24,15 @@ import (
 	"github.com/chaosrun/chaosrun/scenarios"
 )
 
-// NetOptions configure net mode. The zero value (or nil) means: the store
-// in memory, the engine in this process, 300ms per tool call, backoff
-// compressed 50 times, 2 minutes per scenario at most.
-type NetOptions struct {
-	// DSN names a Postgres server. The rig creates a throwaway database on
-	// it (its user must be allowed to create databases) and drops it on
-	// Close. Empty: the store is in memory.
-	DSN string
-	// Child, when set, starts an engine as a child process running
-	// [ChildMain]: the harness kills it with SIGKILL at crash points and
-	// starts another, which resumes from Postgres. It needs a DSN. Without
-	// it, the engine runs in this process and a crash rebuilds it from the store.
-	Child func() *exec.Cmd
-	// Ref names a policy for a child process to resolve (default: its name).
-	Ref func(p policy.Policy) string
-	// Timeout bounds one tool call from the moment its request is written.
-	Timeout time.Duration
-	// Speedup compresses backoff sleeps and the world's clock; network
-	// timeouts stay real.
-	Speedup float64
-	// Limit bounds one scenario's wall time; a scenario still running then
-	// is stopped and reported as a hang.
-	Limit time.Duration
-	// Observe, if set, is told of every event as it is recorded (from the
-	// recording goroutine: it must not block).
-	Observe func(engine.Event)
-}
-
-func (o *NetOptions) withDefaults() NetOptions {
-	var v NetOptions
-	if o != nil {
-		v = *o
-	}
-	if v.Timeout <= 0 {
-		v.Timeout = 300 * time.Millisecond
-	}
-	if v.Speedup <= 0 {
-		v.Speedup = 50
-	}
-	if v.Limit <= 0 {
-		v.Limit = 2 * time.Minute
-	}
-	if v.Ref == nil {
-		v.Ref = func(p policy.Policy) string { return p.Name() }
-	}
-	return v
-}
-
-// NetRig runs scenarios over real connections: the fake world served over
-// HTTP on loopback, an embedded Toxiproxy in front of every tool and of
-// Postgres — a proxy per tool per execution, so that a toxic hits one
-// call — and the engine talking HTTP and pgx through them. One rig runs one
-// scenario at a time; use several rigs to run scenarios in parallel.
-type NetRig struct {
-	o      NetOptions
-	tox    *toxics.Server
-	ctl    *toxics.Control
-	layout fakehttp.StreamLayout
-	db     *database
-	runs   atomic.Int64
-	kills  atomic.Int64
-	mu     sync.Mutex // one scenario at a time
-
-	cur       sync.Mutex // guards pgProxies, the running scenario's Postgres links, and outage
-	pgProxies []string
-	outage    bool // Outage has cut the Postgres links
-}
-
-// NewNetRig starts a rig: Toxiproxy, and with a DSN a throwaway database,
-// migrated.
-func NewNetRig(ctx context.Context, opts *NetOptions) (*NetRig, error) {
-	o := opts.withDefaults()
-	if o.Child != nil && o.DSN == "" {
-		return nil, errors.New("net mode: a child-process engine resumes from Postgres; give a DSN")
-	}
-	tox, err := toxics.Start()
-	if err != nil {
-		return nil, err
-	}
-	r := &NetRig{o: o, tox: tox, ctl: toxics.Connect(tox.API())}
-	if r.layout, err = calibrate(ctx); err != nil {
-		r.Close()
-		return nil, err
-	}
-	if o.DSN != "" {
-		if r.db, err = createDatabase(ctx, o.DSN); err != nil {
-			r.Close()
-			return nil, err
-		}
-	}
-	return r, nil
-}
-
-// Close stops Toxiproxy and drops the rig's database.
-func (r *NetRig) Close() error {
-	var errs []error
-	if r.db != nil {
-		errs = append(errs, r.db.drop())
-	}
-	errs = append(errs, r.tox.Close())
-	return errors.Join(errs...)
-}
-
-// Kills returns how many engine processes the rig killed with SIGKILL.
-func (r *NetRig) Kills() int { return int(r.kills.Load()) }
-
-// Outage waits up to 10s for a scenario to run, lets it run for after,
-// then cuts every link to Postgres of it for d: open connections drop, new
-// ones are refused, as when the server restarts. It restores them and
-// returns.
-func (r *NetRig) Outage(after, d time.Duration) error {
-	var names []string
-	for deadline := time.Now().Add(10 * time.Second); len(names) == 0; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			return errors.New("net mode: no scenario with Postgres links is running")
-		}
-		r.cur.Lock()
-		names = slices.Clone(r.pgProxies)
-		r.cur.Unlock()
-	}
-	time.Sleep(after)
-	r.cur.Lock()
-	r.outage = true
-	r.cur.Unlock()
-	defer func() {
-		r.cur.Lock()
-		r.outage = false
-		r.cur.Unlock()
-	}()
-	var undo []func() error
-	for _, name := range names {
-		u, err := r.ctl.Cut(name)
-		if err != nil {
-			return err
-		}
-		undo = append(undo, u)
-	}
-	time.Sleep(d)
-	var errs []error
-	for _, u := range undo {
-		errs = append(errs, u())
-	}
-	return errors.Join(errs...)
-}
-
-// calibrate measures how the model's stream is framed on the wire.
-func calibrate(ctx context.Context) (fakehttp.StreamLayout, error) {
-	s, err := fakehttp.Serve(fakes.NewWorld(nil), nil)
-	if err != nil {
-		return fakehttp.StreamLayout{}, err
-	}
-	defer s.Close()
-	return s.Layout(), nil
-}
-
 // netRun is one scenario's infrastructure.
 type netRun struct {
-	rig       *NetRig
+	rig       *Rig
 	policyRef string
 	id        string
 	sc        scenarios.Scenario
 	clock     *ScaledClock
-	rec       *syncRecorder
-	inj       *faults.Net
+	rec       *harness.Recorder
+	inj       *toxics.Injector
 	world     *fakes.World
 	servers   *fakehttp.Servers
 	proxies   map[string]string // proxy name -> listen address
@@ -202,7 +40,7 @@ type netRun struct {
 }
 
 // Run runs one scenario under a policy over real connections and checks it.
-func (r *NetRig) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (*Run, error) {
+func (r *Rig) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (*harness.Run, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n, err := r.setUp(ctx, sc)
@@ -210,7 +48,7 @@ func (r *NetRig) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy
 		return nil, err
 	}
 	defer n.tearDown()
-	run := &Run{Scenario: n.sc, Policy: p.Name()}
+	run := &harness.Run{Scenario: n.sc, Policy: p.Name()}
 	rctx, cancel := context.WithTimeout(ctx, r.o.Limit)
 	defer cancel()
 	var mem store.Store
@@ -241,27 +79,27 @@ func (r *NetRig) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy
 	if err := n.servers.Close(); err != nil {
 		return nil, fmt.Errorf("net mode: close the world's servers: %w", err)
 	}
-	run.History.Events = n.rec.events
+	run.History.Events = n.rec.Events()
 	run.Ledger = n.world.Ledger()
 	run.Results = run.Analysis().Check()
-	run.Virtual = n.clock.Now().Sub(Epoch)
+	run.Virtual = n.clock.Now().Sub(harness.Epoch)
 	return run, nil
 }
 
 // setUp serves a fresh world and puts proxies in front of it for each
 // execution. Executions are renamed with a run prefix: they share the rig's
 // database with the runs before.
-func (r *NetRig) setUp(ctx context.Context, sc scenarios.Scenario) (*netRun, error) {
+func (r *Rig) setUp(ctx context.Context, sc scenarios.Scenario) (*netRun, error) {
 	id := "n" + strconv.FormatInt(r.runs.Add(1), 10)
 	sc = renamed(sc, id)
 	n := &netRun{rig: r, id: id, sc: sc, clock: NewScaledClock(time.Now(), r.o.Speedup),
 		proxies: map[string]string{}, pgAddr: map[string]string{}}
-	n.rec = &syncRecorder{recorder: recorder{clock: nil}, now: n.clock.Now, observe: r.o.Observe}
-	opts := faults.NetOpts{Toxics: r.ctl, Proxy: n.proxyName, HeaderBytes: r.layout.HeaderBytes, ChunkBytes: r.layout.ChunkBytes}
+	n.rec = harness.NewRecorder(n.clock.Now, r.o.Observe)
+	opts := toxics.Opts{Links: r.ctl, Proxy: n.proxyName, HeaderBytes: r.layout.HeaderBytes, ChunkBytes: r.layout.ChunkBytes}
 	if r.db != nil {
 		opts.Postgres = n.pgProxyName
 	}
-	n.inj = faults.NewNet(sc.Faults, sc.Units(), n.rec.fault, opts)
+	n.inj = toxics.NewInjector(sc.Faults, sc.Units(), n.rec.Fault, opts)
 	n.world = fakes.NewWorld(&fakes.Opts{Clock: n.clock, Quirks: n.inj, Drift: n.inj.Drift(fakes.Default()), Expect: 3 * sc.Steps()})
 	var err error
 	n.servers, err = fakehttp.Serve(n.world, &fakehttp.ServerOpts{Gate: fakehttp.GateFunc(n.inj.Gate), Garble: fakehttp.GarbleFunc(n.inj.Garble), ShutdownTimeout: 200 * time.Millisecond})
@@ -305,16 +143,12 @@ func (n *netRun) proxy(name, upstream string) error {
 }
 
 // clearToxics removes what a killed engine process left on its links: the
-// process applied those toxics and would have removed them. A Postgres link
-// the harness itself has cut (Outage) stays cut.
+// process applied those toxics and would have removed them. A link this
+// process has cut itself (Outage) stays cut.
 func (n *netRun) clearToxics() error {
-	n.rig.cur.Lock()
-	outage := n.rig.outage
-	n.rig.cur.Unlock()
 	var errs []error
 	for name := range n.proxies {
-		keep := outage && strings.HasSuffix(name, ".postgres")
-		errs = append(errs, n.rig.ctl.Clear(name, keep))
+		errs = append(errs, n.rig.ctl.Clear(name))
 	}
 	return errors.Join(errs...)
 }
@@ -475,112 +309,4 @@ func renamed(sc scenarios.Scenario, id string) scenarios.Scenario {
 	}
 	sc.Executions = xs
 	return sc
-}
-
-// syncRecorder is a recorder for several goroutines (and processes).
-type syncRecorder struct {
-	mu sync.Mutex
-	recorder
-	now     func() time.Time
-	observe func(engine.Event)
-}
-
-func (r *syncRecorder) Observe(e engine.Event) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if e.At.IsZero() {
-		e.At = r.now()
-	}
-	r.recorder.Observe(e)
-	if r.observe != nil {
-		r.observe(e)
-	}
-}
-
-func (r *syncRecorder) fault(a faults.Applied) { r.Observe(FaultEvent(a)) }
-
-// ErrPostgresUnreachable is net mode's error when no connection to the
-// Postgres server its DSN names can be made.
-var ErrPostgresUnreachable = errors.New("net mode: cannot connect to Postgres")
-
-// database is a throwaway database on the server a DSN names.
-type database struct {
-	admin *pgxpool.Config
-	cfg   *pgxpool.Config
-	name  string
-}
-
-func pgxpoolConfig(dsn string) (*pgxpool.Config, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("net mode: the Postgres DSN does not parse: %w", err)
-	}
-	return cfg, nil
-}
-
-func createDatabase(ctx context.Context, dsn string) (*database, error) {
-	admin, err := pgxpoolConfig(dsn)
-	if err != nil {
-		return nil, err
-	}
-	name := "chaosrun_net_" + strings.ToLower(rand.Text()[:12])
-	if err := adminExec(ctx, admin, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		if errors.Is(err, ErrPostgresUnreachable) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("net mode: create a throwaway database on %s (the user needs CREATEDB): %w", admin.ConnConfig.Host, err)
-	}
-	db := &database{admin: admin, cfg: admin.Copy(), name: name}
-	db.cfg.ConnConfig.Database = name
-	pool, err := pgxpool.NewWithConfig(ctx, db.cfg)
-	if err != nil {
-		db.drop()
-		return nil, err
-	}
-	defer pool.Close()
-	if _, err := pgstore.New(ctx, pool, &pgstore.Opts{Migrate: true}); err != nil {
-		db.drop()
-		return nil, err
-	}
-	return db, nil
-}
-
-func (db *database) hostPort() string {
-	return net.JoinHostPort(db.cfg.ConnConfig.Host, strconv.Itoa(int(db.cfg.ConnConfig.Port)))
-}
-
-// pool opens a small pool on the database through addr (a proxy).
-func (db *database) pool(ctx context.Context, addr string) (*pgxpool.Pool, error) {
-	cfg := db.cfg.Copy()
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	p, err := strconv.Atoi(port)
-	if err != nil {
-		return nil, err
-	}
-	cfg.ConnConfig.Host, cfg.ConnConfig.Port = host, uint16(p)
-	cfg.ConnConfig.ConnectTimeout = 2 * time.Second
-	cfg.ConnConfig.Fallbacks = nil
-	cfg.MaxConns = 4
-	return pgxpool.NewWithConfig(ctx, cfg)
-}
-
-func (db *database) drop() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	return adminExec(ctx, db.admin, "DROP DATABASE IF EXISTS "+pgx.Identifier{db.name}.Sanitize()+" WITH (FORCE)")
-}
-
-func adminExec(ctx context.Context, cfg *pgxpool.Config, sql string) error {
-	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
-	if err != nil {
-		// pgx lists each address it tried on its own line: one line here.
-		why := strings.Join(strings.Fields(err.Error()), " ")
-		return fmt.Errorf("%w at %s:%d: %s", ErrPostgresUnreachable, cfg.ConnConfig.Host, cfg.ConnConfig.Port, why)
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, sql)
-	return err
 }

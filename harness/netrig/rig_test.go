@@ -1,4 +1,4 @@
-package harness_test
+package netrig_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/harness/netrig"
 	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/policies"
 	"github.com/chaosrun/chaosrun/reference/engine"
@@ -17,9 +18,9 @@ import (
 	"github.com/chaosrun/chaosrun/scenarios"
 )
 
-func rig(t *testing.T, o *harness.NetOptions) *harness.NetRig {
+func rig(t *testing.T, o *netrig.Options) *netrig.Rig {
 	t.Helper()
-	r, err := harness.NewNetRig(context.Background(), o)
+	r, err := netrig.New(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +32,7 @@ func rig(t *testing.T, o *harness.NetOptions) *harness.NetRig {
 	return r
 }
 
-func netRun(t *testing.T, r *harness.NetRig, sc scenarios.Scenario, p policy.Policy) *harness.Run {
+func netRun(t *testing.T, r *netrig.Rig, sc scenarios.Scenario, p policy.Policy) *harness.Run {
 	t.Helper()
 	run, err := r.Run(context.Background(), sc, p)
 	if err != nil {
@@ -54,7 +55,7 @@ func clean(t *testing.T, run *harness.Run) {
 // reference holds every invariant.
 func TestNetReferenceHoldsOnPostgresWithToxicsAtEveryPhase(t *testing.T) {
 	t.Parallel()
-	r := rig(t, &harness.NetOptions{DSN: pgstoretest.DSN(t), Timeout: 150 * time.Millisecond})
+	r := rig(t, &netrig.Options{DSN: pgstoretest.DSN(t), Timeout: 150 * time.Millisecond})
 	kinds := map[faults.Kind]int{}
 	forms := map[string]int{}
 	runs := 200
@@ -66,7 +67,7 @@ func TestNetReferenceHoldsOnPostgresWithToxicsAtEveryPhase(t *testing.T) {
 		clean(t, run)
 		for _, f := range run.Faults() {
 			kinds[f.Kind]++
-			for _, form := range []string{"refuses connections", "request never arrives", "link is cut", "link is slowed", "COMMIT's reply", "reply is held", "resets when the reply starts", "limit_data"} {
+			for _, form := range []string{"resets every connection", "request never arrives", "link is cut", "link is slowed", "COMMIT's reply", "reply is held", "resets when the reply starts", "limit_data"} {
 				if strings.Contains(f.Detail, form) {
 					forms[form]++
 				}
@@ -88,7 +89,7 @@ func TestNetReferenceHoldsOnPostgresWithToxicsAtEveryPhase(t *testing.T) {
 // world has the effect twice.
 func TestNetCatchesNaiveBackoffByAReplyLostAfterTheToolCommitted(t *testing.T) {
 	t.Parallel()
-	r := rig(t, &harness.NetOptions{Timeout: 100 * time.Millisecond})
+	r := rig(t, &netrig.Options{Timeout: 100 * time.Millisecond})
 	for seed := uint64(1); seed <= 40; seed++ {
 		sc := scenarios.Scenario{
 			Executions: []scenarios.Execution{{ID: "e1", Tenant: "acme", Workflow: scenarios.InvoiceBilling}},
@@ -115,7 +116,7 @@ func TestNetCatchesNaiveBackoffByAReplyLostAfterTheToolCommitted(t *testing.T) {
 // and restarted, resuming from Postgres: nothing is lost, nothing duplicated.
 func TestNetSurvivesSIGKILLCrashRestarts(t *testing.T) {
 	t.Parallel()
-	r := rig(t, &harness.NetOptions{DSN: pgstoretest.DSN(t), Child: childProcess, Timeout: 150 * time.Millisecond})
+	r := rig(t, &netrig.Options{DSN: pgstoretest.DSN(t), Child: childProcess, Timeout: 150 * time.Millisecond})
 	want := 50
 	if testing.Short() {
 		want = 10
@@ -139,7 +140,7 @@ func TestNetResumesAfterPostgresGoesAway(t *testing.T) {
 	t.Parallel()
 	committed := make(chan struct{})
 	var once sync.Once
-	r := rig(t, &harness.NetOptions{DSN: pgstoretest.DSN(t), Observe: func(e engine.Event) {
+	r := rig(t, &netrig.Options{DSN: pgstoretest.DSN(t), Observe: func(e engine.Event) {
 		if e.Kind == engine.EvCommit {
 			once.Do(func() { close(committed) })
 		}
@@ -189,7 +190,7 @@ func TestNetResumesAfterPostgresGoesAway(t *testing.T) {
 // With the store in memory, net mode needs nothing but loopback.
 func TestNetInMemory(t *testing.T) {
 	t.Parallel()
-	r := rig(t, &harness.NetOptions{Timeout: 100 * time.Millisecond})
+	r := rig(t, &netrig.Options{Timeout: 100 * time.Millisecond})
 	for seed := uint64(1); seed <= 30; seed++ {
 		clean(t, netRun(t, r, scenarios.Seeded(seed, false), policy.Reference()))
 	}
