@@ -1,8 +1,9 @@
 // Package splitmix is the one hashing scheme behind chaosrun's deterministic
 // draws: where a fault fires (faults), how much jitter a backoff gets
-// (reference/engine), and the data the fake world makes (fakes). Strings are
-// folded in FNV-1a style and the result scattered by splitmix64's finaliser;
-// a [Stream] draws a sequence from one seed.
+// (reference/engine), and the data and costs the fake world draws from a
+// payload (fakes, worlds). Strings are folded in FNV-1a style and the
+// result scattered by splitmix64's finaliser; a [Stream] draws a sequence
+// from one seed.
 //
 // Every value these functions compute is pinned by the simulation's history
 // digests (harness/testdata/digests.txt): changing one constant or one
@@ -34,6 +35,9 @@ func Fold(h uint64, s string) uint64 {
 	}
 	return h
 }
+
+// Hash is the FNV-1a hash of s: Fold from the offset basis.
+func Hash(s string) uint64 { return Fold(OffsetBasis, s) }
 
 // String folds s into h and mixes the result.
 func String(h uint64, s string) uint64 { return Mix(Fold(h, s)) }
