@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -96,9 +97,22 @@ type Summary struct {
 	FirstFailure *Failure
 	Executions   Executions
 	Cost         Cost
-	Elapsed      time.Duration
+	// Errors are the runs that ended in an error instead of a verdict (in
+	// net mode, a store that did not come back within the rig's patience,
+	// say), in seed order. They count in no verdict and not in Runs; the
+	// exploration goes on past them.
+	Errors []RunError
+	// Outages is when the store was unavailable, over every run.
+	Outages Outages
+	Elapsed time.Duration
 	// TimeToFirst is the wall time until the first failing run was found.
 	TimeToFirst time.Duration
+}
+
+// RunError is a run that ended in an error: its seed replays it.
+type RunError struct {
+	Seed uint64
+	Err  error
 }
 
 // Clean reports whether no invariant was violated.
@@ -108,6 +122,7 @@ type outcome struct {
 	i      int
 	seed   uint64
 	run    *Run
+	err    error
 	failed []invariants.ID
 }
 
@@ -145,7 +160,7 @@ func Explore(ctx context.Context, p policy.Policy, opts *ExploreOpts) (*Summary,
 			}
 			sum.add(r)
 			if o.Progress != nil {
-				o.Progress(sum.Runs, o.total())
+				o.Progress(sum.Runs+len(sum.Errors), o.total())
 			}
 		}
 	}
@@ -163,7 +178,16 @@ func Explore(ctx context.Context, p policy.Policy, opts *ExploreOpts) (*Summary,
 }
 
 func (s *Summary) add(r outcome) {
+	if r.err != nil {
+		s.Errors = append(s.Errors, RunError{Seed: r.seed, Err: r.err})
+		var saw interface{ Outages() Outages } // what the run saw before it failed
+		if errors.As(r.err, &saw) {
+			s.Outages.Merge(saw.Outages())
+		}
+		return
+	}
 	s.Runs++
+	s.Outages.Merge(r.run.Outages)
 	s.Executions = s.Executions.Add(r.run.Executions())
 	s.Cost = s.Cost.Add(r.run.Cost())
 	for _, res := range r.run.Results {
@@ -276,11 +300,14 @@ func (o ExploreOpts) produce(ctx context.Context, p policy.Policy) (<-chan outco
 				}
 				seed := o.seedOf(i)
 				run, err := runner.Run(ctx, o.space.Seeded(seed, o.AllFaults), p)
-				if err != nil {
-					errOnce.Do(func() { firstErr = fmt.Errorf("seed %d: %w", seed, err) })
-					return
+				switch {
+				case err != nil && ctx.Err() != nil:
+					return // interrupted: the exploration is incomplete anyway
+				case err != nil:
+					out <- outcome{i: i, seed: seed, err: fmt.Errorf("seed %d: %w", seed, err)}
+				default:
+					out <- outcome{i: i, seed: seed, run: run, failed: run.Violated()}
 				}
-				out <- outcome{i: i, seed: seed, run: run, failed: run.Violated()}
 			}
 		}()
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 
@@ -28,8 +29,11 @@ func netRunner(ctx context.Context, dsn, ref string) func() (harness.Runner, err
 			o.Child = childCommand
 		}
 		r, err := netrig.New(ctx, o)
-		if errors.Is(err, netrig.ErrPostgresUnreachable) {
+		switch {
+		case errors.Is(err, netrig.ErrPostgresUnreachable):
 			return nil, usagef("start Postgres (pg_isready says whether it answers), or point --store or CHAOS_PG_DSN at one that runs; --store memory runs net mode without it", "%v", err)
+		case errors.Is(err, netrig.ErrPostgresRefused):
+			return nil, usagef("fix the user, password or database in --store or CHAOS_PG_DSN, with a user that may create databases (psql with the same URL shows what the server says)", "%v", err)
 		}
 		return r, err
 	}
@@ -47,4 +51,23 @@ func childCommand() *exec.Cmd {
 // on stdout.
 func (e *env) engine(ctx context.Context) error {
 	return netrig.ChildMain(ctx, os.Stdin, e.stdout, resolveRef)
+}
+
+// runErrors is the error of an exploration in which runs ended in an error
+// instead of a verdict (net mode: a store that did not come back within the
+// rig's patience): the reports are written and count them, the other runs'
+// verdicts stand, and the command exits 2, after the gate's exit 1 for a
+// violation, since the verdict is incomplete.
+func runErrors(sums []*harness.Summary) error {
+	n, first := 0, ""
+	for _, s := range sums {
+		n += len(s.Errors)
+		if first == "" && len(s.Errors) > 0 {
+			first = fmt.Sprintf("%s, %v", s.Policy, s.Errors[0].Err)
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d runs ended in an error instead of a verdict (the reports count them); the first: %s", n, first)
 }

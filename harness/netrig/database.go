@@ -2,73 +2,132 @@ package netrig
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/chaosrun/chaosrun/reference/store"
 	"github.com/chaosrun/chaosrun/reference/store/pgstore"
 )
 
-// ErrPostgresUnreachable is net mode's error when no connection to the
-// Postgres server its DSN names can be made.
-var ErrPostgresUnreachable = errors.New("net mode: cannot connect to Postgres")
+// Net mode's errors when the server its DSN names does not let it in at the
+// start: a server that is down or refuses the DSN when a run begins is a
+// setup to fix, not an outage to wait out.
+var (
+	// ErrPostgresUnreachable: no connection to the server could be made.
+	ErrPostgresUnreachable = errors.New("net mode: cannot connect to Postgres")
+	// ErrPostgresRefused: the server answered and refused the DSN's user,
+	// password or database, or the user may not create databases.
+	ErrPostgresRefused = errors.New("net mode: Postgres refuses the DSN")
+)
 
-// database is a throwaway database on the server a DSN names.
+// Prefix starts the name of every throwaway database of net mode.
+const Prefix = "chaosrun_net_"
+
+// database is a rig's throwaway database on the server a DSN names, and
+// what the rig knows of that server's availability.
 type database struct {
-	admin *pgxpool.Config
-	cfg   *pgxpool.Config
-	name  string
+	admin    *pgxpool.Config
+	tw       *pgstore.Throwaway
+	cfg      *pgxpool.Config // the throwaway database's
+	patience time.Duration
+	probe    *probe
 }
 
-func pgxpoolConfig(dsn string) (*pgxpool.Config, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
+// sweepMu makes the rigs of one process sweep one after another.
+var sweepMu sync.Mutex
+
+// openDatabase makes a rig's database. The first contact, a sweep of the
+// databases that killed runs left behind, must succeed at once; after it,
+// making and migrating the database waits out an outage of up to patience.
+func openDatabase(ctx context.Context, dsn string, patience time.Duration) (*database, error) {
+	admin, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("net mode: the Postgres DSN does not parse: %w", err)
 	}
-	return cfg, nil
-}
-
-func createDatabase(ctx context.Context, dsn string) (*database, error) {
-	admin, err := pgxpoolConfig(dsn)
+	sweepMu.Lock()
+	_, err = pgstore.SweepThrowaways(ctx, admin, Prefix)
+	sweepMu.Unlock()
 	if err != nil {
-		return nil, err
+		return nil, firstContact(err, &admin.ConnConfig.Config)
 	}
-	name := "chaosrun_net_" + strings.ToLower(rand.Text()[:12])
-	if err := adminExec(ctx, admin, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		if errors.Is(err, ErrPostgresUnreachable) {
-			return nil, err
+	db := &database{admin: admin, tw: pgstore.NewThrowaway(admin, Prefix), patience: patience}
+	db.cfg = db.tw.Config()
+	db.probe = startProbe(admin)
+	err = db.retry(ctx, func(ctx context.Context) error { return db.tw.Create(ctx, &pgstore.ThrowawayOpts{Migrate: true}) })
+	if err != nil {
+		db.abandon()
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && !errors.Is(err, store.ErrUnavailable) { // a privilege, most likely CREATEDB
+			return nil, fmt.Errorf("%w: %v", ErrPostgresRefused, err)
 		}
-		return nil, fmt.Errorf("net mode: create a throwaway database on %s (the user needs CREATEDB): %w", admin.ConnConfig.Host, err)
-	}
-	db := &database{admin: admin, cfg: admin.Copy(), name: name}
-	db.cfg.ConnConfig.Database = name
-	pool, err := pgxpool.NewWithConfig(ctx, db.cfg)
-	if err != nil {
-		db.drop()
-		return nil, err
-	}
-	defer pool.Close()
-	if _, err := pgstore.New(ctx, pool, &pgstore.Opts{Migrate: true}); err != nil {
-		db.drop()
-		return nil, err
+		return nil, fmt.Errorf("net mode: %w", err)
 	}
 	return db, nil
+}
+
+// abandon gives up a database that could not be made: one try at dropping
+// whatever was made of it (the sweep of a later run drops the rest).
+func (db *database) abandon() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = db.tw.Drop(ctx)
+	db.probe.stop()
+}
+
+// firstContact names why the server did not let net mode in, in one line:
+// what the server said, or what pgx met trying to reach it.
+func firstContact(err error, cc *pgconn.Config) error {
+	var pgErr *pgconn.PgError
+	var connErr *pgconn.ConnectError
+	switch {
+	case errors.As(err, &pgErr):
+		return fmt.Errorf("%w at %s:%d (user %s, database %s): %s", ErrPostgresRefused, cc.Host, cc.Port, cc.User, cc.Database, pgErr.Error())
+	case errors.As(err, &connErr):
+		return fmt.Errorf("%w at %s:%d: %s", ErrPostgresUnreachable, cc.Host, cc.Port, oneLine(connErr.Error()))
+	case errors.Is(err, store.ErrUnavailable):
+		return fmt.Errorf("%w at %s:%d: %s", ErrPostgresUnreachable, cc.Host, cc.Port, oneLine(err.Error()))
+	}
+	return fmt.Errorf("net mode: %s", oneLine(err.Error()))
+}
+
+// oneLine joins the lines of a message: pgx lists each address it tried on
+// its own line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// close stops the probe and drops the database, once the server answers
+// (for up to patience): a database left behind by a server that never came
+// back is swept by the next run.
+func (db *database) close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), db.patience+30*time.Second)
+	defer cancel()
+	err := db.retry(ctx, db.tw.Drop)
+	db.probe.stop()
+	if err != nil {
+		return fmt.Errorf("net mode: drop the run's database (it is swept at the next start): %w", err)
+	}
+	return nil
 }
 
 func (db *database) hostPort() string {
 	return net.JoinHostPort(db.cfg.ConnConfig.Host, strconv.Itoa(int(db.cfg.ConnConfig.Port)))
 }
 
-// pool opens a small pool on the database through addr (a proxy).
+// pool opens a small pool on the database through addr (a proxy, or the
+// server itself). It connects lazily: opening it needs no server.
 func (db *database) pool(ctx context.Context, addr string) (*pgxpool.Pool, error) {
-	cfg := db.cfg.Copy()
+	return proxiedPool(ctx, db.cfg, addr)
+}
+
+func proxiedPool(ctx context.Context, base *pgxpool.Config, addr string) (*pgxpool.Pool, error) {
+	cfg := base.Copy()
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, err
@@ -84,20 +143,30 @@ func (db *database) pool(ctx context.Context, addr string) (*pgxpool.Pool, error
 	return pgxpool.NewWithConfig(ctx, cfg)
 }
 
-func (db *database) drop() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	return adminExec(ctx, db.admin, "DROP DATABASE IF EXISTS "+pgx.Identifier{db.name}.Sanitize()+" WITH (FORCE)")
-}
+// Backoff between tries at an unavailable store: from the first delay,
+// doubling, up to the last.
+const (
+	firstRetry = 50 * time.Millisecond
+	lastRetry  = 2 * time.Second
+)
 
-func adminExec(ctx context.Context, cfg *pgxpool.Config, sql string) error {
-	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
-	if err != nil {
-		// pgx lists each address it tried on its own line: one line here.
-		why := strings.Join(strings.Fields(err.Error()), " ")
-		return fmt.Errorf("%w at %s:%d: %s", ErrPostgresUnreachable, cfg.ConnConfig.Host, cfg.ConnConfig.Port, why)
+// retry calls fn until it succeeds, fails otherwise than with the store
+// unavailable, or the server has not answered for the rig's patience.
+func (db *database) retry(ctx context.Context, fn func(context.Context) error) error {
+	wait, start := firstRetry, time.Now()
+	for {
+		err := fn(ctx)
+		if err == nil || !errors.Is(err, store.ErrUnavailable) || ctx.Err() != nil {
+			return err
+		}
+		if d := time.Since(start); d > db.patience {
+			return fmt.Errorf("the store has been unavailable for %s: %w", d.Round(time.Second), err)
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, lastRetry)
 	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, sql)
-	return err
 }

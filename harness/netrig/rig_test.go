@@ -2,6 +2,8 @@ package netrig_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -194,4 +196,50 @@ func TestNetInMemory(t *testing.T) {
 	for seed := uint64(1); seed <= 30; seed++ {
 		clean(t, netRun(t, r, scenarios.Seeded(seed, false), policy.Reference()))
 	}
+}
+
+// A policy file goes to the engine processes compiled: they never read the
+// file, so that a file edited (here: broken) while the run goes on changes
+// nothing.
+func TestEngineProcessesGetAPolicyFileCompiled(t *testing.T) {
+	t.Parallel()
+	rules, err := policies.Builtin("reference")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "reference.yaml")
+	if err := os.WriteFile(path, []byte("name: [edited while the run goes on\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := rig(t, &netrig.Options{DSN: pgstoretest.DSN(t), Child: childProcess, Ref: func(policy.Policy) string { return path },
+		Timeout: 150 * time.Millisecond})
+	for seed := uint64(1); seed <= 5; seed++ {
+		clean(t, netRun(t, r, scenarios.Seeded(seed, false), rules))
+	}
+}
+
+// Links are cut by the hundred while another process takes every port it
+// can: a cut never frees a port, so no run waits for one to come back.
+func TestCutLinksKeepTheirPortsWhileAnotherProcessTakesPorts(t *testing.T) {
+	t.Parallel()
+	hog(t)
+	r := rig(t, &netrig.Options{DSN: pgstoretest.DSN(t), Timeout: 100 * time.Millisecond, Limit: 30 * time.Second})
+	cuts := 0
+	for seed := uint64(1); seed <= 8; seed++ {
+		sc := scenarios.Seeded(seed, false)
+		sc.Faults.Rates[faults.Refused] = 500
+		sc.Faults.Rates[faults.BeginFail] = 200
+		sc.Faults.Rates[faults.CommitFail] = 200
+		run := netRun(t, r, sc, policy.Reference())
+		clean(t, run)
+		for _, f := range run.Faults() {
+			if strings.Contains(f.Detail, "resets every connection") || strings.Contains(f.Detail, "link is cut") {
+				cuts++
+			}
+		}
+	}
+	if cuts < 10 {
+		t.Fatalf("only %d links were cut", cuts)
+	}
+	t.Logf("%d links cut while another process took ports", cuts)
 }

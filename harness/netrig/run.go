@@ -26,24 +26,63 @@ import (
 
 // netRun is one scenario's infrastructure.
 type netRun struct {
-	rig       *Rig
-	policyRef string
-	id        string
-	sc        scenarios.Scenario
-	clock     *ScaledClock
-	rec       *harness.Recorder
-	inj       *toxics.Injector
-	world     *fakes.World
-	servers   *fakehttp.Servers
-	proxies   map[string]string // proxy name -> listen address
-	pgAddr    map[string]string // execution -> proxied Postgres host:port
+	rig     *Rig
+	id      string
+	sc      scenarios.Scenario
+	clock   *ScaledClock
+	rec     *harness.Recorder
+	inj     *toxics.Injector
+	world   *fakes.World
+	servers *fakehttp.Servers
+	proxies map[string]string // proxy name -> listen address
+	pgAddr  map[string]string // execution -> proxied Postgres host:port
 }
 
 // Run runs one scenario under a policy over real connections and checks it.
+//
+// On Postgres, a run whose store did not come back in time — its limit
+// passed while the server did not answer, or the rig's patience ran out in
+// the reconciliation pass — ends in an error instead of a verdict, and the
+// rig's next runs fail at once until the server answers again. The error
+// keeps the outages the run saw (see [harness.Summary.Outages]).
 func (r *Rig) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (*harness.Run, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n, err := r.setUp(ctx, sc)
+	if r.broken != nil && r.probe().isDown() {
+		return nil, &runError{err: r.broken, outages: r.probe().take()}
+	}
+	r.broken = nil
+	run, err := r.run(ctx, sc, p)
+	if err != nil {
+		if errors.Is(err, store.ErrUnavailable) {
+			r.broken = fmt.Errorf("a run before found the store unavailable and it still is: %w", err)
+		}
+		return nil, &runError{err: err, outages: r.probe().take()}
+	}
+	run.Outages = r.probe().take()
+	return run, nil
+}
+
+// probe is the rig's probe of its server; nil in memory.
+func (r *Rig) probe() *probe {
+	if r.db == nil {
+		return nil
+	}
+	return r.db.probe
+}
+
+// runError is a run's error, with the outages the run saw.
+type runError struct {
+	err     error
+	outages harness.Outages
+}
+
+func (e *runError) Error() string            { return e.err.Error() }
+func (e *runError) Unwrap() error            { return e.err }
+func (e *runError) Outages() harness.Outages { return e.outages }
+
+func (r *Rig) run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (*harness.Run, error) {
+	n, err := r.setUp(sc)
 	if err != nil {
 		return nil, err
 	}
@@ -56,14 +95,15 @@ func (r *Rig) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (
 		mem = memstore.New()
 	}
 	if r.o.Child != nil {
-		n.policyRef = r.o.Ref(p)
-		err = n.runChild(rctx)
+		err = n.runChild(rctx, p)
 	} else {
 		err = n.runHere(rctx, p, mem)
 	}
 	switch {
 	case ctx.Err() != nil:
 		run.History.Cut = invariants.Aborted
+	case rctx.Err() != nil && r.probe().isDown():
+		return nil, fmt.Errorf("net mode: the scenario's limit of %s passed while Postgres did not answer: %w", r.o.Limit, store.ErrUnavailable)
 	case rctx.Err() != nil:
 		run.History.Cut = invariants.CutAtLimit
 	case err != nil:
@@ -89,7 +129,7 @@ func (r *Rig) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (
 // setUp serves a fresh world and puts proxies in front of it for each
 // execution. Executions are renamed with a run prefix: they share the rig's
 // database with the runs before.
-func (r *Rig) setUp(ctx context.Context, sc scenarios.Scenario) (*netRun, error) {
+func (r *Rig) setUp(sc scenarios.Scenario) (*netRun, error) {
 	id := "n" + strconv.FormatInt(r.runs.Add(1), 10)
 	sc = renamed(sc, id)
 	n := &netRun{rig: r, id: id, sc: sc, clock: NewScaledClock(time.Now(), r.o.Speedup),
@@ -277,27 +317,40 @@ func openStore(ctx context.Context, pool *pgxpool.Pool, opts *pgstore.Opts, x sc
 }
 
 // reconcile runs the reconciliation worker once every execution has ended,
-// on the store directly and the tools directly (no faults).
+// on the store directly and the tools directly (no faults). On Postgres a
+// pass the server's outage interrupts is made again once it answers: the
+// audits it had not finished are claimed again (their transactions rolled
+// back), and what it had reported stays reported.
 func (n *netRun) reconcile(ctx context.Context, mem store.Store) error {
-	st := mem
-	if st == nil {
-		pool, err := n.rig.db.pool(ctx, n.rig.db.hostPort())
+	n.rec.Observe(engine.Event{Kind: engine.EvAudit, Seq: n.world.Ledger().Len(), Detail: "reconciliation pass"})
+	client := fakehttp.NewClient(n.servers.Addr, &fakehttp.ClientOpts{Timeout: 5 * time.Second})
+	pass := func(ctx context.Context, st store.Store) error {
+		w, err := reconcile.New(st, fakes.Registry(), client, &reconcile.Opts{Clock: n.clock, Observer: n.rec})
 		if err != nil {
 			return err
 		}
-		defer pool.Close()
-		if st, err = pgstore.New(ctx, pool, nil); err != nil {
-			return err
-		}
+		_, err = w.Pass(ctx)
+		return err
 	}
-	n.rec.Observe(engine.Event{Kind: engine.EvAudit, Seq: n.world.Ledger().Len(), Detail: "reconciliation pass"})
-	client := fakehttp.NewClient(n.servers.Addr, &fakehttp.ClientOpts{Timeout: 5 * time.Second})
-	w, err := reconcile.New(st, fakes.Registry(), client, &reconcile.Opts{Clock: n.clock, Observer: n.rec})
+	if mem != nil {
+		return pass(ctx, mem)
+	}
+	pool, err := n.rig.db.pool(ctx, n.rig.db.hostPort())
 	if err != nil {
 		return err
 	}
-	_, err = w.Pass(ctx)
-	return err
+	defer pool.Close()
+	err = n.rig.db.retry(ctx, func(ctx context.Context) error {
+		st, err := pgstore.New(ctx, pool, nil)
+		if err != nil {
+			return err
+		}
+		return pass(ctx, st)
+	})
+	if err != nil {
+		return fmt.Errorf("net mode: the reconciliation pass: %w", err)
+	}
+	return nil
 }
 
 // renamed prefixes every execution id with the run's id.
