@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/fakes/fakehttp"
 	"github.com/chaosrun/chaosrun/faults"
@@ -22,7 +24,6 @@ import (
 	"github.com/chaosrun/chaosrun/reference/store"
 	"github.com/chaosrun/chaosrun/reference/store/pgstore"
 	"github.com/chaosrun/chaosrun/scenarios"
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // childSpec is what the harness hands an engine process on its stdin.

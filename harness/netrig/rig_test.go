@@ -2,8 +2,10 @@ package netrig_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -242,4 +244,27 @@ func TestCutLinksKeepTheirPortsWhileAnotherProcessTakesPorts(t *testing.T) {
 		t.Fatalf("only %d links were cut", cuts)
 	}
 	t.Logf("%d links cut while another process took ports", cuts)
+}
+
+// The engine processes get policy files as JSON: every catalog file makes
+// the trip whole, so a field the JSON would drop shows here first.
+func TestPolicyFilesSurviveTheTripToTheEngineProcess(t *testing.T) {
+	t.Parallel()
+	for _, name := range policies.Names() {
+		rules, err := policies.Builtin(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(rules)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back policy.Rules
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(rules, &back) {
+			t.Errorf("%s changes on its way to an engine process:\n%+v\n%+v", name, rules, &back)
+		}
+	}
 }
