@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/chaosrun/chaosrun/internal/splitmix"
 	"github.com/chaosrun/chaosrun/reference/engine"
 	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/registry"
@@ -421,16 +422,7 @@ func opOf(c engine.Call, sub int) Op {
 }
 
 func data(c engine.Call, what string) string {
-	return c.Tenant + ":" + what + ":" + strconv.FormatUint(hash(c.Payload)&0xffffffff, 16)
-}
-
-// hash is FNV-1a, inline so that it does not allocate.
-func hash(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * 1099511628211
-	}
-	return h
+	return c.Tenant + ":" + what + ":" + strconv.FormatUint(splitmix.Hash(c.Payload)&0xffffffff, 16)
 }
 
 // foreign returns another tenant whose data the call's payload carries.

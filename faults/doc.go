@@ -29,5 +29,9 @@
 // faults. The same schedule on the same scenario fires the same faults.
 //
 // In net mode the same schedule decides when Toxiproxy toxics are added and
-// removed; toxiproxy's own randomness is never used (toxicity stays 1).
+// removed (faults/toxics, which asks an Injector whether a kind fires at a
+// site: sites are built by its named constructors, never by hand, so that
+// both modes draw from the same ones); toxiproxy's own randomness is never
+// used (toxicity stays 1). Each kind's facts — name, phase, one-line doc,
+// the highest rate the generators draw — are one table, in kind.go.
 package faults

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/chaosrun/chaosrun/fakes"
+	"github.com/chaosrun/chaosrun/internal/splitmix"
 	"github.com/chaosrun/chaosrun/reference/engine"
 	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/store"
@@ -27,15 +27,16 @@ func (a Applied) String() string {
 }
 
 // Injector applies a schedule to one run: it is the engine's [engine.Faults]
-// port, the world's [fakes.Quirks], and wraps the tools and the store, for
-// one run. It is safe for concurrent use: net mode runs several engines at
-// once against one injector.
+// port, the world's [fakes.Quirks], and wraps the tools and the store. It is
+// safe for the several engines of one net-mode run (faults/toxics); its
+// decisions depend on the schedule and the site alone, never on the order
+// in which sites are visited, except that a crash point fires once.
 type Injector struct {
 	s       Schedule
 	unit    func(exec string, step int) uint64
 	record  func(Applied)
 	mu      sync.Mutex // guards crashed: net mode runs engines concurrently
-	crashed map[stream]bool
+	crashed map[Stream]bool
 }
 
 // NewInjector returns an injector for s. unit gives each step of each
@@ -45,15 +46,45 @@ type Injector struct {
 // every fault that fires.
 func NewInjector(s Schedule, unit func(exec string, step int) uint64, record func(Applied)) *Injector {
 	if unit == nil {
-		unit = func(exec string, step int) uint64 { return mixString(uint64(step), exec) }
+		unit = func(exec string, step int) uint64 { return splitmix.String(uint64(step), exec) }
 	}
-	return &Injector{s: s, unit: unit, record: record, crashed: map[stream]bool{}}
+	return &Injector{s: s, unit: unit, record: record, crashed: map[Stream]bool{}}
 }
 
-func (in *Injector) fired(a Applied) {
+// Record tells the injector's recorder of a fault that fired. The
+// injector records its own; net mode (faults/toxics) records those it
+// carries out.
+func (in *Injector) Record(a Applied) {
 	if in.record != nil {
 		in.record(a)
 	}
+}
+
+// Fires reports whether kind k fires at a site, and the site's stream for
+// the fault's details.
+func (in *Injector) Fires(k Kind, at Site) (bool, Stream) { return in.s.fires(k, at) }
+
+// CallSite is the site of a tool call: its pre-, mid- and post-execution
+// faults.
+func (in *Injector) CallSite(c engine.Call) Site { return in.callAt(c, placeCall) }
+
+// BeginSite is the site of an attempt's begin record.
+func (in *Injector) BeginSite(a store.Attempt) Site {
+	return Site{unit: in.unit(a.Exec, a.Step), run: a.Run, attempt: a.Attempt, point: placeBegin, index: int(a.Kind)}
+}
+
+// CommitSite is the site of a step's commit.
+func (in *Injector) CommitSite(c store.Commit) Site {
+	return Site{unit: in.unit(c.Exec, c.Step), run: c.Run, attempt: c.Attempt, point: placeCommit}
+}
+
+// pointSite is the site of one of the engine's points in an attempt.
+func (in *Injector) pointSite(s engine.Site) Site {
+	return Site{unit: in.unit(s.Exec, s.Step), tool: s.Tool, run: s.Run, attempt: s.Attempt, point: int(s.Point), index: s.Index}
+}
+
+func (in *Injector) callAt(c engine.Call, place int) Site {
+	return Site{unit: in.unit(c.Exec, c.Step), tool: c.Tool, run: c.Run, attempt: c.Attempt, point: place}
 }
 
 // Drift returns the registry drift of the schedule in the world cat: for
@@ -64,14 +95,14 @@ func (in *Injector) Drift(cat *fakes.Catalog) []fakes.Drift {
 	if in.s.Rates[Drift] == 0 {
 		return nil
 	}
-	st := in.s.draw(Drift, site{})
+	st := in.s.draw(Drift, Site{})
 	tenants := cat.Tenants()
-	t := tenants[st.next()%uint64(len(tenants))]
+	t := tenants[st.Next()%uint64(len(tenants))]
 	tools := cat.DriftTools(t)
 	if len(tools) == 0 {
 		return nil
 	}
-	in.fired(Applied{Kind: Drift, AttemptID: store.AttemptID{Tenant: t, Step: -1}, Detail: strings.Join(tools, " and ") + " stop deduplicating"})
+	in.Record(Applied{Kind: Drift, AttemptID: store.AttemptID{Tenant: t, Step: -1}, Detail: strings.Join(tools, " and ") + " stop deduplicating"})
 	drift := make([]fakes.Drift, len(tools))
 	for i, tool := range tools {
 		drift[i] = fakes.Drift{Tenant: t, Tool: tool}
@@ -81,21 +112,22 @@ func (in *Injector) Drift(cat *fakes.Catalog) []fakes.Drift {
 
 // At implements [engine.Faults]: crashes at any point (each site at most
 // once, so that a rebuilt engine can pass it), and failures inside context writes.
-func (in *Injector) At(_ context.Context, s engine.Site) error {
-	_, err := in.at(s)
+func (in *Injector) At(ctx context.Context, s engine.Site) error {
+	_, err := in.AtKey(ctx, s)
 	return err
 }
 
-// at is At, also returning the key of a crash point that fires.
-func (in *Injector) at(s engine.Site) (stream, error) {
-	at := site{unit: in.unit(s.Exec, s.Step), tool: s.Tool, run: s.Run, attempt: s.Attempt, point: int(s.Point), index: s.Index}
+// AtKey is At, also returning the key of a crash point that fires, for
+// [Injector.Crashed] in the process that runs the engine next.
+func (in *Injector) AtKey(_ context.Context, s engine.Site) (key uint64, err error) {
+	at := in.pointSite(s)
 	if ok, st := in.s.fires(Crash, at); ok && in.firstCrash(st) {
-		in.fired(Applied{Kind: Crash, AttemptID: s.AttemptID, Tool: s.Tool, Detail: s.Point.String()})
-		return st, engine.ErrCrash
+		in.Record(Applied{Kind: Crash, AttemptID: s.AttemptID, Tool: s.Tool, Detail: s.Point.String()})
+		return uint64(st), engine.ErrCrash
 	}
 	if s.Point == engine.ContextWrite {
 		if ok, _ := in.s.fires(PartialWrite, at); ok {
-			in.fired(Applied{Kind: PartialWrite, AttemptID: s.AttemptID, Tool: s.Tool, Detail: fmt.Sprintf("after %d keys", s.Index)})
+			in.Record(Applied{Kind: PartialWrite, AttemptID: s.AttemptID, Tool: s.Tool, Detail: fmt.Sprintf("after %d keys", s.Index)})
 			return 0, errPartial
 		}
 	}
@@ -104,9 +136,19 @@ func (in *Injector) at(s engine.Site) (stream, error) {
 
 var errPartial = fmt.Errorf("context store write failed")
 
+// Crashed marks crash points as fired already (in an engine process that
+// was killed there): they do not fire again.
+func (in *Injector) Crashed(keys ...uint64) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, k := range keys {
+		in.crashed[Stream(k)] = true
+	}
+}
+
 // firstCrash reports whether a crash point fires for the first time, and
 // remembers it.
-func (in *Injector) firstCrash(st stream) bool {
+func (in *Injector) firstCrash(st Stream) bool {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	if in.crashed[st] {
@@ -118,31 +160,34 @@ func (in *Injector) firstCrash(st stream) bool {
 
 // Quirk implements [fakes.Quirks].
 func (in *Injector) Quirk(c engine.Call) fakes.Quirk {
-	at := in.callSite(c, 0)
+	at := in.callAt(c, placeQuirk)
 	for _, q := range []struct {
 		k Kind
 		q fakes.Quirk
 	}{{DoubleDelivery, fakes.DoubleDelivery}, {LostWrite, fakes.LostWrite}} {
 		if ok, _ := in.s.fires(q.k, at); ok {
-			in.fired(appliedAt(q.k, c, ""))
+			in.Record(CallFault(q.k, c, ""))
 			return q.q
 		}
 	}
 	return fakes.NoQuirk
 }
 
-func (in *Injector) callSite(c engine.Call, point int) site {
-	return site{unit: in.unit(c.Exec, c.Step), tool: c.Tool, run: c.Run, attempt: c.Attempt, point: point}
+// CallFault is a fault of kind k that fired at a tool call.
+func CallFault(k Kind, c engine.Call, detail string) Applied {
+	return Applied{Kind: k, AttemptID: c.AttemptID, Tool: c.Tool, Detail: detail}
 }
 
-func appliedAt(k Kind, c engine.Call, detail string) Applied {
-	return Applied{Kind: k, AttemptID: c.AttemptID, Tool: c.Tool, Detail: detail}
+// RecordFault is a fault of kind k that fired at an attempt's checkpoint
+// record (its begin record, its commit).
+func RecordFault(k Kind, id store.AttemptID, detail string) Applied {
+	return Applied{Kind: k, AttemptID: id, Detail: detail}
 }
 
 // Invoker wraps tools with the schedule's pre-, mid- and post-execution
 // faults. The result keeps next's ability to answer lookups.
 func (in *Injector) Invoker(next engine.Invoker) engine.Invoker {
-	return keepLookups(&invoker{in: in, next: next}, next)
+	return WithLookups(&invoker{in: in, next: next}, next)
 }
 
 type invoker struct {
@@ -150,9 +195,9 @@ type invoker struct {
 	next engine.Invoker
 }
 
-// keepLookups gives a fault wrapper the lookups of the tools it wraps:
+// WithLookups gives a fault wrapper the lookups of the tools it wraps:
 // lookups pass through unharmed, as reads a fault schedule does not aim at.
-func keepLookups(wrapper, next engine.Invoker) engine.Invoker {
+func WithLookups(wrapper, next engine.Invoker) engine.Invoker {
 	if l, ok := next.(engine.Lookuper); ok {
 		return &lookupInvoker{Invoker: wrapper, look: l}
 	}
@@ -170,24 +215,24 @@ func (l *lookupInvoker) Lookup(ctx context.Context, r engine.LookupRequest) (eng
 
 func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, error) {
 	s := v.in.s
-	at := v.in.callSite(c, 1)
+	at := v.in.CallSite(c)
 	if ok, _ := s.fires(Refused, at); ok {
-		v.in.fired(appliedAt(Refused, c, ""))
+		v.in.Record(CallFault(Refused, c, ""))
 		return engine.Response{}, outcome.ErrRefused
 	}
 	if ok, _ := s.fires(Unavailable, at); ok {
-		v.in.fired(appliedAt(Unavailable, c, ""))
+		v.in.Record(CallFault(Unavailable, c, ""))
 		return engine.Response{}, outcome.Status(503, 0)
 	}
 	if ok, st := s.fires(RateLimit, at); ok {
-		d := time.Duration(200+st.next()%1800) * time.Millisecond
-		v.in.fired(appliedAt(RateLimit, c, "retry after "+d.String()))
+		d := RetryAfter(&st)
+		v.in.Record(CallFault(RateLimit, c, "retry after "+d.String()))
 		return engine.Response{}, outcome.Status(429, d)
 	}
 	if c.Deliver != nil {
 		if ok, st := s.fires(StreamCut, at); ok {
-			k := int(st.next() % 3)
-			v.in.fired(appliedAt(StreamCut, c, fmt.Sprintf("after %d chunks", k)))
+			k := ChunksBeforeCut(&st)
+			v.in.Record(CallFault(StreamCut, c, fmt.Sprintf("after %d chunks", k)))
 			deliver := c.Deliver
 			c.Deliver = func(i int, chunk string) error {
 				if i >= k {
@@ -209,7 +254,7 @@ func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, e
 			continue // post-inference: a model call's complete generation that cannot be handled
 		}
 		if ok, _ := s.fires(m.k, at); ok {
-			v.in.fired(appliedAt(m.k, c, "after the tool acted"))
+			v.in.Record(CallFault(m.k, c, "after the tool acted"))
 			return engine.Response{}, m.err
 		}
 	}
@@ -229,25 +274,24 @@ type faultyStore struct {
 var errStore = fmt.Errorf("injected store fault: %w", store.ErrUnavailable)
 
 func (f *faultyStore) Begin(ctx context.Context, a store.Attempt) error {
-	at := site{unit: f.in.unit(a.Exec, a.Step), run: a.Run, attempt: a.Attempt, point: 2, index: int(a.Kind)}
-	if ok, _ := f.in.s.fires(BeginFail, at); ok {
-		f.in.fired(Applied{Kind: BeginFail, AttemptID: a.AttemptID})
+	if ok, _ := f.in.s.fires(BeginFail, f.in.BeginSite(a)); ok {
+		f.in.Record(RecordFault(BeginFail, a.AttemptID, ""))
 		return errStore
 	}
 	return f.Store.Begin(ctx, a)
 }
 
 func (f *faultyStore) Commit(ctx context.Context, c store.Commit) error {
-	at := site{unit: f.in.unit(c.Exec, c.Step), run: c.Run, attempt: c.Attempt, point: 3}
+	at := f.in.CommitSite(c)
 	if ok, _ := f.in.s.fires(CommitFail, at); ok {
-		f.in.fired(Applied{Kind: CommitFail, AttemptID: c.AttemptID})
+		f.in.Record(RecordFault(CommitFail, c.AttemptID, ""))
 		return errStore
 	}
 	if ok, _ := f.in.s.fires(CommitAmbiguous, at); ok {
 		if err := f.Store.Commit(ctx, c); err != nil {
 			return err
 		}
-		f.in.fired(Applied{Kind: CommitAmbiguous, AttemptID: c.AttemptID, Detail: "the commit landed"})
+		f.in.Record(RecordFault(CommitAmbiguous, c.AttemptID, "the commit landed"))
 		return errStore
 	}
 	return f.Store.Commit(ctx, c)

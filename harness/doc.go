@@ -37,11 +37,8 @@
 //
 // # Net mode
 //
-// A [NetRig] runs scenarios over real connections: the fake world served
-// over HTTP on loopback (fakes/fakehttp), an embedded Toxiproxy in front of
-// every tool of every execution and in front of Postgres (faults/toxics),
-// and engines speaking HTTP and pgx through it. On Postgres the engine can
-// run as a child process ([ChildMain]) that the rig kills with SIGKILL at
-// crash points and restarts. Backoff runs on a [ScaledClock]; network
-// timeouts are real.
+// Package harness/netrig runs the same scenarios over real connections (real
+// HTTP, pgx and an embedded Toxiproxy); its rigs are Runners that [Explore]
+// runs like the simulation. It lives apart so that this package links
+// neither pgx nor Toxiproxy.
 package harness

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -106,9 +107,22 @@ type Summary struct {
 	FirstFailure *Failure
 	Executions   Executions
 	Cost         Cost
-	Elapsed      time.Duration
+	// Errors are the runs that ended in an error instead of a verdict (in
+	// net mode, a store that did not come back within the rig's patience,
+	// say), in seed order. They count in no verdict and not in Runs; the
+	// exploration goes on past them.
+	Errors []RunError
+	// Outages is when the store was unavailable, over every run.
+	Outages Outages
+	Elapsed time.Duration
 	// TimeToFirst is the wall time until the first failing run was found.
 	TimeToFirst time.Duration
+}
+
+// RunError is a run that ended in an error: its seed replays it.
+type RunError struct {
+	Seed uint64
+	Err  error
 }
 
 // Clean reports whether no invariant was violated.
@@ -118,6 +132,7 @@ type outcome struct {
 	i      int
 	seed   uint64
 	run    *Run
+	err    error
 	failed []invariants.ID
 }
 
@@ -159,7 +174,7 @@ func Explore(ctx context.Context, p policy.Policy, opts *ExploreOpts) (*Summary,
 			}
 			sum.add(r)
 			if o.Progress != nil {
-				o.Progress(sum.Runs, o.total())
+				o.Progress(sum.Runs+len(sum.Errors), o.total())
 			}
 		}
 	}
@@ -177,7 +192,16 @@ func Explore(ctx context.Context, p policy.Policy, opts *ExploreOpts) (*Summary,
 }
 
 func (s *Summary) add(r outcome) {
+	if r.err != nil {
+		s.Errors = append(s.Errors, RunError{Seed: r.seed, Err: r.err})
+		var saw interface{ Outages() Outages } // what the run saw before it failed
+		if errors.As(r.err, &saw) {
+			s.Outages.Merge(saw.Outages())
+		}
+		return
+	}
 	s.Runs++
+	s.Outages.Merge(r.run.Outages)
 	s.Executions = s.Executions.Add(r.run.Executions())
 	s.Cost = s.Cost.Add(r.run.Cost())
 	for _, res := range r.run.Results {
@@ -336,18 +360,20 @@ func (o ExploreOpts) produce(ctx context.Context, p policy.Policy, deadline time
 				}
 				seed := o.seedOf(i)
 				run, err := runner.Run(runCtx, o.space.Seeded(seed, o.AllFaults), p)
-				if runCtx.Err() != nil && ctx.Err() == nil {
+				switch {
+				case runCtx.Err() != nil && ctx.Err() == nil:
 					return // cut by the deadline: it proves nothing
+				case err != nil && ctx.Err() != nil:
+					return // interrupted: the exploration is incomplete anyway
+				case err != nil:
+					out <- outcome{i: i, seed: seed, err: fmt.Errorf("seed %d: %w", seed, err)}
+				default:
+					failed := run.Violated()
+					if len(failed) > 0 {
+						failing.Store(true)
+					}
+					out <- outcome{i: i, seed: seed, run: run, failed: failed}
 				}
-				if err != nil {
-					errOnce.Do(func() { firstErr = fmt.Errorf("seed %d: %w", seed, err) })
-					return
-				}
-				failed := run.Violated()
-				if len(failed) > 0 {
-					failing.Store(true)
-				}
-				out <- outcome{i: i, seed: seed, run: run, failed: failed}
 			}
 		}()
 	}

@@ -1,33 +1,15 @@
 package harness_test
 
 import (
-	"context"
 	"flag"
-	"fmt"
 	"os"
-	"os/exec"
 	"testing"
-
-	"github.com/chaosrun/chaosrun/harness"
-	"github.com/chaosrun/chaosrun/policies"
-	"github.com/chaosrun/chaosrun/reference/policy"
 )
-
-// envChild makes this test binary the engine process of net mode.
-const envChild = "CHAOSRUN_ENGINE_CHILD"
 
 // TestMain keeps rapid from saving fail files under testdata (the tests
 // here check what a first failure reports, and a saved one would be replayed
-// instead), and serves as the engine process when net mode starts one.
+// instead).
 func TestMain(m *testing.M) {
-	if os.Getenv(envChild) == "1" {
-		err := harness.ChildMain(context.Background(), os.Stdin, os.Stdout, builtin)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
 	flag.Parse()
 	if os.Getenv(envFailfileChild) == "" { // the child of TestCheckReplaysFromAFailFile saves them
 		if err := flag.Set("rapid.nofailfile", "true"); err != nil {
@@ -35,19 +17,4 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(m.Run())
-}
-
-func builtin(name string) (policy.Policy, error) {
-	e, err := policies.Lookup(name)
-	if err != nil {
-		return nil, err
-	}
-	return e.Go(), nil
-}
-
-// childProcess starts this test binary as net mode's engine process.
-func childProcess() *exec.Cmd {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envChild+"=1")
-	return cmd
 }

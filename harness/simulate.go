@@ -70,6 +70,10 @@ type Run struct {
 	// Virtual is how much virtual time the run took.
 	Virtual time.Duration
 
+	// Outages is when the store was unavailable during the run (net mode on
+	// Postgres; none in the simulation).
+	Outages Outages
+
 	analysis *invariants.Analysis
 }
 

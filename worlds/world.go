@@ -3,6 +3,7 @@ package worlds
 import (
 	"time"
 
+	"github.com/chaosrun/chaosrun/internal/splitmix"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/registry"
 )
@@ -127,17 +128,7 @@ func (r Range) Of(payload string) int {
 	if r.Max <= r.Min {
 		return r.Min
 	}
-	return r.Min + int(fnv1a(payload)%uint64(r.Max-r.Min+1))
-}
-
-// fnv1a is FNV-1a, the hash the fake world draws payload-dependent numbers
-// with.
-func fnv1a(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * 1099511628211
-	}
-	return h
+	return r.Min + int(splitmix.Hash(payload)%uint64(r.Max-r.Min+1)) // FNV-1a, as the fake world draws
 }
 
 // Tokens is what a model or planner call spends: Prompt tokens, then Chunk

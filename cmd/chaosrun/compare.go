@@ -66,6 +66,7 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 	rep := reports.New(setup)
 	runs := rep.RunsPerPolicy
 	bar := e.progress(o, len(targets), runs)
+	var sums []*harness.Summary
 	start := time.Now()
 	for i, t := range targets {
 		opts := &harness.ExploreOpts{World: o.world.world, Runs: runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults,
@@ -78,7 +79,7 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 		}
 		bar.policy(i, t.policy.Name())
 		s, err := harness.Explore(ctx, t.policy, opts)
-		if err == nil && s.Runs == 0 {
+		if err == nil && s.Runs == 0 && len(s.Errors) == 0 {
 			err = usagef("give --duration more time: it is shared among the policies",
 				"%s: no run of %s finished within %s, so there is nothing to report", cmd, t.policy.Name(), opts.Duration)
 		}
@@ -91,6 +92,7 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 		}
 		t.entry.AllFaults = o.allFaults
 		rep.Add(s, t.entry)
+		sums = append(sums, s)
 	}
 	bar.done()
 	if err := e.writeReports(ctx, o, rep); err != nil {
@@ -108,7 +110,7 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 			}
 		}
 	}
-	return nil
+	return runErrors(sums)
 }
 
 // table prints the table, fitted to the terminal, and for each policy that

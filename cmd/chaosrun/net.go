@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/harness/netrig"
 	"github.com/chaosrun/chaosrun/reference/policy"
 )
 
@@ -21,11 +23,11 @@ const netWorkers = 4
 // without, in memory with the engine in this process.
 func netRunner(ctx context.Context, dsn, ref string) func() (harness.Runner, error) {
 	return func() (harness.Runner, error) {
-		o := &harness.NetOptions{DSN: dsn, Ref: func(policy.Policy) string { return ref }}
+		o := &netrig.Options{DSN: dsn, Ref: func(policy.Policy) string { return ref }}
 		if dsn != "" {
 			o.Child = childCommand
 		}
-		return harness.NewNetRig(ctx, o)
+		return netrig.New(ctx, o) // its errors get their hints from storeError
 	}
 }
 
@@ -40,5 +42,24 @@ func childCommand() *exec.Cmd {
 // engine is the engine process of net mode: its spec on stdin, its events
 // on stdout.
 func (e *env) engine(ctx context.Context) error {
-	return harness.ChildMain(ctx, os.Stdin, e.stdout, resolveRef)
+	return netrig.ChildMain(ctx, os.Stdin, e.stdout, resolveRef)
+}
+
+// runErrors is the error of an exploration in which runs ended in an error
+// instead of a verdict (net mode: a store that did not come back within the
+// rig's patience): the reports are written and count them, the other runs'
+// verdicts stand, and the command exits 2, after the gate's exit 1 for a
+// violation, since the verdict is incomplete.
+func runErrors(sums []*harness.Summary) error {
+	n, first := 0, ""
+	for _, s := range sums {
+		n += len(s.Errors)
+		if first == "" && len(s.Errors) > 0 {
+			first = fmt.Sprintf("%s, %v", s.Policy, s.Errors[0].Err)
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d runs ended in an error instead of a verdict (the reports count them); the first: %s", n, first)
 }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/harness/netrig"
 	"github.com/chaosrun/chaosrun/reports"
 )
 
@@ -332,7 +332,7 @@ func storeError(err error) error {
 		return usagef("the server's message above names the problem; --store memory runs net mode without Postgres", "%s", msg)
 	case errors.As(err, &dns):
 		return usagef(fmt.Sprintf("check the host name %s in --store or CHAOS_PG_DSN", dns.Name), "%s", msg)
-	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, harness.ErrPostgresUnreachable):
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, netrig.ErrPostgresUnreachable):
 		return usagef("start Postgres (pg_isready says whether it answers), or point --store or CHAOS_PG_DSN at one that runs; --store memory runs net mode without it", "%s", msg)
 	}
 	return err

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -97,54 +100,64 @@ type Control struct {
 // Connect returns a Control for the API at addr (see [Server.API]).
 func Connect(api string) *Control { return &Control{c: client.NewClient(api)} }
 
-var seq atomic.Int64
+// A toxic's name says which process added it (see Clear): several processes
+// add toxics to the same proxies.
+var (
+	owner = strconv.Itoa(os.Getpid())
+	seq   atomic.Int64
+)
 
 // Apply adds t to a proxy and returns the function that removes it.
 func (c *Control) Apply(proxy string, t Toxic) (undo func() error, err error) {
-	name := fmt.Sprintf("%s-%s-%d", t.Type, t.Stream, seq.Add(1))
+	return c.apply(proxy, []Toxic{t})
+}
+
+// The cut link: every connection is reset at its first byte either way,
+// and nothing passes.
+var cut = []Toxic{
+	{Type: "reset_peer", Stream: "upstream", Attrs: map[string]any{"timeout": 0}},
+	{Type: "reset_peer", Stream: "downstream", Attrs: map[string]any{"timeout": 0}},
+}
+
+// Cut cuts a proxy's link and returns the function that restores it. The
+// proxy keeps listening — a disabled proxy would close its listener, and
+// another process could take the port before it listens again — but every
+// connection through it, open or new, is reset as soon as a byte flows
+// either way (toxic reset_peer on both streams), and no byte reaches the
+// other side. A client sees its connection reset; the server, at most a
+// connection opened and closed.
+func (c *Control) Cut(proxy string) (undo func() error, err error) {
+	return c.apply(proxy, cut)
+}
+
+func (c *Control) apply(proxy string, ts []Toxic) (undo func() error, err error) {
 	p, err := c.c.Proxy(proxy)
 	if err != nil {
 		return nil, fmt.Errorf("toxiproxy: proxy %s: %w", proxy, err)
 	}
-	if _, err := p.AddToxic(name, t.Type, t.Stream, 1, client.Attributes(t.Attrs)); err != nil {
-		return nil, fmt.Errorf("toxiproxy: add %s to %s: %w", t.Type, proxy, err)
-	}
-	return func() error {
-		if err := p.RemoveToxic(name); err != nil {
-			return fmt.Errorf("toxiproxy: remove %s from %s: %w", name, proxy, err)
+	var names []string
+	undo = func() error {
+		for _, name := range names {
+			if err := p.RemoveToxic(name); err != nil {
+				return fmt.Errorf("toxiproxy: remove %s from %s: %w", name, proxy, err)
+			}
 		}
 		return nil
-	}, nil
-}
-
-// Cut disables a proxy — connections are refused and open ones dropped —
-// and returns the function that enables it again.
-func (c *Control) Cut(proxy string) (undo func() error, err error) {
-	p, err := c.c.Proxy(proxy)
-	if err != nil {
-		return nil, fmt.Errorf("toxiproxy: proxy %s: %w", proxy, err)
 	}
-	if err := p.Disable(); err != nil {
-		return nil, fmt.Errorf("toxiproxy: disable %s: %w", proxy, err)
-	}
-	return func() error { return enable(p) }, nil
-}
-
-// enable enables a proxy again; the port may take a moment to be free.
-func enable(p *client.Proxy) error {
-	var err error
-	for range 20 {
-		if err = p.Enable(); err == nil {
-			return nil
+	for _, t := range ts {
+		name := fmt.Sprintf("%s-%s-%s-%d", owner, t.Type, t.Stream, seq.Add(1))
+		if _, err := p.AddToxic(name, t.Type, t.Stream, 1, client.Attributes(t.Attrs)); err != nil {
+			return nil, errors.Join(fmt.Errorf("toxiproxy: add %s to %s: %w", t.Type, proxy, err), undo())
 		}
-		time.Sleep(10 * time.Millisecond)
+		names = append(names, name)
 	}
-	return errors.Join(fmt.Errorf("toxiproxy: enable %s", p.Name), err)
+	return undo, nil
 }
 
-// Clear removes every toxic of a proxy and, unless keepDisabled, enables it:
-// what a process that applied them and died can no longer undo itself.
-func (c *Control) Clear(proxy string, keepDisabled bool) error {
+// Clear removes from a proxy every toxic another process added: what an
+// engine process that applied them and died can no longer undo itself. The
+// toxics this process added (a link it cut itself, say) stay.
+func (c *Control) Clear(proxy string) error {
 	p, err := c.c.Proxy(proxy)
 	if err != nil {
 		return fmt.Errorf("toxiproxy: proxy %s: %w", proxy, err)
@@ -154,12 +167,12 @@ func (c *Control) Clear(proxy string, keepDisabled bool) error {
 		return fmt.Errorf("toxiproxy: list the toxics of %s: %w", proxy, err)
 	}
 	for _, t := range toxics {
+		if strings.HasPrefix(t.Name, owner+"-") {
+			continue
+		}
 		if err := p.RemoveToxic(t.Name); err != nil {
 			return fmt.Errorf("toxiproxy: remove %s from %s: %w", t.Name, proxy, err)
 		}
 	}
-	if p.Enabled || keepDisabled {
-		return nil
-	}
-	return enable(p)
+	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -170,48 +172,93 @@ func TestCutAfterLetsABytesPrefixThrough(t *testing.T) {
 	}
 }
 
-func TestCutRefusesConnectionsUntilUndone(t *testing.T) {
+func TestCutResetsEveryConnectionAndKeepsThePort(t *testing.T) {
 	t.Parallel()
 	_, ctl, addr, e := setup(t)
+	open, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Close()
 	undo, err := ctl.Cut("tool")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := call(addr, "x"); !errors.Is(err, syscall.ECONNREFUSED) {
-		t.Fatalf("want connection refused, got %v", err)
+	if _, err := call(addr, "x"); !isCut(err) {
+		t.Fatalf("a new connection: want it reset, got %v", err)
+	}
+	_ = open.SetDeadline(time.Now().Add(300 * time.Millisecond))
+	_, _ = io.WriteString(open, "y\n")
+	if _, err := bufio.NewReader(open).ReadString('\n'); !isCut(err) {
+		t.Fatalf("a connection opened before the cut: want it reset, got %v", err)
+	}
+	if ln, err := net.Listen("tcp", addr); err == nil {
+		ln.Close()
+		t.Fatalf("another listener took %s while the link was cut", addr)
 	}
 	if err := undo(); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := call(addr, "back"); err != nil || got != "ok back\n" {
-		t.Fatalf("after enabling: %q, %v", got, err)
+		t.Fatalf("after restoring: %q, %v", got, err)
 	}
-	if got := received(e); len(got) != 1 {
-		t.Fatalf("only the call after enabling arrives: %v", got)
+	if got := received(e); len(got) != 1 || got[0] != "back" {
+		t.Fatalf("only the call after restoring arrives: %v", got)
 	}
 }
 
-// Clear undoes what a process that died left behind: every toxic goes, and
-// a cut link comes back unless it is to stay cut.
-func TestClearRemovesWhatADeadProcessLeft(t *testing.T) {
+// isCut reports whether err is what a cut link gives a client: a reset, or
+// the connection closed before any reply.
+func isCut(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE)
+}
+
+// Clear undoes what a process that died left behind — every toxic it added
+// goes — and keeps what this process added itself.
+func TestClearRemovesWhatAnotherProcessLeft(t *testing.T) {
 	t.Parallel()
-	_, ctl, addr, _ := setup(t)
-	if _, err := ctl.Apply("tool", toxics.HoldReplies); err != nil {
-		t.Fatal(err)
+	s, ctl, addr, _ := setup(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), envApply+"="+s.API())
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the other process: %v\n%s", err, out)
 	}
-	if _, err := ctl.Cut("tool"); err != nil {
-		t.Fatal(err)
+	if _, err := call(addr, "x"); err == nil {
+		t.Fatal("the other process's toxics should hold the reply")
 	}
-	if err := ctl.Clear("tool", true); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := call(addr, "x"); !errors.Is(err, syscall.ECONNREFUSED) {
-		t.Fatalf("keepDisabled: want the link still cut, got %v", err)
-	}
-	if err := ctl.Clear("tool", false); err != nil {
+	if err := ctl.Clear("tool"); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := call(addr, "back"); err != nil || got != "ok back\n" {
 		t.Fatalf("after Clear: %q, %v; want the reply, with no toxic holding it", got, err)
 	}
+	undo, err := ctl.Cut("tool")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer undo()
+	if err := ctl.Clear("tool"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call(addr, "x"); !isCut(err) {
+		t.Fatalf("this process's own cut should stay, got %v", err)
+	}
+}
+
+// envApply makes this test binary a process that adds toxics to the proxy
+// named tool of the API it names, and exits without removing them.
+const envApply = "CHAOSRUN_TOXICS_APPLY"
+
+func TestMain(m *testing.M) {
+	if api := os.Getenv(envApply); api != "" {
+		ctl := toxics.Connect(api)
+		if _, err := ctl.Apply("tool", toxics.HoldReplies); err != nil {
+			panic(err)
+		}
+		if _, err := ctl.Cut("tool"); err != nil {
+			panic(err)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
 }

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/chaosrun/chaosrun/internal/splitmix"
 	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/registry"
@@ -284,18 +285,8 @@ func inputContext(input map[string]string) store.Context {
 
 // jitter is a uniform draw in [0, 1) that depends only on the seed and the attempt.
 func (e *Engine) jitter(a store.Attempt) float64 {
-	h := e.seed ^ 0x9e3779b97f4a7c15
-	for _, s := range []string{a.Tenant, a.Exec} {
-		for i := 0; i < len(s); i++ {
-			h = (h ^ uint64(s[i])) * 0x100000001b3
-		}
-	}
-	h ^= uint64(a.Run)<<48 ^ uint64(a.Step)<<32 ^ uint64(a.Attempt)
-	h ^= h >> 30
-	h *= 0xbf58476d1ce4e5b9
-	h ^= h >> 27
-	h *= 0x94d049bb133111eb
-	h ^= h >> 31
+	h := splitmix.Fold(splitmix.Fold(e.seed^splitmix.Golden, a.Tenant), a.Exec)
+	h = splitmix.Mix(h ^ uint64(a.Run)<<48 ^ uint64(a.Step)<<32 ^ uint64(a.Attempt))
 	return float64(h>>11) / (1 << 53)
 }
 

@@ -86,10 +86,13 @@
 // Text cannot hold NUL bytes, and JSONB cannot hold the \u0000 escape: a
 // value containing one is refused by the server.
 //
-// # Testing
+// # Throwaway databases and testing
 //
-// Package pgstoretest provides throwaway databases: CHAOS_PG_DSN names a
-// server, or testcontainers starts one where a Docker engine answers, or the
-// tests skip with one line; CHAOS_REQUIRE_PG=1 turns that skip into a
-// failure.
+// A [Throwaway] is a database made for one test or one run and dropped
+// after it; its name says which process made it, so that
+// [SweepThrowaways] can drop those a killed process left, and only those.
+// Package pgstoretest makes one per test: CHAOS_PG_DSN names a server, or
+// testcontainers starts one where a Docker engine answers, or the tests
+// skip with one line; CHAOS_REQUIRE_PG=1 turns that skip into a failure.
+// Net mode (harness/netrig) makes one per rig.
 package pgstore

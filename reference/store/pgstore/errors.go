@@ -23,28 +23,34 @@ var uniqueErrs = map[string]error{
 
 // interpret turns what pgx and Postgres return into the port's errors. It is
 // the one place that does: every method's error goes through it, prefixed
-// with what the method was doing. The port's errors that come from the
+// with what the method was doing, and so do the errors of throwaway
+// databases (throwaway.go). The port's errors that come from the
 // execution's state rather than from the server (ErrTerminal, ErrStaleRun:
 // see state.go) pass through with that prefix.
 func (s *Store) interpret(ctx context.Context, err error, what string) error {
+	return interpret(ctx, err, what, s.where)
+}
+
+// interpret is the translation for a server at where (host:port/database).
+func interpret(ctx context.Context, err error, what, where string) error {
 	if err == nil {
 		return nil
 	}
 	what = "pgstore: " + what
 	var pgErr *pgconn.PgError
-	fromServer := errors.As(err, &pgErr)
+	answered := errors.As(err, &pgErr)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
-	case fromServer && pgErr.Code != queryCanceled:
-		return s.fromServer(pgErr, what)
+	case answered && pgErr.Code != queryCanceled:
+		return fromServer(pgErr, what, where)
 	case ctx.Err() != nil: // the caller gave up: not the store's fault
 		return fmt.Errorf("%s: %w (%w)", what, ctx.Err(), err)
-	case fromServer:
-		return s.fromServer(pgErr, what)
+	case answered:
+		return fromServer(pgErr, what, where)
 	case unreachable(err):
 		return fmt.Errorf("%s: %w: cannot reach Postgres at %s (check the DSN and that the server is running): %w",
-			what, store.ErrUnavailable, s.where, err)
+			what, store.ErrUnavailable, where, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
@@ -52,9 +58,9 @@ func (s *Store) interpret(ctx context.Context, err error, what string) error {
 const queryCanceled = "57014" // a statement timeout, or a cancelled ctx
 
 // fromServer translates an error the server reported, by its SQLSTATE.
-func (s *Store) fromServer(e *pgconn.PgError, what string) error {
+func fromServer(e *pgconn.PgError, what, where string) error {
 	unavailable := func(hint string) error {
-		return fmt.Errorf("%s: %w: Postgres at %s: %s: %w", what, store.ErrUnavailable, s.where, hint, e)
+		return fmt.Errorf("%s: %w: Postgres at %s: %s: %w", what, store.ErrUnavailable, where, hint, e)
 	}
 	switch code := e.Code; {
 	case code == "23505" && uniqueErrs[e.ConstraintName] != nil:

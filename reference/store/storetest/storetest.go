@@ -41,6 +41,7 @@ var cases = []struct {
 	{"ActiveSpansTenantsInCreationOrder", testActiveAcrossTenants},
 	{"CancelledClaimsLeaveWorkQueued", testCancelledClaims},
 	{"EveryWriteRefusesAnotherTenantsExecution", testTenantWrites},
+	{"EveryRecordNeedsItsExecutionAndATenant", testOrphans},
 }
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -440,5 +441,48 @@ func testTenantWrites(ctx context.Context, t *testing.T, s store.Store) {
 	must(t, err)
 	if e := snap.Execution; e.Recovered || e.Run != 0 || e.Status != store.Running || len(snap.DeadLetters) != 0 {
 		t.Fatalf("another tenant's writes changed acme/e1: %+v", snap)
+	}
+}
+
+// testOrphans holds both stores to what Postgres's constraints hold its
+// rows to: no record of an execution that does not exist, no execution (and
+// so no record) of the empty tenant or with an empty id.
+func testOrphans(ctx context.Context, t *testing.T, s store.Store) {
+	for _, e := range []store.Execution{newExec("", "e1"), newExec("acme", "")} {
+		if err := s.Create(ctx, e); err == nil || errors.Is(err, store.ErrExists) {
+			t.Errorf("Create(tenant %q, id %q) = %v, want it refused", e.Tenant, e.Exec, err)
+		}
+		_, err := s.Load(ctx, e.Tenant, e.Exec)
+		wantErr(t, err, store.ErrNotFound)
+	}
+	create(ctx, t, s, "acme", "e1")
+	for _, ref := range []store.Ref{{Tenant: "acme", Exec: "nope"}, {Tenant: "", Exec: "e1"}} {
+		a := store.Attempt{AttemptID: store.AttemptID{Tenant: ref.Tenant, Exec: ref.Exec, Attempt: 1}}
+		c := commit(ref.Tenant, ref.Exec, 0, 0, 1, map[string]store.Value{"a": {Data: "x"}})
+		writes := map[string]error{
+			"Begin":      s.Begin(ctx, a),
+			"End":        s.End(ctx, a),
+			"Commit":     s.Commit(ctx, c),
+			"Restart":    s.Restart(ctx, ref.Tenant, ref.Exec, 1),
+			"Finish":     s.Finish(ctx, ref.Tenant, ref.Exec, store.Failed, "x"),
+			"DeadLetter": s.DeadLetter(ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: ref.Tenant, Exec: ref.Exec}, Cause: "x"}),
+		}
+		for name, err := range writes {
+			if !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("%s of %s: %v, want %v", name, ref, err, store.ErrNotFound)
+			}
+		}
+		_, err := s.ReconEvents(ctx, ref.Tenant, ref.Exec)
+		wantErr(t, err, store.ErrNotFound)
+	}
+	refs, err := s.Active(ctx)
+	must(t, err)
+	if len(refs) != 1 || refs[0] != (store.Ref{Tenant: "acme", Exec: "e1"}) {
+		t.Fatalf("Active = %v, want acme/e1 alone", refs)
+	}
+	snap, err := s.Load(ctx, "acme", "e1")
+	must(t, err)
+	if len(snap.Attempts) != 0 || len(snap.Commits) != 0 || snap.Execution.Status != store.Running {
+		t.Fatalf("writes of other executions changed acme/e1: %+v", snap)
 	}
 }

@@ -22,13 +22,15 @@
 //
 // # Throwaway databases
 //
-// Each call of [Database] or [Pool] creates a database named
-// chaosrun_test_<random> on that server and drops it, WITH (FORCE), when the
-// test ends. Tests never write to any other database. Its commits do not
-// wait for the disk (synchronous_commit = off): a throwaway database need
-// not survive a crash of the server, and what transactions see is the same. Roles are the
-// server's: what a test's migrations create (pgstore's chaosrun_app and
-// chaosrun_system, which cannot log in) stays on the server, as it would in
-// production. A test binary killed before its cleanups leaves its databases
-// behind; they are all named chaosrun_test_*.
+// Each call of [Database] or [Pool] creates a database (a
+// pgstore.Throwaway) named chaosrun_test_<maker>_<random> on that server
+// and drops it, WITH (FORCE), when the test ends. Tests never write to any
+// other database. Its commits do not wait for the disk (synchronous_commit
+// = off): a throwaway database need not survive a crash of the server, and
+// what transactions see is the same. Roles are the server's: what a test's
+// migrations create (pgstore's chaosrun_app and chaosrun_system, which
+// cannot log in) stays on the server, as it would in production. A test
+// binary killed before its cleanups leaves its databases behind; the next
+// test binary to use the server drops those whose maker has provably ended
+// (pgstore.SweepThrowaways).
 package pgstoretest

@@ -2,7 +2,6 @@ package pgstoretest
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"os"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaosrun/chaosrun/reference/store/pgstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
@@ -24,6 +24,9 @@ const (
 	// skipping it.
 	EnvRequire = "CHAOS_REQUIRE_PG"
 )
+
+// Prefix starts the name of every database the kit makes.
+const Prefix = "chaosrun_test_"
 
 // MaxConns is the size of the pools [Open] makes: small, because many tests
 // run at once against one server.
@@ -42,22 +45,16 @@ func Pool(t testing.TB) *pgxpool.Pool {
 // times as a test needs pools on the same database.
 func Database(t testing.TB) *pgxpool.Config {
 	t.Helper()
-	admin := server(t)
-	name := "chaosrun_test_" + strings.ToLower(rand.Text())
+	db := pgstore.NewThrowaway(server(t), Prefix)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ident := pgx.Identifier{name}.Sanitize()
-	if err := adminExec(ctx, admin, "CREATE DATABASE "+ident); err != nil {
-		t.Fatalf("pgstoretest: create database %s: %v", name, err)
-	}
-	t.Cleanup(func() { drop(t, admin, name) })
 	// A throwaway database need not survive a crash of the server: commits
 	// return before their WAL reaches the disk (what they see is unchanged).
-	if err := adminExec(ctx, admin, "ALTER DATABASE "+ident+" SET synchronous_commit = off"); err != nil {
-		t.Fatalf("pgstoretest: configure database %s: %v", name, err)
+	if err := db.Create(ctx, &pgstore.ThrowawayOpts{AsyncCommit: true}); err != nil {
+		t.Fatalf("pgstoretest: %v", err)
 	}
-	cfg := admin.Copy()
-	cfg.ConnConfig.Database = name
+	t.Cleanup(func() { drop(t, db) })
+	cfg := db.Config()
 	cfg.MaxConns = MaxConns
 	return cfg
 }
@@ -81,27 +78,12 @@ func Open(t testing.TB, cfg *pgxpool.Config) *pgxpool.Pool {
 	return pool
 }
 
-func drop(t testing.TB, admin *pgxpool.Config, name string) {
+func drop(t testing.TB, db *pgstore.Throwaway) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	// WITH (FORCE) ends the sessions still connected, such as the pools of
-	// a test that failed before closing them.
-	if err := adminExec(ctx, admin, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-		t.Errorf("pgstoretest: drop database %s: %v", name, err)
+	if err := db.Drop(ctx); err != nil {
+		t.Errorf("pgstoretest: %v", err)
 	}
-}
-
-// adminExec runs one statement on the server's own database, over a
-// connection of its own (CREATE and DROP DATABASE cannot run in a
-// transaction, nor in the database they name).
-func adminExec(ctx context.Context, admin *pgxpool.Config, sql string) error {
-	conn, err := pgx.ConnectConfig(ctx, admin.ConnConfig.Copy())
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, sql)
-	return err
 }
 
 // The server is found once per test binary and shared by its tests.
@@ -116,7 +98,12 @@ var (
 // server named by CHAOS_PG_DSN does not answer.
 func server(t testing.TB) *pgxpool.Config {
 	t.Helper()
-	once.Do(func() { found, reason = locate(os.Getenv(EnvDSN), startContainer) })
+	once.Do(func() {
+		found, reason = locate(os.Getenv(EnvDSN), startContainer)
+		if found != nil {
+			sweep(found)
+		}
+	})
 	switch {
 	case found != nil:
 		return found
@@ -126,6 +113,15 @@ func server(t testing.TB) *pgxpool.Config {
 		t.Skip(reason)
 	}
 	return nil
+}
+
+// sweep drops the databases that test binaries killed before their
+// cleanups left on the server (see pgstore.SweepThrowaways): housekeeping
+// that a test need not wait for, nor fail by.
+func sweep(admin *pgxpool.Config) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, _ = pgstore.SweepThrowaways(ctx, admin, Prefix)
 }
 
 // locate finds a server: the DSN if there is one, else the one start starts.

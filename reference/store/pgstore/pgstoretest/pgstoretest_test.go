@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 func TestLocateWithoutPostgresSaysHowToRunInOneLine(t *testing.T) {
@@ -65,5 +67,32 @@ func TestDatabaseIsDroppedWhenTheTestEnds(t *testing.T) {
 	err := admin.QueryRow(t.Context(), "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists)
 	if err != nil || exists {
 		t.Fatalf("database %s still there after its test (%v)", name, err)
+	}
+}
+
+func TestClusterStopsAndStartsAgainWithItsData(t *testing.T) {
+	t.Parallel()
+	c := NewCluster(t)
+	ctx := t.Context()
+	exec := func(sql string) error {
+		conn, err := pgx.Connect(ctx, c.DSN())
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, sql)
+		return err
+	}
+	if err := exec("CREATE DATABASE kept"); err != nil {
+		t.Fatal(err)
+	}
+	c.Stop(t)
+	if err := exec("SELECT 1"); err == nil {
+		t.Fatal("the stopped cluster answers")
+	}
+	c.Start(t)
+	c.Crash(t)
+	if got := c.Databases(t, "kept"); len(got) != 1 {
+		t.Fatalf("after a stop and a crash the cluster has %v, want the database kept", got)
 	}
 }

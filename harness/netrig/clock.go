@@ -1,13 +1,14 @@
-package harness
+package netrig
 
 import (
 	"context"
 	"time"
 
+	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/reference/engine"
 )
 
-// ScaledClock runs faster than the wall clock: virtual time is Epoch plus
+// ScaledClock runs faster than the wall clock: virtual time is harness.Epoch plus
 // the wall time since its start multiplied by its speedup, and sleeping on
 // it sleeps that much less. Net mode uses it so that backoff delays and the
 // world's rate-limit windows are compressed while network timeouts stay real.
@@ -27,7 +28,7 @@ func NewScaledClock(start time.Time, speedup float64) *ScaledClock {
 
 // Now returns the scaled time.
 func (c *ScaledClock) Now() time.Time {
-	return Epoch.Add(time.Duration(float64(time.Since(c.start)) * c.speedup))
+	return harness.Epoch.Add(time.Duration(float64(time.Since(c.start)) * c.speedup))
 }
 
 // Sleep waits d of scaled time, d/speedup of wall time.

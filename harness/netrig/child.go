@@ -1,4 +1,4 @@
-package harness
+package netrig
 
 import (
 	"bufio"
@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/fakes/fakehttp"
@@ -25,7 +28,11 @@ import (
 
 // childSpec is what the harness hands an engine process on its stdin.
 type childSpec struct {
-	Policy   string
+	// Rules is the policy when it is a policy file, compiled once by the
+	// harness: the child never reads the file. Otherwise Policy names the
+	// policy for the child's resolve.
+	Rules    *policy.Rules `json:",omitempty"`
+	Policy   string        `json:",omitempty"`
 	Scenario scenarios.Scenario
 	// Toxiproxy is the API the child adds toxics through.
 	Toxiproxy string
@@ -60,23 +67,59 @@ type childLine struct {
 // runChild runs the scenario's executions in engine processes, killing one
 // with SIGKILL at each crash point and starting the next, which resumes from
 // Postgres, until every execution has ended.
-func (n *netRun) runChild(ctx context.Context) error {
-	spec := childSpec{Policy: "", Scenario: n.sc, Toxiproxy: n.rig.tox.API(), Proxies: n.proxies,
-		Postgres: n.rig.o.DSN, Database: n.rig.db.name, PostgresAddr: n.pgAddr, HeaderBytes: n.rig.layout.HeaderBytes,
+func (n *netRun) runChild(ctx context.Context, p policy.Policy) error {
+	spec := childSpec{Scenario: n.sc, Toxiproxy: n.rig.tox.API(), Proxies: n.proxies,
+		Postgres: n.rig.o.DSN, Database: n.rig.db.tw.Name(), PostgresAddr: n.pgAddr, HeaderBytes: n.rig.layout.HeaderBytes,
 		ChunkBytes: n.rig.layout.ChunkBytes, Timeout: n.rig.o.Timeout, Speedup: n.rig.o.Speedup, Start: n.clock.start}
-	spec.Policy = n.policyRef
+	if rules, ok := p.(*policy.Rules); ok {
+		spec.Rules = rules
+	} else {
+		spec.Policy = n.rig.o.Ref(p)
+	}
 	for {
 		killed, key, err := n.oneChild(ctx, spec)
 		if err != nil || !killed {
 			return err
 		}
 		n.rig.kills.Add(1)
+		n.crashedWith()
 		if err := n.clearToxics(); err != nil {
 			return fmt.Errorf("net mode: clear the toxics of a killed engine: %w", err)
 		}
 		spec.Fired = append(spec.Fired, key)
 		spec.Resume = true
 		n.rec.Observe(engine.Event{Kind: engine.EvRecover, Detail: "a new engine process resumes from Postgres"})
+	}
+}
+
+// crashedWith records the crash of the attempts that were in flight in an
+// engine process killed at one execution's crash point: the process ran
+// every execution, and each of them lost what it held in memory — an
+// outcome not yet recorded, say, while the store was slow to take it. The
+// attempts whose crash point fired have their fault already.
+func (n *netRun) crashedWith() {
+	type attempt struct {
+		id      store.AttemptID
+		crashed bool
+	}
+	flying := map[store.Ref]*attempt{}
+	for _, e := range n.rec.Events() {
+		ref := e.Execution()
+		a := flying[ref]
+		switch {
+		case e.Kind == engine.EvBegin:
+			flying[ref] = &attempt{id: e.AttemptID}
+		case e.Kind == engine.EvCommit, e.Kind == engine.EvFailure, e.Kind == engine.EvFinish:
+			delete(flying, ref)
+		case e.Kind == engine.EvFault && a != nil && strings.HasPrefix(e.Detail, faults.Crash.String()+" "):
+			a.crashed = a.crashed || e.AttemptID == a.id
+		}
+	}
+	for _, a := range flying {
+		if !a.crashed {
+			n.rec.Fault(faults.Applied{Kind: faults.Crash, AttemptID: a.id,
+				Detail: "the engine process running it was killed at another execution's crash point"})
+		}
 	}
 }
 
@@ -87,6 +130,7 @@ func (n *netRun) oneChild(ctx context.Context, spec childSpec) (killed bool, key
 		return false, 0, err
 	}
 	cmd := n.rig.o.Child()
+	dieWithParent(cmd)
 	cmd.Stdin = bytes.NewReader(in)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -113,7 +157,7 @@ func (n *netRun) oneChild(ctx context.Context, spec childSpec) (killed bool, key
 		case line.Event != nil:
 			n.rec.Observe(*line.Event)
 		case line.Fault != nil:
-			n.rec.fault(*line.Fault)
+			n.rec.Fault(*line.Fault)
 		case line.Kill != nil && !killed:
 			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 				return false, 0, fmt.Errorf("SIGKILL the engine process: %w", err)
@@ -139,21 +183,25 @@ func (n *netRun) oneChild(ctx context.Context, spec childSpec) (killed bool, key
 // ChildMain is the engine process of net mode with Postgres: it reads its
 // spec on in, runs the scenario's executions (or resumes them), reports every
 // event as a JSON line on out, and at a crash point asks to be killed and
-// waits for it. resolve turns the spec's policy reference into a policy.
+// waits for it. A policy file comes in the spec, compiled; resolve turns the
+// name of any other policy (a built-in one) into the policy.
 func ChildMain(ctx context.Context, in io.Reader, out io.Writer, resolve func(ref string) (policy.Policy, error)) error {
 	var spec childSpec
 	if err := json.NewDecoder(in).Decode(&spec); err != nil {
 		return fmt.Errorf("engine process: read the spec: %w", err)
 	}
-	p, err := resolve(spec.Policy)
-	if err != nil {
-		return err
+	var p policy.Policy = spec.Rules
+	if spec.Rules == nil {
+		var err error
+		if p, err = resolve(spec.Policy); err != nil {
+			return err
+		}
 	}
 	w := &lineWriter{out: out}
 	clock := NewScaledClock(spec.Start, spec.Speedup)
 	proxy := func(exec, tool string) string { return exec + "." + tool }
-	inj := faults.NewNet(spec.Scenario.Faults, spec.Scenario.Units(), func(a faults.Applied) { w.write(childLine{Fault: &a}) },
-		faults.NetOpts{Toxics: toxics.Connect(spec.Toxiproxy), Proxy: proxy, Postgres: func(exec string) string { return exec + ".postgres" },
+	inj := toxics.NewInjector(spec.Scenario.Faults, spec.Scenario.Units(), func(a faults.Applied) { w.write(childLine{Fault: &a}) },
+		toxics.Opts{Links: toxics.Connect(spec.Toxiproxy), Proxy: proxy, Postgres: func(exec string) string { return exec + ".postgres" },
 			HeaderBytes: spec.HeaderBytes, ChunkBytes: spec.ChunkBytes, Fired: spec.Fired,
 			Crash: func(key uint64, s engine.Site) {
 				w.write(childLine{Kill: &key, Site: fmt.Sprintf("%s of %s step %d attempt %d", s.Point, s.Exec, s.Step, s.Attempt)})
@@ -188,14 +236,13 @@ func ChildMain(ctx context.Context, in io.Reader, out io.Writer, resolve func(re
 
 // childEngine builds one execution's engine: its own client through its
 // proxies, its own pool through its Postgres proxy.
-func childEngine(ctx context.Context, spec childSpec, x scenarios.Execution, p policy.Policy, inj *faults.Net, clock *ScaledClock, obs engine.Observer) (*engine.Engine, func(), error) {
-	db := &database{}
-	var err error
-	if db.cfg, err = pgxpoolConfig(spec.Postgres); err != nil {
-		return nil, nil, err
+func childEngine(ctx context.Context, spec childSpec, x scenarios.Execution, p policy.Policy, inj *toxics.Injector, clock *ScaledClock, obs engine.Observer) (*engine.Engine, func(), error) {
+	cfg, err := pgxpool.ParseConfig(spec.Postgres)
+	if err != nil {
+		return nil, nil, fmt.Errorf("engine process: the Postgres DSN does not parse: %w", err)
 	}
-	db.cfg.ConnConfig.Database = spec.Database
-	pool, err := db.pool(ctx, spec.PostgresAddr[x.ID])
+	cfg.ConnConfig.Database = spec.Database
+	pool, err := proxiedPool(ctx, cfg, spec.PostgresAddr[x.ID])
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,7 +1,11 @@
-package harness_test
+package netrig_test
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -9,6 +13,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/harness/netrig"
 	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/policies"
 	"github.com/chaosrun/chaosrun/reference/engine"
@@ -17,9 +22,9 @@ import (
 	"github.com/chaosrun/chaosrun/scenarios"
 )
 
-func rig(t *testing.T, o *harness.NetOptions) *harness.NetRig {
+func rig(t *testing.T, o *netrig.Options) *netrig.Rig {
 	t.Helper()
-	r, err := harness.NewNetRig(context.Background(), o)
+	r, err := netrig.New(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +36,7 @@ func rig(t *testing.T, o *harness.NetOptions) *harness.NetRig {
 	return r
 }
 
-func netRun(t *testing.T, r *harness.NetRig, sc scenarios.Scenario, p policy.Policy) *harness.Run {
+func netRun(t *testing.T, r *netrig.Rig, sc scenarios.Scenario, p policy.Policy) *harness.Run {
 	t.Helper()
 	run, err := r.Run(context.Background(), sc, p)
 	if err != nil {
@@ -54,7 +59,7 @@ func clean(t *testing.T, run *harness.Run) {
 // reference holds every invariant.
 func TestNetReferenceHoldsOnPostgresWithToxicsAtEveryPhase(t *testing.T) {
 	t.Parallel()
-	r := rig(t, &harness.NetOptions{DSN: pgstoretest.DSN(t), Timeout: 150 * time.Millisecond})
+	r := rig(t, &netrig.Options{DSN: pgstoretest.DSN(t), Timeout: 150 * time.Millisecond})
 	kinds := map[faults.Kind]int{}
 	forms := map[string]int{}
 	runs := 200
@@ -66,7 +71,7 @@ func TestNetReferenceHoldsOnPostgresWithToxicsAtEveryPhase(t *testing.T) {
 		clean(t, run)
 		for _, f := range run.Faults() {
 			kinds[f.Kind]++
-			for _, form := range []string{"refuses connections", "request never arrives", "link is cut", "link is slowed", "COMMIT's reply", "reply is held", "resets when the reply starts", "limit_data"} {
+			for _, form := range []string{"resets every connection", "request never arrives", "link is cut", "link is slowed", "COMMIT's reply", "reply is held", "resets when the reply starts", "limit_data"} {
 				if strings.Contains(f.Detail, form) {
 					forms[form]++
 				}
@@ -88,7 +93,7 @@ func TestNetReferenceHoldsOnPostgresWithToxicsAtEveryPhase(t *testing.T) {
 // world has the effect twice.
 func TestNetCatchesNaiveBackoffByAReplyLostAfterTheToolCommitted(t *testing.T) {
 	t.Parallel()
-	r := rig(t, &harness.NetOptions{Timeout: 100 * time.Millisecond})
+	r := rig(t, &netrig.Options{Timeout: 100 * time.Millisecond})
 	for seed := uint64(1); seed <= 40; seed++ {
 		sc := scenarios.Scenario{
 			Executions: []scenarios.Execution{{ID: "e1", Tenant: "acme", Workflow: scenarios.InvoiceBilling}},
@@ -115,7 +120,7 @@ func TestNetCatchesNaiveBackoffByAReplyLostAfterTheToolCommitted(t *testing.T) {
 // and restarted, resuming from Postgres: nothing is lost, nothing duplicated.
 func TestNetSurvivesSIGKILLCrashRestarts(t *testing.T) {
 	t.Parallel()
-	r := rig(t, &harness.NetOptions{DSN: pgstoretest.DSN(t), Child: childProcess, Timeout: 150 * time.Millisecond})
+	r := rig(t, &netrig.Options{DSN: pgstoretest.DSN(t), Child: childProcess, Timeout: 150 * time.Millisecond})
 	want := 50
 	if testing.Short() {
 		want = 10
@@ -139,7 +144,7 @@ func TestNetResumesAfterPostgresGoesAway(t *testing.T) {
 	t.Parallel()
 	committed := make(chan struct{})
 	var once sync.Once
-	r := rig(t, &harness.NetOptions{DSN: pgstoretest.DSN(t), Observe: func(e engine.Event) {
+	r := rig(t, &netrig.Options{DSN: pgstoretest.DSN(t), Observe: func(e engine.Event) {
 		if e.Kind == engine.EvCommit {
 			once.Do(func() { close(committed) })
 		}
@@ -189,8 +194,77 @@ func TestNetResumesAfterPostgresGoesAway(t *testing.T) {
 // With the store in memory, net mode needs nothing but loopback.
 func TestNetInMemory(t *testing.T) {
 	t.Parallel()
-	r := rig(t, &harness.NetOptions{Timeout: 100 * time.Millisecond})
+	r := rig(t, &netrig.Options{Timeout: 100 * time.Millisecond})
 	for seed := uint64(1); seed <= 30; seed++ {
 		clean(t, netRun(t, r, scenarios.Seeded(seed, false), policy.Reference()))
+	}
+}
+
+// A policy file goes to the engine processes compiled: they never read the
+// file, so that a file edited (here: broken) while the run goes on changes
+// nothing.
+func TestEngineProcessesGetAPolicyFileCompiled(t *testing.T) {
+	t.Parallel()
+	rules, err := policies.Builtin("reference")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "reference.yaml")
+	if err := os.WriteFile(path, []byte("name: [edited while the run goes on\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := rig(t, &netrig.Options{DSN: pgstoretest.DSN(t), Child: childProcess, Ref: func(policy.Policy) string { return path },
+		Timeout: 150 * time.Millisecond})
+	for seed := uint64(1); seed <= 5; seed++ {
+		clean(t, netRun(t, r, scenarios.Seeded(seed, false), rules))
+	}
+}
+
+// Links are cut by the hundred while another process takes every port it
+// can: a cut never frees a port, so no run waits for one to come back.
+func TestCutLinksKeepTheirPortsWhileAnotherProcessTakesPorts(t *testing.T) {
+	t.Parallel()
+	hog(t)
+	r := rig(t, &netrig.Options{DSN: pgstoretest.DSN(t), Timeout: 100 * time.Millisecond, Limit: 30 * time.Second})
+	cuts := 0
+	for seed := uint64(1); seed <= 8; seed++ {
+		sc := scenarios.Seeded(seed, false)
+		sc.Faults.Rates[faults.Refused] = 500
+		sc.Faults.Rates[faults.BeginFail] = 200
+		sc.Faults.Rates[faults.CommitFail] = 200
+		run := netRun(t, r, sc, policy.Reference())
+		clean(t, run)
+		for _, f := range run.Faults() {
+			if strings.Contains(f.Detail, "resets every connection") || strings.Contains(f.Detail, "link is cut") {
+				cuts++
+			}
+		}
+	}
+	if cuts < 10 {
+		t.Fatalf("only %d links were cut", cuts)
+	}
+	t.Logf("%d links cut while another process took ports", cuts)
+}
+
+// The engine processes get policy files as JSON: every catalog file makes
+// the trip whole, so a field the JSON would drop shows here first.
+func TestPolicyFilesSurviveTheTripToTheEngineProcess(t *testing.T) {
+	t.Parallel()
+	for _, name := range policies.Names() {
+		rules, err := policies.Builtin(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(rules)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back policy.Rules
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(rules, &back) {
+			t.Errorf("%s changes on its way to an engine process:\n%+v\n%+v", name, rules, &back)
+		}
 	}
 }
