@@ -292,6 +292,11 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 			s.wake(i, prog.Wake)
 		}
 	}
+	if run.History.Cut != invariants.Aborted {
+		if err := ReadReviewQueue(ctx, mem, sc, rec); err != nil {
+			return nil, err
+		}
+	}
 	if p.Architecture().Reconciliation() && run.History.Cut != invariants.Aborted {
 		// A run cut at its limits still gets its audit: the worker looks only
 		// at executions that ended, and the engine has stopped. It runs once
@@ -307,6 +312,29 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	run.Results = run.Analysis().Check()
 	run.Virtual = clock.Elapsed()
 	return run, nil
+}
+
+// ReadReviewQueue records, as EvQueued events and one EvReviewed, the dead
+// letters the store holds for review of a scenario's executions, once the
+// engine has stopped: terminal-state holds a dead-lettered execution nobody
+// queued to be one nobody will look at.
+func ReadReviewQueue(ctx context.Context, s store.Store, sc scenarios.Scenario, obs engine.Observer) error {
+	n := 0
+	for _, x := range sc.Executions {
+		snap, err := s.Load(ctx, x.Tenant, x.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // never created: the engine crashed before Start
+		}
+		if err != nil {
+			return fmt.Errorf("read the review queue: %w", err)
+		}
+		for _, d := range snap.DeadLetters {
+			obs.Observe(engine.Event{Kind: engine.EvQueued, AttemptID: d.AttemptID, Detail: d.Cause})
+			n++
+		}
+	}
+	obs.Observe(engine.Event{Kind: engine.EvReviewed, Detail: fmt.Sprintf("%d dead letters", n)})
+	return nil
 }
 
 func reconcilePass(ctx context.Context, s store.Store, reg *registry.Registry, world *fakes.World, rec *recorder, clock *VirtualClock) error {

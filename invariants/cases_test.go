@@ -266,6 +266,16 @@ var checkCases = []checkCase{
 		x.fail(0, 1, midTimeout)
 		x.finish(store.Failed, "retries spent")
 	}, violated, "orphaned side effect"},
+	{"a charge the reconciliation worker refunded later", invariants.NoOrphanedSideEffects, func(h *history) {
+		x := h.start("acme", "e1", "create_charge")
+		x.attempt(0, 1, "k")
+		x.effect(fakes.Applied, 0, 1, "ch-1")
+		x.fail(0, 1, midTimeout)
+		x.finish(store.Failed, "retries spent")
+		h.audit()
+		h.recon("acme", "e1", 0, store.OrphanedEffect)
+		x.effect(fakes.Compensated, 0, 0, "ch-1")
+	}, violated, "orphaned side effect"},
 	{"the charge was refunded", invariants.NoOrphanedSideEffects, func(h *history) {
 		x := h.start("acme", "e1", "create_charge")
 		x.attempt(0, 1, "k")
@@ -372,7 +382,15 @@ var checkCases = []checkCase{
 		x.finish(store.Completed, "")
 		y := h.start("globex", "e2", "publish_report")
 		y.deadLetter(0, "never retry")
+		h.review("globex/e2")
 	}, ok, ""},
+	{"a dead-lettered execution nobody queued for review", invariants.TerminalState, func(h *history) {
+		y := h.start("globex", "e2", "publish_report")
+		y.finish(store.DeadLettered, "never retry")
+		h.review()
+	}, violated, "holds no dead letter of it"},
+	{"a dead-lettered execution with the queue never read back", invariants.TerminalState, func(h *history) {
+		y := h.start("globex", "e2", "publish_report")
+		y.deadLetter(0, "never retry")
+	}, unknown, "review queue was never read back"},
 }
-
-var _ = unknown

@@ -366,9 +366,16 @@ func firstAfter(xs []int, i int) int {
 }
 
 // checkOrphans: an execution that did not complete leaves no live effect of
-// a step it abandoned, unless that step was dead-lettered for review.
+// a step it abandoned, unless that step was dead-lettered for review. It
+// judges what the system left before the reconciliation worker ran: the
+// worker's repairs are reconciliation events, and an engine that forgot to
+// compensate is not excused by a worker that did it later.
 func checkOrphans(ix *index) Result {
 	var r Result
+	before := -1
+	if ix.audit >= 0 {
+		before = ix.watermark
+	}
 	for _, o := range ix.opOrder {
 		x := ix.exec(o.op)
 		if x == nil || x.end < 0 || x.status == store.Completed || x.committedFinal(o.op.Step, -1) {
@@ -377,7 +384,7 @@ func checkOrphans(ix *index) Result {
 		if _, ok := x.dead[o.op.Step]; ok {
 			continue
 		}
-		if _, n, _ := ix.live(o, -1, false); n > 0 {
+		if _, n, _ := ix.live(o, before, false); n > 0 {
 			what := o.tool + " effect"
 			if o.op.Sub >= 0 {
 				what = fmt.Sprintf("streamed chunk %d", o.op.Sub)
@@ -396,6 +403,10 @@ func checkTerminal(ix *index) Result {
 	for _, x := range ix.order {
 		op := stepOp(x, 0)
 		switch {
+		case x.end >= 0 && x.status == store.DeadLettered && !ix.reviewed:
+			r.Status, r.Reason = Unknown, fmt.Sprintf("%s/%s was dead-lettered and the review queue was never read back", x.key.tenant, x.key.exec)
+		case x.end >= 0 && x.status == store.DeadLettered && !ix.queued[x.key]:
+			r.Violations = append(r.Violations, violation(x, op, x.end, "%s/%s ended dead-lettered, and the store's review queue holds no dead letter of it: nobody will review it", x.key.tenant, x.key.exec))
 		case x.end < 0 && ix.h.Cut == CutAtLimit:
 			r.Violations = append(r.Violations, violation(x, op, -1, "%s/%s never ended: the run hit its limit with the execution still running (a hang)", x.key.tenant, x.key.exec))
 		case x.end < 0:

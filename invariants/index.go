@@ -59,6 +59,10 @@ type index struct {
 	// watermark is the ledger length when it began.
 	audit     int
 	watermark int
+	// reviewed is set once the store's review queue was read back (an
+	// EvReviewed event); queued holds the executions it held a dead letter of.
+	reviewed bool
+	queued   map[execKey]bool
 	ops       map[fakes.Op]*opInfo
 	opOrder   []*opInfo
 	// invokeAt maps an attempt to its EvInvoke index.
@@ -68,7 +72,7 @@ type index struct {
 }
 
 func newIndex(h *History, l *fakes.Ledger) *index {
-	ix := &index{h: h, l: l, facts: l.Facts(), execs: map[execKey]*execInfo{}, audit: -1,
+	ix := &index{h: h, l: l, facts: l.Facts(), execs: map[execKey]*execInfo{}, audit: -1, queued: map[execKey]bool{},
 		ops: map[fakes.Op]*opInfo{}, invokeAt: map[store.AttemptID]int{}, faulted: map[store.AttemptID]bool{}}
 	for i := range h.Events {
 		ix.addEvent(i, &h.Events[i])
@@ -89,10 +93,17 @@ func newIndex(h *History, l *fakes.Ledger) *index {
 }
 
 func (ix *index) addEvent(i int, e *engine.Event) {
-	if e.Kind == engine.EvAudit {
+	switch e.Kind {
+	case engine.EvAudit:
 		if ix.audit < 0 {
 			ix.audit, ix.watermark = i, e.Seq
 		}
+		return
+	case engine.EvReviewed:
+		ix.reviewed = true
+		return
+	case engine.EvQueued:
+		ix.queued[execKey{e.Tenant, e.Exec}] = true
 		return
 	}
 	if e.Exec == "" {

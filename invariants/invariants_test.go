@@ -133,6 +133,16 @@ func (x *exec) ref(step, attempt int) string {
 	return x.id + "-" + x.tools[step] + "-" + string(rune('0'+step)) + string(rune('0'+attempt))
 }
 
+// review records the store's review queue read back, holding the dead
+// letters of the executions named (tenant/exec).
+func (h *history) review(queued ...string) {
+	for _, q := range queued {
+		tenant, id, _ := strings.Cut(q, "/")
+		h.ev(engine.Event{Kind: engine.EvQueued, AttemptID: store.AttemptID{Tenant: tenant, Exec: id}, Detail: "review"})
+	}
+	h.ev(engine.Event{Kind: engine.EvReviewed})
+}
+
 func (h *history) audit() {
 	h.ev(engine.Event{Kind: engine.EvAudit, Seq: len(h.effects)})
 }

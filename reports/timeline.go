@@ -133,6 +133,10 @@ func sentence(e engine.Event) (string, []string) {
 		return "fault injected: " + e.Detail, nil
 	case engine.EvAudit:
 		return fmt.Sprintf("reconciliation pass began (ledger watermark %d)", e.Seq), nil
+	case engine.EvQueued:
+		return "the review queue holds it: " + e.Detail, nil
+	case engine.EvReviewed:
+		return "the run ended; the store's review queue read back: " + e.Detail, nil
 	case engine.EvRecon:
 		return fmt.Sprintf("reconciliation found %s on %s: %s", e.Detail, orNone(e.Tool), orNone(e.Ref)), nil
 	}
@@ -256,9 +260,9 @@ func kindClass(k engine.EventKind) string {
 		return "fault"
 	case engine.EvDecision, engine.EvLookup, engine.EvRestart, engine.EvRecover:
 		return "decision"
-	case engine.EvCompensate, engine.EvDeadLetter:
+	case engine.EvCompensate, engine.EvDeadLetter, engine.EvQueued:
 		return "undo"
-	case engine.EvAudit, engine.EvRecon:
+	case engine.EvAudit, engine.EvRecon, engine.EvReviewed:
 		return "recon"
 	case engine.EvFinish:
 		return "end"

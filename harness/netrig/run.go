@@ -109,6 +109,11 @@ func (r *Rig) run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (
 	case err != nil:
 		return nil, err
 	}
+	if run.History.Cut != invariants.Aborted {
+		if err := n.review(ctx, mem); err != nil {
+			return nil, err
+		}
+	}
 	if p.Architecture().Reconciliation() && run.History.Cut != invariants.Aborted {
 		// A run cut at its limits still gets its audit: the worker looks only
 		// at executions that ended, and the engine has stopped.
@@ -349,6 +354,30 @@ func (n *netRun) reconcile(ctx context.Context, mem store.Store) error {
 	})
 	if err != nil {
 		return fmt.Errorf("net mode: the reconciliation pass: %w", err)
+	}
+	return nil
+}
+
+// review reads the store's review queue back once the engines stopped,
+// waiting out an outage of Postgres as the reconciliation pass does.
+func (n *netRun) review(ctx context.Context, mem store.Store) error {
+	if mem != nil {
+		return harness.ReadReviewQueue(ctx, mem, n.sc, n.rec)
+	}
+	pool, err := n.rig.db.pool(ctx, n.rig.db.hostPort())
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	err = n.rig.db.retry(ctx, func(ctx context.Context) error {
+		st, err := pgstore.New(ctx, pool, nil)
+		if err != nil {
+			return err
+		}
+		return harness.ReadReviewQueue(ctx, st, n.sc, n.rec)
+	})
+	if err != nil {
+		return fmt.Errorf("net mode: read the review queue: %w", err)
 	}
 	return nil
 }

@@ -34,10 +34,13 @@ const (
 	EvAudit                           // a reconciliation pass began (Seq: ledger watermark)
 	EvRecon                           // a reconciliation event (Detail: kind, Ref: action)
 	EvStoreError                      // the store failed; Run waits and tries again (Detail)
+	EvReviewed                        // the store's review queue was read back once the run ended
+	EvQueued                          // a dead letter the review queue holds (Detail: cause)
 )
 
 var kindNames = []string{"", "start", "begin", "read", "invoke", "write", "commit", "failure", "decision",
-	"lookup", "compensate", "dead-letter", "finish", "restart", "crash", "recover", "fault", "audit", "reconcile", "store-error"}
+	"lookup", "compensate", "dead-letter", "finish", "restart", "crash", "recover", "fault", "audit", "reconcile", "store-error",
+	"reviewed", "queued"}
 
 func (k EventKind) String() string {
 	if int(k) < len(kindNames) && k != 0 {
@@ -180,6 +183,10 @@ func (e Event) String() string {
 		return fmt.Sprintf("restart %s from step 0 as run %d", where, e.Run)
 	case EvRecon:
 		return fmt.Sprintf("reconcile %s %s: %s (%s)", where, e.Detail, e.Tool, e.Ref)
+	case EvQueued:
+		return fmt.Sprintf("queued %s/%s step %d for review: %s", e.Tenant, e.Exec, e.Step, e.Detail)
+	case EvReviewed:
+		return "reviewed the store's review queue: " + e.Detail
 	case EvStoreError:
 		return fmt.Sprintf("store-error %s/%s: %s (waiting, then trying again)", e.Tenant, e.Exec, e.Detail)
 	case EvCrash, EvRecover, EvFault, EvAudit:
