@@ -63,8 +63,8 @@ type index struct {
 	// EvReviewed event); queued holds the executions it held a dead letter of.
 	reviewed bool
 	queued   map[execKey]bool
-	ops       map[fakes.Op]*opInfo
-	opOrder   []*opInfo
+	ops      map[fakes.Op]*opInfo
+	opOrder  []*opInfo
 	// invokeAt maps an attempt to its EvInvoke index.
 	invokeAt map[store.AttemptID]int
 	// faulted holds the attempts a fault was applied to.
