@@ -1,5 +1,5 @@
 // Package harness wires the fake world, the system under test and the
-// faults together, records what happened, and runs the ten checkers over it.
+// faults together, records what happened, and runs the eleven checkers over it.
 //
 // # Simulation
 //
