@@ -77,23 +77,26 @@ func writeError(w http.ResponseWriter, status int, retryAfter time.Duration, cod
 
 // writeBefore answers a fault that comes before the world acts; it reports
 // whether there was one.
-func writeBefore(w http.ResponseWriter, f Fault) (string, bool) {
+func writeBefore(w http.ResponseWriter, f Fault) (Reply, bool) {
 	switch f.Kind {
 	case Unavailable, Outage:
+		f.then()
 		writeError(w, http.StatusServiceUnavailable, f.RetryAfter, codeUnavailable, "the tool is unavailable")
-		return "503", true
+		return Reply{Status: 503, RetryAfter: f.RetryAfter, Outcome: "503 before the tool acted"}, true
 	case RateLimit:
+		f.then()
 		writeError(w, http.StatusTooManyRequests, f.RetryAfter, codeRateLimit, "rate limit exceeded")
-		return "429", true
+		return Reply{Status: 429, RetryAfter: f.RetryAfter, Outcome: "429 before the tool acted"}, true
 	case Refuse:
+		f.then()
 		reset(w)
-		return "reset before the tool acted", true
+		return Reply{Outcome: "reset before the tool acted"}, true
 	}
-	return "", false
+	return Reply{}, false
 }
 
 // writeWorldError answers an error the world returned.
-func writeWorldError(w http.ResponseWriter, err error) string {
+func writeWorldError(w http.ResponseWriter, err error) Reply {
 	var se *outcome.StatusError
 	if errors.As(err, &se) {
 		code := codeToolError
@@ -101,28 +104,32 @@ func writeWorldError(w http.ResponseWriter, err error) string {
 			code = codeRateLimit
 		}
 		writeError(w, se.Code, se.RetryAfter, code, err.Error())
-		return strconv.Itoa(se.Code)
+		return Reply{Status: se.Code, RetryAfter: se.RetryAfter, Outcome: strconv.Itoa(se.Code) + " from the tool"}
 	}
 	writeError(w, http.StatusInternalServerError, 0, codeToolError, err.Error())
-	return "500"
+	return Reply{Status: 500, Outcome: "500 from the tool"}
 }
 
 // writeAfter answers a fault that comes after the world acted, in place
 // of the reply; it reports whether there was one.
-func writeAfter(w http.ResponseWriter, r *http.Request, f Fault) (string, bool) {
+func writeAfter(w http.ResponseWriter, r *http.Request, f Fault) (Reply, bool) {
 	switch f.Kind {
 	case Reset, Zombie, StreamCut:
+		f.then()
 		reset(w)
-		return "reset after the tool acted", true
+		return Reply{Outcome: "reset after the tool acted"}, true
 	case Timeout:
+		f.then()
 		hold(r, f.Hold)
 		reset(w)
-		return "no reply", true
+		return Reply{Outcome: "no reply after the tool acted"}, true
 	case Status:
+		f.then()
 		writeError(w, f.Status, 0, codeToolError, "the tool failed")
-		return strconv.Itoa(f.Status), true
+		return Reply{Status: f.Status, Outcome: strconv.Itoa(f.Status) + " after the tool acted"}, true
 	}
-	return "", false
+	f.then()
+	return Reply{}, false
 }
 
 // hold waits until the client gives up, or d passes (d > 0).

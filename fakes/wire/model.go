@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,8 +100,14 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, 0, codeMalformed, err.Error())
 		return
 	}
+	tool := fakes.LLMComplete
+	if s.modelTool != nil {
+		if t := s.modelTool(op); t != "" {
+			tool = t
+		}
+	}
 	token := r.Header.Get(HeaderIdempotencyKey)
-	st, f := s.site(Site{Phase: Call, Tool: fakes.LLMComplete, Op: op, Key: token, Tenant: op.Tenant})
+	st, f := s.site(Site{Phase: Call, Tool: tool, Op: op, Key: token, Tenant: op.Tenant, Stream: req.Stream})
 	if out, ok := writeBefore(w, f); ok {
 		s.record(st, f, out)
 		return
@@ -109,7 +116,7 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 	s.chats++
 	id := "chatcmpl-" + strconv.Itoa(s.chats)
 	s.mu.Unlock()
-	c := engine.Call{AttemptID: store.AttemptID{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Attempt: st.Attempt}, Tool: fakes.LLMComplete,
+	c := engine.Call{AttemptID: store.AttemptID{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Attempt: st.Attempt}, Tool: tool,
 		Token: token, Payload: chatPayload(req)}
 	base := chatCompletion{ID: id, Created: time.Now().Unix(), Model: req.Model}
 	if req.Stream {
@@ -122,6 +129,7 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 		return nil
 	}
 	if _, err := s.world.Invoke(r.Context(), c); err != nil {
+		f.then()
 		s.record(st, f, writeWorldError(w, err))
 		return
 	}
@@ -134,12 +142,25 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 	base.Choices = []chatChoice{{Message: &chatContent{Role: "assistant", Content: strings.Join(texts, " ")}, FinishReason: &stop}}
 	base.Usage = usage(len(texts))
 	writeJSON(w, http.StatusOK, base)
-	s.record(st, f, "200")
+	flush(w)
+	for i, text := range texts {
+		s.downstream(r, c, i, text)
+	}
+	s.record(st, f, Reply{Status: 200, Result: true, Outcome: fmt.Sprintf("200 with %d chunks", len(texts))})
+}
+
+// downstream delivers a chunk that reached the client to the world's
+// consumer, when the client is the consumer (Opts.ChunksDownstream).
+func (s *Server) downstream(r *http.Request, c engine.Call, i int, text string) {
+	if !s.chunks {
+		return
+	}
+	s.world.Deliver(context.WithoutCancel(r.Context()), engine.Chunk{AttemptID: c.AttemptID, Tool: c.Tool, Token: c.Token, Index: i, Text: text})
 }
 
 // stream answers with server-sent events, one per chunk the world
 // generates, then a finish chunk, a usage chunk if asked, and [DONE].
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, c engine.Call, f Fault, base chatCompletion, withUsage bool) string {
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, c engine.Call, f Fault, base chatCompletion, withUsage bool) Reply {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -164,21 +185,25 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, c engine.Call, f
 		v := base
 		v.Choices = []chatChoice{{Delta: d}}
 		send(v)
+		s.downstream(r, c, i, text)
 		n++
 		return nil
 	}
 	_, err := s.world.Invoke(r.Context(), c)
 	switch {
 	case errors.Is(err, errCut):
+		f.then()
 		reset(w)
-		return fmt.Sprintf("stream cut after %d chunks", n)
+		return Reply{Outcome: fmt.Sprintf("stream cut after %d chunks", n)}
 	case err != nil:
-		return "stream ended: " + err.Error()
+		f.then()
+		return Reply{Outcome: "stream ended: " + err.Error()}
 	}
 	if f.Kind == Status {
+		f.then()
 		b, _ := json.Marshal(apiError{Error: apiErrorBody{Message: "the model failed", Type: "server_error", Code: codeToolError}})
 		fmt.Fprintf(w, "data: %s\n\n", b)
-		return fmt.Sprintf("error event after %d chunks", n)
+		return Reply{Outcome: fmt.Sprintf("error event after %d chunks", n)}
 	}
 	if out, ok := writeAfter(w, r, f); ok {
 		return out
@@ -195,7 +220,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, c engine.Call, f
 	}
 	io.WriteString(w, "data: [DONE]\n\n")
 	flush(w)
-	return fmt.Sprintf("200 stream of %d chunks", n)
+	return Reply{Status: 200, Result: true, Outcome: fmt.Sprintf("200 stream of %d chunks", n)}
 }
 
 // readChat decodes a chat request and reads the operation id from its

@@ -73,8 +73,9 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, tool string) 
 		Key: key, Payload: Payload(body.Args), Ref: body.Ref}
 	if f.Kind == Zombie {
 		s.park(c, op)
+		f.then()
 		reset(w)
-		s.record(st, f, "reset; the effect is held back")
+		s.record(st, f, Reply{Outcome: "reset; the effect is held back"})
 		return
 	}
 	resp, err := s.invoke(r.Context(), c)
@@ -88,7 +89,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, tool string) 
 	}
 	writeJSON(w, http.StatusOK, toolReply{Data: resp.Data, Ref: resp.Ref})
 	flush(w)
-	s.record(st, f, "200")
+	s.record(st, f, Reply{Status: 200, Result: true, Outcome: "200"})
 }
 
 func (s *Server) serveLookup(w http.ResponseWriter, r *http.Request, tool string) {
@@ -112,7 +113,7 @@ func (s *Server) serveLookup(w http.ResponseWriter, r *http.Request, tool string
 	switch {
 	case errors.Is(err, fakes.ErrNoLookup):
 		writeError(w, http.StatusNotFound, 0, codeNoLookup, err.Error())
-		s.record(st, f, "404")
+		s.record(st, f, Reply{Status: 404, Outcome: "404: no lookups"})
 		return
 	case err != nil:
 		s.record(st, f, writeWorldError(w, err))
@@ -120,7 +121,7 @@ func (s *Server) serveLookup(w http.ResponseWriter, r *http.Request, tool string
 	}
 	writeJSON(w, http.StatusOK, lookupReply{Found: res.Found, Refs: res.Refs, Data: res.Response.Data, Ref: res.Response.Ref})
 	flush(w)
-	s.record(st, f, fmt.Sprintf("200 found=%t", res.Found))
+	s.record(st, f, Reply{Status: 200, Result: true, Found: res.Found, Outcome: fmt.Sprintf("200 found=%t", res.Found)})
 }
 
 // readCall decodes a tool call's body strictly and reads its operation id.
