@@ -65,10 +65,7 @@ func CheckSystem(t *testing.T, w *worlds.World, body func(*System), opts *System
 	if o.Net != nil {
 		// Real time: a failing case is reported as found. rapid's
 		// shrinker would run it again and again on the wall clock.
-		err := scenarios.WithRapidFlags(map[string]string{"rapid.shrinktime": "1ns"}, func() { rapid.Check(tb, prop) })
-		if err != nil {
-			t.Fatal(err)
-		}
+		checkNet(t, space, body, o)
 		return
 	}
 	scenarios.ReadingRapidFlags(func() { rapid.Check(tb, prop) })
@@ -135,6 +132,13 @@ func SearchSystem(t *testing.T, w *worlds.World, body func(*System), seed uint64
 		return nil, "", err
 	}
 	o := opts.withDefaults()
+	if o.Net != nil {
+		run, _, err := netSearch(space, body, o, seed, cases)
+		if run == nil || err != nil {
+			return nil, "", err
+		}
+		return run, firstViolated(run, o.Invariants), nil
+	}
 	gen := space.Generator(o.AllFaults)
 	var last *SystemRun
 	var runErr error
@@ -150,14 +154,10 @@ func SearchSystem(t *testing.T, w *worlds.World, body func(*System), seed uint64
 			rt.Fatalf("%s", msg)
 		}
 	}
-	shrink := "30s"
-	if o.Net != nil {
-		shrink = "1ns"
-	}
 	tb := &quietTB{name: t.Name()}
 	err = scenarios.WithRapidFlags(map[string]string{
 		"rapid.seed": fmt.Sprint(seed), "rapid.checks": fmt.Sprint(cases), "rapid.nofailfile": "true",
-		"rapid.shrinktime": shrink, "rapid.v": "false", "rapid.log": "false",
+		"rapid.shrinktime": "30s", "rapid.v": "false", "rapid.log": "false",
 	}, func() { tb.run(func() { rapid.Check(tb, prop) }) })
 	switch {
 	case err != nil:
@@ -167,10 +167,16 @@ func SearchSystem(t *testing.T, w *worlds.World, body func(*System), seed uint64
 	case !tb.failed || last == nil:
 		return nil, "", nil
 	}
-	for _, res := range last.Results {
-		if res.Status == invariants.Violated && wanted(o.Invariants, res.Invariant) {
-			return last, res.Invariant, nil
+	return last, firstViolated(last, o.Invariants), nil
+}
+
+// firstViolated returns the first invariant of ids (every one when empty)
+// the case violated, or "".
+func firstViolated(run *SystemRun, ids []invariants.ID) invariants.ID {
+	for _, res := range run.Results {
+		if res.Status == invariants.Violated && wanted(ids, res.Invariant) {
+			return res.Invariant
 		}
 	}
-	return last, "", nil
+	return ""
 }

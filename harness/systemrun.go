@@ -46,6 +46,10 @@ type SystemOpts struct {
 	// in-memory network, for code that cannot run in a bubble: real time,
 	// and no shrinking (see [Network]).
 	Net Network
+	// NetSpeedup divides the faults' own durations in net mode — a
+	// Retry-After, a held reply, an outage — so that a case on real time
+	// lasts what it would in a bubble at that speed (default 20).
+	NetSpeedup float64
 }
 
 func (o *SystemOpts) withDefaults() SystemOpts {
@@ -62,17 +66,19 @@ func (o *SystemOpts) withDefaults() SystemOpts {
 	if v.RestartDelay <= 0 {
 		v.RestartDelay = time.Second
 	}
+	if v.NetSpeedup < 1 {
+		v.NetSpeedup = 20
+	}
 	return v
 }
 
 // Network serves the world's fakes outside a bubble (net mode): Serve puts
-// the server's hosts somewhere real and returns the endpoints and the
-// client that reaches them; Close releases what Serve took. The harness
-// shuts the server down itself. harness/wirenet has one, on loopback with
-// Toxiproxy in front.
+// one case's server somewhere real and returns its endpoints, the client
+// that reaches them, and what releases them once the case is over (the
+// harness shuts the server down itself). harness/wirenet has one, on
+// loopback with Toxiproxy in front.
 type Network interface {
-	Serve(srv *wire.Server) (*wire.Endpoints, *http.Client, error)
-	Close() error
+	Serve(srv *wire.Server) (ep *wire.Endpoints, client *http.Client, release func(), err error)
 }
 
 // Outages is what a [Network] can do in addition: take a tool's host down
@@ -161,7 +167,7 @@ func runSystem(t *testing.T, space *scenarios.Space, sc scenarios.Scenario, body
 	hang := bubble.Run(t, &bubble.Opts{Limit: o.Limit, AtLimit: func() { c.take(run, invariants.CutAtLimit) }},
 		func(ctx context.Context, _ *testing.T) {
 			n := memnet.New()
-			c = newCase(ctx, space, sc, o, nil)
+			c = newCase(ctx, space, sc, o, func(f wire.Faults) wire.Faults { return f })
 			c.runOn(n, body, run)
 		})
 	run.Hang = hang
@@ -198,7 +204,9 @@ type sysCase struct {
 	taken bool
 }
 
-func newCase(ctx context.Context, space *scenarios.Space, sc scenarios.Scenario, o SystemOpts, down func(tool string, d time.Duration)) *sysCase {
+// newCase builds a case's world, server and handle; wrap adapts the
+// schedule's faults to where the case runs.
+func newCase(ctx context.Context, space *scenarios.Space, sc scenarios.Scenario, o SystemOpts, wrap func(wire.Faults) wire.Faults) *sysCase {
 	cat := space.World()
 	c := &sysCase{space: space, sc: sc, o: o, ctx: ctx, rec: newWireRecorder(cat)}
 	inj := faults.NewInjector(sc.Faults, sc.Units(), c.rec.fault)
@@ -209,25 +217,11 @@ func newCase(ctx context.Context, space *scenarios.Space, sc scenarios.Scenario,
 		execs[i] = executionOf(x)
 	}
 	model := func(tool string) bool { s, _ := cat.Spec("", tool); return s.Behaviour == worlds.Model }
-	wf := inj.Wire(&faults.WireOpts{Model: model, Crash: func(s wire.Site, after bool) func() { return c.sys.crash(s, after) }})
-	if down != nil {
-		wf = outageTeller(wf, down)
-	}
+	wf := wrap(inj.Wire(&faults.WireOpts{Model: model, Crash: func(s wire.Site, after bool) func() { return c.sys.crash(s, after) }}))
 	c.srv = wire.New(c.world, &wire.Opts{Faults: wf, Entries: entries(cat), Observe: c.rec.observe, ChunksDownstream: true,
 		ModelTool: func(op fakes.Op) string { return modelTool(cat, execs, op) }})
 	c.sys = newSystem(ctx, execs, nil, nil, c.rec)
 	return c
-}
-
-// outageTeller tells the network of every outage that begins.
-func outageTeller(f wire.Faults, down func(string, time.Duration)) wire.Faults {
-	return wire.FaultsFunc(func(s wire.Site) wire.Fault {
-		got := f.Fault(s)
-		if got.Kind == wire.Outage {
-			down(s.Tool, got.For)
-		}
-		return got
-	})
 }
 
 // runOn serves the world on the in-memory network, runs the body and the
