@@ -157,7 +157,7 @@ func SearchSystem(t *testing.T, w *worlds.World, body func(*System), seed uint64
 	tb := &quietTB{name: t.Name()}
 	err = scenarios.WithRapidFlags(map[string]string{
 		"rapid.seed": fmt.Sprint(seed), "rapid.checks": fmt.Sprint(cases), "rapid.nofailfile": "true",
-		"rapid.shrinktime": "30s", "rapid.v": "false", "rapid.log": "false",
+		"rapid.shrinktime": "10s", "rapid.v": "false", "rapid.log": "false",
 	}, func() { tb.run(func() { rapid.Check(tb, prop) }) })
 	switch {
 	case err != nil:

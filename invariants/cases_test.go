@@ -404,7 +404,7 @@ var checkCases = []checkCase{
 		h.wait(500 * time.Millisecond)
 		x.ok(0, 2, "", fakes.Applied)
 		x.finish(store.Completed, "")
-	}, violated, "retried 500ms after the tool answered Retry-After 2s (event 4): 1.5s too soon"},
+	}, violated, "retried 500ms after the tool answered Retry-After 2s at event 4: 1.5s too soon"},
 	{"a rate-limited call retried when told", invariants.RetryAfterHonored, func(h *history) {
 		x := h.start("acme", "e1", "enrich_contact")
 		x.attempt(0, 1, "")

@@ -459,7 +459,7 @@ func checkRetryAfter(ix *index) Result {
 			delete(pending, at)
 			if e.At.Before(w.until) {
 				r.Violations = append(r.Violations, violation(ix.execs[execKey{e.Tenant, e.Exec}], fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}, i,
-					"%s/%s step %d (%s) was retried %s after the tool answered Retry-After %s (event %d): %s too soon",
+					"%s/%s step %d (%s) was retried %s after the tool answered Retry-After %s at event %d: %s too soon",
 					e.Tenant, e.Exec, e.Step, e.Tool, e.At.Sub(w.until)+w.after, w.after, w.failure, w.until.Sub(e.At)))
 			}
 		}
