@@ -71,19 +71,17 @@ func CheckSystem(t *testing.T, w *worlds.World, body func(*System), opts *System
 	scenarios.ReadingRapidFlags(func() { rapid.Check(tb, prop) })
 }
 
-// Failure says what fails the case, or "": the first violated invariant
-// of ids (every one when empty), else goroutines that outlived the body,
-// else a panic of the body.
+// Failure says what fails the case, or "": a panic of the body (it
+// explains the rest), else the first violated invariant of ids (every one
+// when empty), else goroutines that outlived the body.
 func (r *SystemRun) Failure(ids []invariants.ID) string {
-	for _, res := range r.Results {
-		if res.Status == invariants.Violated && wanted(ids, res.Invariant) {
-			return r.Explain(res.Invariant)
-		}
-	}
-	switch {
-	case r.Panic != "":
+	if r.Panic != "" {
 		return fmt.Sprintf("the code under test panicked: %s\n%s", r.Panic, DescribeScenario(r.Scenario))
-	case r.Leak:
+	}
+	if id := firstViolated(r, ids); id != "" {
+		return r.Explain(id)
+	}
+	if r.Leak {
 		return fmt.Sprintf("every execution ended, but goroutines of the code outlived the body (close what it opened: clients, sessions, tickers):\n%s\n%s",
 			DescribeScenario(r.Scenario), r.Hang)
 	}

@@ -2,6 +2,7 @@ package harness_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -239,5 +240,38 @@ func TestACrashAbandonsTheRunAndTheRestartResumesIt(t *testing.T) {
 	}
 	if crashes == 0 || restarts != crashes || unheard == 0 || naiveDups == 0 {
 		t.Fatalf("%d crashes, %d restarts, %d unheard reports, %d naive duplicates", crashes, restarts, unheard, naiveDups)
+	}
+}
+
+// Goroutines of the code that outlive a body whose executions all ended
+// fail the case as a leak, with their stacks; a panic of the body fails it
+// with the panic, not the test binary.
+func TestALeakAndAPanicFailTheCase(t *testing.T) {
+	t.Parallel()
+	w := shop(t)
+	space, err := harness.Compile(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := space.Seeded(2, false)
+	leaky := func(s *harness.System) {
+		go waitForever()
+		for _, x := range s.Executions() {
+			s.Report(x, errors.New("not run today"))
+		}
+	}
+	run, err := harness.RunSystem(t, w, sc, leaky, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := run.Failure(nil); !run.Leak || !strings.Contains(msg, "outlived the body") || !strings.Contains(msg, "harness_test.waitForever") {
+		t.Fatalf("leak %t:\n%s", run.Leak, msg)
+	}
+	run, err = harness.RunSystem(t, w, sc, func(*harness.System) { panic("the team's bug") }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := run.Failure(nil); !strings.Contains(msg, "panicked: the team's bug") {
+		t.Fatalf("the panic was not reported:\n%s", msg)
 	}
 }
