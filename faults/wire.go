@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/fakes/wire"
+	"github.com/chaosrun/chaosrun/internal/splitmix"
+	"github.com/chaosrun/chaosrun/reference/engine"
 	"github.com/chaosrun/chaosrun/reference/store"
 )
 
@@ -24,8 +26,8 @@ type WireOpts struct {
 }
 
 // Wire returns the schedule's faults at the tool boundary of a team's real
-// code, served by fakes/wire, the same kinds at the same sites as
-// [Injector.Invoker]: a call of attempt n of a step meets what the
+// code, served by fakes/wire, the same kinds at the same sites
+// ([Injector.CallSite]) as [Injector.Invoker]: a call of attempt n of a step meets what the
 // engine's attempt n of that step meets in the simulation. The world's
 // quirks and drift come from the Injector itself ([Injector.Quirk],
 // [Injector.Drift]); the store's kinds have no site on the wire.
@@ -71,6 +73,15 @@ func (in *Injector) Wire(opts *WireOpts) wire.Faults {
 	})
 }
 
+// placeLookup is the place of a lookup by key, which only the wire faults.
+const placeLookup = 4
+
+// lookupSite is the site of the n-th lookup of a key: a lookup names no
+// step, so the key stands for it.
+func lookupSite(s wire.Site) Site {
+	return Site{unit: splitmix.String(uint64(s.Attempt), s.Tenant+"/"+s.Key), tool: s.Tool, point: placeLookup}
+}
+
 // Salts of the wire's own faults, drawn as if they were kinds past the
 // schedule's.
 const (
@@ -81,40 +92,40 @@ const (
 
 // firesAs reports whether a fault drawn with kind k's rate under its own
 // salt fires at the site.
-func (s Schedule) firesAs(k Kind, salt uint64, at site) (bool, stream) {
+func (s Schedule) firesAs(k Kind, salt uint64, at Site) (bool, Stream) {
 	r := s.Rates[k]
 	if r == 0 {
 		return false, 0
 	}
 	st := s.draw(Kind(salt), at)
-	return st.next()%1000 < uint64(r), st
+	return st.Next()%1000 < uint64(r), st
 }
 
 func (in *Injector) wireCall(o WireOpts, s wire.Site) wire.Fault {
 	sch := in.s
-	at := site{unit: in.unit(s.Op.Exec, s.Op.Step), tool: s.Tool, attempt: s.Attempt, point: 1}
 	id := store.AttemptID{Tenant: s.Op.Tenant, Exec: s.Op.Exec, Step: s.Op.Step, Attempt: s.Attempt}
+	at := in.CallSite(engine.Call{AttemptID: id, Tool: s.Tool}) // the simulation's site of this attempt's call
 	fire := func(k Kind, detail string, f wire.Fault) wire.Fault {
-		in.fired(Applied{Kind: k, AttemptID: id, Tool: s.Tool, Detail: detail})
+		in.Record(Applied{Kind: k, AttemptID: id, Tool: s.Tool, Detail: detail})
 		return f
 	}
 	if ok, _ := sch.fires(Refused, at); ok {
 		return fire(Refused, "the request was reset unread", wire.Fault{Kind: wire.Refuse})
 	}
 	if ok, st := sch.fires(Unavailable, at); ok {
-		if st.next()%4 == 0 {
-			d := time.Duration(10+st.next()%110) * time.Second
+		if st.Next()%4 == 0 {
+			d := time.Duration(10+st.Next()%110) * time.Second
 			return fire(Unavailable, "an outage of "+d.String(), wire.Fault{Kind: wire.Outage, For: d})
 		}
-		d := time.Duration(1+st.next()%5) * time.Second
+		d := time.Duration(1+st.Next()%5) * time.Second
 		return fire(Unavailable, "503, retry after "+d.String(), wire.Fault{Kind: wire.Unavailable, RetryAfter: d})
 	}
 	if ok, st := sch.fires(RateLimit, at); ok {
-		d := time.Duration(200+st.next()%1800) * time.Millisecond
+		d := RetryAfter(&st)
 		return fire(RateLimit, "429, retry after "+d.String(), wire.Fault{Kind: wire.RateLimit, RetryAfter: d})
 	}
 	if ok, st := sch.fires(Crash, at); ok && o.Crash != nil {
-		after := st.next()%2 == 1
+		after := st.Next()%2 == 1
 		if crash := o.Crash(s, after); crash != nil {
 			if after {
 				return fire(Crash, "after the tool acted", wire.Fault{Kind: wire.Reset, Then: crash})
@@ -125,19 +136,19 @@ func (in *Injector) wireCall(o WireOpts, s wire.Site) wire.Fault {
 	model := o.Model(s.Tool)
 	if model && s.Stream {
 		if ok, st := sch.fires(StreamCut, at); ok {
-			k := int(st.next() % 3)
+			k := ChunksBeforeCut(&st)
 			return fire(StreamCut, fmt.Sprintf("after %d chunks", k), wire.Fault{Kind: wire.StreamCut, Chunks: k})
 		}
 	}
 	if ok, st := sch.fires(LostResponse, at); ok {
-		d := time.Duration(10+st.next()%50) * time.Second
+		d := time.Duration(10+st.Next()%50) * time.Second
 		return fire(LostResponse, "no reply after the tool acted (reset after "+d.String()+")", wire.Fault{Kind: wire.Timeout, Hold: d})
 	}
 	if ok, _ := sch.fires(Reset, at); ok {
 		return fire(Reset, "after the tool acted", wire.Fault{Kind: wire.Reset})
 	}
 	if ok, st := sch.firesAs(Reset, saltStatusAfter, at); ok {
-		code := []int{500, 502}[st.next()%2]
+		code := []int{500, 502}[st.Next()%2]
 		return fire(Reset, fmt.Sprintf("status %d after the tool acted", code), wire.Fault{Kind: wire.Status, Status: code})
 	}
 	if ok, _ := sch.firesAs(LostResponse, saltZombie, at); ok && !model {
@@ -150,10 +161,10 @@ func (in *Injector) wireCall(o WireOpts, s wire.Site) wire.Fault {
 }
 
 func (in *Injector) wireLookup(s wire.Site) wire.Fault {
-	at := site{unit: mixString(uint64(s.Attempt), s.Tenant+"/"+s.Key), tool: s.Tool, point: 4}
+	at := lookupSite(s)
 	if ok, st := in.s.firesAs(LostResponse, saltLag, at); ok {
-		d := time.Duration(1+st.next()%10) * time.Second
-		in.fired(Applied{Kind: LostResponse, AttemptID: store.AttemptID{Tenant: s.Tenant, Step: -1}, Tool: s.Tool,
+		d := time.Duration(1+st.Next()%10) * time.Second
+		in.Record(Applied{Kind: LostResponse, AttemptID: store.AttemptID{Tenant: s.Tenant, Step: -1}, Tool: s.Tool,
 			Detail: fmt.Sprintf("a lookup of key %q lagging %s", s.Key, d)})
 		return wire.Fault{Kind: wire.Lag, Lag: d}
 	}

@@ -26,7 +26,7 @@ func runNet(space *scenarios.Space, sc scenarios.Scenario, body func(*System), o
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var down func(string, time.Duration)
-	if od, ok := o.Net.(Outages); ok {
+	if od, ok := o.Net.(Outager); ok {
 		down = od.Down
 	}
 	speedup := o.NetSpeedup
@@ -60,13 +60,15 @@ func runNet(space *scenarios.Space, sc scenarios.Scenario, body func(*System), o
 		case <-time.After(netGrace):
 		}
 	}
+	end := time.Now()
+	c.srv.Close() // the zombies still held back land
 	sctx, stop := context.WithTimeout(context.Background(), netGrace)
 	c.srv.Shutdown(sctx)
 	stop()
 	if tr, ok := client.Transport.(*http.Transport); ok {
 		tr.CloseIdleConnections()
 	}
-	c.take(run, invariants.NotCut)
+	c.takeAt(run, invariants.NotCut, end)
 	run.check()
 	return run, nil
 }

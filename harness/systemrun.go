@@ -85,10 +85,10 @@ type Network interface {
 	Serve(srv *wire.Server) (ep *wire.Endpoints, client *http.Client, release func(), err error)
 }
 
-// Outages is what a [Network] can do in addition: take a tool's host down
-// for a while, so that its dials are refused for real. The harness calls
-// Down when an outage fault begins.
-type Outages interface {
+// Outager is what a [Network] can do in addition: take a tool's host down
+// for a while, for real. The harness calls Down when an outage fault
+// begins.
+type Outager interface {
 	Down(tool string, d time.Duration)
 }
 
@@ -249,16 +249,24 @@ func (c *sysCase) runOn(n *memnet.Network, body func(*System), run *SystemRun) {
 	if c.ctx.Err() != nil {
 		return // cut at the limit: the record was taken then
 	}
+	// The case ends here, in virtual time: zombies still held back land
+	// now, and the shutdown's own polling, whose ticks depend on when the
+	// connections close, is kept out of the record.
+	end := time.Now()
+	c.srv.Close()
 	tr.CloseIdleConnections()
 	sctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	c.srv.Shutdown(sctx)
 	cancel()
 	synctest.Wait()
-	c.take(run, invariants.NotCut)
+	c.takeAt(run, invariants.NotCut, end)
 }
 
-// take copies the record into run, once.
-func (c *sysCase) take(run *SystemRun, cut invariants.Cut) {
+// take copies the record into run, once, as it is now.
+func (c *sysCase) take(run *SystemRun, cut invariants.Cut) { c.takeAt(run, cut, time.Now()) }
+
+// takeAt copies the record into run, once, as it was at end.
+func (c *sysCase) takeAt(run *SystemRun, cut invariants.Cut, end time.Time) {
 	if c == nil {
 		return
 	}
@@ -268,12 +276,12 @@ func (c *sysCase) take(run *SystemRun, cut invariants.Cut) {
 		return
 	}
 	c.taken = true
-	events, notes := c.rec.snapshot()
+	events, notes := c.rec.snapshot(end)
 	run.History = invariants.History{Events: events, Cut: cut}
 	run.Notes = notes
 	// A copy: in a hang, goroutines woken by the cancellation may still add to the world's.
 	run.Ledger = fakes.NewLedgerIn(c.space.World(), slices.Clone(c.world.Ledger().Effects()), c.drift...)
-	run.Virtual = time.Since(run.start)
+	run.Virtual = end.Sub(run.start)
 }
 
 // entries returns the registrations of the world's tools and
@@ -392,6 +400,10 @@ func wireEvent(e engine.Event) string {
 		return fmt.Sprintf("restart  %s/%s: %s", e.Tenant, e.Exec, e.Detail)
 	case engine.EvDeadLetter:
 		return fmt.Sprintf("dead-letter %s/%s step %d (%s)", e.Tenant, e.Exec, e.Step, e.Tool)
+	case engine.EvQueued:
+		return fmt.Sprintf("queued   %s/%s for review: %s", e.Tenant, e.Exec, e.Detail)
+	case engine.EvReviewed:
+		return "reviewed " + e.Detail
 	case engine.EvFinish:
 		if e.Detail == "" {
 			return fmt.Sprintf("reported %s/%s %s", e.Tenant, e.Exec, e.Status)

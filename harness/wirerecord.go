@@ -173,9 +173,12 @@ func (r *wireRecorder) finish(x Execution, status store.Status, cause string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if status == store.DeadLettered {
+		// The review queue is the code's own: its report that it
+		// dead-lettered the execution is the one record of the queueing.
 		for _, st := range x.Steps {
 			r.add(engine.Event{Kind: engine.EvDeadLetter, AttemptID: store.AttemptID{Tenant: x.Tenant, Exec: x.ID, Step: st.Index}, Tool: st.Tool, Detail: cause})
 		}
+		r.add(engine.Event{Kind: engine.EvQueued, AttemptID: store.AttemptID{Tenant: x.Tenant, Exec: x.ID}, Detail: cause})
 	}
 	r.add(engine.Event{Kind: engine.EvFinish, AttemptID: store.AttemptID{Tenant: x.Tenant, Exec: x.ID}, Status: status, Detail: cause})
 }
@@ -187,9 +190,10 @@ func (r *wireRecorder) note(x Execution, what string) {
 	r.notes = append(r.notes, fmt.Sprintf("%s %s/%s run %d: %s", time.Since(r.start), x.Tenant, x.ID, x.Run, what))
 }
 
-// snapshot returns the events and notes so far, and the faults decided
-// for requests never logged.
-func (r *wireRecorder) snapshot() ([]engine.Event, []string) {
+// snapshot returns the events and notes so far, the faults decided for
+// requests never logged, and the review queue's read-back: the code's
+// reports of what it dead-lettered.
+func (r *wireRecorder) snapshot(end time.Time) ([]engine.Event, []string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	events := slices.Clone(r.events)
@@ -198,5 +202,13 @@ func (r *wireRecorder) snapshot() ([]engine.Event, []string) {
 			events = append(events, FaultEvent(a))
 		}
 	}
+	queued := 0
+	for _, e := range events {
+		if e.Kind == engine.EvQueued {
+			queued++
+		}
+	}
+	events = append(events, engine.Event{Kind: engine.EvReviewed, At: end,
+		Detail: fmt.Sprintf("%d dead letters, as the code reported them", queued)})
 	return events, slices.Clone(r.notes)
 }

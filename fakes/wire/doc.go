@@ -81,8 +81,10 @@
 // [Reset] (an RST instead of the reply), [Timeout] (no reply until the
 // client gives up), [Status] (500, 502), [StreamCut] (a streamed reply
 // reset after k chunks: mid-inference). [Zombie]: the reply is lost and the
-// effect lands only once the operation's next request has been answered (a
-// lookup of its key, or a retry), or at [Server.Close]. [Lag]: a lookup
+// effect lands only once the operation's next request (a lookup of its
+// key, or a retry) has been handled, just before that request's reply
+// goes — so that it lands before whatever the client does next — or at
+// [Server.Close]. [Lag]: a lookup
 // does not see effects that landed less than Fault.Lag ago. Over MCP, a
 // status is a tool error (isError), a lost reply a protocol error, and a
 // timeout holds the reply until the client cancels. On the model, a zombie

@@ -61,7 +61,7 @@ const (
 	Timeout          // after: no reply until the client gives up (or Fault.Hold passes, then a reset)
 	Status           // after: an error status (Fault.Status, default 500) instead of the reply
 	StreamCut        // after Fault.Chunks chunks of a streamed model reply, the connection is reset
-	Zombie           // the reply is lost (a reset) and the effect lands only once the operation's next request was answered
+	Zombie           // the reply is lost (a reset) and the effect lands only once the operation's next request was handled
 	Lag              // lookup: effects that landed less than Fault.Lag ago are not found
 	Outage           // before: the tool is down for Fault.For: dials refused, requests 503
 	NumKinds

@@ -113,7 +113,6 @@ func (s *Server) mcpCall(tool string) mcp.ToolHandler {
 		delete(args, ArgIdempotencyKey)
 		delete(args, ArgRef)
 		st, f := s.site(Site{Phase: Call, Tool: tool, Op: op, Key: key, Tenant: op.Tenant})
-		defer s.land(ctx, st)
 		switch f.Kind {
 		case Unavailable, Outage, RateLimit, Refuse:
 			f.then()
@@ -182,7 +181,6 @@ func (s *Server) mcpLookup(ctx context.Context, req *mcp.CallToolRequest) (*mcp.
 	}
 	r := engine.LookupRequest{Tenant: args.Tenant, Tool: args.Tool, Key: args.Key}
 	st, f := s.site(Site{Phase: Lookup, Tool: r.Tool, Key: r.Key, Tenant: r.Tenant})
-	defer s.land(ctx, st)
 	switch f.Kind {
 	case Unavailable, Outage, RateLimit, Refuse, Status:
 		f.then()

@@ -108,8 +108,8 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 	}
 	token := r.Header.Get(HeaderIdempotencyKey)
 	st, f := s.site(Site{Phase: Call, Tool: tool, Op: op, Key: token, Tenant: op.Tenant, Stream: req.Stream})
-	if out, ok := writeBefore(w, f); ok {
-		s.record(st, f, out)
+	done := s.answer(st, f)
+	if writeBefore(w, f, done) {
 		return
 	}
 	s.mu.Lock()
@@ -120,7 +120,7 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 		Token: token, Payload: chatPayload(req)}
 	base := chatCompletion{ID: id, Created: time.Now().Unix(), Model: req.Model}
 	if req.Stream {
-		s.record(st, f, s.stream(w, r, c, f, base, req.StreamOptions != nil && req.StreamOptions.IncludeUsage))
+		s.stream(w, r, c, f, base, req.StreamOptions != nil && req.StreamOptions.IncludeUsage, done)
 		return
 	}
 	var texts []string
@@ -130,23 +130,24 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 	}
 	if _, err := s.world.Invoke(r.Context(), c); err != nil {
 		f.then()
-		s.record(st, f, writeWorldError(w, err))
+		writeWorldError(w, err, done)
 		return
 	}
-	if out, ok := writeAfter(w, r, f); ok {
-		s.record(st, f, out)
+	if writeAfter(w, r, f, done) {
 		return
 	}
 	stop := "stop"
 	base.Object = "chat.completion"
 	base.Choices = []chatChoice{{Message: &chatContent{Role: "assistant", Content: strings.Join(texts, " ")}, FinishReason: &stop}}
 	base.Usage = usage(len(texts))
-	writeJSON(w, http.StatusOK, base)
-	flush(w)
+	// The whole reply reaches the client at once: its chunks are
+	// delivered as it goes.
 	for i, text := range texts {
 		s.downstream(r, c, i, text)
 	}
-	s.record(st, f, Reply{Status: 200, Result: true, Outcome: fmt.Sprintf("200 with %d chunks", len(texts))})
+	done(Reply{Status: 200, Result: true, Outcome: fmt.Sprintf("200 with %d chunks", len(texts))})
+	writeJSON(w, http.StatusOK, base)
+	flush(w)
 }
 
 // downstream delivers a chunk that reached the client to the world's
@@ -160,7 +161,7 @@ func (s *Server) downstream(r *http.Request, c engine.Call, i int, text string) 
 
 // stream answers with server-sent events, one per chunk the world
 // generates, then a finish chunk, a usage chunk if asked, and [DONE].
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, c engine.Call, f Fault, base chatCompletion, withUsage bool) Reply {
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, c engine.Call, f Fault, base chatCompletion, withUsage bool, done func(Reply)) {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -193,21 +194,25 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, c engine.Call, f
 	switch {
 	case errors.Is(err, errCut):
 		f.then()
+		done(Reply{Outcome: fmt.Sprintf("stream cut after %d chunks", n)})
 		reset(w)
-		return Reply{Outcome: fmt.Sprintf("stream cut after %d chunks", n)}
+		return
 	case err != nil:
 		f.then()
-		return Reply{Outcome: "stream ended: " + err.Error()}
+		done(Reply{Outcome: "stream ended: " + err.Error()})
+		return
 	}
 	if f.Kind == Status {
 		f.then()
+		done(Reply{Outcome: fmt.Sprintf("error event after %d chunks", n)})
 		b, _ := json.Marshal(apiError{Error: apiErrorBody{Message: "the model failed", Type: "server_error", Code: codeToolError}})
 		fmt.Fprintf(w, "data: %s\n\n", b)
-		return Reply{Outcome: fmt.Sprintf("error event after %d chunks", n)}
+		return
 	}
-	if out, ok := writeAfter(w, r, f); ok {
-		return out
+	if writeAfter(w, r, f, done) {
+		return
 	}
+	done(Reply{Status: 200, Result: true, Outcome: fmt.Sprintf("200 stream of %d chunks", n)})
 	stop := "stop"
 	v := base
 	v.Choices = []chatChoice{{Delta: &chatContent{}, FinishReason: &stop}}
@@ -220,7 +225,6 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, c engine.Call, f
 	}
 	io.WriteString(w, "data: [DONE]\n\n")
 	flush(w)
-	return Reply{Status: 200, Result: true, Outcome: fmt.Sprintf("200 stream of %d chunks", n)}
 }
 
 // readChat decodes a chat request and reads the operation id from its

@@ -162,7 +162,7 @@ func (s *Server) DownstreamHandler() http.Handler {
 		ch := engine.Chunk{AttemptID: store.AttemptID{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Attempt: s.Attempts(op, fakes.LLMComplete)},
 			Token: body.Token, Index: body.Index, Text: body.Text}
 		if err := s.world.Deliver(r.Context(), ch); err != nil {
-			writeWorldError(w, err)
+			writeWorldError(w, err, noRecord)
 			return
 		}
 		w.Header().Set("Connection", "close")

@@ -163,6 +163,18 @@ func (s *Server) Log() []Exchange {
 // observer it arrived. A dial is told only once refused: it is no request.
 func (s *Server) site(st Site) (Site, Fault) {
 	st, f := s.decide(st)
+	if st.Phase == Call || st.Phase == Lookup {
+		// The zombies this request releases land once the world has acted
+		// on it and before its reply goes: every path calls f.then there,
+		// so the landing is ordered before whatever the client does next.
+		then := f.Then
+		f.Then = func() {
+			s.land(context.Background(), st)
+			if then != nil {
+				then()
+			}
+		}
+	}
 	if s.observe != nil && st.Phase != Dial {
 		s.observe(Exchange{At: time.Now(), Site: st, Fault: f.Kind})
 	}
@@ -218,6 +230,12 @@ func (s *Server) decide(st Site) (Site, Fault) {
 		}
 	}
 	return st, f
+}
+
+// answer returns what records the site's answer: the writers call it just
+// before the reply goes.
+func (s *Server) answer(st Site, f Fault) func(Reply) {
+	return func(r Reply) { s.record(st, f, r) }
 }
 
 // record logs an exchange once it is answered, and tells the observer.

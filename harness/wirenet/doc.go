@@ -12,8 +12,9 @@
 // Each case's hosts listen on 127.0.0.1 behind a proxy of their own; the
 // endpoints the code is given are the proxies'. The faults are the same
 // as in a bubble, carried out by the fake servers (a status, a reply held
-// or reset, a stream cut) — except an outage, which also disables the
-// tool's proxy for its window, so that its dials are refused for real —
+// or reset, a stream cut) — except an outage, which also cuts the tool's
+// proxy for its window, so that every connection to it is reset for real
+// and nothing reaches it —
 // and Opts.Latency adds a latency toxic to every reply. Time is real: the
 // harness divides the faults' own durations (Retry-After, held replies,
 // outages) by its net speed-up, and the code's backoff runs on the wall

@@ -97,8 +97,9 @@ func (n *Network) Serve(srv *wire.Server) (*wire.Endpoints, *http.Client, func()
 	return ep, &http.Client{Transport: &http.Transport{}}, release, nil
 }
 
-// Down disables the tool's proxy for d: its dials are refused, its open
-// connections dropped. Implements harness.Outages.
+// Down cuts the tool's proxy for d (toxics.Control.Cut): every connection
+// through it, open or new, is reset and nothing reaches the tool.
+// Implements harness.Outager.
 func (n *Network) Down(tool string, d time.Duration) {
 	n.mu.Lock()
 	defer n.mu.Unlock()

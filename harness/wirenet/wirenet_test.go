@@ -25,7 +25,7 @@ import (
 
 var (
 	_ harness.Network = (*wirenet.Network)(nil)
-	_ harness.Outages = (*wirenet.Network)(nil)
+	_ harness.Outager = (*wirenet.Network)(nil)
 )
 
 func setup(t *testing.T) (*wirenet.Network, *worlds.World) {
@@ -156,12 +156,13 @@ func TestCheckSystemInNetMode(t *testing.T) {
 	}
 }
 
-// An outage disables the tool's proxy: dials are refused for real, until
-// it is over.
-func TestAnOutageRefusesDialsForReal(t *testing.T) {
+// An outage cuts the tool's proxy: every connection through it is reset
+// and nothing reaches the tool, until it is over.
+func TestAnOutageCutsTheToolForReal(t *testing.T) {
 	t.Parallel()
 	n, _ := setup(t)
-	srv := wire.New(fakes.NewWorld(nil), nil)
+	world := fakes.NewWorld(nil)
+	srv := wire.New(world, nil)
 	ep, client, release, err := n.Serve(srv)
 	if err != nil {
 		t.Fatal(err)
@@ -180,9 +181,12 @@ func TestAnOutageRefusesDialsForReal(t *testing.T) {
 	if err := post(); err != nil {
 		t.Fatal(err)
 	}
-	n.Down(fakes.SendEmail, 300*time.Millisecond)
-	if err := post(); !errors.Is(err, syscall.ECONNREFUSED) {
-		t.Fatalf("a call during the outage: %v, want a refused connection", err)
+	n.Down(fakes.SendEmail, time.Second)
+	if err := post(); !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("a call during the outage: %v, want a reset connection", err)
+	}
+	if got := len(srv.Log()); got != 1 {
+		t.Fatalf("the server logged %d exchanges, want the one before the outage", got)
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for post() != nil {
