@@ -275,3 +275,22 @@ func TestALeakAndAPanicFailTheCase(t *testing.T) {
 		t.Fatalf("the panic was not reported:\n%s", msg)
 	}
 }
+
+// Code that waits its own backoff whatever the tool said is caught by
+// retry-after-honored on the wire: its retry reaches a rate-limited tool
+// before the Retry-After that tool answered. The careful code, which waits
+// it out, holds it (TestCarefulCodeIsClean).
+func TestIgnoringRetryAfterIsCaughtOnTheWire(t *testing.T) {
+	t.Parallel()
+	opts := &harness.SystemOpts{Invariants: []invariants.ID{invariants.RetryAfterHonored}}
+	run, id, err := harness.SearchSystem(t, shop(t), naive.body, 1, cases(200), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run == nil || id != invariants.RetryAfterHonored {
+		t.Fatalf("code that ignores Retry-After held retry-after-honored")
+	}
+	if msg := run.Explain(id); !strings.Contains(msg, "too soon") || !strings.Contains(msg, "Retry-After") {
+		t.Fatalf("the explanation does not say it:\n%s", msg)
+	}
+}
