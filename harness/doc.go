@@ -1,5 +1,6 @@
 // Package harness wires the fake world, the system under test and the
-// faults together, records what happened, and runs the ten checkers over it.
+// faults together, records what happened, and runs the eleven checkers
+// over it — for a policy, simulated, and for a team's real code, on the wire.
 //
 // # Simulation
 //
@@ -34,6 +35,55 @@
 // ([Explain]), and the exact go test line that reproduces it, and the
 // chaosrun line where chaosrun can replay the case ([Replay.Line]): a
 // catalog policy, or a policy file named by [CheckOpts.PolicyFile].
+//
+// # A team's real code
+//
+// [CheckSystem] tests the code a team really runs — its executor, model
+// SDK, MCP client and retry library, unchanged — against the world on the
+// wire (fakes/wire): rapid draws executions and a fault schedule, and the
+// body runs the code for them through a [System] handle in a
+// testing/synctest bubble over an in-memory network (fakes/memnet), so
+// that its sleeps and deadlines pass on the bubble's clock:
+//
+//	func TestOurAgent(t *testing.T) {
+//		harness.CheckSystem(t, world, func(s *harness.System) {
+//			for _, x := range s.Executions() {
+//				s.Report(x, ourpipeline.Run(s.Context(x), s.HTTPClient(), s.ToolURLs(), x))
+//			}
+//		}, nil)
+//	}
+//
+// The schedule lands at the tool boundary ([faults.Injector.Wire]) and as
+// crashes of the code: the execution's context is cancelled, what its dead
+// run reports is not heard, and once the body returns the hook given to
+// [System.OnRestart] resumes it, one restart after the other. The history
+// the checkers read is built from what the fakes saw and what the code
+// reported ([invariants.WireRecord]): each request reaching its tool as an
+// invocation numbered by the server, each fault after the request it hit,
+// a success reply as the step's commit (its result reached the code), any
+// other answer as a failure with its status and Retry-After, lookups,
+// crashes, restarts and the reported ends. A step's operation id, carried
+// in each request, is the business identity effects are counted by.
+//
+// A body that does not end by the virtual limit — deadlocked, or retrying
+// for ever — is cut there ([bubble.Run]): the record taken at that instant
+// makes it a terminal-state violation, and the failure shows the
+// goroutines that hung. Goroutines that outlive a body whose executions all
+// ended fail the case as a leak. The failure prints the shrunk case, its
+// timeline and ledger ([SystemRun.Explain]) and the go test line that
+// replays the seed; [SearchSystem] runs the same property quietly and
+// returns the shrunk case, for tests that show a naive use caught.
+//
+// Determinism: a body that runs its executions one after the other gives
+// the same ledger for the same case; with jitter in the team's backoff
+// (openai-go's, backoff v5's: unseeded) the effects land at other virtual
+// times, which [SystemRun.LedgerDigest] leaves out. Concurrent bodies are
+// scheduled as the bubble's goroutines are: not deterministically.
+//
+// With [SystemOpts].Net the same fakes answer over loopback sockets with
+// Toxiproxy in front (harness/wirenet), on real time, for code that cannot
+// run in a bubble; the faults' own durations are divided by a speed-up, and
+// the first failing case is reported as found, not shrunk.
 //
 // # Net mode
 //

@@ -1,6 +1,8 @@
 package invariants_test
 
 import (
+	"time"
+
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/reference/engine"
@@ -393,4 +395,41 @@ var checkCases = []checkCase{
 		y := h.start("globex", "e2", "publish_report")
 		y.deadLetter(0, "never retry")
 	}, unknown, "review queue was never read back"},
+
+	// retry-after-honored
+	{"a rate-limited call retried too soon", invariants.RetryAfterHonored, func(h *history) {
+		x := h.start("acme", "e1", "enrich_contact")
+		x.attempt(0, 1, "")
+		x.fail(0, 1, rateLimited(2*time.Second))
+		h.wait(500 * time.Millisecond)
+		x.ok(0, 2, "", fakes.Applied)
+		x.finish(store.Completed, "")
+	}, violated, "retried 500ms after the tool answered Retry-After 2s at event 4: 1.5s too soon"},
+	{"a rate-limited call retried when told", invariants.RetryAfterHonored, func(h *history) {
+		x := h.start("acme", "e1", "enrich_contact")
+		x.attempt(0, 1, "")
+		x.fail(0, 1, rateLimited(2*time.Second))
+		h.wait(2 * time.Second)
+		x.ok(0, 2, "", fakes.Applied)
+		x.finish(store.Completed, "")
+	}, ok, ""},
+	{"only the next invocation answers to the Retry-After", invariants.RetryAfterHonored, func(h *history) {
+		x := h.start("acme", "e1", "enrich_contact")
+		x.attempt(0, 1, "")
+		x.fail(0, 1, rateLimited(time.Second))
+		h.wait(time.Second)
+		x.attempt(0, 2, "")
+		x.fail(0, 2, midTimeout)
+		x.ok(0, 3, "", fakes.Applied) // a timeout carries no Retry-After
+		x.finish(store.Completed, "")
+	}, ok, ""},
+	{"another step of the same tool is not a retry", invariants.RetryAfterHonored, func(h *history) {
+		x := h.start("acme", "e1", "enrich_contact", "enrich_contact")
+		x.attempt(0, 1, "")
+		x.fail(0, 1, rateLimited(time.Minute))
+		x.finish(store.Failed, "rate limited")
+		y := h.start("acme", "e2", "enrich_contact")
+		y.ok(0, 1, "", fakes.Applied)
+		y.finish(store.Completed, "")
+	}, ok, ""},
 }

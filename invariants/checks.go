@@ -3,6 +3,7 @@ package invariants
 import (
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/reference/engine"
@@ -422,4 +423,46 @@ func checkTerminal(ix *index) Result {
 
 func sortViolations(vs []Violation) {
 	slices.SortFunc(vs, func(a, b Violation) int { return a.Event - b.Event })
+}
+
+// checkRetryAfter: after a failure whose outcome carries the Retry-After
+// the tool answered, the step's next invocation of that tool comes no
+// sooner than the failure's time plus the Retry-After. The failure's time
+// is when the system learned of the answer, so a retry timed from then
+// honours it.
+func checkRetryAfter(ix *index) Result {
+	type wait struct {
+		failure int
+		until   time.Time
+		after   time.Duration
+	}
+	type site struct {
+		tenant, exec string
+		step         int
+		tool         string
+	}
+	var r Result
+	pending := map[site]wait{}
+	for i := range ix.h.Events {
+		e := &ix.h.Events[i]
+		at := site{e.Tenant, e.Exec, e.Step, e.Tool}
+		switch e.Kind {
+		case engine.EvFailure:
+			if e.Outcome != nil && e.Outcome.RetryAfter > 0 {
+				pending[at] = wait{failure: i, until: e.At.Add(e.Outcome.RetryAfter), after: e.Outcome.RetryAfter}
+			}
+		case engine.EvInvoke:
+			w, ok := pending[at]
+			if !ok {
+				continue
+			}
+			delete(pending, at)
+			if e.At.Before(w.until) {
+				r.Violations = append(r.Violations, violation(ix.execs[execKey{e.Tenant, e.Exec}], fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}, i,
+					"%s/%s step %d (%s) was retried %s after the tool answered Retry-After %s at event %d: %s too soon",
+					e.Tenant, e.Exec, e.Step, e.Tool, e.At.Sub(w.until)+w.after, w.after, w.failure, w.until.Sub(e.At)))
+			}
+		}
+	}
+	return r
 }

@@ -32,4 +32,5 @@ func ExampleCheckAll() {
 	// no-orphaned-side-effects ok
 	// reconciliation-complete ok
 	// terminal-state ok
+	// retry-after-honored ok
 }

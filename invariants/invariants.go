@@ -10,7 +10,7 @@ import (
 // ID names an invariant. IDs are part of chaosrun's contract.
 type ID string
 
-// The ten invariants.
+// The eleven invariants.
 const (
 	NoDuplicateSideEffects ID = "no-duplicate-side-effects"
 	NoLostEffects          ID = "no-lost-effects"
@@ -22,6 +22,7 @@ const (
 	NoOrphanedSideEffects  ID = "no-orphaned-side-effects"
 	ReconciliationComplete ID = "reconciliation-complete"
 	TerminalState          ID = "terminal-state"
+	RetryAfterHonored      ID = "retry-after-honored"
 )
 
 // Status is a checker's answer.
@@ -94,11 +95,30 @@ func (c Cut) String() string {
 	return fmt.Sprintf("invalid(%d)", c)
 }
 
+// Record says who recorded a history, and so what it can show.
+type Record uint8
+
+// Records.
+const (
+	// EngineRecord is the reference engine's own record, with every kind
+	// of event.
+	EngineRecord Record = iota
+	// WireRecord is a real system's, as the fakes saw it on the wire and
+	// as the system reported its executions: starts, invocations, lookups,
+	// compensations, the tools' answers (a failure with its Retry-After, a
+	// success as the step's commit: the result reached the code), faults,
+	// crashes and ends. It has no context reads or writes, no recovery
+	// decisions and no reconciliation: a real system keeps no engine record.
+	WireRecord
+)
+
 // History is what the engine and the harness recorded of a run.
 type History struct {
 	Events []engine.Event
 	// Cut is set when the run was stopped before every execution ended.
 	Cut Cut
+	// Record says who recorded the events.
+	Record Record
 }
 
 // Checker is one invariant's checker.
@@ -113,7 +133,10 @@ type Checker struct {
 	// which only its start event names: it says unknown when a start is
 	// missing.
 	NeedsSteps bool
-	fn         func(*index) Result
+	// EngineRecord, when set, names what of the engine's own record the
+	// checker reads: on a [WireRecord] it says unknown, for that reason.
+	EngineRecord string
+	fn           func(*index) Result
 }
 
 // Check runs the checker on a history and its ledger.
@@ -122,6 +145,10 @@ func (c Checker) Check(h *History, l *fakes.Ledger) Result { return c.run(newInd
 func (c Checker) run(ix *index) Result {
 	if ix.h.Cut == Aborted && !c.DecidesAborted {
 		return Result{Invariant: c.ID, Status: Unknown, Reason: "the run was aborted before it ended"}
+	}
+	if ix.h.Record == WireRecord && c.EngineRecord != "" {
+		return Result{Invariant: c.ID, Status: Unknown,
+			Reason: "a real system keeps no engine record, and this invariant reads " + c.EngineRecord}
 	}
 	if c.NeedsSteps {
 		for _, x := range ix.order {
@@ -142,7 +169,7 @@ func (c Checker) run(ix *index) Result {
 	return r
 }
 
-// Checkers returns the ten checkers in contract order.
+// Checkers returns the eleven checkers in contract order.
 func Checkers() []Checker {
 	return []Checker{
 		{ID: NoDuplicateSideEffects, Doc: "no logical operation applied a non-idempotent effect twice (streamed chunks and downstream signals count)",
@@ -150,25 +177,27 @@ func Checkers() []Checker {
 		{ID: NoLostEffects, Doc: "every execution reported completed has each step's effect exactly once",
 			NeedsSteps: true, fn: checkLost},
 		{ID: NoPoisonedContextReads, Doc: "every read sees the last committed version, never a write of a failed or uncommitted attempt",
-			fn: checkPoisoned},
+			EngineRecord: "the context versions each attempt read and wrote", fn: checkPoisoned},
 		{ID: TenantIsolation, Doc: "no read or effect of one tenant ever carries another tenant's data",
 			DecidesAborted: true, fn: checkIsolation},
 		{ID: TenantContractHonored, Doc: "no tenant's declared contract (never retry, at most once, key required) is broken",
 			NeedsSteps: true, fn: checkContracts},
 		{ID: ResumeFromCheckpoint, Doc: "no committed step is executed again after a later step fails",
-			fn: checkResume},
+			EngineRecord: "the checkpoints the engine committed", fn: checkResume},
 		{ID: NoOrchestratorRetry, Doc: "a deterministic orchestrator failure (invalid plan) is not retried",
 			fn: checkOrchestrator},
 		{ID: NoOrphanedSideEffects, Doc: "every effect of an abandoned step is compensated, or dead-lettered for review",
 			fn: checkOrphans},
 		{ID: ReconciliationComplete, Doc: "after the reconciliation worker runs, every anomaly in executions it should audit is reported, and nothing is reported where there is none",
-			NeedsSteps: true, fn: checkReconciliation},
+			NeedsSteps: true, EngineRecord: "the reconciliation worker's reports", fn: checkReconciliation},
 		{ID: TerminalState, Doc: "every execution ends completed, compensated, dead-lettered or failed with its cause surfaced; none hangs or vanishes",
 			fn: checkTerminal},
+		{ID: RetryAfterHonored, Doc: "no retry of a tool reaches it before the Retry-After that tool answered",
+			DecidesAborted: true, fn: checkRetryAfter},
 	}
 }
 
-// IDs lists the ten invariant IDs in contract order.
+// IDs lists the eleven invariant IDs in contract order.
 func IDs() []ID {
 	cs := Checkers()
 	ids := make([]ID, len(cs))

@@ -3,6 +3,7 @@ package invariants_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/invariants"
@@ -17,7 +18,12 @@ type history struct {
 	effects []fakes.Effect
 	cut     invariants.Cut
 	drift   []fakes.Drift
+	// now stamps the events; wait moves it on.
+	now time.Time
 }
+
+// wait moves the history's clock on by d.
+func (h *history) wait(d time.Duration) { h.now = h.now.Add(d) }
 
 type exec struct {
 	h          *history
@@ -28,6 +34,9 @@ type exec struct {
 }
 
 func (h *history) ev(e engine.Event) int {
+	if e.At.IsZero() {
+		e.At = h.now
+	}
 	h.events = append(h.events, e)
 	return len(h.events) - 1
 }
@@ -151,6 +160,11 @@ func (h *history) recon(tenant, id string, step int, kind store.Anomaly) {
 	h.ev(engine.Event{Kind: engine.EvRecon, AttemptID: store.AttemptID{Tenant: tenant, Exec: id, Step: step}, Detail: string(kind)})
 }
 
+// rateLimited is a 429 whose Retry-After was d.
+func rateLimited(d time.Duration) outcome.Outcome {
+	return outcome.Outcome{Phase: outcome.PhasePre, Class: outcome.RateLimited, Layer: outcome.Agent, Status: 429, RetryAfter: d, Cause: "429"}
+}
+
 var (
 	midTimeout = outcome.Outcome{Phase: outcome.PhaseMid, Class: outcome.Timeout, Layer: outcome.Agent, Effects: outcome.PossibleEffects, Cause: "timed out"}
 	badPlan    = outcome.Outcome{Phase: outcome.PhasePost, Class: outcome.Deterministic, Layer: outcome.Orchestrator, Cause: "invalid plan"}
@@ -210,7 +224,7 @@ func TestIDsAreTheContract(t *testing.T) {
 	t.Parallel()
 	want := []string{"no-duplicate-side-effects", "no-lost-effects", "no-poisoned-context-reads", "tenant-isolation",
 		"tenant-contract-honored", "resume-from-checkpoint", "no-orchestrator-retry", "no-orphaned-side-effects",
-		"reconciliation-complete", "terminal-state"}
+		"reconciliation-complete", "terminal-state", "retry-after-honored"}
 	ids := invariants.IDs()
 	if len(ids) != len(want) {
 		t.Fatalf("%d invariants, want %d", len(ids), len(want))
@@ -231,6 +245,31 @@ func TestAbortedRunIsUnknownNotOK(t *testing.T) {
 	for _, r := range res {
 		if r.Invariant == invariants.TerminalState && r.Status != invariants.Unknown {
 			t.Fatalf("an aborted run cannot be judged on what did not happen: %s is %s", r.Invariant, r.Status)
+		}
+	}
+}
+
+// A wire record has no engine record: the checkers that read one say
+// unknown, with the reason; the others decide.
+func TestAWireRecordLeavesTheEngineOnlyCheckersUnknown(t *testing.T) {
+	t.Parallel()
+	h := &history{}
+	x := h.start("acme", "e1", "send_email")
+	x.attempt(0, 1, "")
+	x.effect(fakes.Applied, 0, 1, "mail-1")
+	x.fail(0, 1, midTimeout)
+	x.ok(0, 2, "", fakes.Applied)
+	x.finish(store.Completed, "")
+	engineOnly := map[invariants.ID]bool{invariants.NoPoisonedContextReads: true, invariants.ResumeFromCheckpoint: true,
+		invariants.ReconciliationComplete: true}
+	for _, r := range invariants.CheckAll(&invariants.History{Events: h.events, Record: invariants.WireRecord}, fakes.NewLedger(h.effects)) {
+		switch {
+		case engineOnly[r.Invariant] && (r.Status != invariants.Unknown || !strings.Contains(r.Reason, "no engine record")):
+			t.Errorf("%s on a wire record: %s (%s), want unknown", r.Invariant, r.Status, r.Reason)
+		case !engineOnly[r.Invariant] && r.Status == invariants.Unknown:
+			t.Errorf("%s on a wire record is unknown (%s): the wire decides it", r.Invariant, r.Reason)
+		case r.Invariant == invariants.NoDuplicateSideEffects && r.Status != invariants.Violated:
+			t.Errorf("the duplicate email went unseen on the wire: %s", r.Status)
 		}
 	}
 }

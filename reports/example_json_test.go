@@ -49,7 +49,8 @@ func ExampleJSON() {
 	//     "no-orchestrator-retry",
 	//     "no-orphaned-side-effects",
 	//     "reconciliation-complete",
-	//     "terminal-state"
+	//     "terminal-state",
+	//     "retry-after-honored"
 	//   ],
 	//   "policies": [
 	//     {
@@ -65,6 +66,7 @@ func ExampleJSON() {
 	//         "no-poisoned-context-reads": 0,
 	//         "reconciliation-complete": 0,
 	//         "resume-from-checkpoint": 0,
+	//         "retry-after-honored": 0,
 	//         "tenant-contract-honored": 0,
 	//         "tenant-isolation": 0,
 	//         "terminal-state": 0
@@ -96,6 +98,7 @@ func ExampleJSON() {
 	//         "no-poisoned-context-reads": 0,
 	//         "reconciliation-complete": 0,
 	//         "resume-from-checkpoint": 0,
+	//         "retry-after-honored": 0,
 	//         "tenant-contract-honored": 0,
 	//         "tenant-isolation": 0,
 	//         "terminal-state": 0

@@ -35,11 +35,11 @@ func ExampleMarkdown() {
 	//
 	// Runs in which each invariant was violated. `*` marks an invariant the policy's mistake must break; · means it held in every run; ? counts runs where the checker could not decide.
 	//
-	// | policy | runs | dup | lost | poison | iso | contract | resume | orch | orphan | recon | term | verdict |
-	// | --- | ---: | :---: | :---: | :---: | :---: | :---: | :---: | :---: | :---: | :---: | :---: | --- |
-	// | `reference` | 5 | · | · | · | · | · | · | · | · | · | · | clean |
+	// | policy | runs | dup | lost | poison | iso | contract | resume | orch | orphan | recon | term | retry-after | verdict |
+	// | --- | ---: | :---: | :---: | :---: | :---: | :---: | :---: | :---: | :---: | :---: | :---: | :---: | --- |
+	// | `reference` | 5 | · | · | · | · | · | · | · | · | · | · | · | clean |
 	//
-	// <sub>**dup** no-duplicate-side-effects · **lost** no-lost-effects · **poison** no-poisoned-context-reads · **iso** tenant-isolation · **contract** tenant-contract-honored · **resume** resume-from-checkpoint · **orch** no-orchestrator-retry · **orphan** no-orphaned-side-effects · **recon** reconciliation-complete · **term** terminal-state</sub>
+	// <sub>**dup** no-duplicate-side-effects · **lost** no-lost-effects · **poison** no-poisoned-context-reads · **iso** tenant-isolation · **contract** tenant-contract-honored · **resume** resume-from-checkpoint · **orch** no-orchestrator-retry · **orphan** no-orphaned-side-effects · **recon** reconciliation-complete · **term** terminal-state · **retry-after** retry-after-honored</sub>
 	//
 	// ### What the work became, and what it cost
 	//

@@ -25,8 +25,8 @@ func TestJSONSchema(t *testing.T) {
 		t.Errorf("schema = %v", doc["schema"])
 	}
 	ids := doc["invariants"].([]any)
-	if len(ids) != 10 {
-		t.Errorf("%d invariants, want 10", len(ids))
+	if len(ids) != 11 {
+		t.Errorf("%d invariants, want 11", len(ids))
 	}
 	ps := doc["policies"].([]any)
 	if len(ps) != len(r.Policies) {

@@ -40,7 +40,7 @@ var shortNames = map[invariants.ID]string{
 	"no-duplicate-side-effects": "dup", "no-lost-effects": "lost", "no-poisoned-context-reads": "poison",
 	"tenant-isolation": "iso", "tenant-contract-honored": "contract", "resume-from-checkpoint": "resume",
 	"no-orchestrator-retry": "orch", "no-orphaned-side-effects": "orphan", "reconciliation-complete": "recon",
-	"terminal-state": "term",
+	"terminal-state": "term", "retry-after-honored": "retry-after",
 }
 
 // compactNames label the invariants in the full and 120-column layouts,
@@ -50,13 +50,13 @@ var (
 		"no-duplicate-side-effects": "dup", "no-lost-effects": "lost", "no-poisoned-context-reads": "pois",
 		"tenant-isolation": "iso", "tenant-contract-honored": "ctr", "resume-from-checkpoint": "res",
 		"no-orchestrator-retry": "orch", "no-orphaned-side-effects": "orph", "reconciliation-complete": "rec",
-		"terminal-state": "term",
+		"terminal-state": "term", "retry-after-honored": "wait",
 	}
 	tinyNames = map[invariants.ID]string{
 		"no-duplicate-side-effects": "du", "no-lost-effects": "lo", "no-poisoned-context-reads": "po",
 		"tenant-isolation": "is", "tenant-contract-honored": "co", "resume-from-checkpoint": "rs",
 		"no-orchestrator-retry": "or", "no-orphaned-side-effects": "op", "reconciliation-complete": "rc",
-		"terminal-state": "te",
+		"terminal-state": "te", "retry-after-honored": "ra",
 	}
 )
 

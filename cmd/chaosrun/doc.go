@@ -1,6 +1,6 @@
 // Command chaosrun proves or refutes a retry setup against the failures of
 // AI-agent pipelines: it runs generated scenarios with faults at every phase
-// under a policy, checks ten invariants over the recorded history, and
+// under a policy, checks eleven invariants over the recorded history, and
 // reports each violation with a minimal counterexample that replays.
 //
 // Run it without arguments to compare the reference architecture with the

@@ -81,15 +81,41 @@
 // [Reset] (an RST instead of the reply), [Timeout] (no reply until the
 // client gives up), [Status] (500, 502), [StreamCut] (a streamed reply
 // reset after k chunks: mid-inference). [Zombie]: the reply is lost and the
-// effect lands only once the operation's next request has been answered (a
-// lookup of its key, or a retry), or at [Server.Close]. [Lag]: a lookup
+// effect lands only once the operation's next request (a lookup of its
+// key, or a retry) has been handled, just before that request's reply
+// goes — so that it lands before whatever the client does next — or at
+// [Server.Close]. [Lag]: a lookup
 // does not see effects that landed less than Fault.Lag ago. Over MCP, a
 // status is a tool error (isError), a lost reply a protocol error, and a
 // timeout holds the reply until the client cancels. On the model, a zombie
 // is a reset.
 //
-// [Server.Log] keeps every exchange with its fault and outcome, for the
-// failure's timeline.
+// [Server.Log] keeps every exchange with its fault and how it was answered
+// ([Reply]: the status, the Retry-After, whether the result reached the
+// client), for the failure's timeline; Opts.Observe is told of each
+// request as it arrives and again when it is answered, in the order things
+// happen, which is what the harness builds its history from. Fault.Then
+// runs between the world and the reply: the harness crashes the caller
+// there, once what the world did is fixed.
+//
+// # The client as the consumer
+//
+// With Opts.ChunksDownstream, a model reply's chunks that reach the client
+// are delivered to the world's downstream consumer — as they stream, or
+// all at once when a whole reply has been written — under the call's
+// Idempotency-Key as the dedup token: code that shows a model's output as
+// it comes is that consumer's pipe, and a stream generated again without a
+// token shows its first chunks twice. Opts.ModelTool names the world's
+// model tool an operation's chat completion calls (a world may have
+// several; default llm_complete).
+//
+// # Where it listens
+//
+// [Server.Serve] puts every [Host] on a memnet network; [Server.ServeTCP]
+// on loopback sockets of its own, for code that cannot run in a bubble
+// (net mode, real time; a reset is a TCP RST with zero linger); and
+// [Server.ServeOn] wherever a [Listen] says — behind a proxy, say. Only
+// memnet listeners gate their dials, so only they refuse connections.
 //
 // # Running in a synctest bubble (what was measured)
 //

@@ -43,6 +43,8 @@ type Site struct {
 	// Key is the idempotency key the request carries, or the key looked up.
 	Key    string
 	Tenant string
+	// Stream is set on a model call that asked for a streamed reply.
+	Stream bool
 }
 
 // Kind is a kind of fault at the tool boundary.
@@ -59,7 +61,7 @@ const (
 	Timeout          // after: no reply until the client gives up (or Fault.Hold passes, then a reset)
 	Status           // after: an error status (Fault.Status, default 500) instead of the reply
 	StreamCut        // after Fault.Chunks chunks of a streamed model reply, the connection is reset
-	Zombie           // the reply is lost (a reset) and the effect lands only once the operation's next request was answered
+	Zombie           // the reply is lost (a reset) and the effect lands only once the operation's next request was handled
 	Lag              // lookup: effects that landed less than Fault.Lag ago are not found
 	Outage           // before: the tool is down for Fault.For: dials refused, requests 503
 	NumKinds
@@ -93,6 +95,18 @@ type Fault struct {
 	Lag time.Duration
 	// For is how long an [Outage] lasts (default 1 minute).
 	For time.Duration
+	// Then, if set, is called once the fault is in place and before the
+	// reply goes: after the world acted for a fault after the effect, before
+	// it could for one before. The harness crashes the caller there, so that
+	// what the world did is fixed before the caller's context is cancelled.
+	Then func()
+}
+
+// then calls f.Then, if set.
+func (f Fault) then() {
+	if f.Then != nil {
+		f.Then()
+	}
 }
 
 // Faults decides what goes wrong at each site. The harness implements it

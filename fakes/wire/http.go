@@ -75,55 +75,71 @@ func writeError(w http.ResponseWriter, status int, retryAfter time.Duration, cod
 	writeJSON(w, status, apiError{Error: apiErrorBody{Message: msg, Type: typ, Code: code}})
 }
 
+// The writers below tell done how the request is answered just before the
+// reply goes, so that the record of an answer is ordered before whatever
+// the client does once it has it.
+
 // writeBefore answers a fault that comes before the world acts; it reports
 // whether there was one.
-func writeBefore(w http.ResponseWriter, f Fault) (string, bool) {
+func writeBefore(w http.ResponseWriter, f Fault, done func(Reply)) bool {
 	switch f.Kind {
 	case Unavailable, Outage:
+		f.then()
+		done(Reply{Status: 503, RetryAfter: f.RetryAfter, Outcome: "503 before the tool acted"})
 		writeError(w, http.StatusServiceUnavailable, f.RetryAfter, codeUnavailable, "the tool is unavailable")
-		return "503", true
 	case RateLimit:
+		f.then()
+		done(Reply{Status: 429, RetryAfter: f.RetryAfter, Outcome: "429 before the tool acted"})
 		writeError(w, http.StatusTooManyRequests, f.RetryAfter, codeRateLimit, "rate limit exceeded")
-		return "429", true
 	case Refuse:
+		f.then()
+		done(Reply{Outcome: "reset before the tool acted"})
 		reset(w)
-		return "reset before the tool acted", true
+	default:
+		return false
 	}
-	return "", false
+	return true
 }
 
 // writeWorldError answers an error the world returned.
-func writeWorldError(w http.ResponseWriter, err error) string {
+func writeWorldError(w http.ResponseWriter, err error, done func(Reply)) {
 	var se *outcome.StatusError
 	if errors.As(err, &se) {
 		code := codeToolError
 		if se.Code == http.StatusTooManyRequests {
 			code = codeRateLimit
 		}
+		done(Reply{Status: se.Code, RetryAfter: se.RetryAfter, Outcome: strconv.Itoa(se.Code) + " from the tool"})
 		writeError(w, se.Code, se.RetryAfter, code, err.Error())
-		return strconv.Itoa(se.Code)
+		return
 	}
+	done(Reply{Status: 500, Outcome: "500 from the tool"})
 	writeError(w, http.StatusInternalServerError, 0, codeToolError, err.Error())
-	return "500"
 }
 
 // writeAfter answers a fault that comes after the world acted, in place
 // of the reply; it reports whether there was one.
-func writeAfter(w http.ResponseWriter, r *http.Request, f Fault) (string, bool) {
+func writeAfter(w http.ResponseWriter, r *http.Request, f Fault, done func(Reply)) bool {
+	f.then()
 	switch f.Kind {
 	case Reset, Zombie, StreamCut:
+		done(Reply{Outcome: "reset after the tool acted"})
 		reset(w)
-		return "reset after the tool acted", true
 	case Timeout:
 		hold(r, f.Hold)
+		done(Reply{Outcome: "no reply after the tool acted"})
 		reset(w)
-		return "no reply", true
 	case Status:
+		done(Reply{Status: f.Status, Outcome: strconv.Itoa(f.Status) + " after the tool acted"})
 		writeError(w, f.Status, 0, codeToolError, "the tool failed")
-		return strconv.Itoa(f.Status), true
+	default:
+		return false
 	}
-	return "", false
+	return true
 }
+
+// noRecord is done for a reply nobody records.
+func noRecord(Reply) {}
 
 // hold waits until the client gives up, or d passes (d > 0).
 func hold(r *http.Request, d time.Duration) {

@@ -113,37 +113,43 @@ func (s *Server) mcpCall(tool string) mcp.ToolHandler {
 		delete(args, ArgIdempotencyKey)
 		delete(args, ArgRef)
 		st, f := s.site(Site{Phase: Call, Tool: tool, Op: op, Key: key, Tenant: op.Tenant})
-		defer s.land(ctx, st)
 		switch f.Kind {
 		case Unavailable, Outage, RateLimit, Refuse:
-			s.record(st, f, "tool error before the tool acted")
+			f.then()
+			r := Reply{Status: 503, RetryAfter: f.RetryAfter, Outcome: "tool error before the tool acted"}
+			if f.Kind == RateLimit {
+				r.Status = 429
+			}
+			s.record(st, f, r)
 			return toolError(fmt.Sprintf("%s: retry after %s", f.Kind, f.RetryAfter)), nil
 		}
 		c := engine.Call{AttemptID: store.AttemptID{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Attempt: st.Attempt}, Tool: tool,
 			Key: key, Payload: Payload(args), Ref: ref}
 		if f.Kind == Zombie {
 			s.park(c, op)
-			s.record(st, f, "protocol error; the effect is held back")
+			f.then()
+			s.record(st, f, Reply{Outcome: "protocol error; the effect is held back"})
 			return nil, errReplyLost
 		}
 		resp, err := s.invoke(ctx, c)
+		f.then()
 		switch f.Kind {
 		case Reset, StreamCut:
-			s.record(st, f, "protocol error after the tool acted")
+			s.record(st, f, Reply{Outcome: "protocol error after the tool acted"})
 			return nil, errReplyLost
 		case Timeout:
 			mcpHold(ctx, f.Hold)
-			s.record(st, f, "no reply")
+			s.record(st, f, Reply{Outcome: "no reply after the tool acted"})
 			return nil, errReplyLost
 		case Status:
-			s.record(st, f, "tool error after the tool acted")
+			s.record(st, f, Reply{Status: f.Status, Outcome: "tool error after the tool acted"})
 			return toolError(fmt.Sprintf("status %d", f.Status)), nil
 		}
 		if err != nil {
-			s.record(st, f, "tool error: "+err.Error())
+			s.record(st, f, Reply{Status: 500, Outcome: "tool error: " + err.Error()})
 			return toolError(err.Error()), nil
 		}
-		s.record(st, f, "result")
+		s.record(st, f, Reply{Status: 200, Result: true, Outcome: "result"})
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: resp.Data}},
 			StructuredContent: toolReply{Data: resp.Data, Ref: resp.Ref}}, nil
 	}
@@ -175,18 +181,19 @@ func (s *Server) mcpLookup(ctx context.Context, req *mcp.CallToolRequest) (*mcp.
 	}
 	r := engine.LookupRequest{Tenant: args.Tenant, Tool: args.Tool, Key: args.Key}
 	st, f := s.site(Site{Phase: Lookup, Tool: r.Tool, Key: r.Key, Tenant: r.Tenant})
-	defer s.land(ctx, st)
 	switch f.Kind {
 	case Unavailable, Outage, RateLimit, Refuse, Status:
-		s.record(st, f, "tool error")
+		f.then()
+		s.record(st, f, Reply{Status: 503, RetryAfter: f.RetryAfter, Outcome: "tool error"})
 		return toolError(f.Kind.String()), nil
 	}
 	res, err := s.lookup(ctx, r, f)
+	f.then()
 	if err != nil {
-		s.record(st, f, "tool error: "+err.Error())
+		s.record(st, f, Reply{Status: 500, Outcome: "tool error: " + err.Error()})
 		return toolError(err.Error()), nil
 	}
-	s.record(st, f, fmt.Sprintf("found=%t", res.Found))
+	s.record(st, f, Reply{Status: 200, Result: true, Found: res.Found, Outcome: fmt.Sprintf("found=%t", res.Found)})
 	reply := lookupReply{Found: res.Found, Refs: res.Refs, Data: res.Response.Data, Ref: res.Response.Ref}
 	b, _ := json.Marshal(reply)
 	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: string(b)}}, StructuredContent: reply}, nil

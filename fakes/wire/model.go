@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,21 +100,27 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, 0, codeMalformed, err.Error())
 		return
 	}
+	tool := fakes.LLMComplete
+	if s.modelTool != nil {
+		if t := s.modelTool(op); t != "" {
+			tool = t
+		}
+	}
 	token := r.Header.Get(HeaderIdempotencyKey)
-	st, f := s.site(Site{Phase: Call, Tool: fakes.LLMComplete, Op: op, Key: token, Tenant: op.Tenant})
-	if out, ok := writeBefore(w, f); ok {
-		s.record(st, f, out)
+	st, f := s.site(Site{Phase: Call, Tool: tool, Op: op, Key: token, Tenant: op.Tenant, Stream: req.Stream})
+	done := s.answer(st, f)
+	if writeBefore(w, f, done) {
 		return
 	}
 	s.mu.Lock()
 	s.chats++
 	id := "chatcmpl-" + strconv.Itoa(s.chats)
 	s.mu.Unlock()
-	c := engine.Call{AttemptID: store.AttemptID{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Attempt: st.Attempt}, Tool: fakes.LLMComplete,
+	c := engine.Call{AttemptID: store.AttemptID{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Attempt: st.Attempt}, Tool: tool,
 		Token: token, Payload: chatPayload(req)}
 	base := chatCompletion{ID: id, Created: time.Now().Unix(), Model: req.Model}
 	if req.Stream {
-		s.record(st, f, s.stream(w, r, c, f, base, req.StreamOptions != nil && req.StreamOptions.IncludeUsage))
+		s.stream(w, r, c, f, base, req.StreamOptions != nil && req.StreamOptions.IncludeUsage, done)
 		return
 	}
 	var texts []string
@@ -122,24 +129,39 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request) {
 		return nil
 	}
 	if _, err := s.world.Invoke(r.Context(), c); err != nil {
-		s.record(st, f, writeWorldError(w, err))
+		f.then()
+		writeWorldError(w, err, done)
 		return
 	}
-	if out, ok := writeAfter(w, r, f); ok {
-		s.record(st, f, out)
+	if writeAfter(w, r, f, done) {
 		return
 	}
 	stop := "stop"
 	base.Object = "chat.completion"
 	base.Choices = []chatChoice{{Message: &chatContent{Role: "assistant", Content: strings.Join(texts, " ")}, FinishReason: &stop}}
 	base.Usage = usage(len(texts))
+	// The whole reply reaches the client at once: its chunks are
+	// delivered as it goes.
+	for i, text := range texts {
+		s.downstream(r, c, i, text)
+	}
+	done(Reply{Status: 200, Result: true, Outcome: fmt.Sprintf("200 with %d chunks", len(texts))})
 	writeJSON(w, http.StatusOK, base)
-	s.record(st, f, "200")
+	flush(w)
+}
+
+// downstream delivers a chunk that reached the client to the world's
+// consumer, when the client is the consumer (Opts.ChunksDownstream).
+func (s *Server) downstream(r *http.Request, c engine.Call, i int, text string) {
+	if !s.chunks {
+		return
+	}
+	s.world.Deliver(context.WithoutCancel(r.Context()), engine.Chunk{AttemptID: c.AttemptID, Tool: c.Tool, Token: c.Token, Index: i, Text: text})
 }
 
 // stream answers with server-sent events, one per chunk the world
 // generates, then a finish chunk, a usage chunk if asked, and [DONE].
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, c engine.Call, f Fault, base chatCompletion, withUsage bool) string {
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, c engine.Call, f Fault, base chatCompletion, withUsage bool, done func(Reply)) {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -164,25 +186,33 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, c engine.Call, f
 		v := base
 		v.Choices = []chatChoice{{Delta: d}}
 		send(v)
+		s.downstream(r, c, i, text)
 		n++
 		return nil
 	}
 	_, err := s.world.Invoke(r.Context(), c)
 	switch {
 	case errors.Is(err, errCut):
+		f.then()
+		done(Reply{Outcome: fmt.Sprintf("stream cut after %d chunks", n)})
 		reset(w)
-		return fmt.Sprintf("stream cut after %d chunks", n)
+		return
 	case err != nil:
-		return "stream ended: " + err.Error()
+		f.then()
+		done(Reply{Outcome: "stream ended: " + err.Error()})
+		return
 	}
 	if f.Kind == Status {
+		f.then()
+		done(Reply{Outcome: fmt.Sprintf("error event after %d chunks", n)})
 		b, _ := json.Marshal(apiError{Error: apiErrorBody{Message: "the model failed", Type: "server_error", Code: codeToolError}})
 		fmt.Fprintf(w, "data: %s\n\n", b)
-		return fmt.Sprintf("error event after %d chunks", n)
+		return
 	}
-	if out, ok := writeAfter(w, r, f); ok {
-		return out
+	if writeAfter(w, r, f, done) {
+		return
 	}
+	done(Reply{Status: 200, Result: true, Outcome: fmt.Sprintf("200 stream of %d chunks", n)})
 	stop := "stop"
 	v := base
 	v.Choices = []chatChoice{{Delta: &chatContent{}, FinishReason: &stop}}
@@ -195,7 +225,6 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, c engine.Call, f
 	}
 	io.WriteString(w, "data: [DONE]\n\n")
 	flush(w)
-	return fmt.Sprintf("200 stream of %d chunks", n)
 }
 
 // readChat decodes a chat request and reads the operation id from its

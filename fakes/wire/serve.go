@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 
@@ -41,35 +42,78 @@ type Endpoints struct {
 	Downstream string
 }
 
+// Host is one host the server answers on: the model, MCP, the downstream
+// consumer, or one tool (Tool set).
+type Host struct {
+	Name    string
+	Tool    string
+	Handler http.Handler
+}
+
+// Hosts lists the hosts the server answers on: the model, MCP and the
+// downstream consumer, then one per tool ([ToolHost]).
+func (s *Server) Hosts() []Host {
+	hosts := []Host{{Name: ModelHost, Handler: s.ModelHandler()}, {Name: MCPHost, Handler: s.MCPHandler()},
+		{Name: DownstreamHost, Handler: s.DownstreamHandler()}}
+	for _, tool := range s.Tools() {
+		hosts = append(hosts, Host{Name: ToolHost(tool), Tool: tool, Handler: s.ToolHandler(tool)})
+	}
+	return hosts
+}
+
+// Listen gives Serve a listener for a host and the base URL ("http://…",
+// no path) its clients reach it at.
+type Listen func(host Host) (l net.Listener, base string, err error)
+
 // Serve puts the server on a memnet network: the model, MCP and the
 // downstream consumer on their hosts, each tool on its own. Dials to a
 // tool's host meet the [Dial] faults. [Server.Shutdown] stops them.
 func (s *Server) Serve(n *memnet.Network) (*Endpoints, error) {
-	ep := &Endpoints{ModelBaseURL: "http://" + ModelHost + "/v1", Tools: map[string]string{},
-		MCP: "http://" + MCPHost + "/mcp", Downstream: "http://" + DownstreamHost + DeliverPath}
-	mounts := []struct {
-		host string
-		h    http.Handler
-		tool string
-	}{{ModelHost, s.ModelHandler(), fakes.LLMComplete}, {MCPHost, s.MCPHandler(), ""}, {DownstreamHost, s.DownstreamHandler(), ""}}
-	for _, tool := range s.Tools() {
-		mounts = append(mounts, struct {
-			host string
-			h    http.Handler
-			tool string
-		}{ToolHost(tool), s.ToolHandler(tool), tool})
-		ep.Tools[tool] = "http://" + ToolHost(tool) + ToolPath(tool)
-	}
-	for _, m := range mounts {
-		l, err := n.Listen(m.host + ":80")
+	return s.ServeOn(func(h Host) (net.Listener, string, error) {
+		l, err := n.Listen(h.Name + ":80")
+		return l, "http://" + h.Name, err
+	})
+}
+
+// ServeTCP puts every host on a loopback socket of its own (net mode, for
+// code that cannot run in a bubble); the endpoints name them by address.
+// Dials are not gated: a refused connection needs a proxy in front.
+func (s *Server) ServeTCP() (*Endpoints, error) {
+	return s.ServeOn(func(Host) (net.Listener, string, error) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		if m.tool != "" {
-			tool := m.tool
-			l.SetGate(func() error { return s.dial(tool) })
+		return l, "http://" + l.Addr().String(), nil
+	})
+}
+
+// ServeOn serves every host on the listener listen gives it. A tool's
+// listener that can gate its dials (memnet's) meets the [Dial] faults.
+// On an error the hosts already served are shut down.
+func (s *Server) ServeOn(listen Listen) (*Endpoints, error) {
+	ep := &Endpoints{Tools: map[string]string{}}
+	for _, h := range s.Hosts() {
+		l, base, err := listen(h)
+		if err != nil {
+			s.Shutdown(context.Background())
+			return nil, fmt.Errorf("serve %s: %w", h.Name, err)
 		}
-		hs := &http.Server{Handler: m.h}
+		if g, ok := l.(interface{ SetGate(func() error) }); ok && h.Tool != "" {
+			tool := h.Tool
+			g.SetGate(func() error { return s.dial(tool) })
+		}
+		switch {
+		case h.Tool != "":
+			ep.Tools[h.Tool] = base + ToolPath(h.Tool)
+		case h.Name == ModelHost:
+			ep.ModelBaseURL = base + "/v1"
+		case h.Name == MCPHost:
+			ep.MCP = base + "/mcp"
+		case h.Name == DownstreamHost:
+			ep.Downstream = base + DeliverPath
+		}
+		hs := &http.Server{Handler: h.Handler}
 		s.mu.Lock()
 		s.servers = append(s.servers, hs)
 		s.mu.Unlock()
@@ -118,7 +162,7 @@ func (s *Server) DownstreamHandler() http.Handler {
 		ch := engine.Chunk{AttemptID: store.AttemptID{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Attempt: s.Attempts(op, fakes.LLMComplete)},
 			Token: body.Token, Index: body.Index, Text: body.Text}
 		if err := s.world.Deliver(r.Context(), ch); err != nil {
-			writeWorldError(w, err)
+			writeWorldError(w, err, noRecord)
 			return
 		}
 		w.Header().Set("Connection", "close")

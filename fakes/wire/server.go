@@ -19,13 +19,29 @@ type World interface {
 	engine.Downstream
 }
 
-// Opts configures a [Server]. The zero value (or nil) means no faults and
-// the tools of [fakes.Entries].
+// Opts configures a [Server]. The zero value (or nil) means no faults,
+// the tools of [fakes.Entries], and chunks delivered downstream only by a
+// request to the downstream consumer.
 type Opts struct {
 	Faults Faults
 	// Entries are the tools served, with the registrations their MCP
 	// annotations are drawn from.
 	Entries []registry.Entry
+	// Observe, if set, is told of every exchange twice: when its request
+	// arrives (its fault decided, Answered false) and when it is answered
+	// (a dial only once it is refused).
+	// It is called from the handlers' goroutines, in the order things
+	// happen, and must be safe for concurrent use.
+	Observe func(Exchange)
+	// ChunksDownstream makes the client the downstream consumer: each chunk
+	// of a model's reply that reaches the client (as it streams, or in a
+	// whole reply once written) is delivered to the world's consumer, under
+	// the call's Idempotency-Key as its dedup token. Code under test that
+	// shows a model's output as it comes is that consumer's pipe.
+	ChunksDownstream bool
+	// ModelTool names the model tool a chat completion of an operation is
+	// a call of (nil, or "": [fakes.LLMComplete]).
+	ModelTool func(op fakes.Op) string
 }
 
 // Server is the world on the wire: the model endpoint, the tools as JSON
@@ -33,9 +49,12 @@ type Opts struct {
 // attempts per operation itself and keeps a log of every exchange. It is
 // safe for concurrent use.
 type Server struct {
-	world   World
-	faults  Faults
-	entries []registry.Entry
+	world     World
+	faults    Faults
+	entries   []registry.Entry
+	observe   func(Exchange)
+	chunks    bool
+	modelTool func(fakes.Op) string
 
 	mu       sync.Mutex
 	attempts map[opTool]int
@@ -65,9 +84,35 @@ type zombie struct {
 // Exchange is one entry of the server's log: a dial, a call or a lookup,
 // the fault it met and how it was answered.
 type Exchange struct {
-	At      time.Time
-	Site    Site
-	Fault   Kind
+	// At is when the exchange was logged: its answer, or for an arrival
+	// (Answered false) the request's arrival.
+	At    time.Time
+	Site  Site
+	Fault Kind
+	// Answered is false for the arrival of a request, told to Opts.Observe
+	// only.
+	Answered bool
+	// Late is set when the held-back effect of a zombie landed (At): no
+	// request was answered.
+	Late bool
+	Reply
+}
+
+// Reply is how a request was answered.
+type Reply struct {
+	// Status is the HTTP status answered; 0 when none was (a reset, a held
+	// reply, a refused dial, a stream cut). Over MCP a tool error has the
+	// status it stands for (503, 429 before the tool acted; 500 after).
+	Status int
+	// RetryAfter is the Retry-After answered with the status, exactly (the
+	// headers round it up).
+	RetryAfter time.Duration
+	// Result is set when the tool's result reached the client: a 200, a
+	// stream to its end, an MCP result.
+	Result bool
+	// Found is a lookup's answer.
+	Found bool
+	// Outcome says it in words.
 	Outcome string
 }
 
@@ -76,8 +121,9 @@ func New(w World, opts *Opts) *Server {
 	if opts == nil {
 		opts = &Opts{}
 	}
-	s := &Server{world: w, faults: opts.Faults, entries: opts.Entries,
-		attempts: map[opTool]int{}, lookups: map[keyID]int{}, dials: map[string]int{},
+	s := &Server{world: w, faults: opts.Faults, entries: opts.Entries, observe: opts.Observe, chunks: opts.ChunksDownstream,
+		modelTool: opts.ModelTool,
+		attempts:  map[opTool]int{}, lookups: map[keyID]int{}, dials: map[string]int{},
 		down: map[string]time.Time{}, landed: map[keyID]time.Time{}}
 	if s.entries == nil {
 		s.entries = fakes.Entries()
@@ -113,9 +159,31 @@ func (s *Server) Log() []Exchange {
 	return slices.Clone(s.log)
 }
 
-// site numbers a request and asks the faults what becomes of it. A tool in
-// an outage answers Outage, without asking.
+// site numbers a request, asks the faults what becomes of it and tells the
+// observer it arrived. A dial is told only once refused: it is no request.
 func (s *Server) site(st Site) (Site, Fault) {
+	st, f := s.decide(st)
+	if st.Phase == Call || st.Phase == Lookup {
+		// The zombies this request releases land once the world has acted
+		// on it and before its reply goes: every path calls f.then there,
+		// so the landing is ordered before whatever the client does next.
+		then := f.Then
+		f.Then = func() {
+			s.land(context.Background(), st)
+			if then != nil {
+				then()
+			}
+		}
+	}
+	if s.observe != nil && st.Phase != Dial {
+		s.observe(Exchange{At: time.Now(), Site: st, Fault: f.Kind})
+	}
+	return st, f
+}
+
+// decide numbers a request and asks the faults what becomes of it. A tool
+// in an outage answers Outage, without asking.
+func (s *Server) decide(st Site) (Site, Fault) {
 	now := time.Now()
 	s.mu.Lock()
 	switch st.Phase {
@@ -136,6 +204,7 @@ func (s *Server) site(st Site) (Site, Fault) {
 	if isDown {
 		return st, Fault{Kind: Outage, RetryAfter: until.Sub(now)}
 	}
+
 	var f Fault
 	if s.faults != nil {
 		f = s.faults.Fault(st)
@@ -163,11 +232,24 @@ func (s *Server) site(st Site) (Site, Fault) {
 	return st, f
 }
 
-// record logs an exchange once its outcome is known.
-func (s *Server) record(st Site, f Fault, outcome string) {
+// answer returns what records the site's answer: the writers call it just
+// before the reply goes.
+func (s *Server) answer(st Site, f Fault) func(Reply) {
+	return func(r Reply) { s.record(st, f, r) }
+}
+
+// record logs an exchange once it is answered, and tells the observer.
+func (s *Server) record(st Site, f Fault, r Reply) {
+	s.logged(Exchange{At: time.Now(), Site: st, Fault: f.Kind, Answered: true, Reply: r})
+}
+
+func (s *Server) logged(x Exchange) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.log = append(s.log, Exchange{At: time.Now(), Site: st, Fault: f.Kind, Outcome: outcome})
+	s.log = append(s.log, x)
+	s.mu.Unlock()
+	if s.observe != nil {
+		s.observe(x)
+	}
 }
 
 // dial is the gate of a tool's listener.
@@ -175,7 +257,7 @@ func (s *Server) dial(tool string) error {
 	st, f := s.site(Site{Phase: Dial, Tool: tool})
 	switch f.Kind {
 	case Refuse, Outage:
-		s.record(st, f, "refused")
+		s.record(st, f, Reply{Outcome: "refused"})
 		return errRefused
 	}
 	return nil
@@ -219,9 +301,14 @@ func (s *Server) land(ctx context.Context, st Site) {
 	s.mu.Unlock()
 	for _, z := range due {
 		s.invoke(context.WithoutCancel(ctx), z.call)
-		s.record(Site{Phase: Call, Tool: z.call.Tool, Op: z.op, Attempt: z.call.Attempt, Key: z.call.Key, Tenant: z.call.Tenant},
-			Fault{Kind: Zombie}, "zombie effect landed")
+		s.late(z, "the held-back effect landed")
 	}
+}
+
+// late logs the late effect of a zombie.
+func (s *Server) late(z *zombie, outcome string) {
+	st := Site{Phase: Call, Tool: z.call.Tool, Op: z.op, Attempt: z.call.Attempt, Key: z.call.Key, Tenant: z.call.Tenant}
+	s.logged(Exchange{At: time.Now(), Site: st, Fault: Zombie, Answered: true, Late: true, Reply: Reply{Outcome: outcome}})
 }
 
 // Close lands every zombie still parked: a lost request's effect lands
@@ -233,8 +320,7 @@ func (s *Server) Close() {
 	s.mu.Unlock()
 	for _, z := range due {
 		s.invoke(context.Background(), z.call)
-		s.record(Site{Phase: Call, Tool: z.call.Tool, Op: z.op, Attempt: z.call.Attempt, Key: z.call.Key, Tenant: z.call.Tenant},
-			Fault{Kind: Zombie}, "zombie effect landed at close")
+		s.late(z, "the held-back effect landed at close")
 	}
 }
 

@@ -28,8 +28,14 @@ type rig struct {
 // bubble; the cleanup shuts the servers down inside it too.
 func setup(t *testing.T, faults wire.Faults) *rig {
 	t.Helper()
+	return setupWith(t, &wire.Opts{Faults: faults})
+}
+
+// setupWith is setup with the server's options.
+func setupWith(t *testing.T, opts *wire.Opts) *rig {
+	t.Helper()
 	world := fakes.NewWorld(nil)
-	srv := wire.New(world, &wire.Opts{Faults: faults})
+	srv := wire.New(world, opts)
 	n := memnet.New()
 	ep, err := srv.Serve(n)
 	if err != nil {

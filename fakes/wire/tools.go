@@ -64,31 +64,30 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, tool string) 
 	}
 	key := r.Header.Get(HeaderIdempotencyKey)
 	st, f := s.site(Site{Phase: Call, Tool: tool, Op: op, Key: key, Tenant: op.Tenant})
-	defer s.land(r.Context(), st)
-	if out, ok := writeBefore(w, f); ok {
-		s.record(st, f, out)
+	done := s.answer(st, f)
+	if writeBefore(w, f, done) {
 		return
 	}
 	c := engine.Call{AttemptID: store.AttemptID{Tenant: op.Tenant, Exec: op.Exec, Step: op.Step, Attempt: st.Attempt}, Tool: tool,
 		Key: key, Payload: Payload(body.Args), Ref: body.Ref}
 	if f.Kind == Zombie {
 		s.park(c, op)
+		f.then()
+		done(Reply{Outcome: "reset; the effect is held back"})
 		reset(w)
-		s.record(st, f, "reset; the effect is held back")
 		return
 	}
 	resp, err := s.invoke(r.Context(), c)
-	if out, ok := writeAfter(w, r, f); ok {
-		s.record(st, f, out)
+	if writeAfter(w, r, f, done) {
 		return
 	}
 	if err != nil {
-		s.record(st, f, writeWorldError(w, err))
+		writeWorldError(w, err, done)
 		return
 	}
+	done(Reply{Status: 200, Result: true, Outcome: "200"})
 	writeJSON(w, http.StatusOK, toolReply{Data: resp.Data, Ref: resp.Ref})
 	flush(w)
-	s.record(st, f, "200")
 }
 
 func (s *Server) serveLookup(w http.ResponseWriter, r *http.Request, tool string) {
@@ -99,28 +98,26 @@ func (s *Server) serveLookup(w http.ResponseWriter, r *http.Request, tool string
 		return
 	}
 	st, f := s.site(Site{Phase: Lookup, Tool: tool, Key: req.Key, Tenant: req.Tenant})
-	defer s.land(r.Context(), st)
-	if out, ok := writeBefore(w, f); ok {
-		s.record(st, f, out)
+	done := s.answer(st, f)
+	if writeBefore(w, f, done) {
 		return
 	}
 	res, err := s.lookup(r.Context(), req, f)
-	if out, ok := writeAfter(w, r, f); ok {
-		s.record(st, f, out)
+	if writeAfter(w, r, f, done) {
 		return
 	}
 	switch {
 	case errors.Is(err, fakes.ErrNoLookup):
+		done(Reply{Status: 404, Outcome: "404: no lookups"})
 		writeError(w, http.StatusNotFound, 0, codeNoLookup, err.Error())
-		s.record(st, f, "404")
 		return
 	case err != nil:
-		s.record(st, f, writeWorldError(w, err))
+		writeWorldError(w, err, done)
 		return
 	}
+	done(Reply{Status: 200, Result: true, Found: res.Found, Outcome: fmt.Sprintf("200 found=%t", res.Found)})
 	writeJSON(w, http.StatusOK, lookupReply{Found: res.Found, Refs: res.Refs, Data: res.Response.Data, Ref: res.Response.Ref})
 	flush(w)
-	s.record(st, f, fmt.Sprintf("200 found=%t", res.Found))
 }
 
 // readCall decodes a tool call's body strictly and reads its operation id.

@@ -23,6 +23,10 @@ type Opts struct {
 	// Wall is the wall-clock time after which a bubble whose clock stopped
 	// is declared hung (default 2 minutes).
 	Wall time.Duration
+	// AtLimit, if set, is called in the bubble when the limit comes, before
+	// the body's context is cancelled, with every other goroutine of the
+	// bubble durably blocked: the moment to take what the hang looks like.
+	AtLimit func()
 }
 
 func (o *Opts) withDefaults() Opts {
@@ -100,6 +104,10 @@ func Run(t *testing.T, opts *Opts, body func(ctx context.Context, t *testing.T))
 		}
 		hang = &Hang{Reason: fmt.Sprintf("no end by the virtual limit of %v", o.Limit), Virtual: time.Since(start),
 			Goroutines: stacks(id(), goid())}
+		if o.AtLimit != nil {
+			synctest.Wait() // every other goroutine is blocked already: this orders their writes before AtLimit's reads
+			o.AtLimit()
+		}
 		cancel()
 		grace := time.NewTimer(o.Grace)
 		defer grace.Stop()

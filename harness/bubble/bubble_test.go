@@ -90,3 +90,17 @@ func TestAClientWithoutTimeoutHangsOnAHeldReply(t *testing.T) {
 		t.Fatalf("hang %v", h)
 	}
 }
+
+// AtLimit sees the body as it was when the limit came, before its context
+// was cancelled.
+func TestAtLimitSeesTheBodyBeforeItIsCancelled(t *testing.T) {
+	var state, seen string
+	h := bubble.Run(t, &bubble.Opts{Limit: time.Minute, AtLimit: func() { seen = state }}, func(ctx context.Context, t *testing.T) {
+		state = "waiting"
+		<-ctx.Done()
+		state = "cancelled"
+	})
+	if h == nil || seen != "waiting" {
+		t.Fatalf("hang %v; AtLimit saw %q, want %q", h, seen, "waiting")
+	}
+}

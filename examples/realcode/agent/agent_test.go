@@ -1,96 +1,99 @@
 package agent_test
 
 import (
-	"context"
 	"fmt"
-	"net/http"
 	"testing"
-	"testing/synctest"
-	"time"
 
 	"github.com/chaosrun/chaosrun/examples/realcode/agent"
-	"github.com/chaosrun/chaosrun/fakes"
-	"github.com/chaosrun/chaosrun/fakes/memnet"
-	"github.com/chaosrun/chaosrun/fakes/wire"
+	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/invariants"
+	"github.com/chaosrun/chaosrun/worlds"
 )
 
-// world serves a fresh fake world on an in-memory network inside the
-// bubble and returns it with the step's configuration.
-func world(t *testing.T, faults wire.Faults) (*fakes.World, agent.Config) {
+// support is the agent's world: testdata/support.yaml.
+func support(t *testing.T) *worlds.World {
 	t.Helper()
-	w := fakes.NewWorld(nil)
-	srv := wire.New(w, &wire.Opts{Faults: faults})
-	n := memnet.New()
-	ep, err := srv.Serve(n)
+	w, err := worlds.Load("../testdata/support.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := n.Transport()
-	t.Cleanup(func() {
-		tr.CloseIdleConnections()
-		if err := srv.Shutdown(context.Background()); err != nil {
-			t.Error(err)
-		}
-	})
-	return w, agent.Config{HTTP: &http.Client{Transport: tr}, ModelURL: ep.ModelBaseURL, Tools: ep.Tools}
+	return w
 }
 
-// charges counts the charges the world applied for an operation, once the
-// bubble is quiet.
-func charges(w *fakes.World, op fakes.Op) int {
-	synctest.Wait()
-	n := 0
-	for _, e := range w.Ledger().Effects() {
-		if e.Kind == fakes.Applied && e.Tool == fakes.CreateCharge && e.Op == op {
-			n++
+// body runs the agent, unchanged, for every generated execution, one after
+// the other, and again from its first step when a crash abandoned it. The
+// careful agent dead-letters a job it gives up on: a step it could not
+// finish may have acted.
+func body(cfg agent.Config) func(*harness.System) {
+	cfg.Models, cfg.Lookups = []string{"draft_reply"}, []string{"refund"}
+	return func(s *harness.System) {
+		cfg.HTTP, cfg.ModelURL, cfg.Tools = s.HTTPClient(), s.ModelBaseURL(), s.ToolURLs()
+		run := func(x harness.Execution) {
+			err := agent.Run(s.Context(x), cfg, jobOf(x))
+			if err != nil && cfg.Careful {
+				err = harness.DeadLettered(err)
+			}
+			s.Report(x, err)
+		}
+		s.OnRestart(run)
+		for _, x := range s.Executions() {
+			run(x)
 		}
 	}
-	return n
 }
 
-// lostReply makes the model's first call a 429 (Retry-After 2s) and loses
-// the reply of the first charge after it landed.
-var lostReply = wire.FaultsFunc(func(s wire.Site) wire.Fault {
-	switch {
-	case s.Phase == wire.Call && s.Tool == fakes.LLMComplete && s.Attempt == 1:
-		return wire.Fault{Kind: wire.RateLimit, RetryAfter: 2 * time.Second}
-	case s.Phase == wire.Call && s.Tool == fakes.CreateCharge && s.Attempt == 1:
-		return wire.Fault{Kind: wire.Reset}
+func jobOf(x harness.Execution) agent.Job {
+	job := agent.Job{Tenant: x.Tenant}
+	for _, st := range x.Steps {
+		job.Steps = append(job.Steps, agent.Step{Tool: st.Tool, Op: st.Op, Args: st.Args})
 	}
-	return wire.Fault{}
-})
+	return job
+}
 
-// The naive step charges twice when the charge's reply is lost after it
-// landed; the careful one (key and lookup) charges once. openai-go's wait
-// on the 429 (Retry-After-Ms: 2000) and backoff's randomized 250-750ms
-// both pass on the bubble's clock.
-func TestAReplyLostAfterTheChargeDuplicatesIt(t *testing.T) {
+// The naive agent — openai-go's own retries, backoff.Retry around every
+// tool call, no key — is caught by no-duplicate-side-effects: a refund
+// whose reply was lost after it landed is refunded again, a stream cut
+// after k chunks shows them to the customer again. The shrunk case has
+// at most three steps.
+func TestTheNaiveAgentIsCaught(t *testing.T) {
 	for _, stream := range []bool{false, true} {
-		for _, careful := range []bool{false, true} {
-			want := map[bool]int{false: 2, true: 1}[careful]
-			t.Run(fmt.Sprintf("stream=%t careful=%t", stream, careful), func(t *testing.T) {
-				synctest.Test(t, func(t *testing.T) {
-					w, cfg := world(t, lostReply)
-					cfg.Stream, cfg.Careful = stream, careful
-					task := agent.Task{Tenant: fakes.Acme, Op: "acme/refund-7/2", Ticket: "T-7", Amount: 1200}
-					start := time.Now()
-					res, err := agent.Refund(t.Context(), cfg, task)
-					if err != nil {
-						t.Fatal(err)
-					}
-					elapsed := time.Since(start)
-					op, _ := wire.ParseOp(task.Op)
-					if n := charges(w, op); n != want {
-						t.Fatalf("%d charges for one refund, want %d", n, want)
-					}
-					if res.Tokens == 0 || res.ChargeID == "" {
-						t.Fatalf("result %+v", res)
-					}
-					if elapsed < 2250*time.Millisecond || elapsed > 2750*time.Millisecond {
-						t.Fatalf("the step took %v of virtual time, want 2s (the model's Retry-After) + 250-750ms (backoff)", elapsed)
-					}
-				})
-			})
-		}
+		t.Run(fmt.Sprintf("stream=%t", stream), func(t *testing.T) {
+			t.Parallel()
+			opts := &harness.SystemOpts{Invariants: []invariants.ID{invariants.NoDuplicateSideEffects}}
+			run, id, err := harness.SearchSystem(t, support(t), body(agent.Config{Stream: stream}), 1, 200, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if run == nil || id != invariants.NoDuplicateSideEffects {
+				t.Fatalf("the naive agent passed 200 cases")
+			}
+			if n := run.Scenario.Steps(); n > 3 {
+				t.Errorf("the shrunk counterexample has %d steps, want at most 3", n)
+			}
+			t.Logf("caught:\n%s", run.Explain(id))
+		})
 	}
+}
+
+// The careful agent — the operation id as the Idempotency-Key (and the
+// model's dedup token), a lookup before doing a refund again, Retry-After
+// honoured — is clean over 200 generated cases, crashes included.
+func TestTheCarefulAgentIsClean(t *testing.T) {
+	for _, stream := range []bool{false, true} {
+		t.Run(fmt.Sprintf("stream=%t", stream), func(t *testing.T) {
+			t.Parallel()
+			run, id, err := harness.SearchSystem(t, support(t), body(agent.Config{Stream: stream, Careful: true}), 1, 200, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if run != nil {
+				t.Fatalf("the careful agent failed (%s):\n%s", id, run.Failure(nil))
+			}
+		})
+	}
+}
+
+// The same, through CheckSystem, as a team writes it (-rapid.checks cases).
+func TestOurAgent(t *testing.T) {
+	harness.CheckSystem(t, support(t), body(agent.Config{Stream: true, Careful: true}), nil)
 }
