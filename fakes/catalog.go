@@ -16,6 +16,7 @@ import (
 const (
 	VectorSearch     = "vector_search"
 	LLMComplete      = "llm_complete"
+	Summarize        = "summarize"
 	Plan             = "plan"
 	EnrichContact    = "enrich_contact"
 	InsertRecord     = "insert_record"
@@ -39,7 +40,7 @@ var TenantNames = []string{Acme, Globex, Initech}
 
 // StepTools lists the tools a workflow step of the built-in world may call
 // (compensators are not steps).
-var StepTools = []string{VectorSearch, LLMComplete, Plan, EnrichContact, InsertRecord, CreateCharge, SendEmail, PublishReport, SignalDownstream}
+var StepTools = []string{VectorSearch, LLMComplete, Summarize, Plan, EnrichContact, InsertRecord, CreateCharge, SendEmail, PublishReport, SignalDownstream}
 
 // Catalog is a world compiled for the fakes, the engine and the checkers:
 // its registry, its tools as each tenant sees them, its tenants and their
@@ -197,15 +198,16 @@ func Entries() []registry.Entry {
 }
 
 // TenantEntries returns each built-in tenant's own registration of the
-// tools whose behaviour depends on the tenant.
-func TenantEntries() map[string]registry.Entry {
+// tools it overrides, by tenant and then by tool.
+func TenantEntries() map[string]map[string]registry.Entry {
 	c := Default()
-	out := map[string]registry.Entry{}
+	out := map[string]map[string]registry.Entry{}
 	for _, tn := range c.world.Tenants {
+		out[tn.Name] = map[string]registry.Entry{}
 		for _, o := range tn.Overrides {
 			e, _ := c.reg.Lookup(o.Name, tn.Name)
 			e.TenantOverride = false
-			out[tn.Name] = e
+			out[tn.Name][o.Name] = e
 		}
 	}
 	return out

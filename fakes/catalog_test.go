@@ -32,12 +32,20 @@ func TestRegistry(t *testing.T) {
 	if !base.TenantOverride {
 		t.Error("publish_report is registered without the tenant-override flag")
 	}
-	for tenant, want := range fakes.TenantEntries() {
-		got, err := reg.Lookup(fakes.PublishReport, tenant)
-		want.TenantOverride = true
-		if err != nil || got != want {
-			t.Errorf("Lookup(publish_report, %s) = %+v, %v; want %+v", tenant, got, err, want)
+	for tenant, tools := range fakes.TenantEntries() {
+		for tool, want := range tools {
+			got, err := reg.Lookup(tool, tenant)
+			want.TenantOverride = true
+			if err != nil || got != want {
+				t.Errorf("Lookup(%s, %s) = %+v, %v; want %+v", tool, tenant, got, err, want)
+			}
 		}
+	}
+	// globex's own vector_search is a billed third-party call, and no
+	// contract says so: only the tenant's entry tells an engine.
+	search, _ := reg.Lookup(fakes.VectorSearch, fakes.Globex)
+	if search.Class != registry.Unknown || !search.SideEffects || fakes.Default().Contract(fakes.Globex, fakes.VectorSearch) != (policy.Contract{}) {
+		t.Errorf("globex's vector_search: %+v", search)
 	}
 	if got, _ := reg.Lookup(fakes.PublishReport, "umbrella"); got != base {
 		t.Errorf("a tenant without an override gets %+v", got)

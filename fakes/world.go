@@ -28,11 +28,21 @@ const (
 	NoQuirk        Quirk = iota
 	DoubleDelivery       // the effect is applied twice
 	LostWrite            // the call is acknowledged and its write lost
+	LaggingLookup        // a lookup does not see effects younger than the tool's declared lag
+	MissedLookup         // a lookup answers "not found" for a key the tool deduplicates
 )
 
 // Quirks decides the world's misbehaviour, call by call.
 type Quirks interface {
 	Quirk(c engine.Call) Quirk
+}
+
+// LookupQuirks, when the world's [Quirks] implement it too, decides the
+// misbehaviour of each lookup: one of may (the quirks the tool can have,
+// [LaggingLookup] or [MissedLookup]) or [NoQuirk]. Without it, every lookup
+// is up to date and exact.
+type LookupQuirks interface {
+	LookupQuirk(r engine.LookupRequest, may []Quirk) Quirk
 }
 
 // Drift names a tool whose behaviour drifted from its registration for one
@@ -70,6 +80,7 @@ type World struct {
 	ledger  Ledger
 	keyed   map[keyID][]*record
 	byRef   map[string]*record
+	fenced  map[keyID]bool // keys undone by key: a request of one that lands later is refused
 	gens    map[[2]string]generation // (tenant, token) -> completed generation
 	seen    map[chunkID]bool
 	windows map[[2]string]*window // (tenant, tool)
@@ -115,7 +126,7 @@ func NewWorld(opts *Opts) *World {
 	}
 	w := &World{
 		cat: opts.Catalog, clock: opts.Clock, quirks: opts.Quirks, limit: opts.RateLimit,
-		keyed: map[keyID][]*record{}, byRef: map[string]*record{}, gens: map[[2]string]generation{},
+		keyed: map[keyID][]*record{}, byRef: map[string]*record{}, fenced: map[keyID]bool{}, gens: map[[2]string]generation{},
 		seen: map[chunkID]bool{}, windows: map[[2]string]*window{},
 	}
 	if w.cat == nil {
@@ -144,6 +155,10 @@ func (w *World) Invoke(ctx context.Context, c engine.Call) (engine.Response, err
 		return engine.Response{}, outcome.Status(404, 0)
 	case s.Undoes != "":
 		return w.undo(c, s.Undoes), nil
+	case c.Key != "" && w.isFenced(keyID{c.Tenant, c.Tool, c.Key}):
+		// The key was undone: what arrives under it now is a request
+		// still on its way when its operation was cancelled.
+		return engine.Response{}, outcome.Status(409, 0)
 	}
 	switch s.Behaviour {
 	case worlds.Read:
@@ -172,6 +187,12 @@ func (w *World) Invoke(ctx context.Context, c engine.Call) (engine.Response, err
 		return w.quirky(c, keyID{c.Tenant, c.Tool, c.Key}, false, s.Cost.Of(c.Payload)), nil
 	}
 	return w.apply(c, false, s.Cost.Of(c.Payload)), nil
+}
+
+func (w *World) isFenced(id keyID) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.fenced[id]
 }
 
 // plan returns a task graph naming the workflow's tools, read from the
@@ -342,7 +363,9 @@ func (w *World) live(id keyID) []*record {
 }
 
 // undo is a compensator: it undoes every live effect of the key, or the one
-// effect named by Ref. Undoing what is already undone changes nothing.
+// effect named by Ref. Undoing what is already undone changes nothing. An
+// undo by key also cancels the key: a request under it that lands later
+// (one that was still on its way) is refused with 409 and applies nothing.
 func (w *World) undo(c engine.Call, tool string) engine.Response {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -353,7 +376,9 @@ func (w *World) undo(c engine.Call, tool string) engine.Response {
 			targets = []*record{r}
 		}
 	case c.Key != "":
-		targets = w.live(keyID{c.Tenant, tool, c.Key})
+		id := keyID{c.Tenant, tool, c.Key}
+		targets = w.live(id)
+		w.fenced[id] = true
 	}
 	for _, r := range targets {
 		r.live = false
@@ -382,10 +407,17 @@ func (w *World) Lookup(ctx context.Context, r engine.LookupRequest) (engine.Look
 		return engine.LookupResult{Found: ok, Response: engine.Response{Data: g.data}}, nil
 	}
 	live := w.live(keyID{r.Tenant, r.Tool, r.Key})
-	if s.Lag > 0 {
-		// A lagging lookup does not see effects younger than its lag yet.
+	switch w.lookupQuirk(r, s) {
+	case LaggingLookup:
+		// A lagging lookup does not see effects younger than the tool's
+		// declared lag yet: never older ones, which the tool promised.
 		now := w.clock.Now()
 		live = slices.DeleteFunc(live, func(rec *record) bool { return now.Sub(rec.at) < s.Lag })
+	case MissedLookup:
+		// The tool keeps the key to deduplicate a repeat, and does not
+		// answer lookups of it: a repeat under the same key is still safe,
+		// a repeat under a new one is not.
+		live = nil
 	}
 	res := engine.LookupResult{Found: len(live) > 0}
 	for _, rec := range live {
@@ -395,6 +427,32 @@ func (w *World) Lookup(ctx context.Context, r engine.LookupRequest) (engine.Look
 		res.Response = engine.Response{Data: live[0].data, Ref: live[0].ref}
 	}
 	return res, nil
+}
+
+// lookupQuirk is the quirk of a lookup, if the world's quirks decide
+// lookups and the tool can have it: a lag only where the tool declares
+// one, a miss only where its key deduplicates for the tenant. Only an
+// attempt's lookups have quirks: the reconciliation worker (attempt 0)
+// reads after the longest lag, from the tool's own records.
+func (w *World) lookupQuirk(r engine.LookupRequest, s worlds.Spec) Quirk {
+	lq, ok := w.quirks.(LookupQuirks)
+	if !ok || r.Attempt == 0 {
+		return NoQuirk
+	}
+	var may []Quirk
+	if s.Lag > 0 {
+		may = append(may, LaggingLookup)
+	}
+	if (s.Behaviour == worlds.KeyedWrite || s.Behaviour == worlds.Upsert) && !w.ledger.facts.Drifted(r.Tenant, r.Tool) {
+		may = append(may, MissedLookup)
+	}
+	if len(may) == 0 {
+		return NoQuirk
+	}
+	if q := lq.LookupQuirk(r, may); slices.Contains(may, q) {
+		return q
+	}
+	return NoQuirk
 }
 
 // Deliver implements [engine.Downstream]: the consumer of streamed chunks.

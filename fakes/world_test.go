@@ -77,7 +77,7 @@ func (e *env) invoke(c engine.Call) engine.Response {
 
 func (e *env) lookup(tenant, tool, key string) engine.LookupResult {
 	e.t.Helper()
-	res, err := e.world.Lookup(e.ctx, engine.LookupRequest{Tenant: tenant, Tool: tool, Key: key})
+	res, err := e.world.Lookup(e.ctx, engine.LookupRequest{AttemptID: store.AttemptID{Tenant: tenant}, Tool: tool, Key: key})
 	if err != nil {
 		e.t.Fatalf("Lookup %s for %s: %v", tool, tenant, err)
 	}
@@ -266,7 +266,7 @@ func TestPublishReportPerTenant(t *testing.T) {
 				t.Errorf("webhook effect %+v, want 50 cents, no key, not idempotent", ef)
 			}
 		}
-		if _, err := e.world.Lookup(e.ctx, engine.LookupRequest{Tenant: fakes.Globex, Tool: fakes.PublishReport, Key: "k"}); !errors.Is(err, fakes.ErrNoLookup) {
+		if _, err := e.world.Lookup(e.ctx, engine.LookupRequest{AttemptID: store.AttemptID{Tenant: fakes.Globex}, Tool: fakes.PublishReport, Key: "k"}); !errors.Is(err, fakes.ErrNoLookup) {
 			t.Errorf("the webhook answered a lookup: %v", err)
 		}
 	})
@@ -367,7 +367,7 @@ func TestLLMComplete(t *testing.T) {
 		e := setup(t, nil)
 		c, _ := stream("request=acme:q\n", "", -1)
 		e.invoke(c)
-		if _, err := e.world.Lookup(e.ctx, engine.LookupRequest{Tenant: fakes.Acme, Tool: fakes.LLMComplete}); !errors.Is(err, fakes.ErrNoLookup) {
+		if _, err := e.world.Lookup(e.ctx, engine.LookupRequest{AttemptID: store.AttemptID{Tenant: fakes.Acme}, Tool: fakes.LLMComplete}); !errors.Is(err, fakes.ErrNoLookup) {
 			t.Errorf("Lookup without a token: %v", err)
 		}
 	})
@@ -427,7 +427,7 @@ func TestLookupsTheToolsDoNotAnswer(t *testing.T) {
 		{fakes.Acme, "teleport", "k"},
 	}
 	for _, c := range cases {
-		_, err := e.world.Lookup(e.ctx, engine.LookupRequest{Tenant: c.tenant, Tool: c.tool, Key: c.key})
+		_, err := e.world.Lookup(e.ctx, engine.LookupRequest{AttemptID: store.AttemptID{Tenant: c.tenant}, Tool: c.tool, Key: c.key})
 		if !errors.Is(err, fakes.ErrNoLookup) || !strings.Contains(err.Error(), c.tool) {
 			t.Errorf("Lookup %s for %s key %q: %v, want ErrNoLookup naming the tool", c.tool, c.tenant, c.key, err)
 		}
@@ -574,7 +574,7 @@ func TestOtherTools(t *testing.T) {
 	if _, err := e.world.Invoke(ctx, call(fakes.Acme, fakes.SendEmail, "")); !errors.Is(err, context.Canceled) {
 		t.Errorf("Invoke with a cancelled ctx: %v", err)
 	}
-	if _, err := e.world.Lookup(ctx, engine.LookupRequest{Tenant: fakes.Acme, Tool: fakes.InsertRecord, Key: "k"}); !errors.Is(err, context.Canceled) {
+	if _, err := e.world.Lookup(ctx, engine.LookupRequest{AttemptID: store.AttemptID{Tenant: fakes.Acme}, Tool: fakes.InsertRecord, Key: "k"}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Lookup with a cancelled ctx: %v", err)
 	}
 }

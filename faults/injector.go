@@ -2,15 +2,20 @@ package faults
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/internal/splitmix"
 	"github.com/chaosrun/chaosrun/reference/engine"
 	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/store"
+	"github.com/chaosrun/chaosrun/worlds"
 )
 
 // Applied is one fault that fired.
@@ -32,11 +37,18 @@ func (a Applied) String() string {
 // decisions depend on the schedule and the site alone, never on the order
 // in which sites are visited, except that a crash point fires once.
 type Injector struct {
-	s       Schedule
-	unit    func(exec string, step int) uint64
-	record  func(Applied)
-	mu      sync.Mutex // guards crashed: net mode runs engines concurrently
+	s      Schedule
+	unit   func(exec string, step int) uint64
+	record func(Applied)
+	clock  engine.Clock       // outages are timed on it; nil: no outage fires
+	cat    *fakes.Catalog     // the world, from Drift: where a zombie can land
+	drift  map[[2]string]bool // (tenant, tool) that drifted, from Drift
+
+	mu      sync.Mutex // net mode runs engines concurrently
 	crashed map[Stream]bool
+	down    map[string]time.Time   // tool -> the end of its outage
+	held    map[string]engine.Call // a zombie's held request, by operation
+	order   []string               // the held operations, in the order held
 }
 
 // NewInjector returns an injector for s. unit gives each step of each
@@ -48,8 +60,12 @@ func NewInjector(s Schedule, unit func(exec string, step int) uint64, record fun
 	if unit == nil {
 		unit = func(exec string, step int) uint64 { return splitmix.String(uint64(step), exec) }
 	}
-	return &Injector{s: s, unit: unit, record: record, crashed: map[Stream]bool{}}
+	return &Injector{s: s, unit: unit, record: record, crashed: map[Stream]bool{}, down: map[string]time.Time{}, held: map[string]engine.Call{}}
 }
+
+// UseClock gives the injector the run's clock, which an outage is timed
+// on: without one, no outage fires.
+func (in *Injector) UseClock(c engine.Clock) { in.clock = c }
 
 // Record tells the injector's recorder of a fault that fired. The
 // injector records its own; net mode (faults/toxics) records those it
@@ -78,6 +94,17 @@ func (in *Injector) CommitSite(c store.Commit) Site {
 	return Site{unit: in.unit(c.Exec, c.Step), run: c.Run, attempt: c.Attempt, point: placeCommit}
 }
 
+// opSite is the site of an operation as a whole, the same for every attempt
+// and run of the step: where a deterministic failure is drawn.
+func (in *Injector) opSite(c engine.Call) Site {
+	return Site{unit: in.unit(c.Exec, c.Step), tool: c.Tool, point: placeCall}
+}
+
+// LookupSite is the site of a lookup by key.
+func (in *Injector) LookupSite(r engine.LookupRequest) Site {
+	return Site{unit: in.unit(r.Exec, r.Step), tool: r.Tool, run: r.Run, attempt: r.Attempt, point: placeLookup, index: int(splitmix.Hash(r.Key) & 0xffff)}
+}
+
 // pointSite is the site of one of the engine's points in an attempt.
 func (in *Injector) pointSite(s engine.Site) Site {
 	return Site{unit: in.unit(s.Exec, s.Step), tool: s.Tool, run: s.Run, attempt: s.Attempt, point: int(s.Point), index: s.Index}
@@ -92,6 +119,7 @@ func (in *Injector) callAt(c engine.Call, place int) Site {
 // (see [fakes.Catalog.DriftTools]) stop deduplicating — insert_record's key
 // and publish_report's upsert in the built-in world.
 func (in *Injector) Drift(cat *fakes.Catalog) []fakes.Drift {
+	in.cat, in.drift = cat, map[[2]string]bool{}
 	if in.s.Rates[Drift] == 0 {
 		return nil
 	}
@@ -106,6 +134,7 @@ func (in *Injector) Drift(cat *fakes.Catalog) []fakes.Drift {
 	drift := make([]fakes.Drift, len(tools))
 	for i, tool := range tools {
 		drift[i] = fakes.Drift{Tenant: t, Tool: tool}
+		in.drift[[2]string{t, tool}] = true
 	}
 	return drift
 }
@@ -156,6 +185,26 @@ func (in *Injector) firstCrash(st Stream) bool {
 	}
 	in.crashed[st] = true
 	return true
+}
+
+// LookupQuirk implements [fakes.LookupQuirks]: a lookup that lags behind
+// the tool's declared lag, or misses an effect the tool's key still
+// deduplicates.
+func (in *Injector) LookupQuirk(r engine.LookupRequest, may []fakes.Quirk) fakes.Quirk {
+	at := in.LookupSite(r)
+	for _, q := range []struct {
+		k Kind
+		q fakes.Quirk
+	}{{LookupLag, fakes.LaggingLookup}, {LookupMiss, fakes.MissedLookup}} {
+		if !slices.Contains(may, q.q) {
+			continue
+		}
+		if ok, _ := in.s.fires(q.k, at); ok {
+			in.Record(Applied{Kind: q.k, AttemptID: r.AttemptID, Tool: r.Tool, Detail: "lookup of " + r.Key})
+			return q.q
+		}
+	}
+	return fakes.NoQuirk
 }
 
 // Quirk implements [fakes.Quirks].
@@ -216,6 +265,13 @@ func (l *lookupInvoker) Lookup(ctx context.Context, r engine.LookupRequest) (eng
 func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, error) {
 	s := v.in.s
 	at := v.in.CallSite(c)
+	if err := v.in.release(ctx, v.next, op(c)); err != nil {
+		return engine.Response{}, err
+	}
+	if until, ok := v.in.outage(c, at); ok {
+		v.in.Record(CallFault(Outage, c, "the tool is down until "+until.Sub(v.in.clock.Now()).String()+" from now"))
+		return engine.Response{}, outcome.Status(503, 0)
+	}
 	if ok, _ := s.fires(Refused, at); ok {
 		v.in.Record(CallFault(Refused, c, ""))
 		return engine.Response{}, outcome.ErrRefused
@@ -242,9 +298,28 @@ func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, e
 			}
 		}
 	}
+	if in := v.in; in.zombieable(c) {
+		if ok, _ := s.fires(Zombie, at); ok {
+			// The request is on its way and stays there: the engine times
+			// out, and the effect lands when the step is called again (or
+			// when the run ends).
+			v.in.hold(c)
+			v.in.Record(CallFault(Zombie, c, "the request is held; it lands later"))
+			return engine.Response{}, outcome.ErrTimeout
+		}
+	}
 	resp, err := v.next.Invoke(ctx, c)
 	if err != nil {
 		return resp, err
+	}
+	if ok, st := s.fires(ErrorAfter, at); ok {
+		code := 500 + 2*int(st.Next()%2)
+		v.in.Record(CallFault(ErrorAfter, c, fmt.Sprintf("the tool acted, then answered %d", code)))
+		return engine.Response{}, outcome.Status(code, 0)
+	}
+	if ok, _ := s.fires(Rejected, v.in.opSite(c)); ok && c.Ref == "" {
+		v.in.Record(CallFault(Rejected, c, "the tool acted, then rejected the operation"))
+		return engine.Response{}, &outcome.RejectedError{Reason: c.Tool + " refuses this operation after acting on it"}
 	}
 	for _, m := range []struct {
 		k   Kind
@@ -295,4 +370,103 @@ func (f *faultyStore) Commit(ctx context.Context, c store.Commit) error {
 		return errStore
 	}
 	return f.Store.Commit(ctx, c)
+}
+
+// outage reports whether the call's tool is down now: an outage began at
+// an earlier call (of any execution) and has not ended, or begins at this
+// one. It needs the run's clock (UseClock).
+func (in *Injector) outage(c engine.Call, at Site) (time.Time, bool) {
+	if in.clock == nil || in.s.Rates[Outage] == 0 {
+		return time.Time{}, false
+	}
+	now := in.clock.Now()
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if until, ok := in.down[c.Tool]; ok && now.Before(until) {
+		return until, true
+	}
+	ok, st := in.s.fires(Outage, at)
+	if !ok {
+		return time.Time{}, false
+	}
+	until := now.Add(5*time.Second + time.Duration(st.Next()%55_000)*time.Millisecond)
+	in.down[c.Tool] = until
+	return until, true
+}
+
+// zombieable reports whether a held request of c can land later: a call
+// with an effect (not a compensation), on a tool whose key deduplicates a
+// repeat for the tenant or that answers no lookups. Where a tool answers
+// lookups and deduplicates nothing, no engine can tell a request still on
+// its way from one that never left: a lookup that says "not found" is the
+// best anyone has, and a zombie there would fault every retrying engine
+// alike. It needs the world (Drift).
+func (in *Injector) zombieable(c engine.Call) bool {
+	if in.cat == nil || c.Deliver != nil || c.Ref != "" || in.s.Rates[Zombie] == 0 {
+		return false
+	}
+	sp, ok := in.cat.Spec(c.Tenant, c.Tool)
+	if !ok || sp.Undoes != "" || !sp.Truth().SideEffects {
+		return false
+	}
+	dedups := (sp.Behaviour == worlds.KeyedWrite || sp.Behaviour == worlds.Upsert) && !in.drift[[2]string{c.Tenant, c.Tool}]
+	return dedups || !sp.Lookup
+}
+
+// op names a call's operation: one step of one execution.
+func op(c engine.Call) string { return c.Tenant + "/" + c.Exec + "/" + strconv.Itoa(c.Step) }
+
+// hold keeps a zombie's request until it lands.
+func (in *Injector) hold(c engine.Call) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	k := op(c)
+	if _, ok := in.held[k]; !ok {
+		in.order = append(in.order, k)
+	}
+	in.held[k] = c
+}
+
+// release lands the held request of an operation, if any, on next.
+func (in *Injector) release(ctx context.Context, next engine.Invoker, k string) error {
+	in.mu.Lock()
+	c, ok := in.held[k]
+	delete(in.held, k)
+	in.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	in.Record(CallFault(Zombie, c, "the held request lands"))
+	if _, err := next.Invoke(ctx, c); errors.Is(err, engine.ErrCrash) || ctx.Err() != nil {
+		return err
+	}
+	return nil // what the tool answers a zombie goes to nobody
+}
+
+// Land lands every zombie request still held, in the order they were held,
+// on the tools inv wraps (the result of Invoker): the run has ended, and
+// requests on their way arrive.
+func (in *Injector) Land(ctx context.Context, inv engine.Invoker) error {
+	v, ok := inv.(*lookupInvoker)
+	var next engine.Invoker
+	switch {
+	case ok:
+		next = v.Invoker.(*invoker).next
+	default:
+		w, ok := inv.(*invoker)
+		if !ok {
+			return errors.New("faults: Land needs the invoker this injector made")
+		}
+		next = w.next
+	}
+	in.mu.Lock()
+	order := in.order
+	in.order = nil
+	in.mu.Unlock()
+	for _, k := range order {
+		if err := in.release(ctx, next, k); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -405,7 +405,7 @@ func TestInvokerKeepsTheLookupAbility(t *testing.T) {
 	if !ok {
 		t.Fatal("the wrapped world answers no lookups")
 	}
-	res, err := l.Lookup(ctx, engine.LookupRequest{Tenant: fakes.Acme, Tool: fakes.InsertRecord, Key: "k1"})
+	res, err := l.Lookup(ctx, engine.LookupRequest{AttemptID: store.AttemptID{Tenant: fakes.Acme}, Tool: fakes.InsertRecord, Key: "k1"})
 	if err != nil || !res.Found || res.Response.Ref != resp.Ref {
 		t.Errorf("Lookup through the wrapper = %+v, %v; want the world's %s (faults do not touch lookups)", res, err, resp.Ref)
 	}

@@ -25,6 +25,12 @@ const (
 	Drift                       // semantic: registry drift for one tenant
 	DoubleDelivery              // semantic: the tool applies the effect twice
 	LostWrite                   // semantic: the tool acknowledges and loses the write
+	ErrorAfter                  // mid: the tool acts, then answers 500 or 502
+	Rejected                    // post: the tool acts, then rejects the operation, the same every attempt
+	Outage                      // pre: the tool stays down for a window, every call refused
+	Zombie                      // mid: the attempt's request is held; its effect lands after the retry began
+	LookupLag                   // semantic: a lookup misses an effect younger than the tool's declared lag
+	LookupMiss                  // semantic: a lookup misses an effect that the tool's key still deduplicates
 	NumKinds
 )
 
@@ -38,6 +44,7 @@ const (
 	PhasePre           Phase = iota // before the tool acts
 	PhaseMid                        // the tool acts, then its answer is lost
 	PhaseMidInference               // a model's stream, part of it delivered
+	PhasePost                       // the tool acted and its answer arrived
 	PhasePostInference              // a model's generation, complete
 	PhaseStore                      // the checkpoint records
 	PhaseContext                    // the step's context write
@@ -45,7 +52,7 @@ const (
 	PhaseSemantic                   // the world misbehaves; no error is seen
 )
 
-var phaseNames = []string{"pre", "mid", "mid-inference", "post-inference", "store", "context", "engine", "semantic"}
+var phaseNames = []string{"pre", "mid", "mid-inference", "post", "post-inference", "store", "context", "engine", "semantic"}
 
 func (p Phase) String() string {
 	if int(p) < len(phaseNames) {
@@ -82,6 +89,12 @@ var kinds = [NumKinds]kindFacts{
 	Drift:           {"registry-drift", PhaseSemantic, "a tool's key or upsert stops deduplicating for one tenant", 120},
 	DoubleDelivery:  {"double-delivery", PhaseSemantic, "the tool applies an effect twice for one call", 120},
 	LostWrite:       {"lost-write", PhaseSemantic, "the tool acknowledges a call and loses the write", 120},
+	ErrorAfter:      {"error-after", PhaseMid, "the tool acts, then answers 500 or 502", 120},
+	Rejected:        {"rejected", PhasePost, "the tool acts, then rejects the operation, the same way on every attempt: what compensation is for", 60},
+	Outage:          {"outage", PhasePre, "the tool stays down for 5s to 60s, every call of every execution refused with 503", 20},
+	Zombie:          {"zombie", PhaseMid, "the request is held and times out; its effect lands later, after the retry began", 60},
+	LookupLag:       {"lookup-lag", PhaseSemantic, "a lookup misses an effect younger than the lag the tool declares", 120},
+	LookupMiss:      {"lookup-miss", PhaseSemantic, "a lookup misses a landed effect whose key the tool still deduplicates by", 120},
 }
 
 func (k Kind) String() string {

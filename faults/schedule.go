@@ -57,6 +57,7 @@ const (
 	placeCall   = 1 // a tool call: before, during and after the tool acts
 	placeBegin  = 2 // the begin record; the index is the attempt's kind
 	placeCommit = 3 // the commit
+	placeLookup = 4 // a lookup by key; the index is a hash of the key
 )
 
 // Stream is the sequence of draws of one site: its first value decides

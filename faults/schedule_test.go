@@ -15,7 +15,8 @@ func TestKinds(t *testing.T) {
 		t.Fatalf("Kinds() has %d kinds, want %d", len(ks), faults.NumKinds)
 	}
 	want := []string{"refused", "unavailable", "rate-limit", "lost-response", "reset", "stream-cut", "bad-response",
-		"begin-fail", "commit-fail", "commit-ambiguous", "partial-write", "crash", "registry-drift", "double-delivery", "lost-write"}
+		"begin-fail", "commit-fail", "commit-ambiguous", "partial-write", "crash", "registry-drift", "double-delivery", "lost-write",
+		"error-after", "rejected", "outage", "zombie", "lookup-lag", "lookup-miss"}
 	docs := map[string]bool{}
 	for i, k := range ks {
 		if k != faults.Kind(i) {
@@ -32,7 +33,7 @@ func TestKinds(t *testing.T) {
 			t.Errorf("kind %s has an empty or repeated doc %q", k, k.Doc())
 		}
 		docs[k.Doc()] = true
-		semantic := k == faults.Drift || k == faults.DoubleDelivery || k == faults.LostWrite
+		semantic := k == faults.Drift || k == faults.DoubleDelivery || k == faults.LostWrite || k == faults.LookupLag || k == faults.LookupMiss
 		if k.Semantic() != semantic || strings.HasPrefix(k.Doc(), "semantic:") != semantic {
 			t.Errorf("kind %s: Semantic() = %v, doc %q", k, k.Semantic(), k.Doc())
 		}

@@ -42,18 +42,13 @@ type WireOpts struct {
 //	lost-response    no reply: held until the client gives up, or reset after 10-60s
 //	reset            the connection is reset after the tool acted
 //	bad-response     a model call's complete generation answered with a 500
+//	error-after      500 or 502 after the tool acted
+//	zombie           no reply; the effect is held back until the retry was answered (not for a model)
+//	outage           10s-2m of 503s and refused dials, the Retry-After what is left
+//	lookup-lag       a lookup that does not see effects of the last 1-10s
 //
-// The wire's hard cases have no kind of the schedule's own yet. Each is
-// drawn from the schedule's seed at its sites, under a salt of its own,
-// with the rate of the kind nearest it and reported as that kind (the
-// detail says which), so that turning the kind off turns it off too:
-//
-//	status after the effect (500 or 502)   the rate of reset
-//	zombie (the effect lands after the     the rate of lost-response
-//	  retry was answered)
-//	a lagging lookup (1-10s)               the rate of lost-response, at lookups
-//	an outage (10s-2m, 503 and refused     one in four unavailable faults
-//	  dials, Retry-After what is left)
+// The kinds of the reference's own points (rejected, lookup-miss and the
+// store's) have no site on the wire.
 func (in *Injector) Wire(opts *WireOpts) wire.Faults {
 	var o WireOpts
 	if opts != nil {
@@ -73,32 +68,10 @@ func (in *Injector) Wire(opts *WireOpts) wire.Faults {
 	})
 }
 
-// placeLookup is the place of a lookup by key, which only the wire faults.
-const placeLookup = 4
-
 // lookupSite is the site of the n-th lookup of a key: a lookup names no
 // step, so the key stands for it.
 func lookupSite(s wire.Site) Site {
 	return Site{unit: splitmix.String(uint64(s.Attempt), s.Tenant+"/"+s.Key), tool: s.Tool, point: placeLookup}
-}
-
-// Salts of the wire's own faults, drawn as if they were kinds past the
-// schedule's.
-const (
-	saltStatusAfter = uint64(NumKinds) + iota
-	saltZombie
-	saltLag
-)
-
-// firesAs reports whether a fault drawn with kind k's rate under its own
-// salt fires at the site.
-func (s Schedule) firesAs(k Kind, salt uint64, at Site) (bool, Stream) {
-	r := s.Rates[k]
-	if r == 0 {
-		return false, 0
-	}
-	st := s.draw(Kind(salt), at)
-	return st.Next()%1000 < uint64(r), st
 }
 
 func (in *Injector) wireCall(o WireOpts, s wire.Site) wire.Fault {
@@ -112,11 +85,11 @@ func (in *Injector) wireCall(o WireOpts, s wire.Site) wire.Fault {
 	if ok, _ := sch.fires(Refused, at); ok {
 		return fire(Refused, "the request was reset unread", wire.Fault{Kind: wire.Refuse})
 	}
+	if ok, st := sch.fires(Outage, at); ok {
+		d := time.Duration(10+st.Next()%110) * time.Second
+		return fire(Outage, "an outage of "+d.String(), wire.Fault{Kind: wire.Outage, For: d})
+	}
 	if ok, st := sch.fires(Unavailable, at); ok {
-		if st.Next()%4 == 0 {
-			d := time.Duration(10+st.Next()%110) * time.Second
-			return fire(Unavailable, "an outage of "+d.String(), wire.Fault{Kind: wire.Outage, For: d})
-		}
 		d := time.Duration(1+st.Next()%5) * time.Second
 		return fire(Unavailable, "503, retry after "+d.String(), wire.Fault{Kind: wire.Unavailable, RetryAfter: d})
 	}
@@ -147,12 +120,12 @@ func (in *Injector) wireCall(o WireOpts, s wire.Site) wire.Fault {
 	if ok, _ := sch.fires(Reset, at); ok {
 		return fire(Reset, "after the tool acted", wire.Fault{Kind: wire.Reset})
 	}
-	if ok, st := sch.firesAs(Reset, saltStatusAfter, at); ok {
+	if ok, st := sch.fires(ErrorAfter, at); ok {
 		code := []int{500, 502}[st.Next()%2]
-		return fire(Reset, fmt.Sprintf("status %d after the tool acted", code), wire.Fault{Kind: wire.Status, Status: code})
+		return fire(ErrorAfter, fmt.Sprintf("status %d after the tool acted", code), wire.Fault{Kind: wire.Status, Status: code})
 	}
-	if ok, _ := sch.firesAs(LostResponse, saltZombie, at); ok && !model {
-		return fire(LostResponse, "a zombie: the reply lost, the effect held back until the retry was answered", wire.Fault{Kind: wire.Zombie})
+	if ok, _ := sch.fires(Zombie, at); ok && !model {
+		return fire(Zombie, "a zombie: the reply lost, the effect held back until the retry was answered", wire.Fault{Kind: wire.Zombie})
 	}
 	if ok, _ := sch.fires(BadResponse, at); ok && model {
 		return fire(BadResponse, "a 500 after the generation completed", wire.Fault{Kind: wire.Status, Status: 500})
@@ -162,9 +135,9 @@ func (in *Injector) wireCall(o WireOpts, s wire.Site) wire.Fault {
 
 func (in *Injector) wireLookup(s wire.Site) wire.Fault {
 	at := lookupSite(s)
-	if ok, st := in.s.firesAs(LostResponse, saltLag, at); ok {
+	if ok, st := in.s.fires(LookupLag, at); ok {
 		d := time.Duration(1+st.Next()%10) * time.Second
-		in.Record(Applied{Kind: LostResponse, AttemptID: store.AttemptID{Tenant: s.Tenant, Step: -1}, Tool: s.Tool,
+		in.Record(Applied{Kind: LookupLag, AttemptID: store.AttemptID{Tenant: s.Tenant, Step: -1}, Tool: s.Tool,
 			Detail: fmt.Sprintf("a lookup of key %q lagging %s", s.Key, d)})
 		return wire.Fault{Kind: wire.Lag, Lag: d}
 	}

@@ -31,7 +31,13 @@ func TestWireFaultsLandAsTheirKinds(t *testing.T) {
 		want  []wire.Kind // any of
 	}{
 		{faults.Refused, call(fakes.SendEmail, 1, false), nil, []wire.Kind{wire.Refuse}},
-		{faults.Unavailable, call(fakes.SendEmail, 1, false), nil, []wire.Kind{wire.Unavailable, wire.Outage}},
+		{faults.Unavailable, call(fakes.SendEmail, 1, false), nil, []wire.Kind{wire.Unavailable}},
+		{faults.Outage, call(fakes.SendEmail, 1, false), nil, []wire.Kind{wire.Outage}},
+		{faults.ErrorAfter, call(fakes.SendEmail, 1, false), nil, []wire.Kind{wire.Status}},
+		{faults.Zombie, call(fakes.SendEmail, 1, false), nil, []wire.Kind{wire.Zombie}},
+		{faults.Zombie, call(fakes.LLMComplete, 1, false), nil, []wire.Kind{wire.None}},
+		{faults.LookupLag, wire.Site{Phase: wire.Lookup, Tool: fakes.CreateCharge, Attempt: 1, Key: "k", Tenant: "acme"}, nil, []wire.Kind{wire.Lag}},
+		{faults.Rejected, call(fakes.SendEmail, 1, false), nil, []wire.Kind{wire.None}},
 		{faults.RateLimit, call(fakes.SendEmail, 1, false), nil, []wire.Kind{wire.RateLimit}},
 		{faults.Reset, call(fakes.SendEmail, 1, false), nil, []wire.Kind{wire.Reset}},
 		{faults.LostResponse, call(fakes.SendEmail, 1, false), nil, []wire.Kind{wire.Timeout}},
@@ -64,9 +70,9 @@ func TestWireFaultsLandAsTheirKinds(t *testing.T) {
 	}
 }
 
-// The wire's own cases are drawn with the rate of the kind nearest them:
-// at every site with the rate at its maximum, some calls meet each.
-func TestTheWiresOwnCasesFollowTheirKindsRate(t *testing.T) {
+// A kind's rate is the wire's: at its maximum some sites meet it and most
+// do not; with no kind on, none does.
+func TestWireFaultsFollowTheirKindsRate(t *testing.T) {
 	t.Parallel()
 	count := func(s faults.Schedule, site func(i int) wire.Site) map[wire.Kind]int {
 		w := faults.NewInjector(s, nil, nil).Wire(&faults.WireOpts{Model: isModel})
@@ -77,20 +83,24 @@ func TestTheWiresOwnCasesFollowTheirKindsRate(t *testing.T) {
 		return n
 	}
 	emails := func(i int) wire.Site { return call(fakes.SendEmail, i, false) }
-	if n := count(only(faults.Reset, 120), emails); n[wire.Status] == 0 || n[wire.Reset] == 0 {
-		t.Errorf("reset at 120‰: %v, want resets and statuses after the effect", n)
-	}
-	if n := count(only(faults.LostResponse, 120), emails); n[wire.Zombie] == 0 || n[wire.Timeout] == 0 {
-		t.Errorf("lost-response at 120‰: %v, want held replies and zombies", n)
-	}
 	lookups := func(i int) wire.Site {
 		return wire.Site{Phase: wire.Lookup, Tool: fakes.CreateCharge, Attempt: 1, Key: string(rune('a'+i%26)) + string(rune('a'+i/26)), Tenant: "acme"}
 	}
-	if n := count(only(faults.LostResponse, 120), lookups); n[wire.Lag] == 0 {
-		t.Errorf("lost-response at 120‰ at lookups: %v, want lagging ones", n)
-	}
-	if n := count(only(faults.Unavailable, 120), emails); n[wire.Outage] == 0 || n[wire.Unavailable] == 0 {
-		t.Errorf("unavailable at 120‰: %v, want 503s and outages", n)
+	for _, tc := range []struct {
+		k    faults.Kind
+		site func(int) wire.Site
+		want wire.Kind
+	}{
+		{faults.ErrorAfter, emails, wire.Status},
+		{faults.Zombie, emails, wire.Zombie},
+		{faults.Outage, emails, wire.Outage},
+		{faults.LookupLag, lookups, wire.Lag},
+	} {
+		r := faults.MaxRate(tc.k)
+		n := count(only(tc.k, r), tc.site)
+		if got, want := float64(n[tc.want])/2000, float64(r)/1000; got < want/2 || got > 2*want {
+			t.Errorf("%s at %d‰: %v, want about %.0f %s", tc.k, r, n, 2000*want, tc.want)
+		}
 	}
 	if n := count(faults.Schedule{Seed: 7}, emails); n[wire.None] != 2000 {
 		t.Errorf("no kind on: %v", n)

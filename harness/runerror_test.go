@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/harness"
+	"github.com/chaosrun/chaosrun/internal/splitmix"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/scenarios"
 )
@@ -27,7 +28,8 @@ func (e withOutages) Unwrap() error            { return e.error }
 func (e withOutages) Outages() harness.Outages { return e.o }
 
 func (f failing) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (*harness.Run, error) {
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(sc.Faults.Seed%1e6) * 10 * time.Second)
+	// Each scenario its own outage: two scenarios may share a fault seed.
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(splitmix.String(0, sc.String())%1e6) * 10 * time.Second)
 	var o harness.Outages
 	o.Add(t0, t0.Add(time.Second))
 	if f.fails[sc.Faults.Seed] {

@@ -242,6 +242,7 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	rec := &recorder{clock: clock, events: make([]engine.Event, 0, 8*sc.Steps()+16)}
 	run := &Run{Scenario: sc, Policy: p.Name()}
 	inj := faults.NewInjector(sc.Faults, sc.Units(), func(a faults.Applied) { rec.Observe(FaultEvent(a)) })
+	inj.UseClock(clock)
 	world := fakes.NewWorld(&fakes.Opts{Catalog: cat, Clock: clock, Quirks: inj, Drift: inj.Drift(cat), Expect: 3 * sc.Steps()})
 	mem := memstore.New()
 	st := inj.Store(mem)
@@ -293,6 +294,11 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 		}
 	}
 	if run.History.Cut != invariants.Aborted {
+		// Requests still on their way (zombies) arrive, whatever became of
+		// the executions that sent them.
+		if err := inj.Land(ctx, tools); err != nil {
+			return nil, fmt.Errorf("land the held requests: %w", err)
+		}
 		if err := ReadReviewQueue(ctx, mem, sc, rec); err != nil {
 			return nil, err
 		}

@@ -4,7 +4,8 @@ import (
 	"github.com/chaosrun/chaosrun/fakes"
 )
 
-// The workflows of the seven mistakes.
+// The workflows of the seven mistakes, and one that summarizes without
+// streaming.
 var (
 	SupportEmail       = Workflow{Name: "support-email", Tools: []string{fakes.VectorSearch, fakes.LLMComplete, fakes.SendEmail}}
 	StreamingSummary   = Workflow{Name: "streaming-summary", Tools: []string{fakes.VectorSearch, fakes.LLMComplete, fakes.SignalDownstream}}
@@ -13,12 +14,13 @@ var (
 	EnrichmentPlan     = Workflow{Name: "enrichment-plan", Tools: []string{fakes.Plan, fakes.EnrichContact, fakes.EnrichContact, fakes.InsertRecord}, Planned: true}
 	PublishReport      = Workflow{Name: "publish-report", Tools: []string{fakes.LLMComplete, fakes.PublishReport}}
 	Audit              = Workflow{Name: "audit", Tools: []string{fakes.InsertRecord, fakes.CreateCharge, fakes.PublishReport, fakes.SignalDownstream}}
+	TicketTriage       = Workflow{Name: "ticket-triage", Tools: []string{fakes.VectorSearch, fakes.Summarize, fakes.InsertRecord}}
 )
 
-// Catalog lists the seven workflows, in the order of the mistakes they
-// illustrate (#1 to #7).
+// Catalog lists the built-in world's workflows: the seven in the order of
+// the mistakes they illustrate (#1 to #7), then ticket-triage.
 func Catalog() []Workflow {
-	return []Workflow{SupportEmail, StreamingSummary, ResearchScratchpad, InvoiceBilling, EnrichmentPlan, PublishReport, Audit}
+	return []Workflow{SupportEmail, StreamingSummary, ResearchScratchpad, InvoiceBilling, EnrichmentPlan, PublishReport, Audit, TicketTriage}
 }
 
 // Lookup returns a catalog workflow by name.

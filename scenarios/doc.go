@@ -1,5 +1,5 @@
 // Package scenarios holds what chaosrun runs: the seven workflows of the
-// classic mistakes, and pgregory.net/rapid generators of workflows (1-8
+// classic mistakes and ticket-triage, and pgregory.net/rapid generators of workflows (1-8
 // steps over the tool catalog), tenants, interleaved executions of different
 // tenants, and fault schedules.
 //

@@ -13,6 +13,6 @@ func ExampleOf() {
 	fmt.Println(sc.Name(), sc.Steps() > 0, len(sc.Faults.Active()) > 0)
 	fmt.Println(sc.String() == scenarios.Of(7).String())
 	// Output:
-	// generated(8)+generated(1) true true
+	// generated(3)+support-email true true
 	// true
 }

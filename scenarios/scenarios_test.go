@@ -272,7 +272,7 @@ func TestExecutionStore(t *testing.T) {
 
 func TestCatalog(t *testing.T) {
 	t.Parallel()
-	want := []string{"support-email", "streaming-summary", "research-scratchpad", "invoice-billing", "enrichment-plan", "publish-report", "audit"}
+	want := []string{"support-email", "streaming-summary", "research-scratchpad", "invoice-billing", "enrichment-plan", "publish-report", "audit", "ticket-triage"}
 	var names []string
 	for _, w := range scenarios.Catalog() {
 		names = append(names, w.Name)

@@ -88,8 +88,8 @@ func ExampleWorld_Validate() {
 	// <nil>
 }
 
-// The built-in world is today's: nine tools, two compensators, three
-// tenants, the seven workflows of the seven mistakes.
+// The built-in world: ten tools, two compensators, three
+// tenants, the seven workflows of the seven mistakes and ticket-triage.
 func ExampleDefault() {
 	w := worlds.Default()
 	fmt.Println(w.Name, w.ToolNames())
@@ -98,7 +98,7 @@ func ExampleDefault() {
 		fmt.Println(wf.Name, wf.Steps)
 	}
 	// Output:
-	// default [vector_search llm_complete plan enrich_contact insert_record create_charge send_email publish_report signal_downstream]
+	// default [vector_search llm_complete summarize plan enrich_contact insert_record create_charge send_email publish_report signal_downstream]
 	// [delete_record refund_charge] [acme globex initech]
 	// support-email [vector_search llm_complete send_email]
 	// streaming-summary [vector_search llm_complete signal_downstream]
@@ -107,6 +107,7 @@ func ExampleDefault() {
 	// enrichment-plan [plan enrich_contact enrich_contact insert_record]
 	// publish-report [llm_complete publish_report]
 	// audit [insert_record create_charge publish_report signal_downstream]
+	// ticket-triage [vector_search summarize insert_record]
 }
 
 // An MCP server's tools/list answer becomes a starting world file; each

@@ -15,7 +15,7 @@ import (
 	"github.com/chaosrun/chaosrun/policies/inputfile"
 )
 
-// defaultFile is today's world: nine tools, three tenants, seven workflows.
+// defaultFile is the built-in world: ten tools, three tenants, eight workflows.
 //
 //go:embed default.yaml
 var defaultFile []byte

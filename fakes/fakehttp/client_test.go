@@ -157,7 +157,7 @@ func TestClientWithoutAnAddress(t *testing.T) {
 	} else if code, _ := statusOf(err); code != 404 {
 		t.Errorf("status %d, want 404", code)
 	}
-	if _, err := cl.Lookup(ctx, engine.LookupRequest{Tenant: fakes.Acme, Tool: "no_such_tool", Key: "k"}); kindOf(err) != "no-lookup" {
+	if _, err := cl.Lookup(ctx, engine.LookupRequest{AttemptID: store.AttemptID{Tenant: fakes.Acme}, Tool: "no_such_tool", Key: "k"}); kindOf(err) != "no-lookup" {
 		t.Errorf("Lookup of a tool with no server: %v", err)
 	}
 	if err := cl.Deliver(ctx, engine.Chunk{AttemptID: store.AttemptID{Tenant: fakes.Acme}}); kindOf(err) != "refused" {
@@ -169,14 +169,14 @@ func TestLookupAndDeliverClassifyToo(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	cl := only(serveRaw(t, answer("")).addr, timeout)
-	if _, err := cl.Lookup(ctx, engine.LookupRequest{Tenant: fakes.Acme, Tool: fakes.InsertRecord, Key: "k"}); kindOf(err) != "reset" {
+	if _, err := cl.Lookup(ctx, engine.LookupRequest{AttemptID: store.AttemptID{Tenant: fakes.Acme}, Tool: fakes.InsertRecord, Key: "k"}); kindOf(err) != "reset" {
 		t.Errorf("Lookup answered by EOF: %v", err)
 	}
 	if err := cl.Deliver(ctx, engine.Chunk{AttemptID: store.AttemptID{Tenant: fakes.Acme}}); kindOf(err) != "reset" {
 		t.Errorf("Deliver answered by EOF: %v", err)
 	}
 	cl = only(closedAddr(t), timeout)
-	if _, err := cl.Lookup(ctx, engine.LookupRequest{Tenant: fakes.Acme, Tool: fakes.InsertRecord, Key: "k"}); kindOf(err) != "refused" {
+	if _, err := cl.Lookup(ctx, engine.LookupRequest{AttemptID: store.AttemptID{Tenant: fakes.Acme}, Tool: fakes.InsertRecord, Key: "k"}); kindOf(err) != "refused" {
 		t.Errorf("Lookup with nothing listening: %v", err)
 	}
 	if err := cl.Deliver(ctx, engine.Chunk{AttemptID: store.AttemptID{Tenant: fakes.Acme}}); kindOf(err) != "refused" {

@@ -13,6 +13,7 @@ import (
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/reference/engine"
 	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/store"
 )
 
 // tool serves one tool of the world.
@@ -134,7 +135,7 @@ func (t *tool) lookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	res, err := t.world.Lookup(r.Context(), engine.LookupRequest{Tenant: q.Get("tenant"), Tool: t.name, Key: q.Get("key")})
+	res, err := t.world.Lookup(r.Context(), engine.LookupRequest{AttemptID: store.AttemptID{Tenant: q.Get("tenant")}, Tool: t.name, Key: q.Get("key")})
 	switch {
 	case errors.Is(err, fakes.ErrNoLookup):
 		writeError(w, http.StatusNotFound, 0, codeNoLookup, err.Error())

@@ -127,17 +127,17 @@ func TestLookup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := e.client.Lookup(e.ctx, engine.LookupRequest{Tenant: fakes.Acme, Tool: fakes.InsertRecord, Key: ins.Key})
+	res, err := e.client.Lookup(e.ctx, engine.LookupRequest{AttemptID: store.AttemptID{Tenant: fakes.Acme}, Tool: fakes.InsertRecord, Key: ins.Key})
 	if err != nil || !res.Found || res.Response != resp || !slices.Equal(res.Refs, []string{resp.Ref}) {
 		t.Errorf("Lookup of a key that was applied = %+v, %v; want found, %+v", res, err, resp)
 	}
-	res, err = e.client.Lookup(e.ctx, engine.LookupRequest{Tenant: fakes.Globex, Tool: fakes.InsertRecord, Key: ins.Key})
+	res, err = e.client.Lookup(e.ctx, engine.LookupRequest{AttemptID: store.AttemptID{Tenant: fakes.Globex}, Tool: fakes.InsertRecord, Key: ins.Key})
 	if err != nil || res.Found {
 		t.Errorf("Lookup of another tenant's key = %+v, %v; want not found, no error", res, err)
 	}
 	for _, r := range []engine.LookupRequest{
-		{Tenant: fakes.Acme, Tool: fakes.VectorSearch, Key: "k"},
-		{Tenant: fakes.Globex, Tool: fakes.PublishReport, Key: "k"},
+		{AttemptID: store.AttemptID{Tenant: fakes.Acme}, Tool: fakes.VectorSearch, Key: "k"},
+		{AttemptID: store.AttemptID{Tenant: fakes.Globex}, Tool: fakes.PublishReport, Key: "k"},
 	} {
 		if _, err := e.client.Lookup(e.ctx, r); kindOf(err) != "no-lookup" {
 			t.Errorf("Lookup(%+v): %v; want an error wrapping ErrNoLookup", r, err)

@@ -179,7 +179,7 @@ func (s *Server) mcpLookup(ctx context.Context, req *mcp.CallToolRequest) (*mcp.
 	if err := json.Unmarshal(req.Params.Arguments, &args); err != nil {
 		return nil, fmt.Errorf("decode the arguments: %w", err)
 	}
-	r := engine.LookupRequest{Tenant: args.Tenant, Tool: args.Tool, Key: args.Key}
+	r := engine.LookupRequest{AttemptID: store.AttemptID{Tenant: args.Tenant}, Tool: args.Tool, Key: args.Key}
 	st, f := s.site(Site{Phase: Lookup, Tool: r.Tool, Key: r.Key, Tenant: r.Tenant})
 	switch f.Kind {
 	case Unavailable, Outage, RateLimit, Refuse, Status:

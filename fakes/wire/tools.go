@@ -92,7 +92,7 @@ func (s *Server) serveCall(w http.ResponseWriter, r *http.Request, tool string) 
 
 func (s *Server) serveLookup(w http.ResponseWriter, r *http.Request, tool string) {
 	q := r.URL.Query()
-	req := engine.LookupRequest{Tenant: q.Get("tenant"), Tool: tool, Key: q.Get("key")}
+	req := engine.LookupRequest{AttemptID: store.AttemptID{Tenant: q.Get("tenant")}, Tool: tool, Key: q.Get("key")}
 	if req.Tenant == "" || req.Key == "" {
 		writeError(w, http.StatusBadRequest, 0, codeMalformed, "a lookup needs tenant and key")
 		return

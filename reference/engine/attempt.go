@@ -408,7 +408,7 @@ func (e *Engine) decide(r *run, a store.Attempt, inHand *Response) {
 		Retries: r.retries(e.arch.Budget.Scope == policy.GlobalBudget),
 		Elapsed: e.clock.Now().Sub(r.since(e.arch.Budget.Scope == policy.GlobalBudget)),
 		HasKey:  key != "", StableKey: key != "" && e.arch.KeysFor(st.Tool) == policy.PerOperation,
-		Jitter: e.jitter(a),
+		Jitter: e.jitter(a), InFlight: r.inflight[r.step],
 	}
 	d := policy.Resolve(e.pol, in)
 	if d.Action == policy.Reconcile && o.Reconciled && inHand == nil {

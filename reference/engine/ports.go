@@ -42,9 +42,11 @@ type Invoker interface {
 
 // LookupRequest asks a tool whether an operation happened.
 type LookupRequest struct {
-	Tenant string
-	Tool   string
-	Key    string
+	// AttemptID is the attempt that looks the operation up (Attempt 0 for
+	// the reconciliation worker); its tenant is the operation's.
+	store.AttemptID
+	Tool string
+	Key  string
 }
 
 // LookupResult is a tool's answer to a lookup by key.

@@ -57,7 +57,7 @@ func (e *Engine) reconcile(ctx context.Context, r *run) error {
 		return nil
 	}
 	for _, k := range r.keys[r.step] {
-		res, err := e.lookup.Lookup(ctx, LookupRequest{Tenant: r.exec.Tenant, Tool: st.Tool, Key: k})
+		res, err := e.lookup.Lookup(ctx, LookupRequest{AttemptID: a.AttemptID, Tool: st.Tool, Key: k})
 		if errors.Is(err, ErrCrash) {
 			return err
 		}
@@ -81,6 +81,7 @@ func (e *Engine) reconcile(ctx context.Context, r *run) error {
 	if !ent.Streaming {
 		o.Phase, o.Effects, o.SignalsSent = outcome.PhasePre, outcome.NoEffects, false
 		r.effects[r.step], r.signals[r.step] = outcome.NoEffects, false
+		r.inflight[r.step] = true
 	}
 	a.Outcome = o
 	r.pending = &failure{a: a, begun: true}

@@ -57,6 +57,9 @@ type runState struct {
 	// before acting.
 	effects []outcome.Effects
 	signals []bool
+	// inflight, per step of the current run: a lookup found no trace of an
+	// uncertain attempt, whose request may still land.
+	inflight []bool
 
 	next action
 	wake time.Time
@@ -96,6 +99,7 @@ func newRun(x store.Execution) *run {
 		refs:     make([]string, n),
 		effects:  make([]outcome.Effects, n),
 		signals:  make([]bool, n),
+		inflight: make([]bool, n),
 	}}
 }
 
@@ -177,6 +181,7 @@ func (e *Engine) rebuild(snap store.Snapshot) *run {
 			if a.Run == x.Run {
 				r.effects[a.Step] = max(r.effects[a.Step], a.Outcome.Effects)
 				r.signals[a.Step] = r.signals[a.Step] || a.Outcome.SignalsSent
+				r.inflight[a.Step] = r.inflight[a.Step] || a.Kind == store.Reconcile && a.Outcome.Reconciled && !a.Outcome.SideEffects()
 			}
 		}
 		if a.Run == x.Run && a.Step == r.step {

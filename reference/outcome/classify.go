@@ -69,9 +69,12 @@ func Classify(obs Observation) Outcome {
 func classifyInvoke(o *Outcome, obs Observation) {
 	var se *StatusError
 	var ip *InvalidPlanError
+	var rj *RejectedError
 	switch {
 	case errors.Is(obs.Err, ErrRefused):
 		o.Phase, o.Class = PhasePre, Transient
+	case errors.As(obs.Err, &rj):
+		o.Phase, o.Class = PhasePost, Deterministic
 	case errors.As(obs.Err, &se):
 		classifyStatus(o, se)
 	case errors.As(obs.Err, &ip):

@@ -38,6 +38,14 @@ func Status(code int, retryAfter time.Duration) error {
 	return &StatusError{Code: code, RetryAfter: retryAfter}
 }
 
+// RejectedError reports a tool that acted and then rejected the operation
+// (a business rule that failed after the write): a deterministic failure
+// after the effect, the same on every attempt, which only compensation or a
+// human undoes.
+type RejectedError struct{ Reason string }
+
+func (e *RejectedError) Error() string { return "rejected after acting: " + e.Reason }
+
 // InvalidPlanError reports a task graph that the orchestrator rejected. The
 // same input yields the same plan: the failure is deterministic.
 type InvalidPlanError struct{ Reason string }

@@ -41,7 +41,17 @@ type Input struct {
 	StableKey bool
 	// Jitter is a uniform draw in [0, 1) from the run's seeded source.
 	Jitter float64
+	// InFlight is set when an earlier attempt of the step may still act: its
+	// outcome was uncertain and a lookup found no trace of it yet, which
+	// says nothing of a request still on its way. Giving the step up then
+	// leaves that request to land on an execution nobody finishes, unless
+	// its key is cancelled (compensated) or a human is told.
+	InFlight bool
 }
+
+// MayHaveActed reports whether the tool may have acted for the step: this
+// attempt's outcome has side effects, or an earlier request is in flight.
+func (in Input) MayHaveActed() bool { return in.Outcome.SideEffects() || in.InFlight }
 
 // Action is what to do about a failed attempt.
 type Action uint8

@@ -10,13 +10,18 @@ import (
 //
 //  1. A deterministic orchestrator failure (an invalid plan) fails: the same
 //     input yields the same plan, so a retry only burns tokens.
-//  2. Any other deterministic failure fails where nothing was emitted,
-//     compensates where the effect can be undone, dead-letters otherwise.
+//  2. Any other deterministic failure fails where nothing was emitted (and
+//     no earlier request of the step is in flight), compensates where the
+//     effect can be undone, dead-letters otherwise.
 //  3. A failure before the tool acted, or of a step that emits nothing, is
 //     retried with backoff, up to 5 times: there is nothing to duplicate.
 //     Tiers govern uncertain outcomes, not this.
 //     Every retry keeps the operation's key and dedup token, so that chunks an
 //     earlier attempt streamed are never streamed again.
+//     When the retries are spent, a step with an earlier request still in
+//     flight (a lookup found nothing, which proves nothing of a request on
+//     its way) is not merely failed: its keys are compensated, which also
+//     cancels what has not landed yet, or it is dead-lettered.
 //  4. After the tool acted (post-execution, post-inference), nothing is
 //     re-executed: reconcile commits the response in hand or the one found
 //     by key.
@@ -43,12 +48,12 @@ func (reference) Decide(in Input) Decision {
 	switch {
 	case o.Class == outcome.Deterministic && o.Layer == outcome.Orchestrator:
 		return Decide(Fail, "deterministic orchestrator failure: the same input yields the same plan")
-	case o.Class == outcome.Deterministic && !o.SideEffects():
+	case o.Class == outcome.Deterministic && !in.MayHaveActed():
 		return Decide(Fail, "deterministic failure before the tool acted")
 	case o.Class == outcome.Deterministic && e.HasCompensator():
-		return Decide(Compensate, "deterministic failure after the tool acted: undo it")
+		return Decide(Compensate, "deterministic failure, and the tool may have acted: undo it")
 	case o.Class == outcome.Deterministic:
-		return Decide(DeadLetter, "deterministic failure after the tool acted, and nothing undoes it")
+		return Decide(DeadLetter, "deterministic failure, and the tool may have acted: nothing undoes it")
 	case o.Phase == outcome.PhasePre && in.Retries < 5:
 		d := RetryUpTo(5, "the tool did not act: nothing to duplicate")
 		d.DedupToken = true // chunks an earlier attempt streamed stay delivered
@@ -57,8 +62,12 @@ func (reference) Decide(in Input) Decision {
 		d := RetryUpTo(5, "nothing was emitted: a retry duplicates nothing")
 		d.DedupToken = true
 		return d
-	case !o.SideEffects():
+	case !o.SideEffects() && !in.InFlight:
 		return Decide(Fail, "nothing was emitted and the retries are spent")
+	case !o.SideEffects() && e.HasCompensator():
+		return Decide(Compensate, "the retries are spent and an earlier request may still land: cancel its key")
+	case !o.SideEffects():
+		return Decide(DeadLetter, "the retries are spent and an earlier request may still land")
 	case o.Phase == outcome.PhasePost:
 		return Decide(Reconcile, "the tool acted: commit what happened, do not re-execute")
 	case o.LLM == outcome.MidInference && e.Lookup && in.HasKey && in.Retries < 3:

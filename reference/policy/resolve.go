@@ -31,7 +31,7 @@ func applyContract(d Decision, in Input) Decision {
 	if d.Action != Retry || c.IsZero() {
 		return d
 	}
-	effects := in.Outcome.SideEffects()
+	effects := in.MayHaveActed() // an earlier request still on its way counts
 	canLookUp := in.Entry.Lookup && in.HasKey
 	switch {
 	case c.KeyRequired && !in.HasKey:
@@ -68,7 +68,7 @@ func applyBudget(d Decision, in Input, arch Architecture) Decision {
 // escalate is the safety net for a retry that cannot be granted: human review
 // where the tool may have acted, failure where it provably did not.
 func escalate(in Input, reason string) Decision {
-	if in.Outcome.SideEffects() {
+	if in.MayHaveActed() {
 		return Decide(DeadLetter, reason)
 	}
 	return Decide(Fail, reason)

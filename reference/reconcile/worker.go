@@ -144,7 +144,7 @@ func (w *Worker) judge(ctx context.Context, snap store.Snapshot, step int, ent r
 func (w *Worker) live(ctx context.Context, tenant, tool string, keys []string) ([]string, error) {
 	var refs []string
 	for _, k := range keys {
-		res, err := w.tools.Lookup(ctx, engine.LookupRequest{Tenant: tenant, Tool: tool, Key: k})
+		res, err := w.tools.Lookup(ctx, engine.LookupRequest{AttemptID: store.AttemptID{Tenant: tenant}, Tool: tool, Key: k})
 		if err != nil {
 			return nil, err
 		}

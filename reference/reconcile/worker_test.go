@@ -154,7 +154,7 @@ func (x *exec) finish(s store.Status) {
 
 func (e *env) lookup(tenant, tool, key string) engine.LookupResult {
 	e.t.Helper()
-	res, err := e.world.Lookup(e.ctx, engine.LookupRequest{Tenant: tenant, Tool: tool, Key: key})
+	res, err := e.world.Lookup(e.ctx, engine.LookupRequest{AttemptID: store.AttemptID{Tenant: tenant}, Tool: tool, Key: key})
 	if err != nil {
 		e.t.Fatal(err)
 	}
