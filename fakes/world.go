@@ -80,7 +80,7 @@ type World struct {
 	ledger  Ledger
 	keyed   map[keyID][]*record
 	byRef   map[string]*record
-	fenced  map[keyID]bool // keys undone by key: a request of one that lands later is refused
+	fenced  map[keyID]bool           // keys undone by key: a request of one that lands later is refused
 	gens    map[[2]string]generation // (tenant, token) -> completed generation
 	seen    map[chunkID]bool
 	windows map[[2]string]*window // (tenant, tool)
