@@ -263,3 +263,31 @@ func TestACompensatingPolicyHoldsEveryInvariant(t *testing.T) {
 		t.Errorf("only %d of %d executions were compensated: the path this test is about was hardly taken", s.Executions.Compensated, s.Executions.Total)
 	}
 }
+
+// A shared scratchpad keeps what a failed run wrote: a policy that shares
+// one mutable context and restarts the workflow after a failure re-reads,
+// from its first step, the writes of the run it gave up. The scratchpad
+// lives in the store, so this holds through crashes and restarts alike.
+func TestSharedContextAndRestartIsCaught(t *testing.T) {
+	t.Parallel()
+	arch := policy.DefaultArchitecture()
+	arch.Context, arch.Resume = policy.Shared, policy.Restart
+	p := &policy.Rules{PolicyName: "shared-context-restart", Arch: arch, List: policies.ReferenceRules()}
+	s := explore(t, p, &harness.ExploreOpts{NoShrink: true})
+	n := s.Violations[invariants.NoPoisonedContextReads]
+	t.Logf("no-poisoned-context-reads violated in %d of %d runs", n, s.Runs)
+	if n == 0 {
+		t.Fatalf("shared context with restarts passed no-poisoned-context-reads in %d runs", s.Runs)
+	}
+	// The first counterexample is the restart's: a run past the first reads
+	// what an earlier run wrote and never committed in this one.
+	f := s.First[invariants.NoPoisonedContextReads]
+	read := f.Run.History.Events[f.Violation.Event]
+	stale := false
+	for _, rd := range read.Reads {
+		stale = stale || rd.Writer.Step >= 0 && rd.Writer.Run < read.Run
+	}
+	if !stale {
+		t.Errorf("the poisoned read (event %d, run %d) reads nothing an earlier run wrote:\n%s", f.Violation.Event, read.Run, harness.Explain(f.Run, invariants.NoPoisonedContextReads))
+	}
+}

@@ -73,19 +73,19 @@ func ExampleJSON() {
 	//       },
 	//       "first_failure": null,
 	//       "executions": {
-	//         "total": 3,
-	//         "completed": 3,
+	//         "total": 5,
+	//         "completed": 4,
 	//         "compensated": 0,
 	//         "dead_lettered": 0,
-	//         "failed": 0
+	//         "failed": 1
 	//       },
 	//       "cost": {
-	//         "tool_calls": 10,
-	//         "retries": 0,
+	//         "tool_calls": 17,
+	//         "retries": 1,
 	//         "duplicate_effects": 0,
 	//         "duplicate_charges_cents": 0,
 	//         "duplicate_cost_cents": 0,
-	//         "llm_tokens_wasted": 0,
+	//         "llm_tokens_wasted": 150,
 	//         "dead_lettered": 0,
 	//         "compensations": 0,
 	//         "reconciliation_events": 0

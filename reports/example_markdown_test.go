@@ -45,7 +45,7 @@ func ExampleMarkdown() {
 	//
 	// | policy | completion | dead-lettered | compensated | duplicate effects | duplicate charges | duplicate cost | wasted LLM tokens | retries | reconciliation events |
 	// | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-	// | `reference` | 100.0% (8/8) | 0 | 0 | 0 | $0.00 | $0.00 | 0 | 2 | 0 |
+	// | `reference` | 77.8% (7/9) | 1 | 0 | 0 | $0.00 | $0.00 | 400 | 1 | 0 |
 	//
 	// <sub>Duplicate charges: money a charging tool took twice from a customer, who gets it back only by a refund. Duplicate cost: other paid calls made again (an enrichment, a paid webhook), paid by you.</sub>
 }

@@ -34,5 +34,5 @@ func ExampleMerge() {
 	fmt.Println("first failure:", p.FirstFailure.Invariant, "at seed", p.FirstFailure.Seed, "from", p.Failure(p.FirstFailure.Invariant).From)
 	// Output:
 	// shard 1/1 seeds 1-10 runs 10
-	// first failure: no-duplicate-side-effects at seed 4 from shard 2/2 (shard-2.json)
+	// first failure: no-duplicate-side-effects at seed 3 from shard 1/2 (shard-1.json)
 }

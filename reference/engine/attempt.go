@@ -178,7 +178,20 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 			obs := outcome.Observation{Stage: outcome.StageContextWrite, Err: fmt.Errorf("writing context key %q: %w", k, err), KeysWritten: i, KeysTotal: len(st.Writes)}
 			return e.fail(ctx, r, a, ent, obs, &resp, true)
 		}
-		work[k] = store.Value{Data: resp.Data, Writer: writer}
+		v := store.Value{Data: resp.Data, Writer: writer}
+		if e.arch.Context == policy.Shared {
+			// The shared document lives in the store: the write is there for
+			// every later reader, whatever becomes of this attempt.
+			err := e.store.WriteShared(ctx, store.SharedWrite{Tenant: r.exec.Tenant, Exec: r.exec.Exec, Key: k, Value: v})
+			if errors.Is(err, ErrCrash) || errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrTerminal) || errors.Is(err, store.ErrStaleRun) {
+				return err
+			}
+			if err != nil {
+				obs := outcome.Observation{Stage: outcome.StageContextWrite, Err: fmt.Errorf("writing shared key %q: %w", k, err), KeysWritten: i, KeysTotal: len(st.Writes)}
+				return e.fail(ctx, r, a, ent, obs, &resp, true)
+			}
+		}
+		work[k] = v
 		e.emit(Event{Kind: EvWrite, AttemptID: a.AttemptID, Tool: st.Tool, Version: r.ctx.Version + 1, Detail: k})
 	}
 	if err := e.at(ctx, r, BeforeCommit, a.AttemptID, 0); err != nil {
@@ -232,13 +245,14 @@ func (e *Engine) committed(r *run, c store.Commit) {
 	r.unconfirmed = nil
 	r.ctx = c.Context
 	if e.arch.Context == policy.Shared {
-		r.shared = maps.Clone(c.Context.Values)
+		maps.Copy(r.shared, c.Context.Values) // what another engine committed; the document keeps the rest
 	}
 	e.emit(commitEvent(r.exec, c))
 	r.step = c.Step + 1
 	r.comp, r.inHand, r.wake = 0, nil, e.clock.Now()
 	clear(r.effects)
 	clear(r.signals)
+	clear(r.inflight)
 	r.next = doAttempt
 	if r.step == len(r.exec.Steps) {
 		r.next = doComplete

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 
 	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/registry"
@@ -181,10 +180,12 @@ func (e *Engine) restart(ctx context.Context, r *run) error {
 	r.exec.Run++
 	r.step = 0
 	r.ctx = inputContext(r.exec.Input)
-	r.shared = maps.Clone(r.ctx.Values)
+	// The shared document is not reset: a restart reads what the failed
+	// run left in it.
 	r.next, r.inHand = doAttempt, nil
 	clear(r.effects)
 	clear(r.signals)
+	clear(r.inflight)
 	clear(r.first)
 	clear(r.called)
 	e.emit(restartEvent(r.exec, r.exec.Run))

@@ -25,8 +25,9 @@ const (
 )
 
 // run is the in-memory state of one execution. Everything in it can be
-// rebuilt from the store (see rebuild); what cannot — a response in hand, the
-// shared document's uncommitted writes — is lost in a crash, as it would be.
+// rebuilt from the store (see rebuild); what cannot — a response in hand —
+// is lost in a crash, as it would be. The shared document of shared-context
+// mode is the store's: its writes survive crashes and restarts.
 type run struct {
 	mu sync.Mutex
 	runState
@@ -135,13 +136,21 @@ func (r *run) finishWith(a action, cause string) {
 	r.next, r.cause = a, cause
 }
 
+// sharedDocument is the shared-context document: the execution's input, then
+// every key written to the store's scratchpad.
+func sharedDocument(x store.Execution, written map[string]store.Value) map[string]store.Value {
+	doc := inputContext(x.Input).Values
+	maps.Copy(doc, written)
+	return doc
+}
+
 // rebuild restores an execution's state from its snapshot: the step after
 // the last commit, attempt counters, the keys used, and what to do next.
 func (e *Engine) rebuild(snap store.Snapshot) *run {
 	x := snap.Execution
 	r := newRun(x)
 	r.ctx = snap.Context
-	r.shared = maps.Clone(snap.Context.Values)
+	r.shared = sharedDocument(x, snap.Shared)
 	r.step = len(snap.Commits)
 	// Report the durable facts found in the store: the engine that made them
 	// may have died before reporting them, or been told a write failed

@@ -222,6 +222,19 @@ type Snapshot struct {
 	// Attempts are all attempts of all runs, in order.
 	Attempts    []Attempt
 	DeadLetters []DeadLetter
+	// Shared is the execution's shared scratchpad: every key an attempt of
+	// any run wrote with WriteShared, as its last writer left it (empty when
+	// none did). A failed attempt's writes are there too.
+	Shared map[string]Value
+}
+
+// SharedWrite is one key an attempt writes to its execution's shared
+// scratchpad. Value.Writer names the attempt.
+type SharedWrite struct {
+	Tenant string
+	Exec   string
+	Key    string
+	Value  Value
 }
 
 // Store is the storage port. Implementations must be safe for concurrent use.
@@ -241,8 +254,16 @@ type Store interface {
 	// checkpoint. The store owns c.Context.Values from then on: the caller
 	// must not modify the map afterwards.
 	Commit(ctx context.Context, c Commit) error
-	// Restart begins run number run from context version 0.
+	// Restart begins run number run from context version 0. The shared
+	// scratchpad is not reset: it is the agents' document, not a version.
 	Restart(ctx context.Context, tenant, id string, run int) error
+	// WriteShared writes one key of the execution's shared scratchpad, the
+	// mutable document of shared-context mode, durable when it returns. It
+	// outlives the attempt, the run and the engine process: what a failed
+	// attempt wrote stays for the next reader, as in a real shared store.
+	// It is refused, as a begin record is, unless the execution is running
+	// in the writer's run.
+	WriteShared(ctx context.Context, w SharedWrite) error
 
 	// Finish ends an execution with a terminal status and its cause.
 	Finish(ctx context.Context, tenant, id string, s Status, cause string) error

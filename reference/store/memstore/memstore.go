@@ -26,6 +26,7 @@ type record struct {
 	commits  []store.Commit // current run
 	attempts []store.Attempt
 	dead     []store.DeadLetter
+	shared   map[string]store.Value
 }
 
 type deadLetter struct {
@@ -103,6 +104,10 @@ func (r *record) snapshot() store.Snapshot {
 		Commits:     make([]store.Commit, len(r.commits)),
 		Attempts:    append([]store.Attempt(nil), r.attempts...),
 		DeadLetters: append([]store.DeadLetter(nil), r.dead...),
+		Shared:      maps.Clone(r.shared),
+	}
+	if snap.Shared == nil {
+		snap.Shared = map[string]store.Value{}
 	}
 	for i, c := range r.commits {
 		c.Context = cloneContext(c.Context)
@@ -193,6 +198,24 @@ func (s *Store) Commit(_ context.Context, c store.Commit) error {
 		}
 	}
 	r.commits = append(r.commits, c) // the port hands the values over: no copy
+	return nil
+}
+
+// WriteShared implements [store.Store].
+func (s *Store) WriteShared(_ context.Context, w store.SharedWrite) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.running(w.Tenant, w.Exec)
+	if err != nil {
+		return err
+	}
+	if w.Value.Writer.Run != r.exec.Run {
+		return fmt.Errorf("shared write of run %d of %s/%s: %w", w.Value.Writer.Run, w.Tenant, w.Exec, store.ErrStaleRun)
+	}
+	if r.shared == nil {
+		r.shared = map[string]store.Value{}
+	}
+	r.shared[w.Key] = w.Value
 	return nil
 }
 

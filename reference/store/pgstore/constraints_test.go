@@ -28,6 +28,8 @@ func TestTheSchemaRefusesOrphanRowsAndTheEmptyTenant(t *testing.T) {
 		{"a commit of the empty tenant", `INSERT INTO commits (tenant, exec, run, step, attempt, result_data, result_ref, version, context, at)
 			VALUES ('', 'e1', 0, 0, 1, '', '', 1, '{}', now())`, "23514"},
 		{"a dead letter of the empty tenant", `INSERT INTO dead_letters (tenant, exec, run, step, cause, at) VALUES ('', 'e1', 0, 0, '', now())`, "23514"},
+		{"a shared key of no execution", `INSERT INTO shared_context (tenant, exec, key, data, writer) VALUES ('acme', 'nope', 'k', '', '{}')`, "23503"},
+		{"a shared key of the empty tenant", `INSERT INTO shared_context (tenant, exec, key, data, writer) VALUES ('', 'e1', 'k', '', '{}')`, "23514"},
 		{"a finding of the empty tenant", `INSERT INTO recon_events (tenant, exec, step, tool, kind, detail, action, at)
 			VALUES ('', 'e1', 0, '', '', '', '', now())`, "23514"},
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 // tables are the tables that hold tenant rows.
-var tables = []string{"executions", "attempts", "commits", "dead_letters", "recon_events"}
+var tables = []string{"executions", "attempts", "commits", "dead_letters", "recon_events", "shared_context"}
 
 // populate gives tenant a row in every table: an execution with a failed
 // attempt, a commit and a dead letter, audited.
@@ -24,6 +24,7 @@ func populate(ctx context.Context, t *testing.T, s *pgstore.Store, tenants ...st
 			AttemptID: store.AttemptID{Tenant: tenant, Exec: "e1", Step: 0, Attempt: 1},
 			Context:   store.Context{Version: 1, Values: map[string]store.Value{"a": {Data: tenant + ":a"}}},
 		}))
+		must(t, s.WriteShared(ctx, store.SharedWrite{Tenant: tenant, Exec: "e1", Key: "notes", Value: store.Value{Data: tenant + ":notes"}}))
 		must(t, s.DeadLetter(ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: tenant, Exec: "e1", Step: 1}, Cause: "review"}))
 	}
 	n, err := s.Audit(ctx, 10, func(snap store.Snapshot) ([]store.ReconEvent, error) {

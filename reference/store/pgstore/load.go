@@ -36,7 +36,27 @@ func load(ctx context.Context, tx pgx.Tx, tenant, id string) (store.Snapshot, er
 	if snap.DeadLetters, err = loadDeadLetters(ctx, tx, tenant, id); err != nil {
 		return store.Snapshot{}, err
 	}
+	if snap.Shared, err = loadShared(ctx, tx, tenant, id); err != nil {
+		return store.Snapshot{}, err
+	}
 	return snap, nil
+}
+
+const selectShared = `
+	SELECT key, data, writer
+	FROM shared_context
+	WHERE tenant = $1 AND exec = $2`
+
+func loadShared(ctx context.Context, tx pgx.Tx, tenant, id string) (map[string]store.Value, error) {
+	rows, _ := tx.Query(ctx, selectShared, tenant, id)
+	shared := map[string]store.Value{}
+	var key string
+	var v store.Value
+	_, err := pgx.ForEachRow(rows, []any{&key, &v.Data, &v.Writer}, func() error {
+		shared[key] = v
+		return nil
+	})
+	return shared, err
 }
 
 const selectExecution = `

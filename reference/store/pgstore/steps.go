@@ -123,6 +123,35 @@ func (s *Store) End(ctx context.Context, a store.Attempt) error {
 	return s.interpret(ctx, err, what)
 }
 
+// writeShared is guarded as the begin and commit records are, and
+// replaces the key's row: a shared scratchpad keeps the last write.
+const writeShared = `
+	WITH cur AS (
+		SELECT status, run FROM executions
+		WHERE tenant = $1 AND id = $2
+		FOR SHARE
+	), ins AS (
+		INSERT INTO shared_context (tenant, exec, key, data, writer)
+		SELECT $1, $2, $4, $5, $6
+		FROM cur WHERE cur.status = 'running' AND cur.run = $3
+		ON CONFLICT (tenant, exec, key) DO UPDATE SET data = EXCLUDED.data, writer = EXCLUDED.writer
+		RETURNING 1
+	)
+	SELECT cur.status, cur.run, EXISTS (SELECT 1 FROM ins) FROM cur`
+
+// WriteShared implements [store.Store]: one key of the shared scratchpad,
+// in one round trip.
+func (s *Store) WriteShared(ctx context.Context, w store.SharedWrite) error {
+	what := fmt.Sprintf("write shared key %q of %s/%s", w.Key, w.Tenant, w.Exec)
+	writer, err := json.Marshal(w.Value.Writer)
+	if err != nil {
+		return fmt.Errorf("pgstore: %s: writer: %w", what, err)
+	}
+	run := w.Value.Writer.Run
+	err = s.write(ctx, w.Tenant, nil, writable(run), writeShared, w.Tenant, w.Exec, run, w.Key, w.Value.Data, writer)
+	return s.interpret(ctx, err, what)
+}
+
 var insertCommit = guarded(`INSERT INTO commits (tenant, exec, run, step, attempt, result_data, result_ref, version, context, at)
 		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10`)
 

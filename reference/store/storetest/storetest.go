@@ -42,6 +42,7 @@ var cases = []struct {
 	{"CancelledClaimsLeaveWorkQueued", testCancelledClaims},
 	{"EveryWriteRefusesAnotherTenantsExecution", testTenantWrites},
 	{"EveryRecordNeedsItsExecutionAndATenant", testOrphans},
+	{"SharedScratchpadOutlivesRunsAndKeepsTheLastWrite", testShared},
 }
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -390,6 +391,39 @@ func testSnapshotCopies(ctx context.Context, t *testing.T, s store.Store) {
 	}
 }
 
+// testShared: the shared scratchpad is the execution's, not a run's or a
+// version's. A failed attempt's write stays through a restart, the last
+// write of a key wins, a stale run cannot write, an ended execution takes
+// no write, and a snapshot's map is the reader's own.
+func testShared(ctx context.Context, t *testing.T, s store.Store) {
+	create(ctx, t, s, "acme", "e1")
+	if snap, err := s.Load(ctx, "acme", "e1"); err != nil || snap.Shared == nil || len(snap.Shared) != 0 {
+		t.Fatalf("a new execution's scratchpad: %+v, %v", snap.Shared, err)
+	}
+	failed := store.Writer{Run: 0, Step: 1, Attempt: 2}
+	must(t, s.WriteShared(ctx, store.SharedWrite{Tenant: "acme", Exec: "e1", Key: "notes", Value: store.Value{Data: "acme:half", Writer: failed}}))
+	must(t, s.WriteShared(ctx, store.SharedWrite{Tenant: "acme", Exec: "e1", Key: "plan", Value: store.Value{Data: "acme:p0", Writer: failed}}))
+	must(t, s.Restart(ctx, "acme", "e1", 1))
+	wantErr(t, s.WriteShared(ctx, store.SharedWrite{Tenant: "acme", Exec: "e1", Key: "notes", Value: store.Value{Data: "acme:late", Writer: failed}}), store.ErrStaleRun)
+	next := store.Writer{Run: 1, Step: 0, Attempt: 1}
+	must(t, s.WriteShared(ctx, store.SharedWrite{Tenant: "acme", Exec: "e1", Key: "plan", Value: store.Value{Data: "acme:p1", Writer: next}}))
+	snap, err := s.Load(ctx, "acme", "e1")
+	must(t, err)
+	want := map[string]store.Value{"notes": {Data: "acme:half", Writer: failed}, "plan": {Data: "acme:p1", Writer: next}}
+	if len(snap.Shared) != len(want) || snap.Shared["notes"] != want["notes"] || snap.Shared["plan"] != want["plan"] {
+		t.Fatalf("after a restart and a second write: %+v, want %+v", snap.Shared, want)
+	}
+	snap.Shared["notes"] = store.Value{Data: "mutated by the reader"}
+	again, err := s.Load(ctx, "acme", "e1")
+	must(t, err)
+	if again.Shared["notes"] != want["notes"] {
+		t.Fatalf("the scratchpad changed through a snapshot: %+v", again.Shared)
+	}
+	must(t, s.Finish(ctx, "acme", "e1", store.Failed, "gave up"))
+	wantErr(t, s.WriteShared(ctx, store.SharedWrite{Tenant: "acme", Exec: "e1", Key: "notes", Value: store.Value{Data: "acme:after", Writer: next}}), store.ErrTerminal)
+	wantErr(t, s.WriteShared(ctx, store.SharedWrite{Tenant: "acme", Exec: "nope", Key: "notes", Value: store.Value{Data: "acme:x", Writer: next}}), store.ErrNotFound)
+}
+
 func testActiveAcrossTenants(ctx context.Context, t *testing.T, s store.Store) {
 	// Same creation time for all: the order is the order of Create calls.
 	for _, ref := range []store.Ref{{Tenant: "acme", Exec: "b"}, {Tenant: "globex", Exec: "a"}, {Tenant: "acme", Exec: "a"}, {Tenant: "initech", Exec: "c"}} {
@@ -437,9 +471,10 @@ func testTenantWrites(ctx context.Context, t *testing.T, s store.Store) {
 	wantErr(t, s.End(ctx, a), store.ErrNotFound)
 	wantErr(t, s.Restart(ctx, "globex", "e1", 1), store.ErrNotFound)
 	wantErr(t, s.DeadLetter(ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: "globex", Exec: "e1"}, Cause: "x"}), store.ErrNotFound)
+	wantErr(t, s.WriteShared(ctx, store.SharedWrite{Tenant: "globex", Exec: "e1", Key: "k", Value: store.Value{Data: "globex:k"}}), store.ErrNotFound)
 	snap, err := s.Load(ctx, "acme", "e1")
 	must(t, err)
-	if e := snap.Execution; e.Recovered || e.Run != 0 || e.Status != store.Running || len(snap.DeadLetters) != 0 {
+	if e := snap.Execution; e.Recovered || e.Run != 0 || e.Status != store.Running || len(snap.DeadLetters) != 0 || len(snap.Shared) != 0 {
 		t.Fatalf("another tenant's writes changed acme/e1: %+v", snap)
 	}
 }
