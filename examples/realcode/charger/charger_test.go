@@ -85,7 +85,7 @@ func TestTheDefaultClientRetriesAPostOn502(t *testing.T) {
 	for seed := uint64(1); seed <= 200; seed++ {
 		sc := space.Seeded(seed, false)
 		sc.Faults.Rates = [len(sc.Faults.Rates)]uint16{}
-		sc.Faults.Rates[faults.Reset] = 120 // resets, and statuses 500 and 502 after the effect
+		sc.Faults.Rates[faults.ErrorAfter] = 120 // statuses 500 and 502 after the effect
 		run, err := harness.RunSystem(t, w, sc, body(false), nil)
 		if err != nil {
 			t.Fatal(err)
