@@ -46,4 +46,20 @@
 // [Quirks] (the fault schedule) on each call. They apply only to tools that
 // answer lookups by key, because those are the only ones whose misbehaviour
 // anybody, reconciliation included, could ever detect.
+//
+// When the Quirks are also [LookupQuirks], an attempt's lookups misbehave
+// too: a [LaggingLookup] does not see effects younger than the tool's
+// declared lag (never older ones: the lag is what the tool promises), a
+// [MissedLookup] answers "not found" for a key the tool still deduplicates
+// by, so a repeat under that key is safe and one under a new key is not.
+// The reconciliation worker's lookups (attempt 0) read the tool's own
+// records, after the longest lag.
+//
+// # Cancelled keys
+//
+// A compensator called with a key undoes every live effect of it and
+// cancels the key: a request under it that lands afterwards — one still on
+// its way when the operation was given up — is refused with 409 and applies
+// nothing. That is what makes compensating by key the answer to a request
+// in flight.
 package fakes
