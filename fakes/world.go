@@ -183,10 +183,54 @@ func (w *World) Invoke(ctx context.Context, c engine.Call) (engine.Response, err
 	// key it carries deduplicates nothing; it is kept for lookups.
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if s.Keys != registry.NoKeys {
+	if callQuirks(s) {
 		return w.quirky(c, keyID{c.Tenant, c.Tool, c.Key}, false, s.Cost.Of(c.Payload)), nil
 	}
 	return w.apply(c, false, s.Cost.Of(c.Payload)), nil
+}
+
+// callQuirks reports whether the world asks its [Quirks] about a call of
+// the tool s describes: a keyed write, an upsert, and a write, a
+// notification or a trigger that keeps keys — the calls whose effect the
+// world records by key, where a doubled or lost write is what a lookup or
+// the reconciliation worker can find.
+func callQuirks(s worlds.Spec) bool {
+	switch s.Behaviour {
+	case worlds.KeyedWrite, worlds.Upsert:
+		return s.Undoes == ""
+	case worlds.Write, worlds.Notification, worlds.Trigger:
+		return s.Undoes == "" && s.Keys != registry.NoKeys
+	}
+	return false
+}
+
+// lookupQuirks lists the quirks a lookup of the tool s describes can have,
+// drifted for the tenant or not: a lag only where the tool declares one, a
+// miss only where its key deduplicates. A streamed model's lookup (by its
+// dedup token) has none.
+func lookupQuirks(s worlds.Spec, drifted bool) []Quirk {
+	if !s.Lookup || s.Stream {
+		return nil
+	}
+	var may []Quirk
+	if s.Lag > 0 {
+		may = append(may, LaggingLookup)
+	}
+	if (s.Behaviour == worlds.KeyedWrite || s.Behaviour == worlds.Upsert) && !drifted {
+		may = append(may, MissedLookup)
+	}
+	return may
+}
+
+// QuirksOf lists the quirks the world can give the calls and lookups of the
+// tool s describes, for a tenant for whom it has not drifted: the quirks
+// its [Quirks] and [LookupQuirks] are ever asked to decide.
+func QuirksOf(s worlds.Spec) []Quirk {
+	var qs []Quirk
+	if callQuirks(s) {
+		qs = append(qs, DoubleDelivery, LostWrite)
+	}
+	return append(qs, lookupQuirks(s, false)...)
 }
 
 func (w *World) isFenced(id keyID) bool {
@@ -439,13 +483,7 @@ func (w *World) lookupQuirk(r engine.LookupRequest, s worlds.Spec) Quirk {
 	if !ok || r.Attempt == 0 {
 		return NoQuirk
 	}
-	var may []Quirk
-	if s.Lag > 0 {
-		may = append(may, LaggingLookup)
-	}
-	if (s.Behaviour == worlds.KeyedWrite || s.Behaviour == worlds.Upsert) && !w.ledger.facts.Drifted(r.Tenant, r.Tool) {
-		may = append(may, MissedLookup)
-	}
+	may := lookupQuirks(s, w.ledger.facts.Drifted(r.Tenant, r.Tool))
 	if len(may) == 0 {
 		return NoQuirk
 	}

@@ -15,7 +15,6 @@ import (
 	"github.com/chaosrun/chaosrun/reference/engine"
 	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/store"
-	"github.com/chaosrun/chaosrun/worlds"
 )
 
 // Applied is one fault that fired.
@@ -406,11 +405,7 @@ func (in *Injector) zombieable(c engine.Call) bool {
 		return false
 	}
 	sp, ok := in.cat.Spec(c.Tenant, c.Tool)
-	if !ok || sp.Undoes != "" || !sp.Truth().SideEffects {
-		return false
-	}
-	dedups := (sp.Behaviour == worlds.KeyedWrite || sp.Behaviour == worlds.Upsert) && !in.drift[[2]string{c.Tenant, c.Tool}]
-	return dedups || !sp.Lookup
+	return ok && zombieSpec(sp, in.drift[[2]string{c.Tenant, c.Tool}])
 }
 
 // op names a call's operation: one step of one execution.

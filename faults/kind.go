@@ -134,6 +134,12 @@ func MaxRate(k Kind) uint16 {
 	return 0
 }
 
+// TargetRate is the rate of a kind in a scenario aimed at one of its cells
+// (see scenarios.Space.Targeted): eight times [MaxRate], at least half the
+// sites and at most all of them, so that an aimed call all but surely
+// receives it.
+func TargetRate(k Kind) uint16 { return min(1000, max(8*MaxRate(k), 800)) }
+
 // Kinds lists every kind in order.
 func Kinds() []Kind {
 	ks := make([]Kind, NumKinds)

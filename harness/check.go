@@ -11,6 +11,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/policies"
 	"github.com/chaosrun/chaosrun/reference/policy"
@@ -122,13 +123,16 @@ type Replay struct {
 	Mode string
 	// World is the world file the case ran in ("" for the built-in world).
 	World string
+	// Targets are the cells the case's scenario was aimed at (none for a
+	// swarm scenario: see [Failure.Targets]).
+	Targets []faults.Cell
 }
 
 // Line is the one rule for replay lines, used by Check, the reports and the
 // CLI: the chaosrun command that replays the case, naming a catalog policy
 // by name and any other policy by its file, with the flags the exploration
-// ran under (--all-faults, --mode net; never the store, which may hold a
-// password). It is "" when chaosrun cannot replay the case: a policy written
+// ran under (--all-faults, the cells a targeted scenario was aimed at,
+// --mode net; never the store, which may hold a password). It is "" when chaosrun cannot replay the case: a policy written
 // in Go replays in its own test, with rapid's line.
 func (r Replay) Line() string {
 	var p string
@@ -147,6 +151,13 @@ func (r Replay) Line() string {
 	line += fmt.Sprintf(" --policy %s --seed %d", p, r.Seed)
 	if r.AllFaults {
 		line += " --all-faults"
+	}
+	if len(r.Targets) > 0 {
+		cells := make([]string, len(r.Targets))
+		for i, c := range r.Targets {
+			cells[i] = c.String()
+		}
+		line += " --target " + shellQuote(strings.Join(cells, ","))
 	}
 	if r.Mode != "" && r.Mode != "sim" {
 		line += " --mode " + r.Mode

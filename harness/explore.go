@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/scenarios"
@@ -33,9 +34,23 @@ type ExploreOpts struct {
 	// i % n == Shard-1 are this shard's. Shards 1/n ... n/n together cover
 	// exactly the runs of the unsharded exploration.
 	Shard, Shards int
+	// TotalRuns is the runs of the whole exploration, every shard together
+	// (default Runs x Shards): where its first half ends, targeted runs
+	// begin (see [ExploreOpts.NoTargeting]), and every shard must agree.
+	TotalRuns int
 	// AllFaults enables every fault kind in every scenario instead of a
 	// random subset.
 	AllFaults bool
+	// NoTargeting runs swarm scenarios only. By default an exploration is
+	// swarm first, then targeted: its first half (of TotalRuns, or of
+	// Duration) draws swarm scenarios, and the pilot — the first of them,
+	// up to 1,000 — decides which reachable cells of the fault model no
+	// fault reached ([Coverage]); each run of the second half is aimed at
+	// a few of those cells ([scenarios.Space.Targeted]), in turn. Every
+	// shard runs the whole pilot (counting only its own runs), so a
+	// shard's targeted runs are the unsharded exploration's. Targeting
+	// needs the simulation: with NewRunner it is off.
+	NoTargeting bool
 	// Workers is how many scenarios run at once (default GOMAXPROCS).
 	Workers int
 	// NoShrink skips minimising the first counterexamples.
@@ -81,6 +96,9 @@ func (s simulator) Run(ctx context.Context, sc scenarios.Scenario, p policy.Poli
 type Failure struct {
 	Invariant invariants.ID
 	Seed      uint64
+	// Targets are the cells the seed's scenario was aimed at (none for a
+	// swarm scenario): with the seed, they make the scenario.
+	Targets []faults.Cell
 	// Original is the scenario of the seed; Run is the minimised scenario's run.
 	Original  scenarios.Scenario
 	Run       *Run
@@ -105,8 +123,14 @@ type Summary struct {
 	// FirstFailure is the counterexample of the lowest failing seed (its
 	// first violated invariant in contract order), nil when clean.
 	FirstFailure *Failure
-	Executions   Executions
-	Cost         Cost
+	// Executions and Cost are what became of the work of the swarm runs,
+	// and what their recoveries cost: the targeted runs raise the kinds they
+	// aim at far above what swarm schedules draw, which says what a policy
+	// breaks, not what it completes or costs.
+	Executions Executions
+	Cost       Cost
+	// Targeted counts the runs aimed at cells (see [ExploreOpts.NoTargeting]).
+	Targeted int
 	// Errors are the runs that ended in an error instead of a verdict (in
 	// net mode, a store that did not come back within the rig's patience,
 	// say), in seed order. They count in no verdict and not in Runs; the
@@ -114,7 +138,11 @@ type Summary struct {
 	Errors []RunError
 	// Outages is when the store was unavailable, over every run.
 	Outages Outages
-	Elapsed time.Duration
+	// Coverage is which cells of the fault model the runs put a fault in;
+	// nil when the runs' Runner is not the simulation (net mode records its
+	// faults, but judges no reachable cells).
+	Coverage *Coverage
+	Elapsed  time.Duration
 	// TimeToFirst is the wall time until the first failing run was found.
 	TimeToFirst time.Duration
 }
@@ -129,16 +157,19 @@ type RunError struct {
 func (s *Summary) Clean() bool { return s.FirstFailure == nil }
 
 type outcome struct {
-	i      int
-	seed   uint64
+	job
 	run    *Run
 	err    error
 	failed []invariants.ID
+	probe  probe
 }
 
 // Explore runs generated scenarios under a policy and summarises what the
-// checkers found. Results do not depend on Workers: runs are aggregated in
-// seed order (under Duration, up to the first run the deadline cut).
+// checkers found: swarm scenarios first, then scenarios aimed at the cells
+// of the fault model the pilot left without a fault (see
+// [ExploreOpts.NoTargeting]). Results do not depend on Workers: runs are
+// aggregated in seed order (under Duration, up to the first run the
+// deadline cut).
 func Explore(ctx context.Context, p policy.Policy, opts *ExploreOpts) (*Summary, error) {
 	o, err := exploreDefaults(opts)
 	if err != nil {
@@ -156,32 +187,22 @@ func Explore(ctx context.Context, p policy.Policy, opts *ExploreOpts) (*Summary,
 	for _, id := range invariants.IDs() {
 		sum.Violations[id] = 0
 	}
-	results, errc := o.produce(ctx, p, deadline)
-	var firstAt time.Duration
-	pending := map[int]outcome{}
-	next := 0
-	for res := range results {
-		pending[res.i] = res
-		for {
-			r, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
-			next++
-			if len(r.failed) > 0 && firstAt == 0 {
-				firstAt = time.Since(start)
-			}
-			sum.add(r)
-			if o.Progress != nil {
-				o.Progress(sum.Runs+len(sum.Errors), o.total())
-			}
+	ex := &exploration{o: o, sum: sum, start: start, pilot: &pilot{looked: map[[2]string]bool{}}}
+	if o.NewRunner == nil {
+		sum.Coverage = &Coverage{Hit: map[faults.Cell]int{}}
+	}
+	for _, ph := range []func(*exploration, time.Time) phase{swarmPhase, targetedPhase} {
+		if err := ex.phase(ctx, p, ph(ex, deadline)); err != nil {
+			return nil, err
+		}
+		if ex.cut {
+			break
 		}
 	}
-	if err := <-errc; err != nil {
-		return nil, err
+	if sum.Coverage != nil {
+		sum.Coverage.Reachable = reachable(o.space.World(), ex.pilot.looked)
 	}
-	sum.TimeToFirst = firstAt
+	sum.TimeToFirst = ex.firstAt
 	if !o.NoShrink {
 		if err := sum.shrink(ctx, p, o, deadline); err != nil {
 			return nil, err
@@ -189,6 +210,55 @@ func Explore(ctx context.Context, p policy.Policy, opts *ExploreOpts) (*Summary,
 	}
 	sum.Elapsed = time.Since(start)
 	return sum, nil
+}
+
+// exploration is one Explore under way: its summary so far, aggregated in
+// the order of the shard's runs, and the pilot's coverage.
+type exploration struct {
+	o       ExploreOpts
+	sum     *Summary
+	start   time.Time
+	firstAt time.Duration
+	next    int // the shard's next run to aggregate
+	cut     bool
+	pilot   *pilot
+}
+
+// phase runs one phase's jobs and aggregates their outcomes in order.
+func (ex *exploration) phase(ctx context.Context, p policy.Policy, ph phase) error {
+	results, errc := ex.o.produce(ctx, p, ph)
+	pending := map[int]outcome{}
+	for res := range results {
+		if res.i < 0 || ph.pilot {
+			ex.pilot.add(res)
+		}
+		if res.i < 0 {
+			continue // another shard's run of the pilot: its coverage only
+		}
+		pending[res.i] = res
+		for {
+			r, ok := pending[ex.next]
+			if !ok {
+				break
+			}
+			delete(pending, ex.next)
+			ex.next++
+			if len(r.failed) > 0 && ex.firstAt == 0 {
+				ex.firstAt = time.Since(ex.start)
+			}
+			ex.sum.add(r)
+			if ex.o.Progress != nil {
+				ex.o.Progress(ex.sum.Runs+len(ex.sum.Errors), ex.o.total())
+			}
+		}
+	}
+	if err := <-errc; err != nil {
+		return err
+	}
+	// A run the deadline cut ends the exploration where it is: the runs
+	// after it are not aggregated, in this phase or the next.
+	ex.cut = len(pending) > 0 || (!ph.deadline.IsZero() && !time.Now().Before(ph.deadline))
+	return nil
 }
 
 func (s *Summary) add(r outcome) {
@@ -201,15 +271,22 @@ func (s *Summary) add(r outcome) {
 		return
 	}
 	s.Runs++
+	if s.Coverage != nil {
+		s.Coverage.add(r.probe.cells)
+	}
 	s.Outages.Merge(r.run.Outages)
-	s.Executions = s.Executions.Add(r.run.Executions())
-	s.Cost = s.Cost.Add(r.run.Cost())
+	if len(r.targets) > 0 {
+		s.Targeted++
+	} else {
+		s.Executions = s.Executions.Add(r.run.Executions())
+		s.Cost = s.Cost.Add(r.run.Cost())
+	}
 	for _, res := range r.run.Results {
 		switch res.Status {
 		case invariants.Violated:
 			s.Violations[res.Invariant]++
 			if s.First[res.Invariant] == nil {
-				s.First[res.Invariant] = &Failure{Invariant: res.Invariant, Seed: r.seed, Original: r.run.Scenario, Run: r.run, Violation: res.Violations[0]}
+				s.First[res.Invariant] = &Failure{Invariant: res.Invariant, Seed: r.seed, Targets: r.targets, Original: r.run.Scenario, Run: r.run, Violation: res.Violations[0]}
 			}
 		case invariants.Unknown:
 			s.Unknown[res.Invariant]++
@@ -238,7 +315,7 @@ func (s *Summary) shrink(ctx context.Context, p policy.Policy, o ExploreOpts, de
 			o.Shrinking(id)
 		}
 		f := s.First[id]
-		shrunk, err := Shrink(ctx, p, f.Seed, id, &ShrinkOpts{AllFaults: o.AllFaults, Time: limit, Sim: o.Sim})
+		shrunk, err := Shrink(ctx, p, f.Seed, id, &ShrinkOpts{AllFaults: o.AllFaults, Targets: f.Targets, Time: limit, Sim: o.Sim})
 		if err != nil {
 			return fmt.Errorf("shrink the %s counterexample of seed %d: %w", id, f.Seed, err)
 		}
@@ -295,6 +372,9 @@ func exploreDefaults(opts *ExploreOpts) (ExploreOpts, error) {
 	if o.Shards <= 0 {
 		o.Shard, o.Shards = 1, 1
 	}
+	if o.TotalRuns <= 0 {
+		o.TotalRuns = o.Runs * o.Shards
+	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -313,13 +393,15 @@ func (o ExploreOpts) seedOf(i int) uint64 {
 	return o.Seed + uint64(i*o.Shards+o.Shard-1)
 }
 
-// produce runs scenarios on o.Workers goroutines and streams their outcomes.
-// With a deadline (non-zero), no run starts after it, a run still going at
-// it is cut and dropped, and once a run has failed no run starts in the
+// produce runs a phase's jobs on o.Workers goroutines and streams their
+// outcomes. No job starts after the phase's end (zero: none); with a
+// deadline (non-zero), no run starts after it, a run still going at it is
+// cut and dropped, and once a run has failed no run starts in the
 // minimisation's reserve before it.
-func (o ExploreOpts) produce(ctx context.Context, p policy.Policy, deadline time.Time) (<-chan outcome, <-chan error) {
+func (o ExploreOpts) produce(ctx context.Context, p policy.Policy, ph phase) (<-chan outcome, <-chan error) {
 	out := make(chan outcome, o.Workers)
 	errc := make(chan error, 1)
+	deadline := ph.deadline
 	runCtx, cancel := ctx, context.CancelFunc(func() {})
 	if !deadline.IsZero() {
 		runCtx, cancel = context.WithDeadline(ctx, deadline)
@@ -327,22 +409,26 @@ func (o ExploreOpts) produce(ctx context.Context, p policy.Policy, deadline time
 	var failing atomic.Bool
 	var mu sync.Mutex
 	next := 0
-	claim := func() (int, bool) {
+	claim := func() (job, bool) {
 		mu.Lock()
 		defer mu.Unlock()
 		stop := deadline
 		if failing.Load() {
 			stop = stop.Add(-o.shrinkReserve())
 		}
-		if runCtx.Err() != nil || (!deadline.IsZero() && !time.Now().Before(stop)) || (deadline.IsZero() && next >= o.Runs) {
-			return 0, false
+		if runCtx.Err() != nil || (!deadline.IsZero() && !time.Now().Before(stop)) || (!ph.end.IsZero() && !time.Now().Before(ph.end)) {
+			return job{}, false
 		}
-		next++
-		return next - 1, true
+		j, ok := ph.job(next)
+		if ok {
+			next++
+		}
+		return j, ok
 	}
 	var wg sync.WaitGroup
 	var firstErr error
 	var errOnce sync.Once
+	cat := o.space.World()
 	for range o.Workers {
 		wg.Add(1)
 		go func() {
@@ -354,25 +440,24 @@ func (o ExploreOpts) produce(ctx context.Context, p policy.Policy, deadline time
 			}
 			defer done()
 			for {
-				i, ok := claim()
+				j, ok := claim()
 				if !ok {
 					return
 				}
-				seed := o.seedOf(i)
-				run, err := runner.Run(runCtx, o.space.Seeded(seed, o.AllFaults), p)
+				run, err := runner.Run(runCtx, o.space.SeededAt(j.seed, o.AllFaults, j.targets), p)
 				switch {
 				case runCtx.Err() != nil && ctx.Err() == nil:
 					return // cut by the deadline: it proves nothing
 				case err != nil && ctx.Err() != nil:
 					return // interrupted: the exploration is incomplete anyway
 				case err != nil:
-					out <- outcome{i: i, seed: seed, err: fmt.Errorf("seed %d: %w", seed, err)}
+					out <- outcome{job: j, err: fmt.Errorf("seed %d: %w", j.seed, err)}
 				default:
 					failed := run.Violated()
-					if len(failed) > 0 {
+					if len(failed) > 0 && j.i >= 0 {
 						failing.Store(true)
 					}
-					out <- outcome{i: i, seed: seed, run: run, failed: failed}
+					out <- outcome{job: j, run: run, failed: failed, probe: probeRun(cat, run)}
 				}
 			}
 		}()

@@ -8,6 +8,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/scenarios"
@@ -18,8 +19,11 @@ import (
 // at most 10s of minimisation.
 type ShrinkOpts struct {
 	AllFaults bool
-	Time      time.Duration
-	Sim       *SimOpts
+	// Targets are the cells the seed's scenario was aimed at (see
+	// [Failure.Targets]).
+	Targets []faults.Cell
+	Time    time.Duration
+	Sim     *SimOpts
 	// World is the world the seed's scenario is drawn from and run in (nil:
 	// the built-in one; Sim.World, when set, wins).
 	World *worlds.World
@@ -42,7 +46,7 @@ func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID,
 	if err != nil {
 		return nil, err
 	}
-	gen := space.Generator(o.AllFaults)
+	gen := space.Targeted(o.AllFaults, o.Targets)
 	var last *Run
 	var simErr error
 	prop := func(t *rapid.T) {

@@ -54,7 +54,20 @@ type htmlPage struct {
 	Policies   []htmlPolicy
 	Panels     []panel
 	Failures   []htmlFailure
+	Coverage   []htmlCoverage
 }
+
+// htmlCoverage is one row of the coverage table: the first missing cells
+// named, how many more there are.
+type htmlCoverage struct {
+	Name                         string
+	Hit, Reachable, TargetedRuns int
+	Missing                      []string
+	More                         int
+}
+
+// htmlMissing is how many missing cells a row names.
+const htmlMissing = 12
 
 type htmlInvariant struct {
 	ID         invariants.ID
@@ -120,6 +133,13 @@ func newHTMLPage(r *Report) htmlPage {
 			pg.Failures = append(pg.Failures, newHTMLFailure(hp.Anchor, p, cs))
 		}
 		pg.Policies = append(pg.Policies, hp)
+		if c := p.Coverage; c != nil {
+			hc := htmlCoverage{Name: p.Name, Hit: c.Hit, Reachable: c.Reachable, TargetedRuns: c.TargetedRuns, Missing: c.Missing}
+			if len(hc.Missing) > htmlMissing {
+				hc.Missing, hc.More = hc.Missing[:htmlMissing], len(hc.Missing)-htmlMissing
+			}
+			pg.Coverage = append(pg.Coverage, hc)
+		}
 	}
 	return pg
 }
@@ -168,7 +188,7 @@ func verdictClass(v string) string {
 		return "unsafe"
 	case VerdictNotCaught:
 		return "missed"
-	case VerdictUndecided:
+	case VerdictInconclusive:
 		return "undecided"
 	case VerdictCaught:
 		return "caught"

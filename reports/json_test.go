@@ -36,7 +36,12 @@ func TestJSONSchema(t *testing.T) {
 		p := raw.(map[string]any)
 		name := r.Policies[i].Name
 		hasKeys(t, name, p, []string{"summary", "mistake", "expected_violations"},
-			"name", "source", "runs", "elapsed_ms", "violations", "first_failure", "executions", "cost", "unknown", "failures", "all_faults")
+			"name", "source", "runs", "elapsed_ms", "violations", "first_failure", "executions", "cost", "unknown", "failures", "all_faults", "coverage")
+		cov := p["coverage"].(map[string]any)
+		hasKeys(t, name+" coverage", cov, nil, "reachable", "hit", "missing", "targeted_runs")
+		if c := r.Policies[i].Coverage; cov["reachable"] != float64(c.Reachable) || cov["hit"] != float64(c.Hit) || len(cov["missing"].([]any)) != len(c.Missing) {
+			t.Errorf("%s: coverage %v, want %+v", name, cov, c)
+		}
 		for _, counts := range []string{"violations", "unknown"} {
 			v := p[counts].(map[string]any)
 			for _, id := range ids {

@@ -128,6 +128,17 @@ func junitPolicy(r *Report, p Policy) junitSuite {
 		s.Cases = append(s.Cases, tc)
 		s.Tests++
 	}
+	if c := p.Coverage; c != nil {
+		s.Properties = append(s.Properties, junitProperty{"coverage", fmt.Sprintf("%d/%d cells", c.Hit, c.Reachable)})
+		tc := junitCase{Name: "coverage", Classname: name}
+		if len(c.Missing) > 0 {
+			tc.Skipped = &junitSkipped{Message: fmt.Sprintf("inconclusive: %s of %d reachable never received a fault: %s",
+				plural(len(c.Missing), "cell", "cells"), c.Reachable, strings.Join(c.Missing, ", "))}
+			s.Skipped++
+		}
+		s.Cases = append(s.Cases, tc)
+		s.Tests++
+	}
 	return s
 }
 

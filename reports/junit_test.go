@@ -68,14 +68,30 @@ func TestJUnitParses(t *testing.T) {
 
 func checkSuite(t *testing.T, r *Report, p Policy, s parsedSuite) {
 	t.Helper()
-	if s.Name != p.Name || s.Tests != len(r.Invariants) || len(s.Cases) != len(r.Invariants) {
-		t.Fatalf("suite %q: %d tests, %d cases; want %q with %d", s.Name, s.Tests, len(s.Cases), p.Name, len(r.Invariants))
+	want := len(r.Invariants)
+	if p.Coverage != nil {
+		want++ // and the coverage case, last
+	}
+	if s.Name != p.Name || s.Tests != want || len(s.Cases) != want {
+		t.Fatalf("suite %q: %d tests, %d cases; want %q with %d", s.Name, s.Tests, len(s.Cases), p.Name, want)
 	}
 	if want := float64(p.ElapsedMS) / 1000; s.Time != want {
 		t.Errorf("%s: time %v, want %v", p.Name, s.Time, want)
 	}
 	failed, skipped := 0, 0
-	for j, c := range s.Cases {
+	if p.Coverage != nil {
+		c := s.Cases[len(s.Cases)-1]
+		if c.Name != "coverage" || c.Failure != nil || (c.Skipped != nil) != (len(p.Coverage.Missing) > 0) {
+			t.Errorf("%s: coverage case %q, skipped %v, with %d cells missing", p.Name, c.Name, c.Skipped != nil, len(p.Coverage.Missing))
+		}
+		if c.Skipped != nil {
+			skipped++
+			if !strings.Contains(c.Skipped.Message, p.Coverage.Missing[0]) {
+				t.Errorf("%s: the coverage case does not name the missing cell %s: %q", p.Name, p.Coverage.Missing[0], c.Skipped.Message)
+			}
+		}
+	}
+	for j, c := range s.Cases[:len(r.Invariants)] {
 		id := r.Invariants[j]
 		if c.Name != string(id) || c.Classname != p.Name {
 			t.Errorf("case %d of %s is %s/%s", j, p.Name, c.Classname, c.Name)

@@ -22,6 +22,7 @@ func Markdown(w io.Writer, r *Report) error {
 	fmt.Fprintf(b, "## chaosrun report\n\n**Verdict:** %s\n\n<sub>%s</sub>\n\n", mdEscape(Headline(r)), mdEscape(Provenance(r)))
 	mdMatrix(b, r)
 	mdWork(b, r)
+	mdCoverage(b, r)
 	for _, p := range r.Policies {
 		if cs := p.counterexamples(r.Invariants); len(cs) > 0 {
 			mdCounterexample(b, p, cs)
@@ -94,7 +95,49 @@ func mdWork(b *bufio.Writer, r *Report) {
 			strconv.Itoa(c.LLMTokensWasted), strconv.Itoa(c.Retries), strconv.Itoa(c.ReconciliationEvents),
 		})
 	}
-	b.WriteString("\n<sub>Duplicate charges: money a charging tool took twice from a customer, who gets it back only by a refund. Duplicate cost: other paid calls made again (an enrichment, a paid webhook), paid by you.</sub>\n\n")
+	b.WriteString("\n<sub>Over the swarm runs (targeted runs raise a few kinds of fault far above what swarm schedules draw). Duplicate charges: money a charging tool took twice from a customer, who gets it back only by a refund. Duplicate cost: other paid calls made again (an enrichment, a paid webhook), paid by you.</sub>\n\n")
+}
+
+// mdMissing is how many missing cells a row of the coverage table names.
+const mdMissing = 8
+
+func mdCoverage(b *bufio.Writer, r *Report) {
+	var rows [][]string
+	var thin []string
+	for _, p := range r.Policies {
+		c := p.Coverage
+		if c == nil {
+			continue
+		}
+		missing := "none"
+		if len(c.Missing) > 0 {
+			names := make([]string, 0, mdMissing)
+			for _, m := range c.Missing[:min(len(c.Missing), mdMissing)] {
+				names = append(names, "`"+m+"`")
+			}
+			missing = strings.Join(names, ", ")
+			if n := len(c.Missing) - mdMissing; n > 0 {
+				missing += fmt.Sprintf(" and %d more", n)
+			}
+		}
+		rows = append(rows, []string{"`" + p.Name + "`", fmt.Sprintf("%d/%d", c.Hit, c.Reachable), strconv.Itoa(c.TargetedRuns), missing})
+		if s := Inconclusiveness(p, r.Invariants); s != "" {
+			thin = append(thin, "- "+mdEscape(s)+".")
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	b.WriteString("### Coverage of the fault model\n\nCells are tenant × tool × phase × fault kind. A policy that violated nothing is clean only when every reachable cell received a fault in some run, and inconclusive otherwise. Targeted runs are aimed at the cells the swarm runs left without a fault.\n\n")
+	mdRow(b, []string{"policy", "cells hit", "targeted runs", "never received a fault"})
+	mdRow(b, []string{"---", "---:", "---:", "---"})
+	for _, row := range rows {
+		mdRow(b, row)
+	}
+	b.WriteString("\n")
+	if len(thin) > 0 {
+		b.WriteString(strings.Join(thin, "\n") + "\n\n")
+	}
 }
 
 func mdCounterexample(b *bufio.Writer, p Policy, cs []counterexample) {

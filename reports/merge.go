@@ -215,7 +215,7 @@ func mergePolicy(parts []Part, i int, ids []invariants.ID) Policy {
 	p := parts[0].Report.Policies[i]
 	p.Runs, p.ElapsedMS = 0, 0
 	p.Violations, p.Unknown = map[invariants.ID]int{}, map[invariants.ID]int{}
-	p.Executions, p.Cost = Executions{}, Cost{}
+	p.Executions, p.Cost, p.Coverage = Executions{}, Cost{}, nil
 	p.Failures, p.FirstFailure = []Counterexample{}, nil
 	p.CaughtBy = slices.Clone(p.CaughtBy)
 	for _, pt := range parts {
@@ -228,6 +228,7 @@ func mergePolicy(parts []Part, i int, ids []invariants.ID) Policy {
 		}
 		p.Executions = p.Executions.add(q.Executions)
 		p.Cost = p.Cost.add(q.Cost)
+		p.Coverage = p.Coverage.merge(q.Coverage)
 		if ff := q.FirstFailure; ff != nil && (p.FirstFailure == nil || ff.Seed < p.FirstFailure.Seed) {
 			c := *ff
 			p.FirstFailure = &c

@@ -74,6 +74,9 @@ type Policy struct {
 	// AllFaults marks an exploration that enabled every fault kind, which
 	// the replay lines repeat.
 	AllFaults bool `json:"all_faults"`
+	// Coverage is which cells of the fault model received a fault (nil in
+	// net mode, which judges none).
+	Coverage *Coverage `json:"coverage,omitempty"`
 
 	worldFile string // the world file replay lines name
 }
@@ -156,7 +159,7 @@ func (r *Report) Add(s *harness.Summary, e Entry) {
 		Violations: map[invariants.ID]int{}, Unknown: map[invariants.ID]int{}, Failures: []Counterexample{},
 		Executions: executionsOf(s.Executions), Cost: costOf(s.Cost),
 		Mistake: e.Mistake, Summary: e.Summary, CaughtBy: e.CaughtBy,
-		AllFaults: e.AllFaults, worldFile: r.worldFile,
+		AllFaults: e.AllFaults, Coverage: coverageOf(s), worldFile: r.worldFile,
 	}
 	for _, id := range r.Invariants {
 		p.Violations[id] = s.Violations[id]
@@ -164,14 +167,14 @@ func (r *Report) Add(s *harness.Summary, e Entry) {
 		if f := s.First[id]; f != nil {
 			p.Failures = append(p.Failures, Counterexample{
 				Invariant: id, Seed: f.Seed, Scenario: f.Run.Scenario.Name(), Steps: f.Steps(), Shrunk: f.Shrunk,
-				Message: f.Violation.Message, Replay: p.replay(f.Seed, r.Mode), Failure: f,
+				Message: f.Violation.Message, Replay: p.replay(f, r.Mode), Failure: f,
 			})
 		}
 	}
 	if f := s.FirstFailure; f != nil {
 		p.FirstFailure = &FirstFailure{
 			Invariant: f.Invariant, Seed: f.Seed, Scenario: f.Run.Scenario.Name(), Steps: f.Steps(),
-			Replay: p.replay(f.Seed, r.Mode),
+			Replay: p.replay(f, r.Mode),
 		}
 	}
 	if r.RunsPerPolicy == 0 && s.Runs > 0 {
@@ -180,12 +183,13 @@ func (r *Report) Add(s *harness.Summary, e Entry) {
 	r.Policies = append(r.Policies, p)
 }
 
-// replay returns the line that replays a seed under the policy, with the
-// flags its exploration ran under (net-mode lines repeat the mode): see
-// [harness.Replay.Line]. It is "" for a policy written in Go, which replays
-// in its own test.
-func (p Policy) replay(seed uint64, mode string) string {
-	return harness.Replay{Policy: p.Name, Source: p.Source, Seed: seed, AllFaults: p.AllFaults, Mode: mode, World: p.worldFile}.Line()
+// replay returns the line that replays a counterexample under the policy,
+// with the flags its exploration ran under (net-mode lines repeat the
+// mode, a targeted scenario's the cells it was aimed at): see
+// [harness.Replay.Line]. It is "" for a policy written in Go, which
+// replays in its own test.
+func (p Policy) replay(f *harness.Failure, mode string) string {
+	return harness.Replay{Policy: p.Name, Source: p.Source, Seed: f.Seed, AllFaults: p.AllFaults, Targets: f.Targets, Mode: mode, World: p.worldFile}.Line()
 }
 
 // Replay returns the replay line of a policy's counterexample for an
@@ -227,6 +231,23 @@ func (p Policy) Undecided() int {
 		}
 	}
 	return n
+}
+
+// Missing lists the reachable cells of the fault model no run put a fault
+// in (none when the report judges no coverage).
+func (p Policy) Missing() []string {
+	if p.Coverage == nil {
+		return nil
+	}
+	return p.Coverage.Missing
+}
+
+// Inconclusive reports whether a policy that violated no invariant was
+// tested too thinly to be called clean: some reachable cell of the fault
+// model never received a fault, or some invariant could not be decided in
+// some run.
+func (p Policy) Inconclusive() bool {
+	return !p.Violated() && (p.Undecided() > 0 || len(p.Missing()) > 0)
 }
 
 // Elapsed returns the policy's exploration time.

@@ -30,7 +30,7 @@ import (
 //
 // Policy names longer than the room left are folded at their hyphens (to
 // no less than 8 columns), so that no line of the 80-column layout exceeds
-// the width as long as the count columns fit: about 70 columns for counts
+// the width as long as the count columns fit: about 72 columns for counts
 // in the thousands. Widths are display widths (twwidth), not bytes.
 // Legends and sentences are wrapped to the width; a replay line is never
 // broken, so that it copies whole.
@@ -72,7 +72,7 @@ func label(names map[invariants.ID]string, id invariants.ID) string {
 
 const (
 	cellsNote = "Cells count runs that violated the invariant (· none, ?N undecided in N runs); * marks what the mistake must break."
-	moneyNote = "dup charges: money a charging tool took twice from a customer, who gets it back only by a refund; dup cost: other paid calls made again, paid by you."
+	moneyNote = "Work and cost are of the swarm runs. dup charges: money a charging tool took twice from a customer, who gets it back only by a refund; dup cost: other paid calls made again, paid by you."
 )
 
 // TerminalOptions configure what the terminal shows. The zero value means
@@ -101,7 +101,17 @@ func Terminal(w io.Writer, r *Report, o *TerminalOptions) error {
 	if err := fitTable(w, r, width); err != nil {
 		return err
 	}
-	return firstFailures(w, r, width)
+	if err := firstFailures(w, r, width); err != nil {
+		return err
+	}
+	var thin []string
+	for _, p := range r.Policies {
+		if s := Inconclusiveness(p, r.Invariants); s != "" {
+			thin = append(thin, s+".")
+		}
+	}
+	writeLines(w, thin, width)
+	return nil
 }
 
 // tableLayout is one way of laying the table out.
@@ -161,9 +171,29 @@ func renderLayout(w io.Writer, r *Report, l tableLayout, width int) error {
 		}
 		legend = nil
 	}
-	writeLines(&b, append(legend, moneyNote), width)
+	legend = append(legend, moneyNote)
+	if c := CoverageLine(r); c != "" {
+		legend = append(legend, c)
+	}
+	writeLines(&b, legend, width)
 	_, err := w.Write(b.Bytes())
 	return err
+}
+
+// CoverageLine says, on one line, how many of the reachable cells of the
+// fault model each policy's runs put a fault in: "" when the report judges
+// no coverage (net mode).
+func CoverageLine(r *Report) string {
+	var parts []string
+	for _, p := range r.Policies {
+		if c := p.Coverage; c != nil {
+			parts = append(parts, fmt.Sprintf("%s %d/%d", p.Name, c.Hit, c.Reachable))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "cells (tenant x tool x phase x fault kind) that received a fault, of those reachable: " + strings.Join(parts, ", ") + "."
 }
 
 // grid is one table: header lines, rows, and which columns align left.

@@ -12,15 +12,20 @@ import (
 // Verdicts, from the most to the least alarming. A catalog mistake is
 // expected to violate the invariants it is caught by: "caught" is what it
 // should say. A policy that is not a catalog mistake should say "clean".
+//
+// A policy that violated nothing is "inconclusive" rather than "clean"
+// while the evidence is thin: some reachable cell of the fault model never
+// received a fault, or some invariant could not be decided in some run
+// (see [Policy.Inconclusive]); `chaosrun run` exits 3 on it.
 const (
-	VerdictUnsafe    = "UNSAFE"
-	VerdictNotCaught = "NOT caught"
-	VerdictUndecided = "undecided"
-	VerdictCaught    = "caught"
-	VerdictClean     = "clean"
+	VerdictUnsafe       = "UNSAFE"
+	VerdictNotCaught    = "NOT caught"
+	VerdictInconclusive = "inconclusive"
+	VerdictCaught       = "caught"
+	VerdictClean        = "clean"
 )
 
-var verdictOrder = []string{VerdictUnsafe, VerdictNotCaught, VerdictUndecided, VerdictCaught, VerdictClean}
+var verdictOrder = []string{VerdictUnsafe, VerdictNotCaught, VerdictInconclusive, VerdictCaught, VerdictClean}
 
 // Verdict says, in a word or two, what the exploration concluded.
 func Verdict(p Policy) string {
@@ -31,10 +36,43 @@ func Verdict(p Policy) string {
 		return VerdictNotCaught
 	case p.Violated():
 		return VerdictUnsafe
-	case p.Undecided() > 0:
-		return VerdictUndecided
+	case p.Inconclusive():
+		return VerdictInconclusive
 	}
 	return VerdictClean
+}
+
+// Inconclusiveness says, in one sentence, why a policy's verdict is
+// inconclusive: the reachable cells no fault reached (the first few named)
+// and the invariants that could not be decided. It is "" for a policy that
+// is not.
+func Inconclusiveness(p Policy, ids []invariants.ID) string {
+	if !p.Inconclusive() {
+		return ""
+	}
+	var parts []string
+	if m := p.Missing(); len(m) > 0 {
+		parts = append(parts, fmt.Sprintf("%s of %d reachable never received a fault (%s)",
+			plural(len(m), "cell", "cells"), p.Coverage.Reachable, listSome(m, 4)))
+	}
+	var undecided []string
+	for _, id := range ids {
+		if n := p.Unknown[id]; n > 0 {
+			undecided = append(undecided, fmt.Sprintf("%s in %s", id, plural(n, "run", "runs")))
+		}
+	}
+	if len(undecided) > 0 {
+		parts = append(parts, "undecided: "+strings.Join(undecided, ", "))
+	}
+	return fmt.Sprintf("%s violated nothing, but the evidence is thin: %s", p.Name, strings.Join(parts, "; "))
+}
+
+// listSome joins the first n items and says how many more there are.
+func listSome(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
 }
 
 // Headline is the report's verdict on one line: how many policies were
@@ -53,7 +91,7 @@ func Headline(r *Report) string {
 			continue
 		}
 		part := fmt.Sprintf("%d %s", len(names), v)
-		if v == VerdictUnsafe || v == VerdictNotCaught || v == VerdictUndecided {
+		if v == VerdictUnsafe || v == VerdictNotCaught || v == VerdictInconclusive {
 			part += " (" + strings.Join(names, ", ") + ")"
 		}
 		parts = append(parts, part)
