@@ -76,7 +76,7 @@ func (k Kind) OnLookup() bool { return k == LookupLag || k == LookupMiss }
 // ([fakes.QuirksOf]); every other kind on every step's tool.
 func Reaches(cat *fakes.Catalog, tenant, tool string, k Kind) bool {
 	sp, ok := cat.Spec(tenant, tool)
-	if !ok || sp.Undoes != "" {
+	if !ok || sp.Undoes != "" || !slices.Contains(cat.Tenants(), tenant) {
 		return false
 	}
 	switch k {

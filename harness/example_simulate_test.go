@@ -32,8 +32,10 @@ func ExampleSimulate() {
 	// naive-backoff: completed, violated [no-duplicate-side-effects no-lost-effects reconciliation-complete]
 }
 
-// Explore runs generated scenarios under a policy and minimises the first
-// counterexample of each invariant it breaks.
+// Explore runs generated scenarios under a policy — swarm scenarios, then
+// scenarios aimed at the cells of the fault model they left without a
+// fault — and minimises the first counterexample of each invariant it
+// breaks.
 func ExampleExplore() {
 	s, err := harness.Explore(context.Background(), policies.RetryOnly(), &harness.ExploreOpts{Runs: 50})
 	if err != nil {
@@ -42,9 +44,11 @@ func ExampleExplore() {
 	f := s.FirstFailure
 	fmt.Printf("%d runs, %d violated %s\n", s.Runs, s.Violations[f.Invariant], f.Invariant)
 	fmt.Printf("first at seed %d, shrunk to %d steps\n", f.Seed, f.Steps())
-	fmt.Println(harness.Replay{Policy: s.Policy, Source: "builtin", Seed: f.Seed}.Line())
+	fmt.Println(harness.Replay{Policy: s.Policy, Source: "builtin", Seed: f.Seed, Targets: f.Targets}.Line())
+	fmt.Printf("%d targeted runs; %d of %d reachable cells received a fault\n", s.Targeted, s.Coverage.Covered(), len(s.Coverage.Reachable))
 	// Output:
-	// 50 runs, 18 violated no-orphaned-side-effects
+	// 50 runs, 22 violated no-orphaned-side-effects
 	// first at seed 3, shrunk to 3 steps
 	// chaosrun replay --policy retry-only --seed 3
+	// 25 targeted runs; 170 of 436 reachable cells received a fault
 }

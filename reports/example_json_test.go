@@ -8,18 +8,35 @@ import (
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reports"
+	"github.com/chaosrun/chaosrun/worlds"
 )
 
-// Render a report as JSON, schema chaosrun.report/v1. The exploration's
-// wall time (elapsed_ms) is the one field that differs from run to run; it
-// is zeroed here so that the output is stable.
+// tiny is a world of one tenant and one read-only tool: its fault model
+// has few cells, so that a report's coverage fits an example.
+const tiny = `world: v1
+name: tiny
+tools:
+  search: {behaviour: read}
+tenants:
+  acme: {}
+`
+
+// Render a report as JSON, schema chaosrun.report/v1, here of an
+// exploration in a tiny world. The exploration's wall time (elapsed_ms) is
+// the one field that differs from run to run; it is zeroed here so that
+// the output is stable.
 func ExampleJSON() {
-	s, err := harness.Explore(context.Background(), policy.Reference(), &harness.ExploreOpts{Runs: 3, Seed: 1})
+	w, err := worlds.Parse("tiny.yaml", []byte(tiny))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	r := reports.New(reports.Setup{Runs: 3, Version: "(devel)"})
+	s, err := harness.Explore(context.Background(), policy.Reference(), &harness.ExploreOpts{Runs: 3, Seed: 1, World: w})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r := reports.New(reports.Setup{Runs: 3, Version: "(devel)", World: w.Name})
 	r.Add(s, reports.Entry{Source: "builtin"})
 	r.Policies[0].ElapsedMS = 0
 	if err := reports.JSON(os.Stdout, r); err != nil {
@@ -33,7 +50,7 @@ func ExampleJSON() {
 	//   "runs_per_policy": 3,
 	//   "shard": "1/1",
 	//   "store": "memory",
-	//   "world": "default",
+	//   "world": "tiny",
 	//   "seeds": {
 	//     "first": 1,
 	//     "last": 3
@@ -73,19 +90,19 @@ func ExampleJSON() {
 	//       },
 	//       "first_failure": null,
 	//       "executions": {
-	//         "total": 5,
-	//         "completed": 4,
+	//         "total": 3,
+	//         "completed": 3,
 	//         "compensated": 0,
 	//         "dead_lettered": 0,
-	//         "failed": 1
+	//         "failed": 0
 	//       },
 	//       "cost": {
-	//         "tool_calls": 17,
+	//         "tool_calls": 11,
 	//         "retries": 1,
 	//         "duplicate_effects": 0,
 	//         "duplicate_charges_cents": 0,
 	//         "duplicate_cost_cents": 0,
-	//         "llm_tokens_wasted": 150,
+	//         "llm_tokens_wasted": 0,
 	//         "dead_lettered": 0,
 	//         "compensations": 0,
 	//         "reconciliation_events": 0
@@ -104,7 +121,24 @@ func ExampleJSON() {
 	//         "terminal-state": 0
 	//       },
 	//       "failures": [],
-	//       "all_faults": false
+	//       "all_faults": false,
+	//       "coverage": {
+	//         "reachable": 13,
+	//         "hit": 3,
+	//         "missing": [
+	//           "acme/search/pre/unavailable",
+	//           "acme/search/pre/rate-limit",
+	//           "acme/search/mid/lost-response",
+	//           "acme/search/mid/reset",
+	//           "acme/search/store/commit-fail",
+	//           "acme/search/store/commit-ambiguous",
+	//           "acme/search/engine/crash",
+	//           "acme/search/mid/error-after",
+	//           "acme/search/post/rejected",
+	//           "acme/search/pre/outage"
+	//         ],
+	//         "targeted_runs": 1
+	//       }
 	//     }
 	//   ]
 	// }

@@ -13,9 +13,10 @@ import (
 
 // Exit statuses.
 const (
-	exitOK         = 0
-	exitViolations = 1
-	exitUsage      = 2
+	exitOK           = 0
+	exitViolations   = 1
+	exitUsage        = 2
+	exitInconclusive = 3
 )
 
 // usageError is bad usage or bad input: one line naming the problem, and a
@@ -30,6 +31,11 @@ func usagef(hint, format string, args ...any) error {
 
 // errViolations ends a CI gate whose policies broke an invariant.
 var errViolations = errors.New("violations found")
+
+// errInconclusive ends a CI gate whose policies broke no invariant on thin
+// evidence: a reachable cell of the fault model never received a fault, or
+// an invariant could not be decided in some run. Stderr has said which.
+var errInconclusive = errors.New("inconclusive")
 
 // env is what a command runs against: its streams and environment.
 type env struct {
@@ -95,6 +101,8 @@ func (e *env) exit(err error) int {
 		return exitOK
 	case errors.Is(err, errViolations):
 		return exitViolations
+	case errors.Is(err, errInconclusive):
+		return exitInconclusive
 	case errors.As(err, new(errHelp)):
 		var h errHelp
 		errors.As(err, &h)

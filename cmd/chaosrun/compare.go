@@ -69,7 +69,7 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 	var sums []*harness.Summary
 	start := time.Now()
 	for i, t := range targets {
-		opts := &harness.ExploreOpts{World: o.world.world, Runs: runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults,
+		opts := &harness.ExploreOpts{World: o.world.world, Runs: runs, TotalRuns: o.runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults,
 			Progress: bar.step, Shrinking: bar.shrinking, ShrinkTime: shrinkTime}
 		if o.duration > 0 {
 			opts.Duration = o.duration / time.Duration(len(targets))
@@ -103,6 +103,7 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 			return err
 		}
 	}
+	thin := gate && e.inconclusive(rep)
 	if gate {
 		for _, p := range rep.Policies {
 			if p.Violated() {
@@ -110,7 +111,44 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 			}
 		}
 	}
-	return runErrors(sums)
+	if err := runErrors(sums); err != nil {
+		return err
+	}
+	if thin {
+		return errInconclusive
+	}
+	return nil
+}
+
+// stderrCells is how many missing cells the gate names on stderr; the
+// reports list them all.
+const stderrCells = 40
+
+// inconclusive says on stderr, even with --quiet, which policies violated
+// nothing on thin evidence, and why — the reachable cells no fault
+// reached, the invariants left undecided — and reports whether there are
+// any: the gate exits 3 on them (1 wins, for a violation). Compare's table
+// says the same on stdout, and it exits 0.
+func (e *env) inconclusive(rep *reports.Report) bool {
+	thin := false
+	for _, p := range rep.Policies {
+		if !p.Inconclusive() {
+			continue
+		}
+		thin = true
+		fmt.Fprintf(e.stderr, "chaosrun: inconclusive: %s\n", reports.Inconclusiveness(p, rep.Invariants))
+		if m := p.Missing(); len(m) > 0 {
+			more := ""
+			if len(m) > stderrCells {
+				m, more = m[:stderrCells], fmt.Sprintf(" (and %d more: the reports list them all)", len(m)-stderrCells)
+			}
+			fmt.Fprintf(e.stderr, "  never received a fault: %s%s\n", strings.Join(m, " "), more)
+		}
+	}
+	if thin {
+		fmt.Fprintln(e.stderr, "hint: give it more runs (--runs, --duration): the second half of them is aimed at the cells the first half left without a fault")
+	}
+	return thin
 }
 
 // table prints the table, fitted to the terminal, and for each policy that
@@ -152,10 +190,5 @@ func (e *env) summary(rep *reports.Report, wide bool, took time.Duration) error 
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s, %s, in %s\n", plural(len(rep.Policies), "policy", "policies"), reports.RunsEach(rep), took.Round(time.Millisecond))
-	for _, p := range rep.Policies {
-		if n := p.Undecided(); n > 0 && !p.Violated() {
-			fmt.Fprintf(e.stderr, "chaosrun: warning: %s: %d invariants could not be decided in some runs (see the report's ?N cells); they are not counted as violations\n", p.Name, n)
-		}
-	}
 	return nil
 }

@@ -5,4 +5,14 @@
 //
 // Run it without arguments to compare the reference architecture with the
 // seven classic mistakes; see `chaosrun help` for the commands.
+//
+// # Exit status
+//
+//   - 0: ok (compare always, unless an error stops it);
+//   - 1: run or replay: a policy violated an invariant;
+//   - 2: bad usage or bad input, or runs that ended in an error;
+//   - 3: run: inconclusive — no invariant was violated, but some reachable
+//     cell of the fault model (tenant x tool x phase x fault kind) never
+//     received a fault, or some invariant stayed undecided in some run;
+//     stderr and the reports say which. A violation (1) wins over it.
 package main

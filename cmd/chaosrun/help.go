@@ -30,9 +30,13 @@ var commands = []command{
 		"The catalog (the reference and the seven mistakes) and every --policy, through the same\n" +
 			"scenarios, side by side. Exits 0 unless an error stops it. 'chaosrun' alone is 'chaosrun compare'.\n\n" +
 			reportFiles, optionFlags("compare")},
-	{"run", "chaosrun run --policy P [flags]", "CI gate: exit 1 if any named policy violates any invariant",
+	{"run", "chaosrun run --policy P [flags]", "CI gate: exit 1 on any violation, 3 if inconclusive",
 		"The CI gate: the named policies only. Exits 1 if any of them violates any invariant, after\n" +
-			"writing the requested reports. Two policies of one name are refused.\n\n" + reportFiles, optionFlags("run")},
+			"writing the requested reports. Exits 3 (inconclusive) if none does, but some reachable cell of\n" +
+			"the fault model (tenant x tool x phase x fault kind) never received a fault, or some invariant\n" +
+			"could not be decided in some run: stderr and the reports say which. The first half of the runs\n" +
+			"draws swarm fault schedules, the second half is aimed at the cells the first left without a\n" +
+			"fault. Two policies of one name are refused.\n\n" + reportFiles, optionFlags("run")},
 	{"replay", "chaosrun replay --policy P --seed S", "re-run one case; print its timeline and violations, minimised",
 		"Re-runs the scenario of one seed deterministically and prints the scenario, its timeline and\n" +
 			"its violations; then minimises the counterexample of the first violated invariant (or\n" +
@@ -90,7 +94,9 @@ func printHelp(w io.Writer) {
 	}
 	fmt.Fprint(w, "\nFlags of compare and run:\n")
 	printFlags(w, optionFlags("run")())
-	fmt.Fprint(w, "\nExit status: 0 ok, 1 violations (run, replay), 2 bad usage or bad input.\n"+
+	fmt.Fprint(w, "\nExit status: 0 ok, 1 violations (run, replay), 2 bad usage or bad input,\n"+
+		"3 inconclusive (run: no violation, but a reachable cell never received a fault or a check\n"+
+		"stayed undecided; stderr says which).\n"+
 		"Run 'chaosrun help COMMAND' for one command's help and flags.\n")
 }
 

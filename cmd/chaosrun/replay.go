@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
+	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/harness"
 	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/scenarios"
@@ -13,10 +15,10 @@ import (
 
 // replayFlags are replay's flags.
 type replayFlags struct {
-	policy, invariant, mode, store string
-	seed                           uint64
-	allFaults, noShrink            bool
-	world                          worldArg
+	policy, invariant, mode, store, target string
+	seed                                   uint64
+	allFaults, noShrink                    bool
+	world                                  worldArg
 }
 
 // flags defines replay's flags; their usage strings are what 'chaosrun help
@@ -28,6 +30,8 @@ func (r *replayFlags) flags() *flag.FlagSet {
 	r.world.define(fs)
 	fs.Uint64Var(&r.seed, "seed", 0, "S\tthe seed of the replay line")
 	fs.BoolVar(&r.allFaults, "all-faults", false, "every fault kind in the scenario, as in the run that found the case")
+	fs.StringVar(&r.target, "target", "", "CELLS\tthe cells the case's scenario was aimed at, as in the replay line\n"+
+		"(tenant/tool/phase/kind, comma-separated)")
 	fs.StringVar(&r.invariant, "invariant", "", "ID\tminimise this invariant's counterexample (default: the first violated)")
 	fs.BoolVar(&r.noShrink, "no-shrink", false, "print the case as it is, without minimising it")
 	fs.StringVar(&r.mode, "mode", "sim", "sim|net\tnet runs the case once more over real connections, not minimised")
@@ -73,7 +77,11 @@ func (e *env) replay(ctx context.Context, args []string) error {
 	if o.mode == "net" && o.world.world != nil {
 		return usagef("drop --world to replay in net mode, or replay this world in sim mode", "--world %s: net mode runs the built-in world only", o.world.path)
 	}
-	sc := rf.world.space.Seeded(*seed, *all)
+	targets, err := rf.targets()
+	if err != nil {
+		return err
+	}
+	sc := rf.world.space.SeededAt(*seed, *all, targets)
 	run, err := replayRun(ctx, o, t, sc)
 	if err != nil && o.mode == "net" && ctx.Err() == nil {
 		err = storeError(err)
@@ -82,7 +90,7 @@ func (e *env) replay(ctx context.Context, args []string) error {
 		return err
 	}
 	w := e.stdout
-	fmt.Fprintf(w, "policy %s, seed %d (%s)\n", t.policy.Name(), *seed, harness.Replay{Policy: t.policy.Name(), Source: t.entry.Source, Seed: *seed, AllFaults: *all, Mode: o.mode, World: rf.world.path}.Line())
+	fmt.Fprintf(w, "policy %s, seed %d (%s)\n", t.policy.Name(), *seed, harness.Replay{Policy: t.policy.Name(), Source: t.entry.Source, Seed: *seed, AllFaults: *all, Targets: targets, Mode: o.mode, World: rf.world.path}.Line())
 	if o.mode == "net" {
 		fmt.Fprintln(w, "net mode: the same scenario and fault schedule over real connections; real timing can make two replays differ")
 	}
@@ -104,7 +112,7 @@ func (e *env) replay(ctx context.Context, args []string) error {
 		return errViolations
 	}
 	if !*noShrink && o.mode == "sim" {
-		shrunk, err := harness.Shrink(ctx, t.policy, *seed, focus, &harness.ShrinkOpts{AllFaults: *all, World: rf.world.world})
+		shrunk, err := harness.Shrink(ctx, t.policy, *seed, focus, &harness.ShrinkOpts{AllFaults: *all, Targets: targets, World: rf.world.world})
 		if err != nil {
 			return err
 		}
@@ -113,6 +121,28 @@ func (e *env) replay(ctx context.Context, args []string) error {
 		}
 	}
 	return errViolations
+}
+
+// targets parses --target: cells of the fault model that some run can
+// hit in the world (once it is loaded).
+func (r *replayFlags) targets() ([]faults.Cell, error) {
+	if r.target == "" {
+		return nil, nil
+	}
+	cat := r.world.space.World()
+	var cells []faults.Cell
+	for _, s := range strings.Split(r.target, ",") {
+		c, err := faults.ParseCell(strings.TrimSpace(s))
+		if err != nil {
+			return nil, usagef("copy --target from the report's replay line", "--target: %v", err)
+		}
+		if !faults.Reaches(cat, c.Tenant, c.Tool, c.Kind) {
+			return nil, usagef("'chaosrun list tools' and 'chaosrun list tenants' name the world's; copy --target from the report's replay line",
+				"--target: no %s fault can land on %s's calls of %s in world %s", c.Kind, c.Tenant, c.Tool, r.world.name())
+		}
+		cells = append(cells, c)
+	}
+	return cells, nil
 }
 
 func printVerdicts(w io.Writer, run *harness.Run) {
