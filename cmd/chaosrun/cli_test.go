@@ -69,19 +69,42 @@ func (r result) want(t *testing.T, code int, stdout ...string) {
 	}
 }
 
+// compare reports and exits 0, even where a policy is inconclusive: at
+// 150 runs the reference violates nothing, but some cells of the fault
+// model get no fault (at the default 500 they all do: TestRunIsACIGate).
 func TestCompareIsTheDefault(t *testing.T) {
 	t.Parallel()
 	r := chaosrun(t, "--runs", "150")
-	r.want(t, 0, "reference", "naive-backoff", "retry-only", "clean", "caught", "replay with: chaosrun replay --policy naive-backoff --seed")
+	r.want(t, 0, "reference", "naive-backoff", "retry-only", "inconclusive", "caught", "replay with: chaosrun replay --policy naive-backoff --seed",
+		"reference violated nothing, but the evidence is thin")
 	if strings.Contains(r.stdout, "NOT caught") || strings.Contains(r.stdout, "UNSAFE") {
-		t.Fatalf("the catalog should be reference clean, every mistake caught:\n%s", r.stdout)
+		t.Fatalf("the catalog should be reference inconclusive at most, every mistake caught:\n%s", r.stdout)
+	}
+	if strings.Contains(r.stderr, "inconclusive") {
+		t.Errorf("compare's table says it; stderr should not:\n%s", r.stderr)
 	}
 }
 
+// The gate: 0 when every reachable cell of the fault model received a
+// fault and nothing was violated, 3 (inconclusive) when no invariant was
+// violated but a cell never received a fault — stderr names the cells and
+// the JSON report lists them — and 1 on a violation, whatever the cells.
 func TestRunIsACIGate(t *testing.T) {
 	t.Parallel()
-	chaosrun(t, "run", "--policy", "reference", "--runs", "300").want(t, 0, "clean")
-	chaosrun(t, "run", "--policy", "naive-backoff", "--runs", "100").want(t, 1, "naive-backoff breaks no-duplicate-side-effects")
+	chaosrun(t, "run", "--policy", "reference").want(t, 0, "clean", "reference 446/446")
+	report := filepath.Join(t.TempDir(), "r.json")
+	r := chaosrun(t, "run", "--policy", "reference", "--runs", "20", "--json", report)
+	r.want(t, 3, "inconclusive")
+	if !strings.Contains(r.stderr, "chaosrun: inconclusive: reference violated nothing, but the evidence is thin") ||
+		!strings.Contains(r.stderr, "never received a fault: acme/") {
+		t.Errorf("stderr does not say which cells:\n%s", r.stderr)
+	}
+	_, v := readJSON(t, report)
+	cov := v["policies"].([]any)[0].(map[string]any)["coverage"].(map[string]any)
+	if n := len(cov["missing"].([]any)); n == 0 || cov["hit"].(float64)+float64(n) != cov["reachable"].(float64) || cov["targeted_runs"] != 10.0 {
+		t.Errorf("coverage of 20 runs: %v", cov)
+	}
+	chaosrun(t, "run", "--policy", "naive-backoff", "--runs", "20").want(t, 1, "naive-backoff breaks no-duplicate-side-effects")
 	chaosrun(t, "run", "--runs", "10").want(t, 2, "run needs at least one --policy")
 }
 
@@ -305,7 +328,7 @@ func TestYourOwnWorld(t *testing.T) {
 	t.Parallel()
 	world, _ := filepath.Abs("../../examples/supportdesk/world.yaml")
 	ours, _ := filepath.Abs("../../examples/supportdesk/policy.yaml")
-	chaosrun(t, "run", "--world", world, "--policy", "reference", "--runs", "300", "--quiet").want(t, 0)
+	chaosrun(t, "run", "--world", world, "--policy", "reference", "--quiet").want(t, 0)
 	report := filepath.Join(t.TempDir(), "r.json")
 	r := chaosrun(t, "run", "--world", world, "--policy", ours, "--runs", "300", "--json", report)
 	r.want(t, 1, "support-desk-middleware breaks no-duplicate-side-effects", "replay with: chaosrun replay --world "+world+" --policy "+ours)
@@ -366,7 +389,7 @@ func TestWorldImportMCP(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "world.yaml")
 	chaosrun(t, "world", "import-mcp", "--out", out, tools).want(t, 0)
 	// What it writes runs as it is.
-	chaosrun(t, "run", "--world", out, "--policy", "reference", "--runs", "50", "--quiet").want(t, 0)
+	chaosrun(t, "run", "--world", out, "--policy", "reference", "--runs", "100", "--quiet").want(t, 0)
 	gomod, _ := filepath.Abs("../../go.mod")
 	chaosrun(t, "world", "import-mcp", gomod).want(t, 2, "hint: give the JSON of a tools/list answer")
 	chaosrun(t, "world").want(t, 2, "world needs a subcommand")

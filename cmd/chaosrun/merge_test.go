@@ -20,7 +20,10 @@ func TestMergeOfEveryShardIsTheUnshardedRun(t *testing.T) {
 	merge := []string{"merge"}
 	for _, i := range []string{"1", "2", "3", "4"} {
 		p := filepath.Join(dir, "shard-"+i+".json")
-		chaosrun(t, append(run, "--shard", i+"/4", "--json", p)...).want(t, 1)
+		// A shard of so few runs may violate nothing: it is then inconclusive.
+		if r := chaosrun(t, append(run, "--shard", i+"/4", "--json", p)...); r.code != 1 && r.code != 3 {
+			t.Fatalf("shard %s/4: exit %d, want 1 or 3\n%s", i, r.code, r.stderr)
+		}
 		merge = append(merge, p)
 	}
 	out := map[string]string{}
@@ -56,7 +59,7 @@ func TestMergeRefusesWhatIsNotOneRun(t *testing.T) {
 	dir := t.TempDir()
 	shard := func(name string, args ...string) string {
 		p := filepath.Join(dir, name)
-		chaosrun(t, append([]string{"run", "--policy", "reference", "--runs", "8", "--quiet", "--json", p}, args...)...).want(t, 0)
+		chaosrun(t, append([]string{"run", "--policy", "reference", "--runs", "8", "--quiet", "--json", p}, args...)...).want(t, 3) // inconclusive, reported
 		return p
 	}
 	a, b := shard("a.json", "--shard", "1/2"), shard("b.json", "--shard", "2/2")

@@ -40,9 +40,9 @@ func TestReportOnStdout(t *testing.T) {
 	}
 	for _, path := range []string{"-", "/dev/stdout"} {
 		r := chaosrun(t, "run", "--policy", "reference", "--runs", "5", "--json", path)
-		r.want(t, 0)
+		r.want(t, 3) // inconclusive in so few runs: the report is written all the same
 		isJSONReport(t, "stdout of --json "+path, []byte(r.stdout))
-		if !strings.Contains(r.stderr, "clean") {
+		if !strings.Contains(r.stderr, "1 policy, 5 runs each") {
 			t.Errorf("--json %s: the summary belongs on stderr, got %q", path, r.stderr)
 		}
 	}
@@ -64,7 +64,7 @@ func TestReportThroughANamedPipe(t *testing.T) {
 		b, _ := os.ReadFile(fifo)
 		got <- b
 	}()
-	chaosrun(t, "run", "--policy", "reference", "--runs", "5", "--json", fifo, "--quiet").want(t, 0)
+	chaosrun(t, "run", "--policy", "reference", "--runs", "5", "--json", fifo, "--quiet").want(t, 3) // inconclusive, reported
 	isJSONReport(t, "what the pipe's reader got", <-got)
 }
 
@@ -77,7 +77,7 @@ func TestReportThroughASymlink(t *testing.T) {
 	if err := os.Symlink("target.json", link); err != nil {
 		t.Fatal(err)
 	}
-	chaosrun(t, "run", "--policy", "reference", "--runs", "5", "--json", link, "--quiet").want(t, 0)
+	chaosrun(t, "run", "--policy", "reference", "--runs", "5", "--json", link, "--quiet").want(t, 3) // inconclusive, reported
 	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
 		t.Fatalf("%s is no longer a link (%v)", link, err)
 	}
