@@ -66,12 +66,14 @@ var (
 func ReferenceRules() []policy.Rule {
 	return []policy.Rule{
 		{When: policy.Match{Layers: []outcome.Layer{outcome.Orchestrator}, Classes: []outcome.Class{outcome.Deterministic}}, Do: policy.Fail},
-		{When: policy.Match{Classes: []outcome.Class{outcome.Deterministic}, SideEffects: no}, Do: policy.Fail},
+		{When: policy.Match{Classes: []outcome.Class{outcome.Deterministic}, SideEffects: no, InFlight: no}, Do: policy.Fail},
 		{When: policy.Match{Classes: []outcome.Class{outcome.Deterministic}, Compensator: yes}, Do: policy.Compensate},
 		{When: policy.Match{Classes: []outcome.Class{outcome.Deterministic}}, Do: policy.DeadLetter},
 		{When: policy.Match{Phases: []outcome.Phase{outcome.PhasePre}}, Do: policy.Retry, MaxRetries: 5, DedupToken: true},
 		{When: policy.Match{SideEffects: no}, Do: policy.Retry, MaxRetries: 5, DedupToken: true},
-		{When: policy.Match{SideEffects: no}, Do: policy.Fail},
+		{When: policy.Match{SideEffects: no, InFlight: no}, Do: policy.Fail},
+		{When: policy.Match{SideEffects: no, Compensator: yes}, Do: policy.Compensate},
+		{When: policy.Match{SideEffects: no}, Do: policy.DeadLetter},
 		{When: policy.Match{Phases: []outcome.Phase{outcome.PhasePost}}, Do: policy.Reconcile},
 		{When: policy.Match{LLMPhases: []outcome.LLMPhase{outcome.MidInference}, Lookup: yes}, Do: policy.Retry, MaxRetries: 3, DedupToken: true},
 		{When: policy.Match{Lookup: yes}, Do: policy.Reconcile},

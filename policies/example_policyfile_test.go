@@ -71,7 +71,7 @@ func ExampleLoad() {
 	}
 	fmt.Println(r.Name(), len(r.List), "rules, the last at line", r.List[len(r.List)-1].Line)
 	// Output:
-	// reference 13 rules, the last at line 83
+	// reference 15 rules, the last at line 92
 }
 
 // Format writes rules, built in Go or parsed, as a policy file.

@@ -156,7 +156,7 @@ func TestParseEveryKey(t *testing.T) {
 			Do: policy.Retry, MaxRetries: 1, RequireKey: true, Line: 44},
 		{When: policy.Match{Phases: []outcome.Phase{outcome.PhasePost}}, Do: policy.Reconcile, Line: 48},
 		{When: policy.Match{Tools: []string{"enrich_contact"}, Crashed: yes}, Do: policy.Retry, MaxRetries: policy.Unlimited, Line: 50},
-		{When: policy.Match{Tiers: []int{3}, SideEffects: no}, Do: policy.Fail, Line: 53},
+		{When: policy.Match{Tiers: []int{3}, SideEffects: no, InFlight: yes}, Do: policy.Fail, Line: 53},
 		{When: policy.Match{Classes: []outcome.Class{outcome.Deterministic}, Layers: []outcome.Layer{outcome.Orchestrator}}, Do: policy.Fail, Line: 54},
 		{Do: policy.DeadLetter, Line: 56},
 	}

@@ -145,6 +145,7 @@ func readWhen(w *world, n *yaml.Node, path string, m *policy.Match) (map[string]
 		"attempt":      set(&m.Attempt, func(v *yaml.Node, p string) (int, error) { return integer(v, p, 1, maxAttempt) }),
 		"status":       values(&m.Statuses, func(v *yaml.Node, p string) (int, error) { return integer(v, p, 100, 599) }),
 		"crashed":      flag(&m.Crashed),
+		"in_flight":    flag(&m.InFlight),
 		"lookup":       flag(&m.Lookup),
 		"compensator":  flag(&m.Compensator),
 	}).read(n, path)
@@ -165,10 +166,10 @@ func values[T comparable](dst *[]T, one func(*yaml.Node, string) (T, error)) fie
 	}
 }
 
-// whenKeys are the when-keys in documentation order: DESIGN's, then the two
-// extensions (lookup, compensator).
+// whenKeys are the when-keys in documentation order: DESIGN's, then the
+// extensions (in_flight, lookup, compensator).
 var whenKeys = []string{"tool", "tier", "idempotency", "phase", "llm_phase", "class", "layer", "side_effects",
-	"context", "signals_sent", "tenant", "attempt", "status", "crashed", "lookup", "compensator"}
+	"context", "signals_sent", "tenant", "attempt", "status", "crashed", "in_flight", "lookup", "compensator"}
 
 // inferencePhase is the phase each LLM phase is a case of: a model call
 // refused before inference failed pre-execution, one cut mid-inference

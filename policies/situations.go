@@ -21,7 +21,9 @@ import (
 // earlier attempt), whether it can have signalled downstream, whether the
 // operation has a key; and what outcome.Classify fixes: the classes each
 // phase has (a rate limit is always pre-execution, say), and that an attempt
-// failing before the tool ran wrote nothing to its context. The rest is
+// failing before the tool ran wrote nothing to its context; and that only
+// an outcome that emitted nothing, of an operation with a key on a tool that
+// answers lookups, can have an earlier request in flight. The rest is
 // crossed freely.
 type situation struct {
 	in policy.Input
@@ -87,8 +89,12 @@ func appendOutcomes(out []situation, s situation, statuses map[phaseClass][]int)
 							o.Crashed = crashed
 							for _, cx := range contextsOf(ph) {
 								o.Context = cx
-								s.in.Outcome, s.in.Attempt = o, 1
+								s.in.Outcome, s.in.Attempt, s.in.InFlight = o, 1, false
 								out = append(out, s)
+								if inFlight(s.in) {
+									s.in.InFlight = true
+									out = append(out, s)
+								}
 							}
 						}
 					}
@@ -214,4 +220,12 @@ func attemptsOf(rules []policy.Rule) []int {
 		}
 	}
 	return ns
+}
+
+// inFlight reports whether an earlier request of the step may still be on
+// its way in a situation that emitted nothing: the engine says so once a
+// lookup by key found no trace of an uncertain attempt, which takes a tool
+// that answers lookups and an operation with a key.
+func inFlight(in policy.Input) bool {
+	return !in.Outcome.SideEffects() && in.Entry.Lookup && in.HasKey
 }

@@ -129,8 +129,9 @@ var exhaustive = flag.Bool("exhaustive", false, "cross the inputs no decision re
 // inputs is the enumeration: every outcome (phase x LLM phase x class x
 // layer x effects x context x signals) for every registry entry of the fake
 // world (system entries and tenant overrides), under every tenant, at
-// attempts 1-3 with 0-6 retries spent, with and without a key: 3,048,192
-// inputs per policy, each decided by both forms.
+// attempts 1-3 with 0-6 retries spent, with and without a key, and for an
+// outcome that emitted nothing with and without an earlier request in
+// flight: 4,064,256 inputs per policy, each decided by both forms.
 //
 // Four more dimensions are in every input: whether the response is in hand,
 // whether a lookup reconciled the outcome, the tenant's contract (each one the
@@ -212,17 +213,19 @@ func (in inputs) each(f func(policy.Input)) {
 				for attempt := 1; attempt <= 3; attempt++ {
 					for retries := 0; retries <= 6; retries++ {
 						for _, key := range []bool{false, true} {
-							if n++; raceDetector && n%31 != 0 {
-								continue
-							}
-							x := policy.Input{Tenant: tenant, Entry: e, Outcome: o, Attempt: attempt, Retries: retries, HasKey: key}
-							if !*exhaustive {
-								turn = (turn + 1) % len(us)
-								f(us[turn].apply(x))
-								continue
-							}
-							for _, u := range us {
-								f(u.apply(x))
+							for _, inflight := range inFlight(o) {
+								if n++; raceDetector && n%31 != 0 {
+									continue
+								}
+								x := policy.Input{Tenant: tenant, Entry: e, Outcome: o, Attempt: attempt, Retries: retries, HasKey: key, InFlight: inflight}
+								if !*exhaustive {
+									turn = (turn + 1) % len(us)
+									f(us[turn].apply(x))
+									continue
+								}
+								for _, u := range us {
+									f(u.apply(x))
+								}
 							}
 						}
 					}
@@ -230,6 +233,18 @@ func (in inputs) each(f func(policy.Input)) {
 			}
 		}
 	}
+}
+
+// inFlight is whether an earlier request of the step may still land, as
+// the enumeration crosses it: both ways for an outcome that emitted nothing
+// (what a lookup that found no trace leaves), where it decides between
+// failing the step and keeping what may land; an outcome with effects
+// decides alike either way.
+func inFlight(o outcome.Outcome) []bool {
+	if o.SideEffects() {
+		return []bool{false}
+	}
+	return []bool{false, true}
 }
 
 func (u unread) apply(x policy.Input) policy.Input {

@@ -55,6 +55,10 @@ type Match struct {
 	Statuses []int
 	// Crashed matches attempts cut by an engine crash, not by an error.
 	Crashed *bool
+	// InFlight matches steps an earlier request of which may still land
+	// (see [Input.InFlight]): giving such a step up leaves that request to
+	// act on an execution nobody finishes.
+	InFlight *bool
 	// Attempt matches attempts numbered at least this (0 matches any).
 	Attempt int
 }
@@ -94,6 +98,7 @@ func (m Match) String() string {
 	}
 	add("status", itoas(m.Statuses))
 	flag("crashed", m.Crashed)
+	flag("in_flight", m.InFlight)
 	flag("lookup", m.Lookup)
 	flag("compensator", m.Compensator)
 	return strings.Join(parts, ", ")
@@ -170,6 +175,7 @@ func (m Match) Matches(in Input) bool {
 		flag(m.Compensator, e.HasCompensator()) &&
 		anyOf(m.Statuses, o.Status) &&
 		flag(m.Crashed, o.Crashed) &&
+		flag(m.InFlight, in.InFlight) &&
 		in.Attempt >= m.Attempt
 }
 
@@ -177,7 +183,7 @@ func (m Match) Matches(in Input) bool {
 func (m Match) IsCatchAll() bool {
 	return len(m.Tools)+len(m.Tiers)+len(m.Idempotency)+len(m.Phases)+len(m.LLMPhases)+
 		len(m.Classes)+len(m.Layers)+len(m.Context)+len(m.Tenants)+len(m.Statuses) == 0 &&
-		m.SideEffects == nil && m.SignalsSent == nil && m.Lookup == nil && m.Compensator == nil && m.Crashed == nil && m.Attempt <= 1
+		m.SideEffects == nil && m.SignalsSent == nil && m.Lookup == nil && m.Compensator == nil && m.Crashed == nil && m.InFlight == nil && m.Attempt <= 1
 }
 
 func anyOf[T comparable](values []T, v T) bool { return len(values) == 0 || slices.Contains(values, v) }
