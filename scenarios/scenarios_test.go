@@ -64,6 +64,13 @@ func (tb *firstDraw) Failed() bool               { return tb.failed }
 // -rapid.seed=seed, as `go test -rapid.seed=S` would.
 func drawnBy(t *testing.T, seed uint64) (scenarios.Scenario, bool) {
 	t.Helper()
+	return drawnFrom(t, seed, scenarios.Generator(false))
+}
+
+// drawnFrom returns the first scenario rapid draws from gen for a property
+// run with -rapid.seed=seed.
+func drawnFrom(t *testing.T, seed uint64, gen *rapid.Generator[scenarios.Scenario]) (scenarios.Scenario, bool) {
+	t.Helper()
 	checks := "1"
 	if testing.Short() {
 		checks = "5" // rapid runs a fifth of the checks under -short
@@ -73,7 +80,7 @@ func drawnBy(t *testing.T, seed uint64) (scenarios.Scenario, bool) {
 	tb := &firstDraw{name: fmt.Sprintf("scenarios-first-draw-%d", seed)}
 	err := scenarios.WithRapidFlags(map[string]string{"rapid.seed": fmt.Sprint(seed), "rapid.checks": checks, "rapid.nofailfile": "true"}, func() {
 		rapid.Check(tb, func(rt *rapid.T) {
-			sc := scenarios.Generator(false).Draw(rt, "scenario")
+			sc := gen.Draw(rt, "scenario")
 			if !drawn {
 				first, drawn = sc, true
 			}
