@@ -34,4 +34,12 @@
 // both modes draw from the same ones); toxiproxy's own randomness is never
 // used (toxicity stays 1). Each kind's facts — name, phase, one-line doc,
 // the highest rate the generators draw — are one table, in kind.go.
+//
+// # Coverage
+//
+// A [Cell] is a kind of fault landing on a tenant's calls of one tool; a
+// run hits the cells its faults land in. [Reachable] lists the cells a run
+// can hit in a world, by the rules the [Injector] and the fakes apply to
+// each call ([Reaches]): what the harness's coverage is judged against, and
+// what a scenario aimed at a cell raises to its [TargetRate].
 package faults

@@ -23,6 +23,21 @@
 // a duration the summary covers consecutive seeds from the first, up to the
 // first run the deadline cut, and minimisation ends by the deadline too.
 //
+// # Coverage and targeted runs
+//
+// Every run records the cells of the fault model (tenant x tool x phase x
+// fault kind, [faults.Cell]) that received a fault, and the summary's
+// [Coverage] sets them against the cells the world makes reachable
+// ([faults.Reachable], the injector's own rules). Exploration is swarm
+// first, then targeted: the first half of the runs draws swarm schedules,
+// and the cells its pilot left without a fault are what each run of the
+// second half is aimed at ([scenarios.Space.Targeted]); a targeted
+// counterexample replays from its seed and its cells ([Failure.Targets]).
+// A policy that violated nothing is clean only when no reachable cell is
+// missing and every invariant was decided: the reports call it
+// inconclusive otherwise, and `chaosrun run` exits 3. See
+// [ExploreOpts.NoTargeting] for how the pilot keeps shards exact.
+//
 // # The go test API
 //
 // [Check] is what a team writes in its own tests:

@@ -25,6 +25,16 @@
 // --policy P --seed S") appears in every format but the table, so that a
 // counterexample found in CI is one copy and paste away from a terminal.
 //
+// # Coverage
+//
+// Every format shows each policy's coverage of the fault model: how many
+// of the reachable cells (tenant x tool x phase x fault kind) received a
+// fault, and which did not ([Coverage], additive to the JSON schema). A
+// policy that broke nothing while a cell is missing or an invariant
+// undecided is "inconclusive", not "clean" ([Policy.Inconclusive],
+// [Inconclusiveness]). Merged shards are missing a cell when every shard
+// is: every shard runs the pilot that decides the reachable cells.
+//
 // # Determinism
 //
 // A report renders byte for byte the same every time: invariants and
