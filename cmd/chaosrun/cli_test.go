@@ -108,6 +108,32 @@ func TestRunIsACIGate(t *testing.T) {
 	chaosrun(t, "run", "--runs", "10").want(t, 2, "run needs at least one --policy")
 }
 
+// A counterexample found by a run aimed at cells the swarm runs missed
+// (retry-only's reconciliation-complete, here) has a replay line that
+// names those cells, and the line replays it; a cell that cannot be hit is
+// refused.
+func TestATargetedCounterexampleReplays(t *testing.T) {
+	t.Parallel()
+	report := filepath.Join(t.TempDir(), "r.json")
+	chaosrun(t, "run", "--policy", "retry-only", "--runs", "200", "--json", report, "--quiet").want(t, 1)
+	_, v := readJSON(t, report)
+	var line, id string
+	for _, f := range v["policies"].([]any)[0].(map[string]any)["failures"].([]any) {
+		if c := f.(map[string]any); strings.Contains(c["replay"].(string), " --target ") {
+			line, id = c["replay"].(string), c["invariant"].(string)
+		}
+	}
+	if line == "" {
+		t.Fatal("no counterexample of retry-only came from a targeted run")
+	}
+	args := append(strings.Fields(strings.TrimPrefix(line, "chaosrun ")), "--invariant", id)
+	chaosrun(t, args...).want(t, 1, line, id+" ", "violated", "minimised for "+id)
+	chaosrun(t, "replay", "--policy", "retry-only", "--seed", "3", "--target", "initech/vector_search/mid/zombie").
+		want(t, 2, "no zombie fault can land on initech's calls of vector_search")
+	chaosrun(t, "replay", "--policy", "retry-only", "--seed", "3", "--target", "initech/send_email/pre/rejected").
+		want(t, 2, "rejected faults land in phase post, not pre")
+}
+
 func TestBadUsageExits2WithOneLineAndAHint(t *testing.T) {
 	t.Parallel()
 	ref, err := filepath.Abs("../../policies/reference.yaml")
