@@ -61,6 +61,9 @@ type ExploreOpts struct {
 	// with its invariant; minimisations run side by side (up to Workers),
 	// so it may be called from several goroutines at once.
 	Shrinking func(id invariants.ID)
+	// Shrunk, if set, is called after each counterexample is minimised (or
+	// its minimisation failed), from the goroutine that called Shrinking.
+	Shrunk func(id invariants.ID)
 
 	space *scenarios.Space // World compiled
 }
@@ -247,6 +250,9 @@ func (s *Summary) shrink(ctx context.Context, p policy.Policy, o ExploreOpts, de
 			defer func() { <-sem }()
 			if o.Shrinking != nil {
 				o.Shrinking(id)
+			}
+			if o.Shrunk != nil {
+				defer o.Shrunk(id)
 			}
 			f := s.First[id]
 			shrunk, err := Shrink(ctx, p, f.Seed, id, &ShrinkOpts{AllFaults: o.AllFaults, Time: limit, Sim: o.Sim})
