@@ -167,7 +167,9 @@ func TestMinimisationsSideBySideFindWhatEachFindsAlone(t *testing.T) {
 		one := explore(t, e.Go(), &harness.ExploreOpts{Runs: 100, Workers: 1, ShrinkTime: 5 * time.Minute})
 		var wg sync.WaitGroup
 		var four *harness.Summary
-		wg.Go(func() { four = explore(t, e.Go(), &harness.ExploreOpts{Runs: 100, Workers: 4, ShrinkTime: 5 * time.Minute}) })
+		wg.Go(func() {
+			four = explore(t, e.Go(), &harness.ExploreOpts{Runs: 100, Workers: 4, ShrinkTime: 5 * time.Minute})
+		})
 		wg.Go(func() { explore(t, policies.RetryOnly(), &harness.ExploreOpts{Runs: 200, Workers: 2, NoShrink: true}) })
 		wg.Wait()
 		if len(one.First) == 0 || len(one.First) != len(four.First) {
