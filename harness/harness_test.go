@@ -2,6 +2,7 @@ package harness_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -167,11 +168,17 @@ func TestMinimisationsSideBySideFindWhatEachFindsAlone(t *testing.T) {
 		one := explore(t, e.Go(), &harness.ExploreOpts{Runs: 100, Workers: 1, ShrinkTime: 5 * time.Minute})
 		var wg sync.WaitGroup
 		var four *harness.Summary
+		var err1, err2 error
 		wg.Go(func() {
-			four = explore(t, e.Go(), &harness.ExploreOpts{Runs: 100, Workers: 4, ShrinkTime: 5 * time.Minute})
+			four, err1 = harness.Explore(context.Background(), e.Go(), &harness.ExploreOpts{Runs: 100, Workers: 4, ShrinkTime: 5 * time.Minute})
 		})
-		wg.Go(func() { explore(t, policies.RetryOnly(), &harness.ExploreOpts{Runs: 200, Workers: 2, NoShrink: true}) })
+		wg.Go(func() {
+			_, err2 = harness.Explore(context.Background(), policies.RetryOnly(), &harness.ExploreOpts{Runs: 200, Workers: 2, NoShrink: true})
+		})
 		wg.Wait()
+		if err := errors.Join(err1, err2); err != nil {
+			t.Fatal(err)
+		}
 		if len(one.First) == 0 || len(one.First) != len(four.First) {
 			t.Fatalf("%s: %d counterexamples alone, %d side by side", e.Name, len(one.First), len(four.First))
 		}
