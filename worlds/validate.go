@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chaosrun/chaosrun/internal/yamlstrict"
 	"github.com/chaosrun/chaosrun/reference/registry"
 )
 
@@ -71,7 +72,7 @@ func (w *World) checkTools() *Error {
 		case seen[t.Name]:
 			return errorf(p, "the tool %s is described twice", t.Name)
 		case t.Behaviour == 0:
-			return errorf(join(p, "behaviour"), "missing: every tool names its behaviour (%s)", strings.Join(BehaviourNames, ", "))
+			return errorf(yamlstrict.Join(p, "behaviour"), "missing: every tool names its behaviour (%s)", strings.Join(BehaviourNames, ", "))
 		}
 		seen[t.Name] = true
 		if err := checkTool(p, t); err != nil {
@@ -89,7 +90,7 @@ func (w *World) checkTools() *Error {
 // checkUndo checks the name of tool's compensator: a name of its own,
 // which is no tool's and no other tool's undo action.
 func (w *World) checkUndo(p, tool, name string) *Error {
-	p = join(p, "compensator")
+	p = yamlstrict.Join(p, "compensator")
 	switch owner := w.owner(name); {
 	case name == "":
 	case !validTool.MatchString(name):
@@ -106,13 +107,13 @@ func (w *World) checkUndo(p, tool, name string) *Error {
 // it, against its behaviour. p is the path of the tool's description.
 func checkTool(p string, t Tool) *Error {
 	if t.Behaviour > ThirdParty {
-		return errorf(join(p, "behaviour"), "invalid behaviour %d", t.Behaviour)
+		return errorf(yamlstrict.Join(p, "behaviour"), "invalid behaviour %d", t.Behaviour)
 	}
 	if key, msg := fields(t); key != "" {
-		return errorf(join(p, key), "%s", msg)
+		return errorf(yamlstrict.Join(p, key), "%s", msg)
 	}
 	if key, msg := against(t); key != "" {
-		return errorf(join(p, key), "%s", msg)
+		return errorf(yamlstrict.Join(p, key), "%s", msg)
 	}
 	return nil
 }
@@ -323,7 +324,7 @@ func (w *World) checkContracts(p string, tn Tenant) *Error {
 	}
 	slices.SortFunc(tools, func(a, b string) int { return w.order(a) - w.order(b) })
 	for _, tool := range tools {
-		cp, c := join(p+".contracts", tool), tn.Contracts[tool]
+		cp, c := yamlstrict.Join(p+".contracts", tool), tn.Contracts[tool]
 		if w.tool(tool) == nil {
 			return errorf(cp, "%s", w.notATool(tool, "contracts are declared on tools"))
 		}
@@ -373,11 +374,11 @@ func (w *World) checkWorkflows() *Error {
 		case seen[wf.Name]:
 			return errorf(p, "the workflow %s is described twice", wf.Name)
 		case len(wf.Steps) == 0:
-			return errorf(join(p, "steps"), "missing: a workflow has at least one step")
+			return errorf(yamlstrict.Join(p, "steps"), "missing: a workflow has at least one step")
 		case len(wf.Steps) > maxSteps:
-			return errorf(join(p, "steps"), "%d steps, more than %d: split the workflow", len(wf.Steps), maxSteps)
+			return errorf(yamlstrict.Join(p, "steps"), "%d steps, more than %d: split the workflow", len(wf.Steps), maxSteps)
 		case wf.Weight < 0 || wf.Weight > maxWeight:
-			return errorf(join(p, "weight"), "%d is not within 1..%d", wf.Weight, maxWeight)
+			return errorf(yamlstrict.Join(p, "weight"), "%d is not within 1..%d", wf.Weight, maxWeight)
 		}
 		seen[wf.Name] = true
 		for j, step := range wf.Steps {
@@ -408,5 +409,5 @@ func named(prefix string, i int, name string) string {
 	if name == "" {
 		return prefix + "[" + strconv.Itoa(i) + "]"
 	}
-	return join(prefix, name)
+	return yamlstrict.Join(prefix, name)
 }

@@ -1,0 +1,86 @@
+package yamlstrict
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Error is a refusal at one place of a document: the line, the key and why.
+// It names no file; the loader that reads the file adds it.
+type Error struct {
+	// Line is 1-based; 0 when the YAML reader could not say.
+	Line int
+	// Key is the key's full path, e.g. "rules[2].when.phase"; empty for an
+	// error of the document as a whole (its YAML syntax).
+	Key string
+	Msg string
+	// Err, when set, classifies the refusal (e.g. policies.ErrTooManyRules).
+	Err error
+}
+
+// Unwrap returns the refusal's class, if it has one.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Error renders the refusal as "line N: key: message".
+func (e *Error) Error() string {
+	var b strings.Builder
+	if e.Line > 0 {
+		b.WriteString("line " + strconv.Itoa(e.Line) + ": ")
+	}
+	if e.Key != "" {
+		b.WriteString(e.Key + ": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// At returns an [Error] at n's line for the key at path.
+func At(n *yaml.Node, path, format string, args ...any) *Error {
+	return &Error{Line: n.Line, Key: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Join returns the full path of key inside the mapping at path.
+func Join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// Describe names what a node is, for "want X, found Y" messages.
+func Describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	case yaml.DocumentNode:
+		return "a document"
+	}
+	switch n.ShortTag() {
+	case "!!str":
+		return fmt.Sprintf("the string %q", n.Value)
+	case "!!int", "!!float":
+		return "the number " + n.Value
+	case "!!bool":
+		return "the boolean " + n.Value
+	case "!!null":
+		return "nothing (null)"
+	}
+	return fmt.Sprintf("a value tagged %s", n.ShortTag())
+}
+
+// MustBe refuses a node that is not of kind (a mapping, a list or a single
+// value).
+func MustBe(n *yaml.Node, path string, kind yaml.Kind) error {
+	if n.Kind == kind {
+		return nil
+	}
+	want := map[yaml.Kind]string{yaml.MappingNode: "a mapping", yaml.SequenceNode: "a list", yaml.ScalarNode: "a single value"}[kind]
+	return At(n, path, "want %s, found %s", want, Describe(n))
+}
