@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -45,19 +44,7 @@ type Error struct {
 // Unwrap returns the refusal's class, if it has one.
 func (e *Error) Unwrap() error { return e.Err }
 
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		b.WriteString(":" + strconv.Itoa(e.Line))
-	}
-	b.WriteString(": ")
-	if e.Key != "" {
-		b.WriteString(e.Key + ": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
+func (e *Error) Error() string { return yamlstrict.Render(e.File, e.Line, e.Key, e.Msg) }
 
 // MaxRules is the most rules a policy file may hold: some hundred times a
 // catalog file's. The linter evaluates every rule on every failure the world

@@ -2,7 +2,6 @@ package policies
 
 import (
 	"fmt"
-	"slices"
 
 	"go.yaml.in/yaml/v3"
 
@@ -30,38 +29,4 @@ func retries(n *yaml.Node, path string, lo, hi int) (int, error) {
 		return 0, err
 	}
 	return yamlstrict.Integer(n, path, lo, hi)
-}
-
-// anyOf reads a scalar or a non-empty list of scalars without repeats: the
-// "any of" values of a when-key. Each item is read by one.
-func anyOf[T comparable](n *yaml.Node, path string, one func(*yaml.Node, string) (T, error)) ([]T, error) {
-	if n.Kind != yaml.SequenceNode {
-		if n.Kind != yaml.ScalarNode {
-			return nil, yamlstrict.At(n, path, "want a value or a list of values, found %s", yamlstrict.Describe(n))
-		}
-		v, err := one(n, path)
-		if err != nil {
-			return nil, err
-		}
-		return []T{v}, nil
-	}
-	if len(n.Content) == 0 {
-		return nil, yamlstrict.At(n, path, "an empty list matches nothing; leave the key out to match anything")
-	}
-	var out []T
-	err := strict.List(n, path, func(it *yaml.Node, p string) error {
-		if it.Kind != yaml.ScalarNode {
-			return yamlstrict.At(it, p, "want a value or a list of values, found %s", yamlstrict.Describe(it))
-		}
-		v, err := one(it, p)
-		if err == nil && slices.Contains(out, v) {
-			err = yamlstrict.At(it, p, "%s is listed twice", it.Value)
-		}
-		out = append(out, v)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }

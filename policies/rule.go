@@ -157,7 +157,8 @@ func readWhen(w *world, n *yaml.Node, path string, m *policy.Match) (map[string]
 // values adapts a reader of one value to a when-key that takes any of a list.
 func values[T comparable](dst *[]T, one func(*yaml.Node, string) (T, error)) yamlstrict.Field {
 	return func(v *yaml.Node, path string) (err error) {
-		*dst, err = anyOf(v, path, one)
+		*dst, err = yamlstrict.AnyOf(strict, v, path, one,
+			"an empty list matches nothing; leave the key out to match anything", "a value or a list of values")
 		return err
 	}
 }

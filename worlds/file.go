@@ -4,7 +4,6 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/chaosrun/chaosrun/internal/yamlstrict"
@@ -31,19 +30,10 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		if e.Line > 0 {
-			b.WriteString(":" + strconv.Itoa(e.Line))
-		}
-		b.WriteString(": ")
+	if e.File == "" { // a World refused by Validate: no file, so no line
+		return (&yamlstrict.Error{Key: e.Key, Msg: e.Msg}).Error()
 	}
-	if e.Key != "" {
-		b.WriteString(e.Key + ": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
+	return yamlstrict.Render(e.File, e.Line, e.Key, e.Msg)
 }
 
 // errorf returns an [Error] at key; Parse fills in the file and the line.

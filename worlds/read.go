@@ -12,6 +12,22 @@ import (
 	"github.com/chaosrun/chaosrun/reference/registry"
 )
 
+// A world file goes through the strict reading of YAML nodes that policy
+// files go through too (internal/yamlstrict): unknown and duplicate keys,
+// a value of the wrong type and an alias are refused. The reader records the
+// line of every key under its full path, so that a refusal found later, by
+// [World.Validate] on the values read, still names its line.
+
+// reader walks a document; its Lines map every path it read to its line.
+type reader struct {
+	yamlstrict.Reader
+	keys []keysAt // the `keys` values read, checked once every tool is known
+}
+
+func newReader() *reader {
+	return &reader{Reader: yamlstrict.Reader{Kind: "world file", Lines: map[string]int{}}}
+}
+
 // The keys of each mapping of a world file, in documentation order.
 var (
 	topKeys       = []string{"world", "name", "description", "tools", "tenants", "workflows", "generated"}
@@ -217,7 +233,7 @@ func (r *reader) tenant(n *yaml.Node, path string, tn *Tenant) error {
 		"contracts": func(v *yaml.Node, p string) error {
 			tn.Contracts = map[string]policy.Contract{}
 			return r.Entries(v, p, func(kn, v *yaml.Node, name string) error {
-				parts, err := anyOf(r, v, name, yamlstrict.Enum(parseContract))
+				parts, err := yamlstrict.AnyOf(&r.Reader, v, name, yamlstrict.Enum(parseContract), "an empty list says nothing; leave the key out", "a value")
 				var c policy.Contract
 				for _, part := range parts {
 					c.NeverRetry, c.AtMostOnce, c.KeyRequired = c.NeverRetry || part.NeverRetry, c.AtMostOnce || part.AtMostOnce, c.KeyRequired || part.KeyRequired

@@ -3,7 +3,6 @@ package yamlstrict
 import (
 	"fmt"
 	"strconv"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -24,17 +23,27 @@ type Error struct {
 // Unwrap returns the refusal's class, if it has one.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Error renders the refusal as "line N: key: message".
+// Error renders the refusal as "line N: key: message"; the line is left
+// out when it is 0 and the key when it is empty.
 func (e *Error) Error() string {
-	var b strings.Builder
-	if e.Line > 0 {
-		b.WriteString("line " + strconv.Itoa(e.Line) + ": ")
-	}
+	s := e.Msg
 	if e.Key != "" {
-		b.WriteString(e.Key + ": ")
+		s = e.Key + ": " + s
 	}
-	b.WriteString(e.Msg)
-	return b.String()
+	if e.Line > 0 {
+		s = "line " + strconv.Itoa(e.Line) + ": " + s
+	}
+	return s
+}
+
+// Render renders a refusal in file as "file:line: key: message", ready to
+// print; the line is left out when it is 0 and the key when it is empty. The
+// loaders' error types render through it.
+func Render(file string, line int, key, msg string) string {
+	if line > 0 {
+		file += ":" + strconv.Itoa(line)
+	}
+	return file + ": " + (&Error{Key: key, Msg: msg}).Error()
 }
 
 // At returns an [Error] at n's line for the key at path.

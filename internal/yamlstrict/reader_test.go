@@ -149,3 +149,46 @@ func TestErrorUnwrapsToItsClass(t *testing.T) {
 		t.Fatalf("got %v, want it to wrap its class", err)
 	}
 }
+
+func TestRenderNamesFileLineAndKey(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		file      string
+		line      int
+		key, want string
+	}{
+		{"ours.yaml", 3, "rules[0].do", "ours.yaml:3: rules[0].do: m"},
+		{"ours.yaml", 0, "", "ours.yaml: m"},
+		{"", 3, "do", ":3: do: m"},
+	} {
+		if got := yamlstrict.Render(c.file, c.line, c.key, "m"); got != c.want {
+			t.Errorf("Render(%q, %d, %q) = %q, want %q", c.file, c.line, c.key, got, c.want)
+		}
+	}
+}
+
+func TestAnyOfReadsOneValueOrAListWithoutRepeats(t *testing.T) {
+	t.Parallel()
+	r := &yamlstrict.Reader{Kind: "test file"}
+	one := func(v *yaml.Node, p string) (int, error) { return yamlstrict.Integer(v, p, 0, 9) }
+	read := func(value string) ([]int, error) {
+		return yamlstrict.AnyOf(r, node(t, value), "k", one, "an empty list", "a number")
+	}
+	if got, err := read("3"); err != nil || len(got) != 1 || got[0] != 3 {
+		t.Errorf("AnyOf(3) = %v, %v", got, err)
+	}
+	if got, err := read("[3, 4]"); err != nil || len(got) != 2 || got[1] != 4 {
+		t.Errorf("AnyOf([3, 4]) = %v, %v", got, err)
+	}
+	for value, want := range map[string]string{
+		"[]":       "line 1: k: an empty list",
+		"[3, 3]":   "line 1: k[1]: 3 is listed twice",
+		"[3, [4]]": "line 1: k[1]: want a number, found a list",
+		"{a: 1}":   "line 1: k: want a value or a list of values, found a mapping",
+		"[3, 10]":  "line 1: k[1]: 10 is not within 0..9",
+	} {
+		if got, err := read(value); err == nil || err.Error() != want || got != nil {
+			t.Errorf("AnyOf(%s) = %v, %v; want the refusal %q", value, got, err, want)
+		}
+	}
+}

@@ -125,3 +125,38 @@ func Set[T any](dst *T, read func(*yaml.Node, string) (T, error)) Field {
 		return err
 	}
 }
+
+// AnyOf reads a scalar or a non-empty list of scalars without repeats, each
+// read by one. empty is the refusal of an empty list; item says what an item
+// of the list must be ("a value").
+func AnyOf[T comparable](r *Reader, n *yaml.Node, path string, one func(*yaml.Node, string) (T, error), empty, item string) ([]T, error) {
+	if n.Kind != yaml.SequenceNode {
+		if n.Kind != yaml.ScalarNode {
+			return nil, At(n, path, "want a value or a list of values, found %s", Describe(n))
+		}
+		v, err := one(n, path)
+		if err != nil {
+			return nil, err
+		}
+		return []T{v}, nil
+	}
+	if len(n.Content) == 0 {
+		return nil, At(n, path, "%s", empty)
+	}
+	var out []T
+	err := r.List(n, path, func(it *yaml.Node, p string) error {
+		if it.Kind != yaml.ScalarNode {
+			return At(it, p, "want %s, found %s", item, Describe(it))
+		}
+		v, err := one(it, p)
+		if err == nil && slices.Contains(out, v) {
+			err = At(it, p, "%s is listed twice", it.Value)
+		}
+		out = append(out, v)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
