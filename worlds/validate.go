@@ -63,18 +63,15 @@ func (w *World) checkTools() *Error {
 	if len(w.Tools) == 0 {
 		return errorf("tools", "missing: a world has at least one tool")
 	}
-	seen := map[string]bool{}
+	names := entries{prefix: "tools", what: "tool", valid: validTool, rule: toolRule}
 	for i, t := range w.Tools {
-		p := named("tools", i, t.Name)
-		switch {
-		case !validTool.MatchString(t.Name):
-			return errorf(p, "%q is not a tool name: %s", t.Name, toolRule)
-		case seen[t.Name]:
-			return errorf(p, "the tool %s is described twice", t.Name)
-		case t.Behaviour == 0:
+		p, err := names.check(i, t.Name)
+		if err != nil {
+			return err
+		}
+		if t.Behaviour == 0 {
 			return errorf(yamlstrict.Join(p, "behaviour"), "missing: every tool names its behaviour (%s)", strings.Join(BehaviourNames, ", "))
 		}
-		seen[t.Name] = true
 		if err := checkTool(p, t); err != nil {
 			return err
 		}
@@ -273,16 +270,12 @@ func (w *World) checkTenants() *Error {
 	if len(w.Tenants) == 0 {
 		return errorf("tenants", "missing: a world has at least one tenant, for whom executions run")
 	}
-	seen := map[string]bool{}
+	names := entries{prefix: "tenants", what: "tenant", valid: validName, rule: nameRule}
 	for i, tn := range w.Tenants {
-		p := named("tenants", i, tn.Name)
-		switch {
-		case !validName.MatchString(tn.Name):
-			return errorf(p, "%q is not a tenant name: %s", tn.Name, nameRule)
-		case seen[tn.Name]:
-			return errorf(p, "the tenant %s is described twice", tn.Name)
+		p, err := names.check(i, tn.Name)
+		if err != nil {
+			return err
 		}
-		seen[tn.Name] = true
 		if err := w.checkOverrides(p, tn); err != nil {
 			return err
 		}
@@ -365,14 +358,13 @@ func (w *World) notATool(name, instead string) string {
 }
 
 func (w *World) checkWorkflows() *Error {
-	seen := map[string]bool{}
+	names := entries{prefix: "workflows", what: "workflow", valid: validName, rule: nameRule}
 	for i, wf := range w.Workflows {
-		p := named("workflows", i, wf.Name)
+		p, err := names.check(i, wf.Name)
+		if err != nil {
+			return err
+		}
 		switch {
-		case !validName.MatchString(wf.Name):
-			return errorf(p, "%q is not a workflow name: %s", wf.Name, nameRule)
-		case seen[wf.Name]:
-			return errorf(p, "the workflow %s is described twice", wf.Name)
 		case len(wf.Steps) == 0:
 			return errorf(yamlstrict.Join(p, "steps"), "missing: a workflow has at least one step")
 		case len(wf.Steps) > maxSteps:
@@ -380,7 +372,6 @@ func (w *World) checkWorkflows() *Error {
 		case wf.Weight < 0 || wf.Weight > maxWeight:
 			return errorf(yamlstrict.Join(p, "weight"), "%d is not within 1..%d", wf.Weight, maxWeight)
 		}
-		seen[wf.Name] = true
 		for j, step := range wf.Steps {
 			if w.tool(step) == nil {
 				return errorf(p+".steps["+strconv.Itoa(j)+"]", "%s", w.notATool(step, "a workflow calls the tool, and the engine its compensator"))
@@ -401,6 +392,31 @@ func (w *World) checkGenerated() *Error {
 		}
 	}
 	return nil
+}
+
+// entries checks the names of a mapping's entries (tools, tenants,
+// workflows): each a valid name, none described twice.
+type entries struct {
+	prefix, what string // "tools", "tool"
+	valid        *regexp.Regexp
+	rule         string // what valid allows, for the message
+	seen         map[string]bool
+}
+
+// check checks the i-th entry's name and returns the entry's path.
+func (e *entries) check(i int, name string) (string, *Error) {
+	p := named(e.prefix, i, name)
+	switch {
+	case !e.valid.MatchString(name):
+		return p, errorf(p, "%q is not a %s name: %s", name, e.what, e.rule)
+	case e.seen[name]:
+		return p, errorf(p, "the %s %s is described twice", e.what, name)
+	}
+	if e.seen == nil {
+		e.seen = map[string]bool{}
+	}
+	e.seen[name] = true
+	return p, nil
 }
 
 // named is the path of the i-th entry of a mapping of names: by its name,
