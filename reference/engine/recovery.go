@@ -58,7 +58,7 @@ func (e *Engine) reconcile(ctx context.Context, r *run) error {
 	}
 	keys := r.keys[r.step]
 	if e.arch.Without.Has(policy.ReconcileEveryKey) {
-		keys = keys[len(keys)-1:] // the last attempt's key only
+		keys = keys[:1] // the first attempt's key only
 	}
 	for _, k := range keys {
 		res, err := e.lookup.Lookup(ctx, LookupRequest{AttemptID: a.AttemptID, Tool: st.Tool, Key: k})
@@ -133,7 +133,7 @@ func (e *Engine) compensate(ctx context.Context, r *run) error {
 	case len(keys) == 0:
 		keys = []string{""}
 	case e.arch.Without.Has(policy.CompensateEveryKey):
-		keys = keys[:1] // the first key's effect only
+		keys = keys[:1] // the first attempt's key only
 	}
 	a := store.Attempt{AttemptID: r.attemptID(r.attempts[r.step] + 1), Kind: store.Compensate}
 	if err := e.begin(ctx, r, &a, ent.Compensator); err != nil {

@@ -73,10 +73,12 @@ const (
 	// a fresh token every attempt.
 	DedupTokens
 	// CompensateEveryKey (Layer 4): compensation undoes the effects of every
-	// key the step's calls carried. Without it, only the first key's.
+	// key the step's calls carried. Without it, only the first attempt's
+	// key (the one a single field set once would keep).
 	CompensateEveryKey
 	// ReconcileEveryKey (Layer 4): reconciliation looks the operation up by
-	// every key the step's calls carried. Without it, by the last one only.
+	// every key the step's calls carried. Without it, by the first
+	// attempt's key only.
 	ReconcileEveryKey
 	// ResumeAfterCommit (Layer 4): a rebuilt engine resumes at the step
 	// after the last commit. Without it, at the last committed step.
