@@ -14,8 +14,20 @@ import (
 // harness that lets one of them pass has a blind spot.
 //
 // The layers honour them where the mechanism lives: Layer 1's typing as the
-// engine applies it, the engine (Layer 4), the policy and its resolution
-// (Layer 3), the reconciliation worker (Layer 5).
+// engine applies it, the engine (Layer 4), the policy's resolution (Layer
+// 3), the reconciliation worker (Layer 5), each reading
+// Architecture.Without. NoPlanRetry and ReconcileAfterActed are rules of
+// the reference's decision tree itself: only [ReferenceWithout] switches
+// them off.
+//
+// Some safeguards back another one up, and their loss alone shows in no run
+// of the reference in its world: KeyRequiredContract (the reference sends a
+// key on every call that takes one), CompensateEveryKey and
+// ReconcileEveryKey (with per-operation keys every attempt of a step
+// carries the same key), OrphanAnomaly (the reference's engine leaves no
+// orphaned effect). The regression suite shows each with what it backs up,
+// or, for the two loops over keys, under an architecture with a key per
+// attempt.
 type Safeguard uint8
 
 // Safeguards, by layer. Each comment says what the reference does; without
