@@ -269,11 +269,7 @@ func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, e
 		return engine.Response{}, err
 	}
 	if until, ok := v.in.outage(c, at); ok {
-		left := "until " + until.Sub(v.in.clock.Now()).String() + " from now"
-		if until.Sub(v.in.clock.Now()) > forGood/2 {
-			left = "for good"
-		}
-		v.in.Record(CallFault(Outage, c, "the tool is down "+left))
+		v.in.Record(CallFault(Outage, c, "the tool is down "+downFor(until, v.in.clock.Now())))
 		return engine.Response{}, outcome.Status(503, 0)
 	}
 	if ok, _ := s.fires(Refused, at); ok {
@@ -405,6 +401,14 @@ func (in *Injector) outage(c engine.Call, at Site) (time.Time, bool) {
 // lasts: past the end of any run, so that only a retry budget ends the
 // retries of a call to it.
 const forGood = 10 * 365 * 24 * time.Hour
+
+// downFor says how long a tool stays down, at now, for the outage's record.
+func downFor(until, now time.Time) string {
+	if left := until.Sub(now); left <= forGood/2 {
+		return "until " + left.String() + " from now"
+	}
+	return "for good"
+}
 
 // zombieable reports whether a held request of c can land later: a call
 // with an effect (not a compensation), on a tool whose key deduplicates a
