@@ -73,8 +73,10 @@ const (
 	// tool has answered.
 	BeginBeforeInvoke
 	// AtomicCommit (Layer 4): the step's result, its new context version
-	// and the checkpoint are one write. Without it, the engine takes the new
-	// version as current before the checkpoint commit, which may then fail.
+	// and the checkpoint are one write. Without it, the checkpoint and the
+	// result are committed with the context as it was, and the step's
+	// writes reach the store only with the next step's commit: an engine
+	// rebuilt in between resumes on a context that lacks them.
 	AtomicCommit
 	// PerOperationKeys (Layer 4): an idempotency key names the operation,
 	// the same on every attempt. Without it, each attempt mints a new one
