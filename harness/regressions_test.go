@@ -24,8 +24,8 @@ import (
 
 // regression is one weakened reference and what must catch it.
 type regression struct {
-	without []policy.Safeguard
-	// base is what the safeguard backs up, switched off with it, for a
+	off policy.Safeguard
+	// base is what the safeguard backs up, taken away with it, for a
 	// safeguard whose loss the reference alone never shows (see
 	// unobservable); nil for none. base alone must not break by.
 	base *variant
@@ -52,38 +52,38 @@ var finalCommitOff = &variant{"without final-commit", func(a *policy.Architectur
 
 var regressions = []regression{
 	// Layer 1.
-	{without: []policy.Safeguard{policy.TimeoutTyping}, by: invariants.NoDuplicateSideEffects,
+	{off: policy.TimeoutTyping, by: invariants.NoDuplicateSideEffects,
 		rare: "a lost response or a held request on a tool whose key deduplicates nothing (send_email, signal_downstream, enrich_contact, globex's and initech's publish_report)"},
 	// Layer 2.
-	{without: []policy.Safeguard{policy.TenantEntry}, by: invariants.NoDuplicateSideEffects,
+	{off: policy.TenantEntry, by: invariants.NoDuplicateSideEffects,
 		rare: "a failure after acting on a tool a tenant overrides (globex's vector_search and publish_report, initech's publish_report)"},
 	// Layer 3.
-	{without: []policy.Safeguard{policy.NeverRetryContract}, by: invariants.TenantContractHonored,
+	{off: policy.NeverRetryContract, by: invariants.TenantContractHonored,
 		rare: "a failure before acting of globex's publish_report"},
-	{without: []policy.Safeguard{policy.AtMostOnceContract}, by: invariants.TenantContractHonored,
+	{off: policy.AtMostOnceContract, by: invariants.TenantContractHonored,
 		rare: "a held request (zombie) on initech's publish_report"},
-	{without: []policy.Safeguard{policy.KeyRequiredContract}, base: noKeyForPublishReport, by: invariants.TenantContractHonored},
-	{without: []policy.Safeguard{policy.NoPlanRetry}, by: invariants.NoOrchestratorRetry},
-	{without: []policy.Safeguard{policy.ReconcileAfterActed}, by: invariants.NoDuplicateSideEffects},
-	{without: []policy.Safeguard{policy.RetryBudget}, by: invariants.TerminalState,
+	{off: policy.KeyRequiredContract, base: noKeyForPublishReport, by: invariants.TenantContractHonored},
+	{off: policy.NoPlanRetry, by: invariants.NoOrchestratorRetry},
+	{off: policy.ReconcileAfterActed, by: invariants.NoDuplicateSideEffects},
+	{off: policy.RetryBudget, by: invariants.TerminalState,
 		rare: "an outage for good"},
-	{without: []policy.Safeguard{policy.RetryAfter}, by: invariants.RetryAfterHonored},
+	{off: policy.RetryAfter, by: invariants.RetryAfterHonored},
 	// Layer 4.
-	{without: []policy.Safeguard{policy.CopyOnWrite}, by: invariants.NoPoisonedContextReads},
-	{without: []policy.Safeguard{policy.BeginBeforeInvoke}, by: invariants.NoDuplicateSideEffects,
+	{off: policy.CopyOnWrite, by: invariants.NoPoisonedContextReads},
+	{off: policy.BeginBeforeInvoke, by: invariants.NoDuplicateSideEffects,
 		rare: "a begin-fail or a crash after calling a tool whose key deduplicates nothing"},
-	{without: []policy.Safeguard{policy.AtomicCommit}, by: invariants.NoPoisonedContextReads},
-	{without: []policy.Safeguard{policy.PerOperationKeys}, by: invariants.NoDuplicateSideEffects,
+	{off: policy.AtomicCommit, by: invariants.NoPoisonedContextReads},
+	{off: policy.PerOperationKeys, by: invariants.NoDuplicateSideEffects,
 		rare: "a held request, or a lookup that lags or misses, on a keyed write"},
-	{without: []policy.Safeguard{policy.DedupTokens}, by: invariants.NoDuplicateSideEffects},
-	{without: []policy.Safeguard{policy.ResumeAfterCommit}, by: invariants.ResumeFromCheckpoint},
-	{without: []policy.Safeguard{policy.ReviewQueue}, by: invariants.TerminalState},
-	{without: []policy.Safeguard{policy.FinalCommit}, by: invariants.NoLostEffects},
+	{off: policy.DedupTokens, by: invariants.NoDuplicateSideEffects},
+	{off: policy.ResumeAfterCommit, by: invariants.ResumeFromCheckpoint},
+	{off: policy.ReviewQueue, by: invariants.TerminalState},
+	{off: policy.FinalCommit, by: invariants.NoLostEffects},
 	// Layer 5.
-	{without: []policy.Safeguard{policy.DuplicateAnomaly}, by: invariants.ReconciliationComplete,
+	{off: policy.DuplicateAnomaly, by: invariants.ReconciliationComplete,
 		rare: "a double delivery by a keyed write in an execution that failed an attempt"},
-	{without: []policy.Safeguard{policy.OrphanAnomaly}, base: finalCommitOff, by: invariants.ReconciliationComplete},
-	{without: []policy.Safeguard{policy.ConflictAnomaly}, by: invariants.ReconciliationComplete,
+	{off: policy.OrphanAnomaly, base: finalCommitOff, by: invariants.ReconciliationComplete},
+	{off: policy.ConflictAnomaly, by: invariants.ReconciliationComplete,
 		rare: "a lost write by a keyed write in an execution that failed an attempt"},
 }
 
@@ -100,7 +100,7 @@ var unobservable = map[policy.Safeguard]string{
 
 // weakened is the policy of a regression, and the policy of its base alone.
 func (r regression) weakened() (p, base policy.Policy) {
-	p = policy.ReferenceWithout(r.without...)
+	p = policy.ReferenceWithout(r.off)
 	if r.base == nil {
 		return p, nil
 	}
@@ -126,9 +126,7 @@ func TestEachWeakenedReferenceIsCaughtByItsInvariant(t *testing.T) {
 	t.Parallel()
 	covered := map[policy.Safeguard]bool{}
 	for _, r := range regressions {
-		for _, g := range r.without {
-			covered[g] = true
-		}
+		covered[r.off] = true
 	}
 	for _, g := range policy.AllSafeguards() {
 		if _, ok := unobservable[g]; !covered[g] && !ok {
