@@ -355,7 +355,7 @@ func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, e
 func (in *Injector) Down(c engine.Call) (until time.Time, down bool) {
 	until, down = in.outage(c, in.CallSite(c))
 	if down {
-		in.Record(CallFault(Outage, c, "the tool is down until "+until.Sub(in.clock.Now()).String()+" from now"))
+		in.Record(CallFault(Outage, c, "the tool is down "+downFor(until, in.clock.Now())))
 	}
 	return until, down
 }
@@ -472,18 +472,37 @@ func (in *Injector) outage(c engine.Call, at Site) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	until := now.Add(5*time.Second + time.Duration(st.Next()%55_000)*time.Millisecond)
+	if st.Next()%4 == 0 {
+		until = now.Add(forGood)
+	}
 	in.down[c.Tool] = until
 	return until, true
 }
 
+// forGood is how long an outage of a dependency that does not come back
+// lasts: past the end of any run, so that only a retry budget ends the
+// retries of a call to it.
+const forGood = 10 * 365 * 24 * time.Hour
+
+// downFor says how long a tool stays down, at now, for the outage's record.
+func downFor(until, now time.Time) string {
+	if left := until.Sub(now); left <= forGood/2 {
+		return "until " + left.String() + " from now"
+	}
+	return "for good"
+}
+
 // zombieable reports whether a held request of c can land later: a call
 // with an effect (not a compensation, not a streamed model call: a stream's
-// head is answered at once), on a tool whose key deduplicates a
-// repeat for the tenant or that answers no lookups. Where a tool answers
-// lookups and deduplicates nothing, no engine can tell a request still on
-// its way from one that never left: a lookup that says "not found" is the
-// best anyone has, and a zombie there would fault every retrying engine
-// alike. It needs the world (Drift).
+// head is answered at once), on a tool whose key deduplicates a repeat for
+// the tenant, or that answers no lookups, or whose tenant's contract
+// forbids the retry a zombie punishes (never retry, at most once).
+// Elsewhere, where a tool answers lookups and deduplicates nothing, no
+// engine can tell a request still on its way from one that never left: a
+// lookup that says "not found" is the best anyone has, and a zombie there
+// would fault every retrying engine alike. Under such a contract no engine
+// may retry on that word alone, so a zombie faults only the engines that
+// break the contract. It needs the world (Drift).
 func (in *Injector) zombieable(c engine.Call) bool {
 	if in.cat == nil || c.Deliver != nil || c.Ref != "" || in.s.Rates[Zombie] == 0 {
 		return false
@@ -493,7 +512,8 @@ func (in *Injector) zombieable(c engine.Call) bool {
 		return false
 	}
 	dedups := (sp.Behaviour == worlds.KeyedWrite || sp.Behaviour == worlds.Upsert) && !in.drift[[2]string{c.Tenant, c.Tool}]
-	return dedups || !sp.Lookup
+	contract := in.cat.Contract(c.Tenant, c.Tool)
+	return dedups || !sp.Lookup || contract.AtMostOnce || contract.NeverRetry
 }
 
 // op names a call's operation: one step of one execution.
