@@ -83,7 +83,8 @@ func Reaches(cat *fakes.Catalog, tenant, tool string, k Kind) bool {
 	case StreamCut, BadResponse:
 		return sp.Stream
 	case Zombie:
-		return !sp.Stream && zombieSpec(sp, false)
+		contract := cat.Contract(tenant, tool)
+		return zombieSpec(sp, contract.AtMostOnce || contract.NeverRetry, false)
 	case Drift:
 		return slices.Contains(cat.DriftTools(tenant), tool)
 	case DoubleDelivery, LostWrite, LookupLag, LookupMiss:
@@ -126,12 +127,14 @@ func Reachable(cat *fakes.Catalog) []Cell {
 }
 
 // zombieSpec is zombieable's rule for the tool s describes (drifted for
-// the tenant or not): a tool with an effect, whose key deduplicates a
-// repeat or that answers no lookups.
-func zombieSpec(s worlds.Spec, drifted bool) bool {
-	if s.Undoes != "" || !s.Truth().SideEffects {
+// the tenant or not, under a tenant's contract that forbids a retry or
+// not): a tool with an effect that does not stream, whose key deduplicates
+// a repeat, or that answers no lookups, or whose contract forbids the
+// retry a zombie punishes.
+func zombieSpec(s worlds.Spec, forbidsRetry, drifted bool) bool {
+	if s.Undoes != "" || s.Stream || !s.Truth().SideEffects {
 		return false
 	}
 	dedups := (s.Behaviour == worlds.KeyedWrite || s.Behaviour == worlds.Upsert) && !drifted
-	return dedups || !s.Lookup
+	return dedups || !s.Lookup || forbidsRetry
 }

@@ -35,7 +35,8 @@ func TestCellsParseAsTheyPrint(t *testing.T) {
 
 // The built-in world's reachable cells follow the tools: a stream is cut
 // and a generation spoiled only on the streamed model call, a zombie lands
-// only where a tool with an effect deduplicates it or answers no lookups, a
+// only where a tool with an effect deduplicates it, answers no lookups or
+// has a contract that forbids retrying it, a
 // lookup lags only where the tool declares a lag, a write doubles or gets
 // lost only where the world keeps it by key, drift only where DriftTools
 // says; every kind reaches every step tool's calls otherwise, and no
@@ -74,7 +75,9 @@ func TestReachableFollowsTheWorld(t *testing.T) {
 		{"initech", faults.LostWrite, []string{"create_charge", "insert_record", "publish_report"}}, // a trigger that keeps keys
 		{"globex", faults.LostWrite, []string{"create_charge", "insert_record"}},                    // a paid webhook keeps none
 		{"acme", faults.Zombie, []string{"create_charge", "enrich_contact", "insert_record", "publish_report", "send_email", "signal_downstream"}},
-		{"initech", faults.Zombie, []string{"create_charge", "enrich_contact", "insert_record", "send_email", "signal_downstream"}},
+		// initech's publish_report answers lookups and deduplicates nothing,
+		// but its contract forbids the retry a zombie punishes.
+		{"initech", faults.Zombie, []string{"create_charge", "enrich_contact", "insert_record", "publish_report", "send_email", "signal_downstream"}},
 	} {
 		if got := tools(c.tenant, c.kind); !slices.Equal(got, c.want) {
 			t.Errorf("%s %s: %v, want %v", c.tenant, c.kind, got, c.want)

@@ -32,7 +32,11 @@
 // removed (faults/toxics, which asks an Injector whether a kind fires at a
 // site: sites are built by its named constructors, never by hand, so that
 // both modes draw from the same ones); toxiproxy's own randomness is never
-// used (toxicity stays 1). Each kind's facts — name, phase, one-line doc,
+// used (toxicity stays 1). The faults a tool itself carries out — an
+// outage ([Injector.Down]), a zombie ([Injector.Hold], [Injector.Release],
+// [Injector.LandOn]), an error or a rejection after the effect
+// ([Injector.AfterEffect]) — are asked by the simulation's invoker and by
+// net mode's tool servers alike, in the same order. Each kind's facts — name, phase, one-line doc,
 // the highest rate the generators draw — are one table, in kind.go.
 //
 // # Coverage

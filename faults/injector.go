@@ -116,8 +116,26 @@ func (in *Injector) callAt(c engine.Call, place int) Site {
 // Drift returns the registry drift of the schedule in the world cat: for
 // one tenant drawn from the seed, the keyed writes and upserts that drift
 // (see [fakes.Catalog.DriftTools]) stop deduplicating — insert_record's key
-// and publish_report's upsert in the built-in world.
+// and publish_report's upsert in the built-in world. It records the drift
+// as a fault; call it once per run.
 func (in *Injector) Drift(cat *fakes.Catalog) []fakes.Drift {
+	drift := in.UseWorld(cat)
+	if len(drift) > 0 {
+		tools := make([]string, len(drift))
+		for i, d := range drift {
+			tools[i] = d.Tool
+		}
+		in.Record(Applied{Kind: Drift, AttemptID: store.AttemptID{Tenant: drift[0].Tenant, Step: -1}, Detail: strings.Join(tools, " and ") + " stop deduplicating"})
+	}
+	return drift
+}
+
+// UseWorld tells the injector the world cat it runs in, which decides where
+// a zombie can land ([Injector.ToolFault]), and returns the schedule's
+// drift in it, as [Injector.Drift] does but without recording it: for a
+// process that runs engines beside the one that made the world (net mode's
+// engine processes).
+func (in *Injector) UseWorld(cat *fakes.Catalog) []fakes.Drift {
 	in.cat, in.drift = cat, map[[2]string]bool{}
 	if in.s.Rates[Drift] == 0 {
 		return nil
@@ -129,7 +147,6 @@ func (in *Injector) Drift(cat *fakes.Catalog) []fakes.Drift {
 	if len(tools) == 0 {
 		return nil
 	}
-	in.Record(Applied{Kind: Drift, AttemptID: store.AttemptID{Tenant: t, Step: -1}, Detail: strings.Join(tools, " and ") + " stop deduplicating"})
 	drift := make([]fakes.Drift, len(tools))
 	for i, tool := range tools {
 		drift[i] = fakes.Drift{Tenant: t, Tool: tool}
@@ -264,11 +281,10 @@ func (l *lookupInvoker) Lookup(ctx context.Context, r engine.LookupRequest) (eng
 func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, error) {
 	s := v.in.s
 	at := v.in.CallSite(c)
-	if err := v.in.release(ctx, v.next, op(c)); err != nil {
+	if err := v.in.Release(ctx, v.next, c); err != nil {
 		return engine.Response{}, err
 	}
-	if until, ok := v.in.outage(c, at); ok {
-		v.in.Record(CallFault(Outage, c, "the tool is down until "+until.Sub(v.in.clock.Now()).String()+" from now"))
+	if _, down := v.in.Down(c); down {
 		return engine.Response{}, outcome.Status(503, 0)
 	}
 	if ok, _ := s.fires(Refused, at); ok {
@@ -297,28 +313,18 @@ func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, e
 			}
 		}
 	}
-	if in := v.in; in.zombieable(c) {
-		if ok, _ := s.fires(Zombie, at); ok {
-			// The request is on its way and stays there: the engine times
-			// out, and the effect lands when the step is called again (or
-			// when the run ends).
-			v.in.hold(c)
-			v.in.Record(CallFault(Zombie, c, "the request is held; it lands later"))
-			return engine.Response{}, outcome.ErrTimeout
-		}
+	if v.in.Hold(c, "the request is held; it lands later") {
+		// The request is on its way and stays there: the engine times
+		// out, and the effect lands when the step is called again (or
+		// when the run ends).
+		return engine.Response{}, outcome.ErrTimeout
 	}
 	resp, err := v.next.Invoke(ctx, c)
 	if err != nil {
 		return resp, err
 	}
-	if ok, st := s.fires(ErrorAfter, at); ok {
-		code := 500 + 2*int(st.Next()%2)
-		v.in.Record(CallFault(ErrorAfter, c, fmt.Sprintf("the tool acted, then answered %d", code)))
-		return engine.Response{}, outcome.Status(code, 0)
-	}
-	if ok, _ := s.fires(Rejected, v.in.opSite(c)); ok && c.Ref == "" {
-		v.in.Record(CallFault(Rejected, c, "the tool acted, then rejected the operation"))
-		return engine.Response{}, &outcome.RejectedError{Reason: c.Tool + " refuses this operation after acting on it"}
+	if err := v.in.AfterEffect(c, ""); err != nil {
+		return engine.Response{}, err
 	}
 	for _, m := range []struct {
 		k   Kind
@@ -333,6 +339,82 @@ func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, e
 		}
 	}
 	return resp, nil
+}
+
+// The faults the tool itself carries out, around the world's handling of a
+// call: the simulation's invoker asks them in-process; net mode's tool
+// servers ask them of every call they receive (fakes/fakehttp), in the
+// same order — Release, Down, the gate's own kinds, Hold, the world,
+// AfterEffect.
+
+// Down reports whether the call's tool is down for an outage now (one that
+// began at an earlier call of any execution and has not ended, or begins at
+// this one), and until when; it records the fault. It needs the run's
+// clock ([Injector.UseClock]): without one, no outage fires.
+func (in *Injector) Down(c engine.Call) (until time.Time, down bool) {
+	until, down = in.outage(c, in.CallSite(c))
+	if down {
+		in.Record(CallFault(Outage, c, "the tool is down "+downFor(until, in.clock.Now())))
+	}
+	return until, down
+}
+
+// Hold reports whether the call is a zombie — its request held on its way,
+// its effect to land later (see [Injector.Release] and [Injector.Land]) —
+// and if so keeps it and records the fault with detail. Only a call that
+// [Injector.ToolFault] allows a zombie can be one.
+func (in *Injector) Hold(c engine.Call, detail string) bool {
+	if !in.zombieable(c) {
+		return false
+	}
+	if ok, _ := in.s.fires(Zombie, in.CallSite(c)); !ok {
+		return false
+	}
+	in.hold(c)
+	in.Record(CallFault(Zombie, c, detail))
+	return true
+}
+
+// AfterEffect is the failure the tool answers once it has acted on the
+// call, if one fires: an error status (500 or 502, an [outcome.StatusError])
+// or a rejection of the operation, the same on every attempt (an
+// [outcome.RejectedError]). It records the fault, with detail after its own
+// words when detail is not empty.
+func (in *Injector) AfterEffect(c engine.Call, detail string) error {
+	with := func(s string) string {
+		if detail != "" {
+			return s + " " + detail
+		}
+		return s
+	}
+	if ok, st := in.s.fires(ErrorAfter, in.CallSite(c)); ok {
+		code := 500 + 2*int(st.Next()%2)
+		in.Record(CallFault(ErrorAfter, c, with(fmt.Sprintf("the tool acted, then answered %d", code))))
+		return outcome.Status(code, 0)
+	}
+	if ok, _ := in.s.fires(Rejected, in.opSite(c)); ok && c.Ref == "" {
+		in.Record(CallFault(Rejected, c, with("the tool acted, then rejected the operation")))
+		return &outcome.RejectedError{Reason: c.Tool + " refuses this operation after acting on it"}
+	}
+	return nil
+}
+
+// ToolFault reports, recording nothing, whether the tool itself fails the
+// call once the request reached it: a zombie ([Injector.Hold]), an error
+// after the effect or a rejection ([Injector.AfterEffect]). Net mode's
+// engine side asks it so as not to put a fault of its own on the same
+// call's reply (the simulation fires those first). A zombie needs the world
+// ([Injector.Drift] or [Injector.UseWorld]).
+func (in *Injector) ToolFault(c engine.Call) bool {
+	at := in.CallSite(c)
+	if ok, _ := in.s.fires(Zombie, at); ok && in.zombieable(c) {
+		return true
+	}
+	if ok, _ := in.s.fires(ErrorAfter, at); ok {
+		return true
+	}
+	ok, _ := in.s.fires(Rejected, in.opSite(c))
+	return ok && c.Ref == ""
 }
 
 // Store wraps a store with the schedule's store faults: a begin record that
@@ -389,23 +471,47 @@ func (in *Injector) outage(c engine.Call, at Site) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	until := now.Add(5*time.Second + time.Duration(st.Next()%55_000)*time.Millisecond)
+	if st.Next()%4 == 0 {
+		until = now.Add(forGood)
+	}
 	in.down[c.Tool] = until
 	return until, true
 }
 
+// forGood is how long an outage of a dependency that does not come back
+// lasts: past the end of any run, so that only a retry budget ends the
+// retries of a call to it.
+const forGood = 10 * 365 * 24 * time.Hour
+
+// downFor says how long a tool stays down, at now, for the outage's record.
+func downFor(until, now time.Time) string {
+	if left := until.Sub(now); left <= forGood/2 {
+		return "until " + left.String() + " from now"
+	}
+	return "for good"
+}
+
 // zombieable reports whether a held request of c can land later: a call
-// with an effect (not a compensation), on a tool whose key deduplicates a
-// repeat for the tenant or that answers no lookups. Where a tool answers
-// lookups and deduplicates nothing, no engine can tell a request still on
-// its way from one that never left: a lookup that says "not found" is the
-// best anyone has, and a zombie there would fault every retrying engine
-// alike. It needs the world (Drift).
+// with an effect (not a compensation, not a streamed model call: a stream's
+// head is answered at once), on a tool whose key deduplicates a repeat for
+// the tenant, or that answers no lookups, or whose tenant's contract
+// forbids the retry a zombie punishes (never retry, at most once).
+// Elsewhere, where a tool answers lookups and deduplicates nothing, no
+// engine can tell a request still on its way from one that never left: a
+// lookup that says "not found" is the best anyone has, and a zombie there
+// would fault every retrying engine alike. Under such a contract no engine
+// may retry on that word alone, so a zombie faults only the engines that
+// break the contract. It needs the world (Drift).
 func (in *Injector) zombieable(c engine.Call) bool {
 	if in.cat == nil || c.Deliver != nil || c.Ref != "" || in.s.Rates[Zombie] == 0 {
 		return false
 	}
 	sp, ok := in.cat.Spec(c.Tenant, c.Tool)
-	return ok && zombieSpec(sp, in.drift[[2]string{c.Tenant, c.Tool}])
+	if !ok {
+		return false
+	}
+	contract := in.cat.Contract(c.Tenant, c.Tool)
+	return zombieSpec(sp, contract.AtMostOnce || contract.NeverRetry, in.drift[[2]string{c.Tenant, c.Tool}])
 }
 
 // op names a call's operation: one step of one execution.
@@ -420,6 +526,14 @@ func (in *Injector) hold(c engine.Call) {
 		in.order = append(in.order, k)
 	}
 	in.held[k] = c
+}
+
+// Release lands the held request of c's operation (a zombie), if any, on
+// next, the tools without faults: a request of the same operation has
+// arrived, so the one still on its way does too. What the tool answers it
+// goes to nobody.
+func (in *Injector) Release(ctx context.Context, next engine.Invoker, c engine.Call) error {
+	return in.release(ctx, next, op(c))
 }
 
 // release lands the held request of an operation, if any, on next.
@@ -454,12 +568,18 @@ func (in *Injector) Land(ctx context.Context, inv engine.Invoker) error {
 		}
 		next = w.next
 	}
+	return in.LandOn(ctx, next)
+}
+
+// LandOn is Land on tools without faults (the world itself): net mode's
+// servers hold zombies, and the world is what their requests land on.
+func (in *Injector) LandOn(ctx context.Context, tools engine.Invoker) error {
 	in.mu.Lock()
 	order := in.order
 	in.order = nil
 	in.mu.Unlock()
 	for _, k := range order {
-		if err := in.release(ctx, next, k); err != nil {
+		if err := in.release(ctx, tools, k); err != nil {
 			return err
 		}
 	}

@@ -91,7 +91,7 @@ var kinds = [NumKinds]kindFacts{
 	LostWrite:       {"lost-write", PhaseSemantic, "the tool acknowledges a call and loses the write", 120},
 	ErrorAfter:      {"error-after", PhaseMid, "the tool acts, then answers 500 or 502", 120},
 	Rejected:        {"rejected", PhasePost, "the tool acts, then rejects the operation, the same way on every attempt: what compensation is for", 60},
-	Outage:          {"outage", PhasePre, "the tool stays down for 5s to 60s, every call of every execution refused with 503", 20},
+	Outage:          {"outage", PhasePre, "the tool stays down for 5s to 60s, or one time in four for good, every call of every execution refused with 503", 20},
 	Zombie:          {"zombie", PhaseMid, "the request is held and times out; its effect lands later, after the retry began", 60},
 	LookupLag:       {"lookup-lag", PhaseSemantic, "a lookup misses an effect younger than the lag the tool declares", 120},
 	LookupMiss:      {"lookup-miss", PhaseSemantic, "a lookup misses a landed effect whose key the tool still deduplicates by", 120},

@@ -262,6 +262,18 @@ func reportedSeed(msg string) (uint64, bool) {
 	return 0, false
 }
 
+// writeViolations lists violations one a line, each with the event it
+// points at, as both Explains print them.
+func writeViolations(b *strings.Builder, vs []invariants.Violation) {
+	for _, v := range vs {
+		fmt.Fprintf(b, "  - %s", v.Message)
+		if v.Event >= 0 {
+			fmt.Fprintf(b, " (event %d)", v.Event)
+		}
+		b.WriteByte('\n')
+	}
+}
+
 // Explain describes a violation for a human: the invariant in words, the
 // violation, the scenario, and the timeline of the run.
 func Explain(run *Run, id invariants.ID) string {
@@ -269,13 +281,7 @@ func Explain(run *Run, id invariants.ID) string {
 	res := run.Result(id)
 	c, _ := invariants.Lookup(id)
 	fmt.Fprintf(&b, "policy %s violates %s: %s\n", run.Policy, id, c.Doc)
-	for _, v := range res.Violations {
-		fmt.Fprintf(&b, "  - %s", v.Message)
-		if v.Event >= 0 {
-			fmt.Fprintf(&b, " (event %d)", v.Event)
-		}
-		b.WriteByte('\n')
-	}
+	writeViolations(&b, res.Violations)
 	b.WriteString(DescribeScenario(run.Scenario))
 	b.WriteByte('\n')
 	b.WriteString("timeline:\n")

@@ -73,8 +73,12 @@ type ExploreOpts struct {
 	// and the total (0 when running for a duration).
 	Progress func(done, total int)
 	// Shrinking, if set, is called before each counterexample is minimised,
-	// with its invariant.
+	// with its invariant; minimisations run side by side (up to Workers),
+	// so it may be called from several goroutines at once.
 	Shrinking func(id invariants.ID)
+	// Shrunk, if set, is called after each counterexample is minimised (or
+	// its minimisation failed), from the goroutine that called Shrinking.
+	Shrunk func(id invariants.ID)
 
 	space *scenarios.Space // World compiled
 }
@@ -298,32 +302,48 @@ func (s *Summary) add(r outcome) {
 }
 
 // shrink minimises the first counterexample of every violated invariant,
-// before the deadline when there is one: a counterexample left no time stays
-// as it was found.
+// o.Workers at a time, before the deadline when there is one: a
+// counterexample left no time stays as it was found. Each minimisation is
+// deterministic within its bound, so the result does not depend on Workers.
 func (s *Summary) shrink(ctx context.Context, p policy.Policy, o ExploreOpts, deadline time.Time) error {
 	ids := make([]invariants.ID, 0, len(s.First))
 	for id := range s.First {
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	for i, id := range ids {
-		limit := shrinkTime(o.ShrinkTime, deadline, time.Now(), len(ids)-i)
-		if limit <= 0 {
-			break
-		}
-		if o.Shrinking != nil {
-			o.Shrinking(id)
-		}
-		f := s.First[id]
-		shrunk, err := Shrink(ctx, p, f.Seed, id, &ShrinkOpts{AllFaults: o.AllFaults, Targets: f.Targets, Time: limit, Sim: o.Sim})
-		if err != nil {
-			return fmt.Errorf("shrink the %s counterexample of seed %d: %w", id, f.Seed, err)
-		}
-		if shrunk != nil {
-			f.Run, f.Violation, f.Shrunk = shrunk, shrunk.Result(id).Violations[0], true
-		}
+	workers := max(1, min(o.Workers, len(ids)))
+	// Every minimisation gets the same share: the bound, or under a
+	// deadline what is left of it over the rounds the workers need.
+	limit := shrinkTime(o.ShrinkTime, deadline, time.Now(), (len(ids)+workers-1)/workers)
+	if limit <= 0 {
+		return nil
 	}
-	return nil
+	errs := make([]error, len(ids))
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if o.Shrinking != nil {
+				o.Shrinking(id)
+			}
+			if o.Shrunk != nil {
+				defer o.Shrunk(id)
+			}
+			f := s.First[id]
+			shrunk, err := Shrink(ctx, p, f.Seed, id, &ShrinkOpts{AllFaults: o.AllFaults, Targets: f.Targets, Time: limit, Sim: o.Sim})
+			if err != nil {
+				errs[i] = fmt.Errorf("shrink the %s counterexample of seed %d: %w", id, f.Seed, err)
+				return
+			}
+			if shrunk != nil {
+				f.Run, f.Violation, f.Shrunk = shrunk, shrunk.Result(id).Violations[0], true
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // shrinkTime is the time one of left minimisations may take at now: its

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,6 +84,7 @@ func TestMinimisationEndsWithTheDeadline(t *testing.T) {
 	p := policies.NaiveBackoff()
 	explore := func() (*Summary, ExploreOpts, *[]invariants.ID) {
 		var announced []invariants.ID
+		var mu sync.Mutex
 		o, err := exploreDefaults(&ExploreOpts{Runs: 40, NoShrink: true})
 		if err != nil {
 			t.Fatal(err)
@@ -91,7 +93,11 @@ func TestMinimisationEndsWithTheDeadline(t *testing.T) {
 		if err != nil || len(s.First) == 0 {
 			t.Fatalf("Explore: %v, %d counterexamples", err, len(s.First))
 		}
-		o.Shrinking = func(id invariants.ID) { announced = append(announced, id) }
+		o.Shrinking = func(id invariants.ID) { // called by the minimisations side by side
+			mu.Lock()
+			defer mu.Unlock()
+			announced = append(announced, id)
+		}
 		return s, o, &announced
 	}
 	s, o, announced := explore()
@@ -106,6 +112,7 @@ func TestMinimisationEndsWithTheDeadline(t *testing.T) {
 		}
 	}
 	slices.Sort(ids)
+	slices.Sort(*announced)
 	if !slices.Equal(*announced, ids) {
 		t.Errorf("Shrinking was told %v, want %v", *announced, ids)
 	}

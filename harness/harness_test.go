@@ -2,9 +2,11 @@ package harness_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -151,6 +153,41 @@ func TestExplorationDoesNotDependOnWorkers(t *testing.T) {
 	}
 	if one.FirstFailure.Seed != four.FirstFailure.Seed {
 		t.Fatalf("first failure at seed %d with one worker, %d with four", one.FirstFailure.Seed, four.FirstFailure.Seed)
+	}
+}
+
+// Minimisations run side by side, each with its own seed in rapid's
+// process-wide flags, while other explorations draw scenarios: what each
+// finds is what it finds alone.
+func TestMinimisationsSideBySideFindWhatEachFindsAlone(t *testing.T) {
+	t.Parallel()
+	for _, e := range policies.Catalog()[1:2] {
+		// A bound no minimisation reaches, even under the race detector:
+		// one cut short by it finds less, and that is no difference of
+		// running side by side.
+		one := explore(t, e.Go(), &harness.ExploreOpts{Runs: 100, Workers: 1, ShrinkTime: 5 * time.Minute})
+		var wg sync.WaitGroup
+		var four *harness.Summary
+		var err1, err2 error
+		wg.Go(func() {
+			four, err1 = harness.Explore(context.Background(), e.Go(), &harness.ExploreOpts{Runs: 100, Workers: 4, ShrinkTime: 5 * time.Minute})
+		})
+		wg.Go(func() {
+			_, err2 = harness.Explore(context.Background(), policies.RetryOnly(), &harness.ExploreOpts{Runs: 200, Workers: 2, NoShrink: true})
+		})
+		wg.Wait()
+		if err := errors.Join(err1, err2); err != nil {
+			t.Fatal(err)
+		}
+		if len(one.First) == 0 || len(one.First) != len(four.First) {
+			t.Fatalf("%s: %d counterexamples alone, %d side by side", e.Name, len(one.First), len(four.First))
+		}
+		for id, f := range one.First {
+			g := four.First[id]
+			if !f.Shrunk || !g.Shrunk || f.Run.Scenario.String() != g.Run.Scenario.String() {
+				t.Errorf("%s / %s: minimised alone (%v) to\n%s\nside by side (%v) to\n%s", e.Name, id, f.Shrunk, f.Run.Scenario, g.Shrunk, g.Run.Scenario)
+			}
+		}
 	}
 }
 

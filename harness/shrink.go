@@ -3,7 +3,6 @@ package harness
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"pgregory.net/rapid"
@@ -49,8 +48,17 @@ func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID,
 	gen := space.Targeted(o.AllFaults, o.Targets)
 	var last *Run
 	var simErr error
+	// The bound is the property's: rapid's own (a flag, shared by every
+	// minimisation running beside this one) is only a backstop. A case
+	// drawn past the bound passes, which ends rapid's minimisation at once.
+	cutoff := time.Now().Add(o.Time)
+	var started func()
 	prop := func(t *rapid.T) {
+		started()
 		sc := gen.Draw(t, "scenario")
+		if last != nil && time.Now().After(cutoff) {
+			return
+		}
 		run, err := Simulate(ctx, sc, p, sim)
 		if err != nil {
 			simErr = err
@@ -62,10 +70,10 @@ func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID,
 		}
 	}
 	tb := &quietTB{name: fmt.Sprintf("chaosrun/%s/%s/%d", p.Name(), id, seed)}
-	err = scenarios.WithRapidFlags(map[string]string{
-		"rapid.seed": strconv.FormatUint(seed, 10), "rapid.checks": "1", "rapid.nofailfile": "true",
-		"rapid.shrinktime": o.Time.String(), "rapid.v": "false", "rapid.log": "false",
-	}, func() { tb.run(func() { rapid.Check(tb, prop) }) })
+	err = scenarios.RapidShrink(shrinkFlags, seed, func(s func()) {
+		started = s
+		tb.run(func() { rapid.Check(tb, prop) })
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +84,14 @@ func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID,
 		return nil, nil
 	}
 	return last, nil
+}
+
+// shrinkFlags are rapid's flags for every minimisation: one check (the
+// seed's case) and no fail file; rapid's own time bound is a day, the
+// property's bound ends it (see Shrink).
+var shrinkFlags = map[string]string{
+	"rapid.checks": "1", "rapid.nofailfile": "true", "rapid.shrinktime": "24h",
+	"rapid.v": "false", "rapid.log": "false",
 }
 
 // quietTB is the rapid.TB of a minimisation outside any test: it records

@@ -309,7 +309,7 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 		// the world's lookups have caught up with the last calls, as a
 		// periodic worker does.
 		clock.Sleep(ctx, cat.MaxLookupLag())
-		if err := reconcilePass(ctx, mem, reg, world, rec, clock); err != nil {
+		if err := reconcilePass(ctx, mem, reg, world, rec, clock, p.Architecture().Without); err != nil {
 			return nil, err
 		}
 	}
@@ -343,9 +343,9 @@ func ReadReviewQueue(ctx context.Context, s store.Store, sc scenarios.Scenario, 
 	return nil
 }
 
-func reconcilePass(ctx context.Context, s store.Store, reg *registry.Registry, world *fakes.World, rec *recorder, clock *VirtualClock) error {
+func reconcilePass(ctx context.Context, s store.Store, reg *registry.Registry, world *fakes.World, rec *recorder, clock *VirtualClock, without policy.Safeguards) error {
 	rec.Observe(engine.Event{Kind: engine.EvAudit, Seq: world.Ledger().Len(), Detail: "reconciliation pass"})
-	w, err := reconcile.New(s, reg, world, &reconcile.Opts{Clock: clock, Observer: rec})
+	w, err := reconcile.New(s, reg, world, &reconcile.Opts{Clock: clock, Observer: rec, Without: without})
 	if err != nil {
 		return err
 	}

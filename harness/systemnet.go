@@ -5,9 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -53,7 +51,7 @@ func runNet(space *scenarios.Space, sc scenarios.Scenario, body func(*System), o
 	case run.Panic = <-done:
 	case <-limit.C:
 		c.take(run, invariants.CutAtLimit)
-		run.Hang = &bubble.Hang{Reason: fmt.Sprintf("no end by the wall-clock limit of %v", o.Limit), Virtual: o.Limit, Goroutines: allStacks()}
+		run.Hang = &bubble.Hang{Reason: fmt.Sprintf("no end by the wall-clock limit of %v", o.Limit), Virtual: o.Limit, Goroutines: bubble.AllStacks()}
 		cancel()
 		select {
 		case <-done:
@@ -86,21 +84,6 @@ func netFaults(f wire.Faults, speedup float64, down func(string, time.Duration))
 		}
 		return got
 	})
-}
-
-// allStacks returns the stacks of every goroutine of the process: outside
-// a bubble, nothing tells the code's from the rest.
-func allStacks() []string {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	return strings.Split(strings.TrimSpace(string(buf)), "\n\n")
 }
 
 // checkNet is CheckSystem in net mode: rapid's number of cases from

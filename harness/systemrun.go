@@ -335,13 +335,7 @@ func (r *SystemRun) Explain(id invariants.ID) string {
 	res := r.Result(id)
 	c, _ := invariants.Lookup(id)
 	fmt.Fprintf(&b, "the code violates %s: %s\n", id, c.Doc)
-	for _, v := range res.Violations {
-		fmt.Fprintf(&b, "  - %s", v.Message)
-		if v.Event >= 0 {
-			fmt.Fprintf(&b, " (event %d)", v.Event)
-		}
-		b.WriteByte('\n')
-	}
+	writeViolations(&b, res.Violations)
 	b.WriteString(DescribeScenario(r.Scenario))
 	b.WriteString("\ntimeline (time since the case began):\n")
 	for i, e := range r.History.Events {

@@ -77,7 +77,7 @@ func TestEachMistakeIsCaughtInGeneratedWorlds(t *testing.T) {
 					}
 				}
 			}
-			t.Logf("%s: its preconditions held %d times in %d worlds", e.Name, held, mistakeWorlds)
+			t.Logf("%s: its preconditions held for %d (world, invariant) pairs of %d worlds", e.Name, held, mistakeWorlds)
 			if held < mistakeWorlds/10 {
 				t.Errorf("only %d worlds hold %s's preconditions: the property says little", held, e.Name)
 			}

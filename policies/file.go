@@ -1,17 +1,15 @@
 package policies
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/chaosrun/chaosrun/internal/yamlstrict"
 	"github.com/chaosrun/chaosrun/policies/inputfile"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/worlds"
@@ -46,24 +44,7 @@ type Error struct {
 // Unwrap returns the refusal's class, if it has one.
 func (e *Error) Unwrap() error { return e.Err }
 
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		b.WriteString(":" + strconv.Itoa(e.Line))
-	}
-	b.WriteString(": ")
-	if e.Key != "" {
-		b.WriteString(e.Key + ": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
-// errAt returns an [Error] at n's line; Parse fills in the file.
-func errAt(n *yaml.Node, key, format string, args ...any) *Error {
-	return &Error{Line: n.Line, Key: key, Msg: fmt.Sprintf(format, args...)}
-}
+func (e *Error) Error() string { return yamlstrict.Render(e.File, e.Line, e.Key, e.Msg) }
 
 // MaxRules is the most rules a policy file may hold: some hundred times a
 // catalog file's. The linter evaluates every rule on every failure the world
@@ -114,47 +95,25 @@ func ParseFor(w *worlds.World, filename string, data []byte) (*policy.Rules, err
 	r, err := parse(v, data)
 	if err != nil {
 		var pe *Error
-		if errors.As(err, &pe) {
-			pe.File = filename
-			return nil, pe
+		var se *yamlstrict.Error
+		switch {
+		case errors.As(err, &se):
+			pe = &Error{Line: se.Line, Key: se.Key, Msg: se.Msg, Err: se.Err}
+		case !errors.As(err, &pe):
+			pe = &Error{Msg: err.Error()}
 		}
-		return nil, &Error{File: filename, Msg: err.Error()}
+		pe.File = filename
+		return nil, pe
 	}
 	return r, nil
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
 func parse(v *world, data []byte) (*policy.Rules, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &Error{Line: 1, Msg: "empty policy file: it needs at least a name and rules"}
-		}
-		return nil, syntaxError(err)
+	root, err := strict.Document(data, "empty policy file: it needs at least a name and rules")
+	if err != nil {
+		return nil, err
 	}
-	var next yaml.Node
-	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return nil, syntaxError(err)
-		}
-		return nil, errAt(&next, "", "a policy file holds one YAML document; a second one starts here")
-	}
-	if len(doc.Content) == 0 {
-		return nil, &Error{Line: 1, Msg: "empty policy file: it needs at least a name and rules"}
-	}
-	return readFile(v, doc.Content[0])
-}
-
-// syntaxError turns the YAML reader's "yaml: line N: ..." into an [Error].
-func syntaxError(err error) *Error {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &Error{Line: line, Msg: "invalid YAML: " + msg[len(m[0]):]}
-	}
-	return &Error{Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+	return readFile(v, root)
 }
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -164,15 +123,16 @@ var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 func readFile(v *world, root *yaml.Node) (*policy.Rules, error) {
 	r := &policy.Rules{Arch: policy.DefaultArchitecture()}
 	var rules []ruleSource
-	top := schema([]string{"name", "description", "architecture", "budget", "backoff", "rules"}, map[string]field{
+	names := []string{"name", "description", "architecture", "budget", "backoff", "rules"}
+	fields := map[string]yamlstrict.Field{
 		"name": func(v *yaml.Node, path string) (err error) {
-			if r.PolicyName, err = str(v, path); err == nil && !validName.MatchString(r.PolicyName) {
-				err = errAt(v, path, "%q is not a policy name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", r.PolicyName)
+			if r.PolicyName, err = yamlstrict.Str(v, path); err == nil && !validName.MatchString(r.PolicyName) {
+				err = yamlstrict.At(v, path, "%q is not a policy name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", r.PolicyName)
 			}
 			return err
 		},
 		"description": func(v *yaml.Node, path string) (err error) {
-			r.Description, err = str(v, path)
+			r.Description, err = yamlstrict.Str(v, path)
 			r.Description = strings.TrimSpace(r.Description)
 			return err
 		},
@@ -183,18 +143,18 @@ func readFile(v *world, root *yaml.Node) (*policy.Rules, error) {
 			rules, err = readRules(v, n, path)
 			return err
 		},
-	})
-	if root.Kind != yaml.MappingNode {
-		return nil, errAt(root, "", "a policy file is a mapping of keys (name, architecture, rules, ...), found %s", describe(root))
 	}
-	if _, err := top.read(root, ""); err != nil {
+	if root.Kind != yaml.MappingNode {
+		return nil, yamlstrict.At(root, "", "a policy file is a mapping of keys (name, architecture, rules, ...), found %s", yamlstrict.Describe(root))
+	}
+	if _, err := strict.Mapping(root, "", names, fields); err != nil {
 		return nil, err
 	}
 	if r.PolicyName == "" {
-		return nil, errAt(root, "name", "missing: every policy file names its policy")
+		return nil, yamlstrict.At(root, "name", "missing: every policy file names its policy")
 	}
 	if err := r.Arch.Validate(); err != nil { // unreachable through the readers above; kept as the engine's own check
-		return nil, errAt(root, "architecture", "%v", err)
+		return nil, yamlstrict.At(root, "architecture", "%v", err)
 	}
 	for _, rs := range rules {
 		if err := rs.check(r.Arch); err != nil {

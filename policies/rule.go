@@ -3,11 +3,11 @@ package policies
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/chaosrun/chaosrun/internal/yamlstrict"
 	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/registry"
@@ -27,25 +27,22 @@ type ruleSource struct {
 const maxAttempt = policy.MaxRetriesLimit + 1
 
 func readRules(w *world, n *yaml.Node, path string) ([]ruleSource, error) {
-	if err := mustBe(n, path, yaml.SequenceNode); err != nil {
+	if err := yamlstrict.MustBe(n, path, yaml.SequenceNode); err != nil {
 		return nil, err
 	}
 	if len(n.Content) > MaxRules {
-		e := errAt(n, path, "%d rules: a policy file holds at most %d", len(n.Content), MaxRules)
+		e := yamlstrict.At(n, path, "%d rules: a policy file holds at most %d", len(n.Content), MaxRules)
 		e.Err = ErrTooManyRules
 		return nil, e
 	}
 	rules := make([]ruleSource, 0, len(n.Content))
-	for i, item := range n.Content {
-		p := path + "[" + strconv.Itoa(i) + "]"
-		if err := noAlias(item, p); err != nil {
-			return nil, err
-		}
+	err := strict.List(n, path, func(item *yaml.Node, p string) error {
 		rs, err := readRule(w, item, p)
-		if err != nil {
-			return nil, err
-		}
 		rules = append(rules, rs)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return rules, nil
 }
@@ -57,26 +54,26 @@ func readRule(w *world, n *yaml.Node, path string) (ruleSource, error) {
 	rs := ruleSource{path: path, when: map[string]int{}}
 	r := &rs.rule
 	r.Line = n.Line
-	lines, err := schema([]string{"when", "do", "max_retries", "dedup_token", "require_key", "require_idempotency_key"}, map[string]field{
+	lines, err := strict.Mapping(n, path, []string{"when", "do", "max_retries", "dedup_token", "require_key", "require_idempotency_key"}, map[string]yamlstrict.Field{
 		"when": func(v *yaml.Node, p string) (err error) {
 			rs.when, err = readWhen(w, v, p, &r.When)
 			return err
 		},
-		"do": set(&r.Do, enum(policy.ParseAction)),
-		"max_retries": set(&r.MaxRetries, func(v *yaml.Node, p string) (int, error) {
+		"do": yamlstrict.Set(&r.Do, yamlstrict.Enum(policy.ParseAction)),
+		"max_retries": yamlstrict.Set(&r.MaxRetries, func(v *yaml.Node, p string) (int, error) {
 			return retries(v, p, 1, policy.MaxRetriesLimit)
 		}),
-		"dedup_token":             set(&r.DedupToken, boolean),
-		"require_key":             set(&r.RequireKey, boolean),
-		"require_idempotency_key": set(&r.RequireKey, boolean),
-	}).read(n, path)
+		"dedup_token":             yamlstrict.Set(&r.DedupToken, yamlstrict.Boolean),
+		"require_key":             yamlstrict.Set(&r.RequireKey, yamlstrict.Boolean),
+		"require_idempotency_key": yamlstrict.Set(&r.RequireKey, yamlstrict.Boolean),
+	})
 	if err != nil {
 		return rs, err
 	}
 	rs.lines = lines
 	switch {
 	case lines["do"] == 0:
-		return rs, &Error{Line: n.Line, Key: join(path, "do"), Msg: "missing: every rule says what to do (" + strings.Join(policy.ActionNames, ", ") + ")"}
+		return rs, &yamlstrict.Error{Line: n.Line, Key: yamlstrict.Join(path, "do"), Msg: "missing: every rule says what to do (" + strings.Join(policy.ActionNames, ", ") + ")"}
 	case lines["require_key"] > 0 && lines["require_idempotency_key"] > 0:
 		return rs, rs.errorf("require_idempotency_key", "the same key as require_key (line %d), given twice", lines["require_key"])
 	}
@@ -91,8 +88,8 @@ func readRule(w *world, n *yaml.Node, path string) (ruleSource, error) {
 }
 
 // errorf returns an error at the line of the rule's key k.
-func (rs ruleSource) errorf(k, format string, args ...any) *Error {
-	return &Error{Line: rs.lines[k], Key: join(rs.path, k), Msg: fmt.Sprintf(format, args...)}
+func (rs ruleSource) errorf(k, format string, args ...any) *yamlstrict.Error {
+	return &yamlstrict.Error{Line: rs.lines[k], Key: yamlstrict.Join(rs.path, k), Msg: fmt.Sprintf(format, args...)}
 }
 
 // check refuses a rule that the architecture makes impossible: one that can
@@ -105,9 +102,9 @@ func (rs ruleSource) check(a policy.Architecture) error {
 	case r.Do == policy.Reconcile && a.NoKeysAnywhere():
 		return rs.errorf("do", "reconcile looks the operation up by its key, but architecture.idempotency_keys is none: there is nothing to look up")
 	case r.When.Lookup != nil && *r.When.Lookup && a.NoKeysAnywhere():
-		return &Error{Line: rs.when["lookup"], Key: join(rs.path, "when.lookup"), Msg: "lookup: true never holds: architecture.idempotency_keys is none, so no operation has a key to look up"}
+		return &yamlstrict.Error{Line: rs.when["lookup"], Key: yamlstrict.Join(rs.path, "when.lookup"), Msg: "lookup: true never holds: architecture.idempotency_keys is none, so no operation has a key to look up"}
 	case r.Do == policy.Retry && r.MaxRetries == 0 && a.Budget.MaxRetries == 0:
-		return &Error{Line: rs.lines["do"], Key: join(rs.path, "do"), Msg: "this retry rule has no max_retries and budget.max_retries is 0: it can never match; give it max_retries"}
+		return &yamlstrict.Error{Line: rs.lines["do"], Key: yamlstrict.Join(rs.path, "do"), Msg: "this retry rule has no max_retries and budget.max_retries is 0: it can never match; give it max_retries"}
 	case r.RequireKey && a.NoKeysAnywhere():
 		k := "require_key"
 		if rs.lines[k] == 0 {
@@ -120,48 +117,49 @@ func (rs ruleSource) check(a policy.Architecture) error {
 
 // readWhen reads a rule's condition and refuses one that can never hold.
 func readWhen(w *world, n *yaml.Node, path string, m *policy.Match) (map[string]int, error) {
-	parseTool := oneOf("tool", w.tools, w.tools)
-	parseTenant := oneOf("tenant", w.tenants, w.tenants)
-	flag := func(dst **bool) field {
+	parseTool := yamlstrict.OneOf("tool", w.tools, w.tools)
+	parseTenant := yamlstrict.OneOf("tenant", w.tenants, w.tenants)
+	flag := func(dst **bool) yamlstrict.Field {
 		return func(v *yaml.Node, p string) error {
-			b, err := boolean(v, p)
+			b, err := yamlstrict.Boolean(v, p)
 			*dst = &b
 			return err
 		}
 	}
-	tier := func(v *yaml.Node, p string) (int, error) { return integer(v, p, 0, 3) }
-	lines, err := schema(whenKeys, map[string]field{
-		"tool":         values(&m.Tools, enum(parseTool)),
+	tier := func(v *yaml.Node, p string) (int, error) { return yamlstrict.Integer(v, p, 0, 3) }
+	lines, err := strict.Mapping(n, path, whenKeys, map[string]yamlstrict.Field{
+		"tool":         values(&m.Tools, yamlstrict.Enum(parseTool)),
 		"tier":         values(&m.Tiers, tier),
-		"idempotency":  values(&m.Idempotency, enum(registry.ParseClass)),
-		"phase":        values(&m.Phases, enum(outcome.ParsePhase)),
-		"llm_phase":    values(&m.LLMPhases, enum(outcome.ParseLLMPhase)),
-		"class":        values(&m.Classes, enum(outcome.ParseClass)),
-		"layer":        values(&m.Layers, enum(outcome.ParseLayer)),
+		"idempotency":  values(&m.Idempotency, yamlstrict.Enum(registry.ParseClass)),
+		"phase":        values(&m.Phases, yamlstrict.Enum(outcome.ParsePhase)),
+		"llm_phase":    values(&m.LLMPhases, yamlstrict.Enum(outcome.ParseLLMPhase)),
+		"class":        values(&m.Classes, yamlstrict.Enum(outcome.ParseClass)),
+		"layer":        values(&m.Layers, yamlstrict.Enum(outcome.ParseLayer)),
 		"side_effects": flag(&m.SideEffects),
-		"context":      values(&m.Context, enum(outcome.ParseContextState)),
+		"context":      values(&m.Context, yamlstrict.Enum(outcome.ParseContextState)),
 		"signals_sent": flag(&m.SignalsSent),
-		"tenant":       values(&m.Tenants, enum(parseTenant)),
-		"attempt":      set(&m.Attempt, func(v *yaml.Node, p string) (int, error) { return integer(v, p, 1, maxAttempt) }),
-		"status":       values(&m.Statuses, func(v *yaml.Node, p string) (int, error) { return integer(v, p, 100, 599) }),
+		"tenant":       values(&m.Tenants, yamlstrict.Enum(parseTenant)),
+		"attempt":      yamlstrict.Set(&m.Attempt, func(v *yaml.Node, p string) (int, error) { return yamlstrict.Integer(v, p, 1, maxAttempt) }),
+		"status":       values(&m.Statuses, func(v *yaml.Node, p string) (int, error) { return yamlstrict.Integer(v, p, 100, 599) }),
 		"crashed":      flag(&m.Crashed),
 		"in_flight":    flag(&m.InFlight),
 		"lookup":       flag(&m.Lookup),
 		"compensator":  flag(&m.Compensator),
-	}).read(n, path)
+	})
 	if err != nil {
 		return nil, err
 	}
 	if key, msg := contradiction(w, *m); key != "" {
-		return nil, &Error{Line: lines[key], Key: join(path, key), Msg: msg}
+		return nil, &yamlstrict.Error{Line: lines[key], Key: yamlstrict.Join(path, key), Msg: msg}
 	}
 	return lines, nil
 }
 
 // values adapts a reader of one value to a when-key that takes any of a list.
-func values[T comparable](dst *[]T, one func(*yaml.Node, string) (T, error)) field {
+func values[T comparable](dst *[]T, one func(*yaml.Node, string) (T, error)) yamlstrict.Field {
 	return func(v *yaml.Node, path string) (err error) {
-		*dst, err = anyOf(v, path, one)
+		*dst, err = yamlstrict.AnyOf(strict, v, path, one,
+			"an empty list matches nothing; leave the key out to match anything", "a value or a list of values")
 		return err
 	}
 }

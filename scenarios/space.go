@@ -170,6 +170,6 @@ func (s *Space) generator(allFaults bool) *rapid.Generator[Scenario] {
 func (s *Space) Seeded(seed uint64, allFaults bool) Scenario {
 	gen := s.Generator(allFaults)
 	var sc Scenario
-	ReadingRapidFlags(func() { sc = gen.Example(int(seed)) })
+	readingSeed(func() { sc = gen.Example(int(seed)) })
 	return sc
 }

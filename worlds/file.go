@@ -1,17 +1,12 @@
 package worlds
 
 import (
-	"bytes"
 	_ "embed"
 	"errors"
 	"fmt"
-	"io"
-	"regexp"
-	"strconv"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/chaosrun/chaosrun/internal/yamlstrict"
 	"github.com/chaosrun/chaosrun/policies/inputfile"
 )
 
@@ -35,24 +30,10 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		if e.Line > 0 {
-			b.WriteString(":" + strconv.Itoa(e.Line))
-		}
-		b.WriteString(": ")
+	if e.File == "" { // a World refused by Validate: no file, so no line
+		return (&yamlstrict.Error{Key: e.Key, Msg: e.Msg}).Error()
 	}
-	if e.Key != "" {
-		b.WriteString(e.Key + ": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
-// errAt returns an [Error] at n's line; Parse fills in the file.
-func errAt(n *yaml.Node, key, format string, args ...any) *Error {
-	return &Error{Line: n.Line, Key: key, Msg: fmt.Sprintf(format, args...)}
+	return yamlstrict.Render(e.File, e.Line, e.Key, e.Msg)
 }
 
 // errorf returns an [Error] at key; Parse fills in the file and the line.
@@ -90,38 +71,26 @@ func Parse(filename string, data []byte) (*World, error) {
 	w, err := parse(data)
 	if err != nil {
 		var we *Error
-		if errors.As(err, &we) {
-			we.File = filename
-			return nil, we
+		var se *yamlstrict.Error
+		switch {
+		case errors.As(err, &se):
+			we = &Error{Line: se.Line, Key: se.Key, Msg: se.Msg}
+		case !errors.As(err, &we):
+			we = &Error{Msg: err.Error()}
 		}
-		return nil, &Error{File: filename, Msg: err.Error()}
+		we.File = filename
+		return nil, we
 	}
 	return w, nil
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
-
 func parse(data []byte) (*World, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &Error{Line: 1, Msg: "empty world file: it needs at least world: v1, a name, tools and tenants"}
-		}
-		return nil, syntaxError(err)
+	r := newReader()
+	root, err := r.Document(data, "empty world file: it needs at least world: v1, a name, tools and tenants")
+	if err != nil {
+		return nil, err
 	}
-	var next yaml.Node
-	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return nil, syntaxError(err)
-		}
-		return nil, errAt(&next, "", "a world file holds one YAML document; a second one starts here")
-	}
-	if len(doc.Content) == 0 {
-		return nil, &Error{Line: 1, Msg: "empty world file: it needs at least world: v1, a name, tools and tenants"}
-	}
-	r := &reader{lines: map[string]int{}}
-	w, err := r.world(doc.Content[0])
+	w, err := r.world(root)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +108,7 @@ func parse(data []byte) (*World, error) {
 // line returns the line of key, or of its nearest ancestor that has one.
 func (r *reader) line(key string) int {
 	for key != "" {
-		if l, ok := r.lines[key]; ok {
+		if l, ok := r.Lines[key]; ok {
 			return l
 		}
 		i := strings.LastIndexAny(key, ".[")
@@ -148,15 +117,5 @@ func (r *reader) line(key string) int {
 		}
 		key = key[:i]
 	}
-	return r.lines[""]
-}
-
-// syntaxError turns the YAML reader's "yaml: line N: ..." into an [Error].
-func syntaxError(err error) *Error {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &Error{Line: line, Msg: "invalid YAML: " + msg[len(m[0]):]}
-	}
-	return &Error{Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+	return r.Lines[""]
 }

@@ -7,9 +7,26 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/chaosrun/chaosrun/internal/yamlstrict"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/registry"
 )
+
+// A world file goes through the strict reading of YAML nodes that policy
+// files go through too (internal/yamlstrict): unknown and duplicate keys,
+// a value of the wrong type and an alias are refused. The reader records the
+// line of every key under its full path, so that a refusal found later, by
+// [World.Validate] on the values read, still names its line.
+
+// reader walks a document; its Lines map every path it read to its line.
+type reader struct {
+	yamlstrict.Reader
+	keys []keysAt // the `keys` values read, checked once every tool is known
+}
+
+func newReader() *reader {
+	return &reader{Reader: yamlstrict.Reader{Kind: "world file", Lines: map[string]int{}}}
+}
 
 // The keys of each mapping of a world file, in documentation order.
 var (
@@ -28,9 +45,9 @@ const version = "v1"
 
 var (
 	keyNames      = []string{"none", "idempotency-key", "dedup-token"}
-	parseKeys     = oneOf("key kind", keyNames, []registry.Keys{registry.NoKeys, registry.IdempotencyKey, registry.DedupToken})
+	parseKeys     = yamlstrict.OneOf("key kind", keyNames, []registry.Keys{registry.NoKeys, registry.IdempotencyKey, registry.DedupToken})
 	contractNames = []string{"never-retry", "at-most-once", "key-required"}
-	parseContract = oneOf("contract", contractNames, []policy.Contract{{NeverRetry: true}, {AtMostOnce: true}, {KeyRequired: true}})
+	parseContract = yamlstrict.OneOf("contract", contractNames, []policy.Contract{{NeverRetry: true}, {AtMostOnce: true}, {KeyRequired: true}})
 )
 
 // keysAt is a `keys` value as written: its kind is checked against the
@@ -43,21 +60,21 @@ type keysAt struct {
 // world reads the document's top level.
 func (r *reader) world(root *yaml.Node) (*World, error) {
 	if root.Kind != yaml.MappingNode {
-		return nil, errAt(root, "", "a world file is a mapping of keys (world, name, tools, tenants, workflows), found %s", describe(root))
+		return nil, yamlstrict.At(root, "", "a world file is a mapping of keys (world, name, tools, tenants, workflows), found %s", yamlstrict.Describe(root))
 	}
-	r.lines[""] = root.Line
+	r.Lines[""] = root.Line
 	w := &World{}
-	lines, err := r.mapping(root, "", topKeys, map[string]field{
+	lines, err := r.Mapping(root, "", topKeys, map[string]yamlstrict.Field{
 		"world": func(v *yaml.Node, p string) error {
 			if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!str" || v.Value != version {
-				return errAt(v, p, "want %s, the format's version, found %s", version, describe(v))
+				return yamlstrict.At(v, p, "want %s, the format's version, found %s", version, yamlstrict.Describe(v))
 			}
 			return nil
 		},
-		"name":        set(&w.Name, str),
-		"description": set(&w.Description, text),
+		"name":        yamlstrict.Set(&w.Name, yamlstrict.Str),
+		"description": yamlstrict.Set(&w.Description, text),
 		"tools": func(v *yaml.Node, p string) error {
-			return r.entries(v, p, func(kn, v *yaml.Node, name string) error {
+			return r.Entries(v, p, func(kn, v *yaml.Node, name string) error {
 				t := Tool{Name: kn.Value}
 				err := r.tool(v, name, "", &t)
 				w.Tools = append(w.Tools, t)
@@ -65,7 +82,7 @@ func (r *reader) world(root *yaml.Node) (*World, error) {
 			})
 		},
 		"tenants": func(v *yaml.Node, p string) error {
-			return r.entries(v, p, func(kn, v *yaml.Node, name string) error {
+			return r.Entries(v, p, func(kn, v *yaml.Node, name string) error {
 				tn := Tenant{Name: kn.Value}
 				err := r.tenant(v, name, &tn)
 				w.Tenants = append(w.Tenants, tn)
@@ -73,7 +90,7 @@ func (r *reader) world(root *yaml.Node) (*World, error) {
 			})
 		},
 		"workflows": func(v *yaml.Node, p string) error {
-			return r.entries(v, p, func(kn, v *yaml.Node, name string) error {
+			return r.Entries(v, p, func(kn, v *yaml.Node, name string) error {
 				wf := Workflow{Name: kn.Value}
 				err := r.workflow(v, name, &wf)
 				w.Workflows = append(w.Workflows, wf)
@@ -81,7 +98,7 @@ func (r *reader) world(root *yaml.Node) (*World, error) {
 			})
 		},
 		"generated": func(v *yaml.Node, p string) error {
-			_, err := r.mapping(v, p, generatedKeys, map[string]field{"tools": set(&w.Generated.Tools, r.names("name at least one tool, or leave the key out for every tool"))})
+			_, err := r.Mapping(v, p, generatedKeys, map[string]yamlstrict.Field{"tools": yamlstrict.Set(&w.Generated.Tools, r.names("name at least one tool, or leave the key out for every tool"))})
 			return err
 		},
 	})
@@ -89,26 +106,26 @@ func (r *reader) world(root *yaml.Node) (*World, error) {
 		return nil, err
 	}
 	if lines["world"] == 0 {
-		return nil, errAt(root, "world", "missing: a world file says its format's version first: world: %s", version)
+		return nil, yamlstrict.At(root, "world", "missing: a world file says its format's version first: world: %s", version)
 	}
 	return w, nil
 }
 
 // text reads a description: a string, its leading and trailing blanks trimmed.
 func text(n *yaml.Node, path string) (string, error) {
-	s, err := str(n, path)
+	s, err := yamlstrict.Str(n, path)
 	return strings.TrimSpace(s), err
 }
 
 // tool reads a tool's description, or a tenant's override of it.
 func (r *reader) tool(n *yaml.Node, path, tenant string, t *Tool) error {
-	_, err := r.mapping(n, path, toolKeys, map[string]field{
-		"behaviour":   set(&t.Behaviour, enum(ParseBehaviour)),
-		"description": set(&t.Description, text),
-		"class":       set(&t.Class, enum(registry.ParseClass)),
-		"tier":        set(&t.Tier, func(v *yaml.Node, p string) (int, error) { return integer(v, p, 1, 3) }),
+	_, err := r.Mapping(n, path, toolKeys, map[string]yamlstrict.Field{
+		"behaviour":   yamlstrict.Set(&t.Behaviour, yamlstrict.Enum(ParseBehaviour)),
+		"description": yamlstrict.Set(&t.Description, text),
+		"class":       yamlstrict.Set(&t.Class, yamlstrict.Enum(registry.ParseClass)),
+		"tier":        yamlstrict.Set(&t.Tier, func(v *yaml.Node, p string) (int, error) { return yamlstrict.Integer(v, p, 1, 3) }),
 		"keys": func(v *yaml.Node, p string) error {
-			kind, err := enum(parseKeys)(v, p)
+			kind, err := yamlstrict.Enum(parseKeys)(v, p)
 			t.Keys = On
 			if kind == registry.NoKeys {
 				t.Keys = Off
@@ -119,27 +136,27 @@ func (r *reader) tool(n *yaml.Node, path, tenant string, t *Tool) error {
 		"lookup": func(v *yaml.Node, p string) error { return r.lookup(v, p, t) },
 		"compensator": func(v *yaml.Node, p string) (err error) {
 			if v.Kind == yaml.ScalarNode && (v.ShortTag() == "!!null" || v.ShortTag() == "!!str" && v.Value == "") {
-				return errAt(v, p, "missing: the tool has a compensator, but no name for it; name its undo action (e.g. refund_charge), or leave the key out")
+				return yamlstrict.At(v, p, "missing: the tool has a compensator, but no name for it; name its undo action (e.g. refund_charge), or leave the key out")
 			}
-			t.Compensator, err = str(v, p)
+			t.Compensator, err = yamlstrict.Str(v, p)
 			return err
 		},
-		"cost_cents": set(&t.Cost, r.rangeOf(maxCents)),
-		"money":      set(&t.Money, flag),
-		"stream":     set(&t.Stream, flag),
+		"cost_cents": yamlstrict.Set(&t.Cost, r.rangeOf(maxCents)),
+		"money":      yamlstrict.Set(&t.Money, flag),
+		"stream":     yamlstrict.Set(&t.Stream, flag),
 		"tokens": func(v *yaml.Node, p string) error {
-			_, err := r.mapping(v, p, tokensKeys, map[string]field{
-				"prompt": set(&t.Tokens.Prompt, func(v *yaml.Node, p string) (int, error) { return integer(v, p, 1, maxTokens) }),
-				"chunk":  set(&t.Tokens.Chunk, func(v *yaml.Node, p string) (int, error) { return integer(v, p, 1, maxTokens) }),
-				"chunks": set(&t.Tokens.Chunks, r.rangeOf(maxChunks)),
+			_, err := r.Mapping(v, p, tokensKeys, map[string]yamlstrict.Field{
+				"prompt": yamlstrict.Set(&t.Tokens.Prompt, func(v *yaml.Node, p string) (int, error) { return yamlstrict.Integer(v, p, 1, maxTokens) }),
+				"chunk":  yamlstrict.Set(&t.Tokens.Chunk, func(v *yaml.Node, p string) (int, error) { return yamlstrict.Integer(v, p, 1, maxTokens) }),
+				"chunks": yamlstrict.Set(&t.Tokens.Chunks, r.rangeOf(maxChunks)),
 			})
 			return err
 		},
 		"rate_limit": func(v *yaml.Node, p string) error {
-			_, err := r.mapping(v, p, rateKeys, map[string]field{
-				"calls":       set(&t.RateLimit.Calls, func(v *yaml.Node, p string) (int, error) { return integer(v, p, 1, maxCalls) }),
-				"window":      set(&t.RateLimit.Window, positive),
-				"retry_after": set(&t.RateLimit.RetryAfter, positive),
+			_, err := r.Mapping(v, p, rateKeys, map[string]yamlstrict.Field{
+				"calls":       yamlstrict.Set(&t.RateLimit.Calls, func(v *yaml.Node, p string) (int, error) { return yamlstrict.Integer(v, p, 1, maxCalls) }),
+				"window":      yamlstrict.Set(&t.RateLimit.Window, positive),
+				"retry_after": yamlstrict.Set(&t.RateLimit.RetryAfter, positive),
 			})
 			return err
 		},
@@ -149,7 +166,7 @@ func (r *reader) tool(n *yaml.Node, path, tenant string, t *Tool) error {
 
 // flag reads a boolean setting.
 func flag(n *yaml.Node, path string) (Switch, error) {
-	b, err := boolean(n, path)
+	b, err := yamlstrict.Boolean(n, path)
 	if b {
 		return On, err
 	}
@@ -161,11 +178,11 @@ func flag(n *yaml.Node, path string) (Switch, error) {
 func (r *reader) lookup(n *yaml.Node, path string, t *Tool) error {
 	if n.Kind == yaml.MappingNode {
 		t.Lookup = On
-		_, err := r.mapping(n, path, []string{"lag"}, map[string]field{"lag": set(&t.Lag, positive)})
+		_, err := r.Mapping(n, path, []string{"lag"}, map[string]yamlstrict.Field{"lag": yamlstrict.Set(&t.Lag, positive)})
 		return err
 	}
 	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
-		return errAt(n, path, "want true, false or {lag: DURATION}, found %s", describe(n))
+		return yamlstrict.At(n, path, "want true, false or {lag: DURATION}, found %s", yamlstrict.Describe(n))
 	}
 	var err error
 	t.Lookup, err = flag(n, path)
@@ -177,21 +194,21 @@ func (r *reader) rangeOf(hi int) func(*yaml.Node, string) (Range, error) {
 	return func(n *yaml.Node, path string) (Range, error) {
 		if n.Kind != yaml.MappingNode {
 			if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
-				return Range{}, errAt(n, path, "want a whole number or {min, max}, found %s", describe(n))
+				return Range{}, yamlstrict.At(n, path, "want a whole number or {min, max}, found %s", yamlstrict.Describe(n))
 			}
-			v, err := integer(n, path, 0, hi)
+			v, err := yamlstrict.Integer(n, path, 0, hi)
 			return Fixed(v), err
 		}
 		var rg Range
-		bound := func(v *yaml.Node, p string) (int, error) { return integer(v, p, 0, hi) }
-		lines, err := r.mapping(n, path, rangeKeys, map[string]field{"min": set(&rg.Min, bound), "max": set(&rg.Max, bound)})
+		bound := func(v *yaml.Node, p string) (int, error) { return yamlstrict.Integer(v, p, 0, hi) }
+		lines, err := r.Mapping(n, path, rangeKeys, map[string]yamlstrict.Field{"min": yamlstrict.Set(&rg.Min, bound), "max": yamlstrict.Set(&rg.Max, bound)})
 		switch {
 		case err != nil:
 			return rg, err
 		case lines["min"] == 0 || lines["max"] == 0:
-			return rg, errAt(n, path, "a range gives both min and max (a fixed number is written alone)")
+			return rg, yamlstrict.At(n, path, "a range gives both min and max (a fixed number is written alone)")
 		case rg.Max < rg.Min:
-			return rg, &Error{Line: lines["max"], Key: join(path, "max"), Msg: fmt.Sprintf("max %d is below min %d", rg.Max, rg.Min)}
+			return rg, &yamlstrict.Error{Line: lines["max"], Key: yamlstrict.Join(path, "max"), Msg: fmt.Sprintf("max %d is below min %d", rg.Max, rg.Min)}
 		}
 		return rg, nil
 	}
@@ -199,9 +216,9 @@ func (r *reader) rangeOf(hi int) func(*yaml.Node, string) (Range, error) {
 
 // positive reads a duration above zero, at most maxWait.
 func positive(n *yaml.Node, path string) (time.Duration, error) {
-	d, err := duration(n, path, maxWait)
+	d, err := yamlstrict.DurationAtMost(n, path, maxWait)
 	if err == nil && d == 0 {
-		err = errAt(n, path, "a duration of 0 says nothing; leave the key out")
+		err = yamlstrict.At(n, path, "a duration of 0 says nothing; leave the key out")
 	}
 	return d, err
 }
@@ -209,14 +226,14 @@ func positive(n *yaml.Node, path string) (time.Duration, error) {
 // tenant reads a tenant.
 func (r *reader) tenant(n *yaml.Node, path string, tn *Tenant) error {
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" {
-		return errAt(n, path, "want a mapping, found nothing (null); a tenant that declares nothing is written %s: {}", tn.Name)
+		return yamlstrict.At(n, path, "want a mapping, found nothing (null); a tenant that declares nothing is written %s: {}", tn.Name)
 	}
-	_, err := r.mapping(n, path, tenantKeys, map[string]field{
-		"description": set(&tn.Description, text),
+	_, err := r.Mapping(n, path, tenantKeys, map[string]yamlstrict.Field{
+		"description": yamlstrict.Set(&tn.Description, text),
 		"contracts": func(v *yaml.Node, p string) error {
 			tn.Contracts = map[string]policy.Contract{}
-			return r.entries(v, p, func(kn, v *yaml.Node, name string) error {
-				parts, err := anyOf(r, v, name, enum(parseContract))
+			return r.Entries(v, p, func(kn, v *yaml.Node, name string) error {
+				parts, err := yamlstrict.AnyOf(&r.Reader, v, name, yamlstrict.Enum(parseContract), "an empty list says nothing; leave the key out", "a value")
 				var c policy.Contract
 				for _, part := range parts {
 					c.NeverRetry, c.AtMostOnce, c.KeyRequired = c.NeverRetry || part.NeverRetry, c.AtMostOnce || part.AtMostOnce, c.KeyRequired || part.KeyRequired
@@ -226,7 +243,7 @@ func (r *reader) tenant(n *yaml.Node, path string, tn *Tenant) error {
 			})
 		},
 		"overrides": func(v *yaml.Node, p string) error {
-			return r.entries(v, p, func(kn, v *yaml.Node, name string) error {
+			return r.Entries(v, p, func(kn, v *yaml.Node, name string) error {
 				o := Tool{Name: kn.Value}
 				err := r.tool(v, name, tn.Name, &o)
 				tn.Overrides = append(tn.Overrides, o)
@@ -239,10 +256,10 @@ func (r *reader) tenant(n *yaml.Node, path string, tn *Tenant) error {
 
 // workflow reads a named workflow.
 func (r *reader) workflow(n *yaml.Node, path string, wf *Workflow) error {
-	_, err := r.mapping(n, path, workflowKeys, map[string]field{
-		"description": set(&wf.Description, text),
-		"steps":       set(&wf.Steps, r.names("a workflow has at least one step")),
-		"weight":      set(&wf.Weight, func(v *yaml.Node, p string) (int, error) { return integer(v, p, 1, maxWeight) }),
+	_, err := r.Mapping(n, path, workflowKeys, map[string]yamlstrict.Field{
+		"description": yamlstrict.Set(&wf.Description, text),
+		"steps":       yamlstrict.Set(&wf.Steps, r.names("a workflow has at least one step")),
+		"weight":      yamlstrict.Set(&wf.Weight, func(v *yaml.Node, p string) (int, error) { return yamlstrict.Integer(v, p, 1, maxWeight) }),
 	})
 	return err
 }
@@ -252,11 +269,11 @@ func (r *reader) workflow(n *yaml.Node, path string, wf *Workflow) error {
 func (r *reader) names(empty string) func(*yaml.Node, string) ([]string, error) {
 	return func(n *yaml.Node, path string) ([]string, error) {
 		if n.Kind == yaml.SequenceNode && len(n.Content) == 0 {
-			return nil, errAt(n, path, "an empty list; %s", empty)
+			return nil, yamlstrict.At(n, path, "an empty list; %s", empty)
 		}
 		var out []string
-		err := r.list(n, path, func(v *yaml.Node, p string) error {
-			s, err := str(v, p)
+		err := r.List(n, path, func(v *yaml.Node, p string) error {
+			s, err := yamlstrict.Str(v, p)
 			out = append(out, s)
 			return err
 		})
@@ -278,9 +295,9 @@ func (r *reader) checkKeys(w *World) error {
 		switch {
 		case want == registry.NoKeys || want == k.kind:
 		case k.kind == registry.DedupToken:
-			return &Error{Line: r.lines[k.path], Key: k.path, Msg: "only a streamed model call takes a dedup token; this tool's key is an idempotency key (keys: idempotency-key)"}
+			return &yamlstrict.Error{Line: r.Lines[k.path], Key: k.path, Msg: "only a streamed model call takes a dedup token; this tool's key is an idempotency key (keys: idempotency-key)"}
 		default:
-			return &Error{Line: r.lines[k.path], Key: k.path, Msg: "a streamed model call's key is a dedup token (keys: dedup-token)"}
+			return &yamlstrict.Error{Line: r.Lines[k.path], Key: k.path, Msg: "a streamed model call's key is a dedup token (keys: dedup-token)"}
 		}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chaosrun/chaosrun/internal/yamlstrict"
 	"github.com/chaosrun/chaosrun/reference/registry"
 )
 
@@ -62,18 +63,15 @@ func (w *World) checkTools() *Error {
 	if len(w.Tools) == 0 {
 		return errorf("tools", "missing: a world has at least one tool")
 	}
-	seen := map[string]bool{}
+	names := entries{prefix: "tools", what: "tool", valid: validTool, rule: toolRule}
 	for i, t := range w.Tools {
-		p := named("tools", i, t.Name)
-		switch {
-		case !validTool.MatchString(t.Name):
-			return errorf(p, "%q is not a tool name: %s", t.Name, toolRule)
-		case seen[t.Name]:
-			return errorf(p, "the tool %s is described twice", t.Name)
-		case t.Behaviour == 0:
-			return errorf(join(p, "behaviour"), "missing: every tool names its behaviour (%s)", strings.Join(BehaviourNames, ", "))
+		p, err := names.check(i, t.Name)
+		if err != nil {
+			return err
 		}
-		seen[t.Name] = true
+		if t.Behaviour == 0 {
+			return errorf(yamlstrict.Join(p, "behaviour"), "missing: every tool names its behaviour (%s)", strings.Join(BehaviourNames, ", "))
+		}
 		if err := checkTool(p, t); err != nil {
 			return err
 		}
@@ -89,7 +87,7 @@ func (w *World) checkTools() *Error {
 // checkUndo checks the name of tool's compensator: a name of its own,
 // which is no tool's and no other tool's undo action.
 func (w *World) checkUndo(p, tool, name string) *Error {
-	p = join(p, "compensator")
+	p = yamlstrict.Join(p, "compensator")
 	switch owner := w.owner(name); {
 	case name == "":
 	case !validTool.MatchString(name):
@@ -106,13 +104,13 @@ func (w *World) checkUndo(p, tool, name string) *Error {
 // it, against its behaviour. p is the path of the tool's description.
 func checkTool(p string, t Tool) *Error {
 	if t.Behaviour > ThirdParty {
-		return errorf(join(p, "behaviour"), "invalid behaviour %d", t.Behaviour)
+		return errorf(yamlstrict.Join(p, "behaviour"), "invalid behaviour %d", t.Behaviour)
 	}
 	if key, msg := fields(t); key != "" {
-		return errorf(join(p, key), "%s", msg)
+		return errorf(yamlstrict.Join(p, key), "%s", msg)
 	}
 	if key, msg := against(t); key != "" {
-		return errorf(join(p, key), "%s", msg)
+		return errorf(yamlstrict.Join(p, key), "%s", msg)
 	}
 	return nil
 }
@@ -272,16 +270,12 @@ func (w *World) checkTenants() *Error {
 	if len(w.Tenants) == 0 {
 		return errorf("tenants", "missing: a world has at least one tenant, for whom executions run")
 	}
-	seen := map[string]bool{}
+	names := entries{prefix: "tenants", what: "tenant", valid: validName, rule: nameRule}
 	for i, tn := range w.Tenants {
-		p := named("tenants", i, tn.Name)
-		switch {
-		case !validName.MatchString(tn.Name):
-			return errorf(p, "%q is not a tenant name: %s", tn.Name, nameRule)
-		case seen[tn.Name]:
-			return errorf(p, "the tenant %s is described twice", tn.Name)
+		p, err := names.check(i, tn.Name)
+		if err != nil {
+			return err
 		}
-		seen[tn.Name] = true
 		if err := w.checkOverrides(p, tn); err != nil {
 			return err
 		}
@@ -323,7 +317,7 @@ func (w *World) checkContracts(p string, tn Tenant) *Error {
 	}
 	slices.SortFunc(tools, func(a, b string) int { return w.order(a) - w.order(b) })
 	for _, tool := range tools {
-		cp, c := join(p+".contracts", tool), tn.Contracts[tool]
+		cp, c := yamlstrict.Join(p+".contracts", tool), tn.Contracts[tool]
 		if w.tool(tool) == nil {
 			return errorf(cp, "%s", w.notATool(tool, "contracts are declared on tools"))
 		}
@@ -364,22 +358,20 @@ func (w *World) notATool(name, instead string) string {
 }
 
 func (w *World) checkWorkflows() *Error {
-	seen := map[string]bool{}
+	names := entries{prefix: "workflows", what: "workflow", valid: validName, rule: nameRule}
 	for i, wf := range w.Workflows {
-		p := named("workflows", i, wf.Name)
-		switch {
-		case !validName.MatchString(wf.Name):
-			return errorf(p, "%q is not a workflow name: %s", wf.Name, nameRule)
-		case seen[wf.Name]:
-			return errorf(p, "the workflow %s is described twice", wf.Name)
-		case len(wf.Steps) == 0:
-			return errorf(join(p, "steps"), "missing: a workflow has at least one step")
-		case len(wf.Steps) > maxSteps:
-			return errorf(join(p, "steps"), "%d steps, more than %d: split the workflow", len(wf.Steps), maxSteps)
-		case wf.Weight < 0 || wf.Weight > maxWeight:
-			return errorf(join(p, "weight"), "%d is not within 1..%d", wf.Weight, maxWeight)
+		p, err := names.check(i, wf.Name)
+		if err != nil {
+			return err
 		}
-		seen[wf.Name] = true
+		switch {
+		case len(wf.Steps) == 0:
+			return errorf(yamlstrict.Join(p, "steps"), "missing: a workflow has at least one step")
+		case len(wf.Steps) > maxSteps:
+			return errorf(yamlstrict.Join(p, "steps"), "%d steps, more than %d: split the workflow", len(wf.Steps), maxSteps)
+		case wf.Weight < 0 || wf.Weight > maxWeight:
+			return errorf(yamlstrict.Join(p, "weight"), "%d is not within 1..%d", wf.Weight, maxWeight)
+		}
 		for j, step := range wf.Steps {
 			if w.tool(step) == nil {
 				return errorf(p+".steps["+strconv.Itoa(j)+"]", "%s", w.notATool(step, "a workflow calls the tool, and the engine its compensator"))
@@ -402,11 +394,36 @@ func (w *World) checkGenerated() *Error {
 	return nil
 }
 
+// entries checks the names of a mapping's entries (tools, tenants,
+// workflows): each a valid name, none described twice.
+type entries struct {
+	prefix, what string // "tools", "tool"
+	valid        *regexp.Regexp
+	rule         string // what valid allows, for the message
+	seen         map[string]bool
+}
+
+// check checks the i-th entry's name and returns the entry's path.
+func (e *entries) check(i int, name string) (string, *Error) {
+	p := named(e.prefix, i, name)
+	switch {
+	case !e.valid.MatchString(name):
+		return p, errorf(p, "%q is not a %s name: %s", name, e.what, e.rule)
+	case e.seen[name]:
+		return p, errorf(p, "the %s %s is described twice", e.what, name)
+	}
+	if e.seen == nil {
+		e.seen = map[string]bool{}
+	}
+	e.seen[name] = true
+	return p, nil
+}
+
 // named is the path of the i-th entry of a mapping of names: by its name,
 // or by its index where it has none.
 func named(prefix string, i int, name string) string {
 	if name == "" {
 		return prefix + "[" + strconv.Itoa(i) + "]"
 	}
-	return join(prefix, name)
+	return yamlstrict.Join(prefix, name)
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/term"
@@ -66,33 +67,15 @@ func (e *env) compare(ctx context.Context, args []string, gate bool) error {
 	rep := reports.New(setup)
 	runs := rep.RunsPerPolicy
 	bar := e.progress(o, len(targets), runs)
-	var sums []*harness.Summary
 	start := time.Now()
+	sums, err := explore(ctx, cmd, o, targets, runs, bar)
+	if err != nil {
+		bar.done()
+		return err
+	}
 	for i, t := range targets {
-		opts := &harness.ExploreOpts{World: o.world.world, Runs: runs, TotalRuns: o.runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults,
-			Progress: bar.step, Shrinking: bar.shrinking, ShrinkTime: shrinkTime}
-		if o.duration > 0 {
-			opts.Duration = o.duration / time.Duration(len(targets))
-		}
-		if o.mode == "net" {
-			opts.NewRunner, opts.NoShrink, opts.Workers = netRunner(ctx, o.store, t.ref()), true, netWorkers
-		}
-		bar.policy(i, t.policy.Name())
-		s, err := harness.Explore(ctx, t.policy, opts)
-		if err == nil && s.Runs == 0 && len(s.Errors) == 0 {
-			err = usagef("give --duration more time: it is shared among the policies",
-				"%s: no run of %s finished within %s, so there is nothing to report", cmd, t.policy.Name(), opts.Duration)
-		}
-		if err != nil && o.mode == "net" && ctx.Err() == nil {
-			err = storeError(err)
-		}
-		if err != nil {
-			bar.done()
-			return err
-		}
 		t.entry.AllFaults = o.allFaults
-		rep.Add(s, t.entry)
-		sums = append(sums, s)
+		rep.Add(sums[i], t.entry)
 	}
 	bar.done()
 	if err := e.writeReports(ctx, o, rep); err != nil {
@@ -149,6 +132,57 @@ func (e *env) inconclusive(rep *reports.Report) bool {
 		fmt.Fprintln(e.stderr, "hint: give it more runs (--runs, --duration): the second half of them is aimed at the cells the first half left without a fault")
 	}
 	return thin
+}
+
+// explore explores every target's policy. In the simulation the policies
+// explore side by side (each on every core, its counterexamples minimised
+// while the others still run), each for the whole --duration; net mode
+// runs one policy at a time, each with its rigs, sharing --duration. The
+// summaries are in target order, and do not depend on the order the
+// explorations end in.
+func explore(ctx context.Context, cmd string, o *options, targets []target, runs int, bar *bar) ([]*harness.Summary, error) {
+	sums := make([]*harness.Summary, len(targets))
+	errs := make([]error, len(targets))
+	one := func(i int) {
+		t := targets[i]
+		track := bar.policy(i, t.policy.Name())
+		opts := &harness.ExploreOpts{World: o.world.world, Runs: runs, TotalRuns: o.runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults,
+			Progress: track.step, Shrinking: track.shrinking, Shrunk: track.shrunk, ShrinkTime: shrinkTime, Duration: o.duration}
+		if o.mode == "net" {
+			opts.NewRunner, opts.NoShrink, opts.Workers = netRunner(ctx, o.store, t.ref()), true, netWorkers
+			if o.duration > 0 {
+				opts.Duration = o.duration / time.Duration(len(targets))
+			}
+		}
+		s, err := harness.Explore(ctx, t.policy, opts)
+		if err == nil && s.Runs == 0 && len(s.Errors) == 0 {
+			err = usagef("give --duration more time",
+				"%s: no run of %s finished within %s, so there is nothing to report", cmd, t.policy.Name(), opts.Duration)
+		}
+		if err != nil && o.mode == "net" && ctx.Err() == nil {
+			err = storeError(err)
+		}
+		sums[i], errs[i] = s, err
+	}
+	if o.mode == "net" {
+		for i := range targets {
+			if one(i); errs[i] != nil {
+				return nil, errs[i]
+			}
+		}
+		return sums, nil
+	}
+	var wg sync.WaitGroup
+	for i := range targets {
+		wg.Go(func() { one(i) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return sums, nil
 }
 
 // table prints the table, fitted to the terminal, and for each policy that

@@ -45,7 +45,7 @@ var commands = []command{
 	{"lint", "chaosrun lint [--world FILE] FILE.yaml", "static checks of a policy file; errors exit 2",
 		"Checks a policy file against the world's tool registry and tenants (the built-in world's, or\n" +
 			"--world's), rule by rule. Errors exit 2; warnings are printed and exit 0. A policy file is a\n" +
-			"regular file of at most 1 MiB and 1000 rules.", func() *flag.FlagSet { return lintFlags(new(worldArg)) }},
+			"regular file of at most 1 MiB and 1000 rules.", func() *flag.FlagSet { return new(worldArg).flags("lint") }},
 	{"merge", "chaosrun merge R1.json R2.json ...", "one report from the JSON reports of shards",
 		"Combines the JSON reports of the shards of one run (--shard i/n) into one report: counts added,\n" +
 			"the lowest seed's counterexample kept for each policy and invariant, so that merging every shard\n" +
@@ -55,7 +55,7 @@ var commands = []command{
 			"may come before, between or after the reports.\n\n" + reportFiles,
 		func() *flag.FlagSet { return (&options{outputs: map[string]string{}}).mergeFlags() }},
 	{"list", "chaosrun list [--world FILE] [SECTION]", "policies, scenarios, invariants, fault kinds, tools, tenants",
-		"Lists one section, or all of them, of the built-in world or --world's:\n" + listHelp(), func() *flag.FlagSet { return listFlags(new(worldArg)) }},
+		"Lists one section, or all of them, of the built-in world or --world's:\n" + listHelp(), func() *flag.FlagSet { return new(worldArg).flags("list") }},
 	{"world", "chaosrun world import-mcp TOOLS.json", "a starting world file from an MCP server's tools/list",
 		"import-mcp reads an MCP server's answer to tools/list (the JSON of {\"tools\": [...]}, or the JSON-RPC\n" +
 			"response around it) and writes a world file: each tool with the behaviour, class and tier its\n" +

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"flag"
 	"fmt"
-	"io"
 
 	"github.com/chaosrun/chaosrun/policies"
 )
@@ -12,7 +10,7 @@ import (
 // exit 2, warnings are printed and exit 0.
 func (e *env) lint(args []string) error {
 	var w worldArg
-	fs := lintFlags(&w)
+	fs := w.flags("lint")
 	if err := fs.Parse(args); err != nil {
 		return flagError("lint", err)
 	}
@@ -47,12 +45,4 @@ func (e *env) lint(args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s: no errors\n", path)
 	return nil
-}
-
-// lintFlags are lint's flags: the world the file is read against.
-func lintFlags(w *worldArg) *flag.FlagSet {
-	fs := flag.NewFlagSet("lint", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	w.define(fs)
-	return fs
 }

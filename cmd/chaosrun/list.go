@@ -1,9 +1,7 @@
 package main
 
 import (
-	"flag"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/chaosrun/chaosrun/faults"
@@ -18,7 +16,7 @@ var listSections = []string{"policies", "scenarios", "invariants", "faults", "to
 // invariants, the fault kinds, the tools and the tenants.
 func (e *env) list(args []string) error {
 	var world worldArg
-	fs := listFlags(&world)
+	fs := world.flags("list")
 	if err := fs.Parse(args); err != nil {
 		return flagError("list", err)
 	}
@@ -43,15 +41,6 @@ func (e *env) list(args []string) error {
 		e.listSection(s, world.space)
 	}
 	return nil
-}
-
-// listFlags are list's flags: the world whose tools, tenants and workflows
-// it lists.
-func listFlags(w *worldArg) *flag.FlagSet {
-	fs := flag.NewFlagSet("list", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	w.define(fs)
-	return fs
 }
 
 func (e *env) listSection(s string, space *scenarios.Space) {

@@ -77,7 +77,7 @@ func (o *options) flags(cmd string) *flag.FlagSet {
 	o.world.define(fs)
 	fs.IntVar(&o.runs, "runs", 500, "N\tscenarios per policy")
 	fs.Uint64Var(&o.seed, "seed", 1, "S\tfirst seed: run i uses seed S+i")
-	fs.DurationVar(&o.duration, "duration", 0, "D\trun for D (e.g. 10m) instead of --runs, shared among the policies")
+	fs.DurationVar(&o.duration, "duration", 0, "D\trun for D (e.g. 10m) instead of --runs, the policies side by side, each for D (net mode: sharing D)")
 	fs.StringVar(&o.mode, "mode", "sim", "sim|net\tsim: deterministic, in one process, on a virtual clock;\n"+
 		"net: real HTTP to the tools and pgx to Postgres through Toxiproxy")
 	fs.StringVar(&o.store, "store", "", "memory|DSN\tnet mode's store (default memory, or CHAOS_PG_DSN when set); on\n"+

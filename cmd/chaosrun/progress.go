@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -10,18 +11,30 @@ import (
 )
 
 // bar is the progress display on stderr: runs, rate and time left, then
-// "minimising <policy> / <invariant>" while counterexamples are minimised.
-// It is shown only when stderr is a terminal and the output is not quiet,
-// for work long enough to wait for: net mode from its first run (each run
-// takes real time), a duration, or many simulated runs.
+// "minimising <policy> / <invariant>" while counterexamples are minimised,
+// each minimisation counted as one more item of work. It is shown only
+// when stderr is a terminal and the output is not quiet, for work long
+// enough to wait for: net mode from its first run (each run takes real
+// time), a duration, or many simulated runs. Policies explore side by
+// side: each reports through its own track, and every method is safe for
+// concurrent use.
 type bar struct {
 	b        *progressbar.ProgressBar
 	policies int
-	total    int    // runs of every policy; 0 under a duration
-	name     string // the current policy
-	base     int    // runs of the policies already done
-	last     int    // runs of the current policy
-	shown    time.Time
+	total    int // runs of every policy; 0 under a duration
+
+	mu      sync.Mutex
+	runs    map[int]int // runs done, by policy
+	shrinks int         // minimisations announced
+	shrunk  int         // and ended
+	shown   time.Time
+}
+
+// track is one policy's share of the bar.
+type track struct {
+	p    *bar
+	i    int
+	name string
 }
 
 // throttle is how often the bar is redrawn while runs go: a simulated run
@@ -51,51 +64,84 @@ func (e *env) progress(o *options, policies, runs int) *bar {
 		),
 		policies: policies,
 		total:    max(int(total), 0),
+		runs:     map[int]int{},
 	}
 }
 
-func (p *bar) policy(i int, name string) {
+// policy starts policy i's track, and labels the bar with it.
+func (p *bar) policy(i int, name string) *track {
+	t := &track{p: p, i: i, name: name}
 	if p.b == nil {
-		return
+		return t
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.flush()
-	p.base, p.last, p.name = p.base+p.last, 0, name
 	p.b.Describe(fmt.Sprintf("%d/%d %s", i+1, p.policies, name))
+	return t
 }
 
-// step shows the runs done of the current policy. The count stops one short
+// step shows the runs done of the track's policy. The count stops one short
 // of the total until done: the bar would end at its total, and the last
-// policy's minimisation and the reports are still to come.
-func (p *bar) step(done, _ int) {
+// minimisations and the reports are still to come.
+func (t *track) step(done, _ int) {
+	p := t.p
 	if p.b == nil {
 		return
 	}
-	p.last = done
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.runs[t.i] = done
 	if now := time.Now(); now.Sub(p.shown) >= throttle {
 		p.shown = now
 		p.flush()
 	}
 }
 
-// flush sets the bar to the runs done.
-func (p *bar) flush() {
-	n := p.base + p.last
+// shrinking counts a minimisation to come and shows which it is.
+func (t *track) shrinking(id invariants.ID) {
+	p := t.p
+	if p.b == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.shrinks++
 	if p.total > 0 {
-		n = min(n, p.total-1)
+		p.b.ChangeMax(p.total + p.shrinks)
+	}
+	p.flush()
+	p.b.Describe(fmt.Sprintf("minimising %s / %s", t.name, id))
+}
+
+// shrunk counts a minimisation done.
+func (t *track) shrunk(invariants.ID) {
+	p := t.p
+	if p.b == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.shrunk++
+	p.flush()
+}
+
+// flush sets the bar to the work done; the caller holds mu.
+func (p *bar) flush() {
+	n := p.shrunk
+	for _, r := range p.runs {
+		n += r
+	}
+	if p.total > 0 {
+		n = min(n, p.total+p.shrinks-1)
 	}
 	_ = p.b.Set(n)
 }
 
-// shrinking shows which counterexample is being minimised.
-func (p *bar) shrinking(id invariants.ID) {
-	if p.b != nil {
-		p.flush()
-		p.b.Describe(fmt.Sprintf("minimising %s / %s", p.name, id))
-	}
-}
-
 func (p *bar) done() {
 	if p.b != nil {
+		p.mu.Lock()
+		defer p.mu.Unlock()
 		_ = p.b.Finish()
 		_ = p.b.Clear()
 	}

@@ -36,8 +36,7 @@ func TestProgressBarOnlyOnATerminalForLongWork(t *testing.T) {
 			var stderr bytes.Buffer
 			e := &env{stderr: &stderr, tty: c.tty}
 			b := e.progress(&options{quiet: c.quiet, mode: c.mode, duration: c.duration}, 8, c.runs)
-			b.policy(0, "reference")
-			b.step(c.runs, c.runs)
+			b.policy(0, "reference").step(c.runs, c.runs)
 			b.done()
 			if shown := b.b != nil; shown != c.wantShown {
 				t.Fatalf("bar shown %v, want %v", shown, c.wantShown)
@@ -59,14 +58,17 @@ func TestProgressBarFromTheFirstRun(t *testing.T) {
 	var stderr bytes.Buffer
 	e := &env{stderr: &stderr, tty: true}
 	b := e.progress(&options{mode: "net"}, 1, 20)
-	b.policy(0, "naive-backoff")
+	track := b.policy(0, "naive-backoff")
 	if !strings.Contains(stderr.String(), "1/1 naive-backoff") || !strings.Contains(stderr.String(), "0/20") {
 		t.Fatalf("before the first run ends the bar should show the policy and 0/20, got %q", stderr.String())
 	}
-	b.step(20, 20)
-	b.shrinking(invariants.NoDuplicateSideEffects)
+	track.step(20, 20)
+	track.shrinking(invariants.NoDuplicateSideEffects)
 	if !strings.Contains(stderr.String(), "minimising naive-backoff / no-duplicate-side-effects") {
 		t.Fatalf("the minimisation after the last run is not labelled: %q", stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "20/21") {
+		t.Fatalf("the minimisation is not counted as work to do: %q", stderr.String())
 	}
 	b.done()
 }

@@ -29,6 +29,15 @@ func (w *worldArg) define(fs *flag.FlagSet) {
 		"worlds/README.md documents the format)")
 }
 
+// flags is the flag set of a command whose one flag is --world: lint (the
+// world a policy file is read against) and list (the world it lists).
+func (w *worldArg) flags(cmd string) *flag.FlagSet {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	w.define(fs)
+	return fs
+}
+
 // load reads and compiles the world file, if one was given.
 func (w *worldArg) load() error {
 	if w.path == "" {

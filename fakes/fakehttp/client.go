@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/chaosrun/chaosrun/fakes"
@@ -113,7 +114,10 @@ func (cl *Client) Lookup(ctx context.Context, r engine.LookupRequest) (engine.Lo
 	if cl.addrs(r.Tool) == "" {
 		return engine.LookupResult{}, fmt.Errorf("%s for %s: no server for the tool: %w", r.Tool, r.Tenant, fakes.ErrNoLookup)
 	}
-	q := url.Values{"tenant": {r.Tenant}, "key": {r.Key}}
+	// The lookup names the attempt that makes it, as the world's quirks
+	// are decided per attempt (the reconciliation worker's is attempt 0).
+	q := url.Values{"tenant": {r.Tenant}, "key": {r.Key}, "exec": {r.Exec},
+		"run": {strconv.Itoa(r.Run)}, "step": {strconv.Itoa(r.Step)}, "attempt": {strconv.Itoa(r.Attempt)}}
 	x, resp, err := cl.send(ctx, r.Tool, http.MethodGet, pathLookup+"?"+q.Encode(), nil)
 	if err != nil {
 		return engine.LookupResult{}, err
@@ -273,6 +277,9 @@ func (x *exchange) stream(resp *http.Response, deliver func(int, string) error) 
 		case eventError:
 			var we wireError
 			_ = json.Unmarshal(data, &we)
+			if we.Code == codeRejected {
+				return engine.Response{}, x.rejected(we)
+			}
 			return engine.Response{}, x.fail(fmt.Errorf("after %d chunks: the tool stopped: %s", n, we.Error))
 		}
 	}

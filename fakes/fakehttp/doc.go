@@ -26,11 +26,17 @@
 //	  404       the call names another tool than the server's     code "unknown-tool"
 //	  405       wrong method (Allow says which)
 //	  413       request body over 1 MiB
+//	  422       the tool acted, then rejected the operation        code "rejected" ([Failer])
 //	  429, 503  the tool refused before acting (rate limit, [Gate]), with Retry-After
-//	  5xx       the tool failed (500 for a failure without a status of its own)
+//	  5xx       the tool failed (500 for a failure without a status of its own; [Failer]: after acting)
+//	  no reply  the tool holds the request ([Holder]): the connection closes unanswered once the client goes
 //
-//	GET /lookup?tenant=T&key=K   (tool servers)
+//	GET /lookup?tenant=T&key=K&exec=E&run=R&step=S&attempt=A   (tool servers)
+//	  exec, run, step and attempt name the attempt that looks up (each may be omitted: ""
+//	            and 0; attempt 0 is the reconciliation worker), as the world's lookup
+//	            quirks are decided per attempt
 //	  200       {"found": bool, "refs": [...], "data": "...", "ref": "..."}
+//	  400       run, step or attempt not a number of at least 0  code "malformed-request"
 //	  404       the tool answers no lookups                      code "no-lookup"
 //
 //	POST /deliver      (the downstream server)
@@ -72,13 +78,28 @@
 // # Server-side faults
 //
 // Faults that happen inside a tool, rather than on the wire, are hooks of
-// [ServerOpts], consulted per call: a [Gate] answers a status (429, 503)
-// before the world acts — nothing happened; a [Garbler] makes the answer
-// undecodable after the world acted — for a stream, the done record after
-// the whole generation went out (post-inference). The world's own quirks
-// ([fakes.Quirks]) keep working: the servers call the [fakes.World]. The
-// world acts on every call it received in full, even when the client has
-// gone away meanwhile; a stream's generation stops when its client goes.
+// [ServerOpts], consulted per call in this order:
+//
+//	Holder.Arrived  first, on every call received in full: a request of the same
+//	                operation held before lands now, on the world (a zombie arriving)
+//	Gate            a status (429, 503) before the world acts — nothing happened;
+//	                net mode answers an outage of the tool here, 503 for its window
+//	Holder.Held     the request is held: neither acted on nor answered, its
+//	                connection closed unanswered once the client gives up; the
+//	                Holder lands it later (a zombie)
+//	the world       acts
+//	Failer          an error instead of the reply, after the world acted: 500 or
+//	                502 (an error after the effect), 422 "rejected" (a rejection of
+//	                the operation after acting); a stream ends with an error record
+//	Garbler         the answer made undecodable after the world acted — for a
+//	                stream, the done record after the whole generation went out
+//	                (post-inference)
+//
+// The world's own quirks ([fakes.Quirks], [fakes.LookupQuirks]) keep
+// working: the servers call the [fakes.World], and a lookup names its
+// attempt. The world acts on every call it received in full, even when the
+// client has gone away meanwhile; a stream's generation stops when its
+// client goes.
 //
 // # Classification
 //
@@ -86,7 +107,7 @@
 // each failure by how far the exchange got. Its timeout (ClientOpts.Timeout,
 // default 2s) starts when the request has been written; the connect and the
 // write get as long again. Each error wraps exactly one sentinel or
-// [outcome.StatusError], with the tool's name.
+// [outcome.StatusError] (or is an [outcome.RejectedError]), with the tool's name.
 //
 //	observed                                                    error            the engine's phase
 //	no server address for the tool                              Status(404)      pre, deterministic (as the world answers)
@@ -97,6 +118,8 @@
 //	no response head within the timeout of the request          ErrTimeout       mid
 //	reset, EOF or an unparsable head before the response head   ErrReset         mid
 //	status >= 300; Retry-After from the headers                 Status(code, d)  429, 503, other 4xx pre; 500, 502, 504 mid
+//	status with the code "rejected" (422), or a stream's error
+//	  record with it                                            RejectedError    post, deterministic
 //	JSON body cut short (EOF, unexpected EOF, reset)            ErrReset         mid
 //	JSON body not complete within the timeout                   ErrTimeout       mid
 //	complete JSON body that does not decode                     ErrBadResponse   post

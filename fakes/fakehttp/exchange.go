@@ -144,9 +144,19 @@ func (x *exchange) bad(what string, err error) error {
 	return fmt.Errorf("%s: %w (%s: %v)", x.name, outcome.ErrBadResponse, what, err)
 }
 
+// rejected types the tool's rejection of the operation after it acted (the
+// code "rejected", on a 422 or a stream's error record).
+func (x *exchange) rejected(we wireError) error {
+	return fmt.Errorf("%s: %w", x.name, &outcome.RejectedError{Reason: we.Error})
+}
+
 // status types an answer with an error status: the status and its
-// Retry-After, whatever became of its body.
+// Retry-After, whatever became of its body — or, with the code "rejected",
+// the tool's rejection of the operation after it acted.
 func (x *exchange) status(resp *http.Response, we wireError) error {
+	if we.Code == codeRejected {
+		return x.rejected(we)
+	}
 	se := outcome.Status(resp.StatusCode, retryAfter(resp.Header, time.Now()))
 	if we.Error != "" {
 		return fmt.Errorf("%s: %w (%s)", x.name, se, we.Error)

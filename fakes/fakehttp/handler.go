@@ -70,6 +70,13 @@ func (t *tool) invoke(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := wc.call()
+	// The world acts on a call it received in full even when the client
+	// goes away meanwhile, as a real tool does: a reset after the request
+	// was sent must leave the effect applied, not depend on a race.
+	ctx := context.WithoutCancel(r.Context())
+	if t.opts.Hold != nil {
+		t.opts.Hold.Arrived(ctx, t.world, c)
+	}
 	if t.opts.Gate != nil {
 		if code, ra := t.opts.Gate.Gate(c); code != 0 {
 			if code < 400 || code > 599 {
@@ -80,20 +87,30 @@ func (t *tool) invoke(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	// The world acts on a call it received in full even when the client
-	// goes away meanwhile, as a real tool does: a reset after the request
-	// was sent must leave the effect applied, not depend on a race.
-	ctx := context.WithoutCancel(r.Context())
+	if t.opts.Hold != nil && t.opts.Hold.Held(c) {
+		hold(r)
+		return
+	}
 	if t.stream {
 		t.invokeStream(ctx, w, r, c)
 		return
 	}
 	resp, err := t.world.Invoke(ctx, c)
+	if err == nil {
+		err = t.fail(c)
+	}
 	if err != nil {
 		writeWorldError(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, wireResponse{Data: resp.Data, Ref: resp.Ref}, t.garble(c))
+}
+
+// hold keeps a held call's connection open, unanswered, until the client
+// goes away or the server closes, then closes it without a reply.
+func hold(r *http.Request) {
+	<-r.Context().Done()
+	panic(http.ErrAbortHandler) // no reply at all, not an empty 200
 }
 
 // invokeStream answers a streaming tool: one chunk record per chunk,
@@ -115,14 +132,25 @@ func (t *tool) invokeStream(ctx context.Context, w http.ResponseWriter, r *http.
 	}
 	resp, err := t.world.Invoke(ctx, c)
 	c.Deliver = nil
+	if err == nil {
+		err = t.fail(c)
+	}
 	switch {
 	case err != nil && !sw.started:
 		writeWorldError(w, err)
 	case err != nil:
-		_ = sw.event(eventError, wireError{Error: err.Error(), Code: codeTool}, false)
+		_ = sw.event(eventError, errorRecord(err), false)
 	default:
 		_ = sw.event(eventDone, wireResponse{Data: resp.Data, Ref: resp.Ref}, t.garble(c))
 	}
+}
+
+// fail is the error the tool answers after acting, if its Failer has one.
+func (t *tool) fail(c engine.Call) error {
+	if t.opts.Fail == nil {
+		return nil
+	}
+	return t.opts.Fail.Fail(c)
 }
 
 func (t *tool) garble(c engine.Call) bool {
@@ -135,7 +163,21 @@ func (t *tool) lookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	res, err := t.world.Lookup(r.Context(), engine.LookupRequest{AttemptID: store.AttemptID{Tenant: q.Get("tenant")}, Tool: t.name, Key: q.Get("key")})
+	id := store.AttemptID{Tenant: q.Get("tenant"), Exec: q.Get("exec")}
+	for _, f := range []struct {
+		name string
+		v    *int
+	}{{"run", &id.Run}, {"step", &id.Step}, {"attempt", &id.Attempt}} {
+		if s := q.Get(f.name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 {
+				writeError(w, http.StatusBadRequest, 0, codeMalformed, fmt.Sprintf("%s must be a number of at least 0, not %q", f.name, s))
+				return
+			}
+			*f.v = n
+		}
+	}
+	res, err := t.world.Lookup(r.Context(), engine.LookupRequest{AttemptID: id, Tool: t.name, Key: q.Get("key")})
 	switch {
 	case errors.Is(err, fakes.ErrNoLookup):
 		writeError(w, http.StatusNotFound, 0, codeNoLookup, err.Error())
@@ -223,14 +265,29 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 }
 
 // writeWorldError answers an error of the world: its status when it has
-// one (429 with its Retry-After, 404 for an unknown tool), 500 otherwise.
+// one (429 with its Retry-After, 404 for an unknown tool), 422 with the
+// code "rejected" for a rejection after acting, 500 otherwise.
 func writeWorldError(w http.ResponseWriter, err error) {
+	var rj *outcome.RejectedError
+	if errors.As(err, &rj) {
+		writeError(w, http.StatusUnprocessableEntity, 0, codeRejected, rj.Reason)
+		return
+	}
 	var se *outcome.StatusError
 	if errors.As(err, &se) && se.Code >= 400 && se.Code <= 599 {
 		writeError(w, se.Code, se.RetryAfter, codeTool, err.Error())
 		return
 	}
 	writeError(w, http.StatusInternalServerError, 0, codeTool, err.Error())
+}
+
+// errorRecord is the data of the error record that ends a stream on err.
+func errorRecord(err error) wireError {
+	var rj *outcome.RejectedError
+	if errors.As(err, &rj) {
+		return wireError{Error: rj.Reason, Code: codeRejected}
+	}
+	return wireError{Error: err.Error(), Code: codeTool}
 }
 
 func writeError(w http.ResponseWriter, code int, retryAfter time.Duration, errCode, msg string) {

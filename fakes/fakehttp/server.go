@@ -48,12 +48,43 @@ type GarbleFunc func(c engine.Call) bool
 // Garble implements [Garbler].
 func (f GarbleFunc) Garble(c engine.Call) bool { return f(c) }
 
+// Holder is the server-side fault of a zombie: a request the tool received
+// in full and holds — the server neither acts on it nor answers it — whose
+// effect lands later, when a request of the same operation arrives or when
+// the run ends. The Holder keeps what it holds, and lands it on the world.
+type Holder interface {
+	// Arrived is told first of every call the server received in full: a
+	// request of the same operation held before lands now, on world.
+	Arrived(ctx context.Context, world engine.Invoker, c engine.Call)
+	// Held reports whether the server holds the call, which passed the
+	// gate. A held call gets no answer: its connection stays open until the
+	// client goes away (or the server closes), then closes unanswered.
+	Held(c engine.Call) bool
+}
+
+// Failer is a server-side fault that happens inside the tool after it
+// acted: an error answered instead of the reply. An [outcome.StatusError]
+// is answered with its status (a 500 or 502 after the effect); an
+// [outcome.RejectedError] with 422 and the code "rejected" (the tool
+// rejected the operation after acting on it), which the [Client] types back
+// into a RejectedError. A streaming tool ends its stream with an error
+// record instead of the done record.
+type Failer interface {
+	Fail(c engine.Call) error
+}
+
 // ServerOpts configures [Serve]. The zero value (or nil) means: no
 // server-side faults, chunks streamed as fast as they are made, a one
 // second bound on Close, server errors discarded.
 type ServerOpts struct {
 	// Gate, when set, is consulted on every /invoke before the world acts.
 	Gate Gate
+	// Hold, when set, is told of every /invoke first, and asked whether to
+	// hold it once it passed the gate.
+	Hold Holder
+	// Fail, when set, is consulted on every /invoke the world answered,
+	// before Garble.
+	Fail Failer
 	// Garble, when set, is consulted on every /invoke the world answered.
 	Garble Garbler
 	// ChunkInterval is a pause between two streamed chunks, as a model

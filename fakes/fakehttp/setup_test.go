@@ -121,6 +121,7 @@ var vocabulary = []struct {
 	{"stream-cut", func(err error) bool { return errors.Is(err, outcome.ErrStreamCut) }},
 	{"bad-response", func(err error) bool { return errors.Is(err, outcome.ErrBadResponse) }},
 	{"status", func(err error) bool { var se *outcome.StatusError; return errors.As(err, &se) }},
+	{"rejected", func(err error) bool { var rj *outcome.RejectedError; return errors.As(err, &rj) }},
 	{"crash", func(err error) bool { return errors.Is(err, engine.ErrCrash) }},
 	{"no-lookup", func(err error) bool { return errors.Is(err, fakes.ErrNoLookup) }},
 	{"context", func(err error) bool {

@@ -41,6 +41,7 @@ const (
 	codeMalformed   = "malformed-request"
 	codeGate        = "gate"
 	codeTool        = "tool-error"
+	codeRejected    = "rejected" // the tool acted, then rejected the operation
 )
 
 // maxBody bounds every body either end reads (requests, responses, stream lines).

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"math"
@@ -126,7 +127,7 @@ func writeAfter(w http.ResponseWriter, r *http.Request, f Fault, done func(Reply
 		done(Reply{Outcome: "reset after the tool acted"})
 		reset(w)
 	case Timeout:
-		hold(r, f.Hold)
+		hold(r.Context(), f.Hold)
 		done(Reply{Outcome: "no reply after the tool acted"})
 		reset(w)
 	case Status:
@@ -141,8 +142,9 @@ func writeAfter(w http.ResponseWriter, r *http.Request, f Fault, done func(Reply
 // noRecord is done for a reply nobody records.
 func noRecord(Reply) {}
 
-// hold waits until the client gives up, or d passes (d > 0).
-func hold(r *http.Request, d time.Duration) {
+// hold waits until the client gives up (ctx is done), or d passes (d > 0):
+// a reply that never comes, over HTTP and over MCP alike.
+func hold(ctx context.Context, d time.Duration) {
 	var after <-chan time.Time
 	if d > 0 {
 		t := time.NewTimer(d)
@@ -150,7 +152,7 @@ func hold(r *http.Request, d time.Duration) {
 		after = t.C
 	}
 	select {
-	case <-r.Context().Done():
+	case <-ctx.Done():
 	case <-after:
 	}
 }

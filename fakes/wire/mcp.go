@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -138,7 +137,7 @@ func (s *Server) mcpCall(tool string) mcp.ToolHandler {
 			s.record(st, f, Reply{Outcome: "protocol error after the tool acted"})
 			return nil, errReplyLost
 		case Timeout:
-			mcpHold(ctx, f.Hold)
+			hold(ctx, f.Hold)
 			s.record(st, f, Reply{Outcome: "no reply after the tool acted"})
 			return nil, errReplyLost
 		case Status:
@@ -156,19 +155,6 @@ func (s *Server) mcpCall(tool string) mcp.ToolHandler {
 }
 
 var errReplyLost = errors.New("the reply was lost")
-
-func mcpHold(ctx context.Context, d time.Duration) {
-	var after <-chan time.Time
-	if d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		after = t.C
-	}
-	select {
-	case <-ctx.Done():
-	case <-after:
-	}
-}
 
 func toolError(msg string) *mcp.CallToolResult {
 	return &mcp.CallToolResult{IsError: true, Content: []mcp.Content{&mcp.TextContent{Text: msg}}}

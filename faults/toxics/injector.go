@@ -45,8 +45,14 @@ type Opts struct {
 // connections reset at once or a request held on its way; during it, replies
 // held or reset after the tool acted and cut streams; after it, the Postgres
 // link cut or slowed during a commit, or reset just after COMMIT was sent —
-// and by the tool servers' gates (503 and 429 before the tool acts, a
-// garbled end of a model's stream).
+// and by the tool servers' own hooks (fakes/fakehttp): 503 and 429 before
+// the tool acts, 503 for the whole window of an outage of the tool, a
+// request held unanswered whose effect lands when its operation is called
+// again or the run ends (a zombie), a 500 or 502 after the tool acted, a 422
+// rejecting the operation after it acted, a garbled end of a model's
+// stream. The world's lookups lag or miss as in the simulation (the world's
+// fakes.LookupQuirks is this injector, and a lookup over HTTP names its
+// attempt).
 //
 // What the engine observes over a real connection can differ from the
 // simulation for the same schedule: a held reply hides whatever the server
@@ -83,9 +89,13 @@ func (in *Injector) At(ctx context.Context, s engine.Site) error {
 	return err
 }
 
-// Gate is the tool servers' pre-execution faults: 503 or 429 before the
-// tool acts (status 0: let the call through).
+// Gate is the tool servers' pre-execution faults: 503 for the window of an
+// outage of the tool (timed on the run's clock, [faults.Injector.UseClock]),
+// 503 or 429 before the tool acts (status 0: let the call through).
 func (in *Injector) Gate(c engine.Call) (status int, retryAfter time.Duration) {
+	if _, down := in.Down(c); down {
+		return 503, 0
+	}
 	at := in.CallSite(c)
 	if ok, _ := in.Fires(faults.Unavailable, at); ok {
 		in.Record(faults.CallFault(faults.Unavailable, c, "503 from the server"))
@@ -97,6 +107,26 @@ func (in *Injector) Gate(c engine.Call) (status int, retryAfter time.Duration) {
 		return 429, d
 	}
 	return 0, 0
+}
+
+// Arrived is the tool servers' landing of zombies (fakehttp.Holder): a
+// request of the operation the server held before lands on world now that
+// another of the operation has arrived.
+func (in *Injector) Arrived(ctx context.Context, world engine.Invoker, c engine.Call) {
+	_ = in.Release(ctx, world, c) // the world answers a zombie to nobody, and never crashes
+}
+
+// Held is the tool servers' zombie (fakehttp.Holder): the server holds the
+// request, unanswered; it lands when a request of its operation arrives
+// (Arrived) or when the run ends ([faults.Injector.LandOn]).
+func (in *Injector) Held(c engine.Call) bool {
+	return in.Hold(c, "the server holds the request unanswered; it lands when its operation is called again or the run ends")
+}
+
+// Fail is the tool servers' failure after the tool acted (fakehttp.Failer):
+// a 500 or 502, or a 422 rejecting the operation.
+func (in *Injector) Fail(c engine.Call) error {
+	return in.AfterEffect(c, "(the server's answer)")
 }
 
 // Garble is the model server's post-inference fault: the generation
@@ -157,6 +187,12 @@ func (v *invoker) arm(c engine.Call) (func() error, error) {
 			in.Record(faults.CallFault(faults.StreamCut, c, fmt.Sprintf("after %d chunks (toxic limit_data)", k)))
 			return in.o.Links.Apply(proxy, CutAfter(in.o.HeaderBytes+k*in.o.ChunkBytes+in.o.ChunkBytes/2))
 		}
+	}
+	if in.ToolFault(c) {
+		// The tool itself holds the request or fails the call once it has
+		// acted (its server does: Held, Fail), as the simulation decides
+		// before a reply is lost on the way.
+		return nil, nil
 	}
 	switch {
 	case in.firesAt(faults.LostResponse, at, c, "the reply is held until the client times out (toxic timeout)"):

@@ -140,11 +140,10 @@ func goid() string {
 	return string(head)
 }
 
-// stacks returns the stacks of the bubble's goroutines, but skip's.
-func stacks(id, skip string) []string {
-	if id == "" {
-		return nil
-	}
+// AllStacks returns the stacks of every goroutine of the process, one
+// goroutine a string. Outside a bubble nothing tells the code's goroutines
+// from the rest (net mode's hangs report them all).
+func AllStacks() []string {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
@@ -154,9 +153,17 @@ func stacks(id, skip string) []string {
 		}
 		buf = make([]byte, 2*len(buf))
 	}
+	return strings.Split(strings.TrimSpace(string(buf)), "\n\n")
+}
+
+// stacks returns the stacks of the bubble's goroutines, but skip's.
+func stacks(id, skip string) []string {
+	if id == "" {
+		return nil
+	}
 	mark := ", synctest bubble " + id + "]"
 	var out []string
-	for _, g := range strings.Split(string(buf), "\n\n") {
+	for _, g := range AllStacks() {
 		head, _, _ := strings.Cut(g, "\n")
 		if strings.Contains(head, mark) && (skip == "" || !strings.HasPrefix(g, skip)) {
 			out = append(out, strings.TrimSpace(g))

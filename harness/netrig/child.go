@@ -207,6 +207,7 @@ func ChildMain(ctx context.Context, in io.Reader, out io.Writer, resolve func(re
 				w.write(childLine{Kill: &key, Site: fmt.Sprintf("%s of %s step %d attempt %d", s.Point, s.Exec, s.Step, s.Attempt)})
 				select {} // the harness kills this process now
 			}})
+	inj.UseWorld(fakes.Default()) // where the tools' servers may hold a request (zombies)
 	obs := observerFunc(func(e engine.Event) {
 		if e.At.IsZero() {
 			e.At = clock.Now()

@@ -8,7 +8,15 @@
 // pgx through it. On Postgres the engine can run as a child process
 // ([ChildMain]) that the rig kills with SIGKILL at crash points and starts
 // again, resuming from Postgres. Backoff runs on a [ScaledClock]; network
-// timeouts are real. A rig is a [harness.Runner]: [harness.Explore] runs it
+// timeouts are real.
+//
+// Every fault kind of the schedule has its form over real connections:
+// toxics on the engine's links, the tool servers' own answers (an outage's
+// 503s timed on the run's clock, a zombie's request held unanswered and
+// landed when its operation is called again — or by the rig once the
+// engines stopped —, 500 or 502 and 422 rejections after the tool acted, a
+// garbled final record), the world's own quirks (lookups that lag or miss,
+// per the attempt each lookup names), and the engine's own points. A rig is a [harness.Runner]: [harness.Explore] runs it
 // as it runs the simulation.
 //
 // This package is apart from harness so that a team that imports harness

@@ -110,6 +110,11 @@ func (r *Rig) run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (
 		return nil, err
 	}
 	if run.History.Cut != invariants.Aborted {
+		// Requests the servers still hold (zombies) arrive, whatever became
+		// of the executions that sent them.
+		if err := n.inj.LandOn(ctx, n.world); err != nil {
+			return nil, fmt.Errorf("net mode: land the held requests: %w", err)
+		}
 		if err := n.review(ctx, mem); err != nil {
 			return nil, err
 		}
@@ -145,9 +150,11 @@ func (r *Rig) setUp(sc scenarios.Scenario) (*netRun, error) {
 		opts.Postgres = n.pgProxyName
 	}
 	n.inj = toxics.NewInjector(sc.Faults, sc.Units(), n.rec.Fault, opts)
+	n.inj.UseClock(n.clock) // the servers time outages on the run's clock
 	n.world = fakes.NewWorld(&fakes.Opts{Clock: n.clock, Quirks: n.inj, Drift: n.inj.Drift(fakes.Default()), Expect: 3 * sc.Steps()})
 	var err error
-	n.servers, err = fakehttp.Serve(n.world, &fakehttp.ServerOpts{Gate: fakehttp.GateFunc(n.inj.Gate), Garble: fakehttp.GarbleFunc(n.inj.Garble), ShutdownTimeout: 200 * time.Millisecond})
+	n.servers, err = fakehttp.Serve(n.world, &fakehttp.ServerOpts{Gate: fakehttp.GateFunc(n.inj.Gate), Hold: n.inj, Fail: n.inj,
+		Garble: fakehttp.GarbleFunc(n.inj.Garble), ShutdownTimeout: 200 * time.Millisecond})
 	if err != nil {
 		return nil, err
 	}

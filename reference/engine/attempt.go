@@ -73,11 +73,14 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 		return nil
 	}
 	a := store.Attempt{AttemptID: r.attemptID(n), Kind: store.Invoke, Key: key, Token: token}
-	if err := e.begin(ctx, r, &a, st.Tool); err != nil {
-		return e.beginFailed(ctx, r, a, ent, err)
-	}
-	if err := e.at(ctx, r, AfterBegin, a.AttemptID, 0); err != nil {
-		return err
+	late := e.arch.Without.Has(policy.BeginBeforeInvoke) // the record once the tool has answered
+	if !late {
+		if err := e.begin(ctx, r, &a, st.Tool); err != nil {
+			return e.beginFailed(ctx, r, a, ent, err)
+		}
+		if err := e.at(ctx, r, AfterBegin, a.AttemptID, 0); err != nil {
+			return err
+		}
 	}
 	call := Call{AttemptID: a.AttemptID, Tool: st.Tool, Key: key, Token: token, Payload: e.read(r, n)}
 	chunks := 0
@@ -101,6 +104,11 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 	resp, err := e.tools.Invoke(ctx, call)
 	if errors.Is(err, ErrCrash) {
 		return err
+	}
+	if late {
+		if err := e.begin(ctx, r, &a, st.Tool); err != nil {
+			return e.beginFailed(ctx, r, a, ent, err)
+		}
 	}
 	if err != nil {
 		return e.fail(ctx, r, a, ent, outcome.Observation{Stage: outcome.StageInvoke, Err: err, Chunks: chunks}, nil, true)
@@ -165,8 +173,12 @@ func (e *Engine) beginFailed(ctx context.Context, r *run, a store.Attempt, ent r
 // attempt's own response or for one established by reconciliation.
 func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent registry.Entry, resp Response) error {
 	st := r.exec.Steps[r.step]
+	if e.arch.Without.Has(policy.FinalCommit) && r.step == len(r.exec.Steps)-1 {
+		r.next, r.inHand = doComplete, nil // the last tool answered: "done"
+		return nil
+	}
 	work := r.shared
-	if e.arch.Context == policy.Versioned {
+	if e.arch.Context == policy.Versioned && !e.arch.Without.Has(policy.CopyOnWrite) {
 		work = maps.Clone(r.ctx.Values) // copy-on-write: the committed version is never touched
 	}
 	writer := store.Writer{Run: a.Run, Step: a.Step, Attempt: a.Attempt}
@@ -207,7 +219,14 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 		Context:   store.Context{Version: r.ctx.Version + 1, Values: values},
 		At:        e.clock.Now(),
 	}
-	switch err := e.store.Commit(ctx, c); {
+	durable := c
+	if e.arch.Without.Has(policy.AtomicCommit) {
+		// The checkpoint goes first, with the version as it was; the step's
+		// writes were to follow in a write of their own, and reach the
+		// store only with the next step's commit.
+		durable.Context.Values = maps.Clone(r.ctx.Values)
+	}
+	switch err := e.store.Commit(ctx, durable); {
 	case err == nil:
 	case errors.Is(err, store.ErrCommitted):
 		return e.adopt(ctx, r)
@@ -281,7 +300,7 @@ func (e *Engine) read(r *run, attempt int) string {
 	if shared {
 		values = r.shared
 	}
-	if !shared && r.view.version == r.ctx.Version && r.view.run == r.exec.Run && r.view.reads != nil {
+	if !shared && !e.arch.Without.Has(policy.CopyOnWrite) && r.view.version == r.ctx.Version && r.view.run == r.exec.Run && r.view.reads != nil {
 		e.emitRead(r, attempt, r.view.reads)
 		return r.view.payload
 	}
@@ -328,11 +347,11 @@ func (e *Engine) keys(r *run, ent registry.Entry, n int) (key, token string) {
 	op := r.exec.Tenant + "/" + r.exec.Exec + "/" + strconv.Itoa(r.step)
 	fresh := op + "/r" + strconv.Itoa(r.exec.Run) + ".a" + strconv.Itoa(n)
 	switch {
-	case ent.Keys == registry.DedupToken && mode == policy.PerOperation && !r.freshToken:
+	case ent.Keys == registry.DedupToken && mode == policy.PerOperation && !r.freshToken && !e.arch.Without.Has(policy.DedupTokens):
 		return "", "tok:" + op
 	case ent.Keys == registry.DedupToken:
 		return "", "tok:" + fresh
-	case mode == policy.PerOperation:
+	case mode == policy.PerOperation && !e.arch.Without.Has(policy.PerOperationKeys):
 		return "key:" + op, ""
 	default:
 		return "key:" + fresh, ""
@@ -361,7 +380,7 @@ func (e *Engine) validatePlan(resp Response) error {
 // outcome is durable.
 func (e *Engine) fail(ctx context.Context, r *run, a store.Attempt, ent registry.Entry, obs outcome.Observation, inHand *Response, begun bool) error {
 	obs.Layer, obs.SideEffects, obs.Streaming, obs.Signals = ent.Layer, ent.SideEffects, ent.Streaming, ent.Signals
-	a.Outcome = outcome.Classify(obs)
+	a.Outcome = e.classify(obs)
 	r.pending = &failure{a: a, inHand: inHand, begun: begun}
 	return e.recordFailure(ctx, r)
 }

@@ -21,7 +21,10 @@
 //
 // The architecture knobs of the policy are honoured faithfully, including the
 // unsafe ones (shared mutable context, restart from the first step, no keys),
-// because chaosrun uses this engine to show what those choices do.
+// because chaosrun uses this engine to show what those choices do. So is
+// [policy.Architecture.Without], which switches the engine's own safeguards
+// off one at a time (copy-on-write, begin before invoke, ...) for chaosrun's
+// regression suite; its zero value switches none off.
 //
 // # Driving the engine
 //

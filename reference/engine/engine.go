@@ -267,12 +267,24 @@ func (e *Engine) entry(r *run, tool string) (registry.Entry, policy.Contract, er
 		ent, err := e.reg.Base(tool)
 		return ent, policy.Contract{}, err
 	}
-	ent, err := e.reg.Lookup(tool, r.exec.Tenant)
+	lookup := e.reg.Lookup
+	if e.arch.Without.Has(policy.TenantEntry) {
+		lookup = func(tool, _ string) (registry.Entry, error) { return e.reg.Base(tool) }
+	}
+	ent, err := lookup(tool, r.exec.Tenant)
 	var c policy.Contract
 	if err == nil && e.contracts != nil {
-		c = e.contracts.Contract(r.exec.Tenant, tool)
+		c = e.arch.Without.Contract(e.contracts.Contract(r.exec.Tenant, tool))
 	}
 	return ent, c, err
+}
+
+// classify is Layer 1's typing of a failure, as the engine applies it.
+func (e *Engine) classify(obs outcome.Observation) outcome.Outcome {
+	if e.arch.Without.Has(policy.TimeoutTyping) && errors.Is(obs.Err, outcome.ErrTimeout) {
+		obs.Err = fmt.Errorf("%w (a timeout taken for one): %v", outcome.ErrRefused, obs.Err)
+	}
+	return outcome.Classify(obs)
 }
 
 func inputContext(input map[string]string) store.Context {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/registry"
 	"github.com/chaosrun/chaosrun/reference/store"
 )
@@ -55,7 +56,11 @@ func (e *Engine) reconcile(ctx context.Context, r *run) error {
 		r.finishWith(doDeadLetter, fmt.Sprintf("cannot reconcile %s: no attempt carried a key to look up; %s", st.Tool, r.last.Cause))
 		return nil
 	}
-	for _, k := range r.keys[r.step] {
+	keys := r.keys[r.step]
+	if e.arch.Without.Has(policy.ReconcileEveryKey) {
+		keys = keys[:1] // the first attempt's key only
+	}
+	for _, k := range keys {
 		res, err := e.lookup.Lookup(ctx, LookupRequest{AttemptID: a.AttemptID, Tool: st.Tool, Key: k})
 		if errors.Is(err, ErrCrash) {
 			return err
@@ -127,6 +132,8 @@ func (e *Engine) compensate(ctx context.Context, r *run) error {
 		return nil
 	case len(keys) == 0:
 		keys = []string{""}
+	case e.arch.Without.Has(policy.CompensateEveryKey):
+		keys = keys[:1] // the first attempt's key only
 	}
 	a := store.Attempt{AttemptID: r.attemptID(r.attempts[r.step] + 1), Kind: store.Compensate}
 	if err := e.begin(ctx, r, &a, ent.Compensator); err != nil {
@@ -194,7 +201,13 @@ func (e *Engine) restart(ctx context.Context, r *run) error {
 
 func (e *Engine) deadLetter(ctx context.Context, r *run) error {
 	d := store.DeadLetter{AttemptID: r.attemptID(0), Cause: r.cause, At: e.clock.Now()}
-	if err := e.store.DeadLetter(ctx, d); err != nil {
+	queue := e.store.DeadLetter
+	if e.arch.Without.Has(policy.ReviewQueue) {
+		queue = func(ctx context.Context, d store.DeadLetter) error {
+			return e.store.Finish(ctx, d.Tenant, d.Exec, store.DeadLettered, d.Cause) // marked, never queued
+		}
+	}
+	if err := queue(ctx, d); err != nil {
 		return fmt.Errorf("dead-letter %s: %w", r.exec.Ref(), err)
 	}
 	e.emit(deadLetterEvent(r.exec, d))

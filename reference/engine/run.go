@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chaosrun/chaosrun/reference/outcome"
+	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/store"
 )
 
@@ -152,6 +153,9 @@ func (e *Engine) rebuild(snap store.Snapshot) *run {
 	r.ctx = snap.Context
 	r.shared = sharedDocument(x, snap.Shared)
 	r.step = len(snap.Commits)
+	if e.arch.Without.Has(policy.ResumeAfterCommit) && r.step > 0 && r.step < len(x.Steps) {
+		r.step-- // resumes at the last committed step, not after it
+	}
 	// Report the durable facts found in the store: the engine that made them
 	// may have died before reporting them, or been told a write failed
 	// that landed.

@@ -141,6 +141,11 @@ type Architecture struct {
 	ToolKeys map[string]KeyMode
 	Budget   Budget
 	Backoff  Backoff
+	// Without switches safeguards of the reference off, one by one, to
+	// make a deliberately weakened reference for chaosrun's regression
+	// suite (see [Safeguard]). It is not part of the policy file; the zero
+	// value switches nothing off.
+	Without Safeguards
 }
 
 // KeysFor returns how keys are made for tool's calls.

@@ -38,14 +38,28 @@ import (
 // [DefaultArchitecture].
 func Reference() Policy { return reference{} }
 
-type reference struct{}
+// reference is the reference policy, less the safeguards in without (none:
+// the reference itself).
+type reference struct{ without Safeguards }
 
-func (reference) Name() string               { return "reference" }
-func (reference) Architecture() Architecture { return DefaultArchitecture() }
+func (r reference) Name() string {
+	if r.without == 0 {
+		return "reference"
+	}
+	return "reference-without-" + r.without.String()
+}
 
-func (reference) Decide(in Input) Decision {
+func (r reference) Architecture() Architecture {
+	a := DefaultArchitecture()
+	a.Without = r.without
+	return a
+}
+
+func (r reference) Decide(in Input) Decision {
 	o, e := in.Outcome, in.Entry
 	switch {
+	case o.Class == outcome.Deterministic && o.Layer == outcome.Orchestrator && r.without.Has(NoPlanRetry):
+		return RetryUpTo(5, "an invalid plan, retried as if the next one could differ")
 	case o.Class == outcome.Deterministic && o.Layer == outcome.Orchestrator:
 		return Decide(Fail, "deterministic orchestrator failure: the same input yields the same plan")
 	case o.Class == outcome.Deterministic && !in.MayHaveActed():
@@ -68,6 +82,8 @@ func (reference) Decide(in Input) Decision {
 		return Decide(Compensate, "the retries are spent and an earlier request may still land: cancel its key")
 	case !o.SideEffects():
 		return Decide(DeadLetter, "the retries are spent and an earlier request may still land")
+	case o.Phase == outcome.PhasePost && r.without.Has(ReconcileAfterActed):
+		return RetryUpTo(5, "the tool acted, and the step is retried as if it had not")
 	case o.Phase == outcome.PhasePost:
 		return Decide(Reconcile, "the tool acted: commit what happened, do not re-execute")
 	case o.LLM == outcome.MidInference && e.Lookup && in.HasKey && in.Retries < 3:

@@ -7,6 +7,9 @@ import "fmt"
 // backoff. The engine calls it before every retry.
 func Resolve(p Policy, in Input) Decision {
 	arch := p.Architecture()
+	if arch.Without.Has(RetryBudget) {
+		in.Retries = 0 // the count never advances
+	}
 	d := p.Decide(in)
 	if d.Action == 0 {
 		d = Decide(Fail, "the policy returned no action")
@@ -56,7 +59,7 @@ func applyBudget(d Decision, in Input, arch Architecture) Decision {
 		return escalate(in, fmt.Sprintf("retry budget spent (%d of %d)", in.Retries, d.MaxRetries))
 	}
 	d.Delay = arch.Backoff.Delay(in.Retries+1, in.Jitter)
-	if ra := in.Outcome.RetryAfter; ra > d.Delay && !arch.Backoff.IgnoreRetryAfter {
+	if ra := in.Outcome.RetryAfter; ra > d.Delay && !arch.Backoff.IgnoreRetryAfter && !arch.Without.Has(RetryAfter) {
 		d.Delay = ra
 	}
 	if b := arch.Budget.MaxElapsed; b > 0 && in.Elapsed+d.Delay > b {

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/chaosrun/chaosrun/reference/engine"
+	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/registry"
 	"github.com/chaosrun/chaosrun/reference/store"
 )
@@ -18,6 +19,10 @@ type Opts struct {
 	Observer engine.Observer
 	// Batch is how many executions one claim takes.
 	Batch int
+	// Without switches off the worker's safeguards among these (the
+	// anomaly classes it looks for), for chaosrun's regression suite; the
+	// zero value switches nothing off. See [policy.Safeguard].
+	Without policy.Safeguards
 }
 
 // Tools is what the worker needs of the world: calls (for compensators) and
@@ -36,6 +41,7 @@ type Worker struct {
 	clock engine.Clock
 	obs   engine.Observer
 	batch int
+	off   policy.Safeguards
 }
 
 // New returns a worker.
@@ -46,7 +52,7 @@ func New(s store.Store, reg *registry.Registry, tools Tools, opts *Opts) (*Worke
 	if opts == nil {
 		opts = &Opts{}
 	}
-	w := &Worker{store: s, reg: reg, tools: tools, clock: opts.Clock, obs: opts.Observer, batch: opts.Batch}
+	w := &Worker{store: s, reg: reg, tools: tools, clock: opts.Clock, obs: opts.Observer, batch: opts.Batch, off: opts.Without}
 	if w.clock == nil {
 		w.clock = engine.RealClock
 	}
@@ -128,6 +134,9 @@ func (w *Worker) judge(ctx context.Context, snap store.Snapshot, step int, ent r
 	default:
 		return nil, nil
 	}
+	if w.off.Has(anomalySafeguard[ev.Kind]) {
+		return nil, nil // the worker does not look for this class
+	}
 	ev.Action = "flagged for review"
 	if len(undo) > 0 && ent.HasCompensator() {
 		for _, ref := range undo {
@@ -139,6 +148,12 @@ func (w *Worker) judge(ctx context.Context, snap store.Snapshot, step int, ent r
 		ev.Action = fmt.Sprintf("compensated %v with %s", undo, ent.Compensator)
 	}
 	return &ev, nil
+}
+
+var anomalySafeguard = map[store.Anomaly]policy.Safeguard{
+	store.DuplicateEffect:  policy.DuplicateAnomaly,
+	store.OrphanedEffect:   policy.OrphanAnomaly,
+	store.ConflictingState: policy.ConflictAnomaly,
 }
 
 func (w *Worker) live(ctx context.Context, tenant, tool string, keys []string) ([]string, error) {

@@ -65,6 +65,20 @@ func (s *Store) running(tenant, id string) (*record, error) {
 	return r, nil
 }
 
+// inRun returns the running execution tenant/id if run is its current
+// run, and refuses a write of an older run with [store.ErrStaleRun]; what
+// names the write in the error ("begin", "commit", "shared write of").
+func (s *Store) inRun(tenant, id string, run int, what string) (*record, error) {
+	r, err := s.running(tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	if run != r.exec.Run {
+		return nil, fmt.Errorf("%s run %d of %s/%s: %w", what, run, tenant, id, store.ErrStaleRun)
+	}
+	return r, nil
+}
+
 // Create implements [store.Store].
 func (s *Store) Create(_ context.Context, e store.Execution) error {
 	if e.Tenant == "" || e.Exec == "" {
@@ -147,12 +161,9 @@ func (s *Store) Active(context.Context) ([]store.Ref, error) {
 func (s *Store) Begin(_ context.Context, a store.Attempt) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, err := s.running(a.Tenant, a.Exec)
+	r, err := s.inRun(a.Tenant, a.Exec, a.Run, "begin")
 	if err != nil {
 		return err
-	}
-	if a.Run != r.exec.Run {
-		return fmt.Errorf("begin run %d of %s/%s: %w", a.Run, a.Tenant, a.Exec, store.ErrStaleRun)
 	}
 	a.Ended = false
 	r.attempts = append(r.attempts, a)
@@ -185,12 +196,9 @@ func (s *Store) End(_ context.Context, a store.Attempt) error {
 func (s *Store) Commit(_ context.Context, c store.Commit) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, err := s.running(c.Tenant, c.Exec)
+	r, err := s.inRun(c.Tenant, c.Exec, c.Run, "commit")
 	if err != nil {
 		return err
-	}
-	if c.Run != r.exec.Run {
-		return fmt.Errorf("commit run %d of %s/%s: %w", c.Run, c.Tenant, c.Exec, store.ErrStaleRun)
 	}
 	for _, done := range r.commits {
 		if done.Step == c.Step {
@@ -205,12 +213,9 @@ func (s *Store) Commit(_ context.Context, c store.Commit) error {
 func (s *Store) WriteShared(_ context.Context, w store.SharedWrite) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, err := s.running(w.Tenant, w.Exec)
+	r, err := s.inRun(w.Tenant, w.Exec, w.Value.Writer.Run, "shared write of")
 	if err != nil {
 		return err
-	}
-	if w.Value.Writer.Run != r.exec.Run {
-		return fmt.Errorf("shared write of run %d of %s/%s: %w", w.Value.Writer.Run, w.Tenant, w.Exec, store.ErrStaleRun)
 	}
 	if r.shared == nil {
 		r.shared = map[string]store.Value{}

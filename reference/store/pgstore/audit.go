@@ -17,18 +17,7 @@ import (
 // a worker that dies mid-audit loses only the one it held, which stays
 // pending. It stops at fn's first error, which it returns as it is.
 func (s *Store) Audit(ctx context.Context, limit int, fn func(store.Snapshot) ([]store.ReconEvent, error)) (int, error) {
-	n := 0
-	for n < limit {
-		if err := ctx.Err(); err != nil {
-			return n, err
-		}
-		audited, err := s.auditOne(ctx, fn)
-		if err != nil || !audited {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
+	return claimEach(ctx, limit, func() (bool, error) { return s.auditOne(ctx, fn) })
 }
 
 // claimAudit is the audit queue: it repeats the predicate of the partial

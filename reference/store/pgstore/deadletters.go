@@ -42,24 +42,32 @@ func (s *Store) DeadLetter(ctx context.Context, d store.DeadLetter) error {
 // errRelease rolls back a claim whose handler failed, which releases the row.
 var errRelease = errors.New("release the claim")
 
+// claimEach calls one, which claims and handles one item in a transaction
+// of its own, until limit items are handled, one finds none left or fails,
+// or ctx ends. It returns how many were handled: the queue loop of
+// ClaimDeadLetters and Audit.
+func claimEach(ctx context.Context, limit int, one func() (bool, error)) (int, error) {
+	n := 0
+	for n < limit {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		handled, err := one()
+		if err != nil || !handled {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 // ClaimDeadLetters implements [store.Store]. Each dead letter is claimed,
 // handed to fn and resolved in a transaction of its own: the claim is the
 // row lock (FOR UPDATE SKIP LOCKED), so workers in any number of processes
 // never hold the same dead letter, and one that dies mid-review releases it.
 // It stops at fn's first error, which it returns as it is.
 func (s *Store) ClaimDeadLetters(ctx context.Context, limit int, fn func(store.DeadLetter) error) (int, error) {
-	n := 0
-	for n < limit {
-		if err := ctx.Err(); err != nil {
-			return n, err
-		}
-		claimed, err := s.claimDeadLetter(ctx, fn)
-		if err != nil || !claimed {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
+	return claimEach(ctx, limit, func() (bool, error) { return s.claimDeadLetter(ctx, fn) })
 }
 
 const (

@@ -244,20 +244,34 @@ func testDeadLetterExclusive(ctx context.Context, t *testing.T, s store.Store) {
 		create(ctx, t, s, "acme", id)
 		must(t, s.DeadLetter(ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: "acme", Exec: id}, Cause: "review"}))
 	}
+	exclusive(t, total, "claimed", "dead letter", func(got func(exec string)) (int, error) {
+		return s.ClaimDeadLetters(ctx, 3, func(d store.DeadLetter) error {
+			got(d.Exec)
+			return nil
+		})
+	})
+}
+
+// exclusive calls claim from four workers at once, each until it hands out
+// nothing, and fails unless the claims handed out total distinct items,
+// each exactly once. claim calls got with the id of each item it hands out;
+// verb and noun name the claim in failures ("claimed", "dead letter").
+func exclusive(t *testing.T, total int, verb, noun string, claim func(got func(id string)) (int, error)) {
+	t.Helper()
 	var mu sync.Mutex
 	seen := map[string]int{}
+	got := func(id string) {
+		mu.Lock()
+		seen[id]++
+		mu.Unlock()
+	}
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				n, err := s.ClaimDeadLetters(ctx, 3, func(d store.DeadLetter) error {
-					mu.Lock()
-					seen[d.Exec]++
-					mu.Unlock()
-					return nil
-				})
+				n, err := claim(got)
 				if err != nil {
 					t.Error(err)
 					return
@@ -270,11 +284,11 @@ func testDeadLetterExclusive(ctx context.Context, t *testing.T, s store.Store) {
 	}
 	wg.Wait()
 	if len(seen) != total {
-		t.Fatalf("claimed %d distinct dead letters, want %d", len(seen), total)
+		t.Fatalf("%s %d distinct %ss, want %d", verb, len(seen), noun, total)
 	}
 	for id, n := range seen {
 		if n != 1 {
-			t.Fatalf("dead letter %s was claimed %d times", id, n)
+			t.Fatalf("%s %s was %s %d times", noun, id, verb, n)
 		}
 	}
 }
@@ -341,39 +355,12 @@ func testAuditExclusive(ctx context.Context, t *testing.T, s store.Store) {
 	for i := range total {
 		recovered(ctx, t, s, "acme", fmt.Sprintf("r%d", i), store.Completed)
 	}
-	var mu sync.Mutex
-	seen := map[string]int{}
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				n, err := s.Audit(ctx, 4, func(snap store.Snapshot) ([]store.ReconEvent, error) {
-					mu.Lock()
-					seen[snap.Execution.Exec]++
-					mu.Unlock()
-					return nil, nil
-				})
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if n == 0 {
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if len(seen) != total {
-		t.Fatalf("audited %d distinct executions, want %d", len(seen), total)
-	}
-	for id, n := range seen {
-		if n != 1 {
-			t.Fatalf("execution %s was audited %d times", id, n)
-		}
-	}
+	exclusive(t, total, "audited", "execution", func(got func(exec string)) (int, error) {
+		return s.Audit(ctx, 4, func(snap store.Snapshot) ([]store.ReconEvent, error) {
+			got(snap.Execution.Exec)
+			return nil, nil
+		})
+	})
 }
 
 func testSnapshotCopies(ctx context.Context, t *testing.T, s store.Store) {

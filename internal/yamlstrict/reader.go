@@ -1,0 +1,148 @@
+package yamlstrict
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Field reads the value of one key of a mapping; path is the key's full
+// path (e.g. "tools.refund.cost_cents").
+type Field func(v *yaml.Node, path string) error
+
+// Reader walks the nodes of one document. Its zero value records nothing
+// and names no kind of file; a loader sets Kind.
+type Reader struct {
+	// Kind names the file in messages, in the singular: "policy file".
+	Kind string
+	// Lines, when not nil, receives the line of every key and list item
+	// read, under its full path, so that a refusal found later, on the
+	// values read, can still name its line.
+	Lines map[string]int
+}
+
+func (r *Reader) record(path string, line int) {
+	if r.Lines != nil {
+		r.Lines[path] = line
+	}
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+
+// Document decodes the one YAML document of data and returns its root
+// node. It refuses, with an [Error], a file with no document or an empty one
+// (empty is the message), a second document, and a YAML syntax error, at
+// the line the YAML reader names.
+func (r *Reader) Document(data []byte, empty string) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &Error{Line: 1, Msg: empty}
+		}
+		return nil, syntaxError(err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, syntaxError(err)
+		}
+		return nil, At(&next, "", "a %s holds one YAML document; a second one starts here", r.Kind)
+	}
+	if len(doc.Content) == 0 {
+		return nil, &Error{Line: 1, Msg: empty}
+	}
+	return doc.Content[0], nil
+}
+
+// syntaxError turns the YAML reader's "yaml: line N: ..." into an [Error].
+func syntaxError(err error) *Error {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &Error{Line: line, Msg: "invalid YAML: " + msg[len(m[0]):]}
+	}
+	return &Error{Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// Mapping walks mapping n in file order, calling each key's field; names
+// are the keys in documentation order. It refuses what [Reader.Entries]
+// refuses and a key that fields does not know. It returns the line of every
+// key it read.
+func (r *Reader) Mapping(n *yaml.Node, path string, names []string, fields map[string]Field) (map[string]int, error) {
+	lines := map[string]int{}
+	err := r.Entries(n, path, func(kn, v *yaml.Node, name string) error {
+		f, ok := fields[kn.Value]
+		if !ok {
+			return At(kn, name, "unknown key (valid here: %s)", strings.Join(names, ", "))
+		}
+		lines[kn.Value] = kn.Line
+		return f(v, name)
+	})
+	return lines, err
+}
+
+// Entries walks mapping n in file order, calling each for every key with
+// its value and full path. It refuses a node that is not a mapping, a key
+// that is not a plain word, a key given twice and a value that is an alias,
+// but takes any key: the keys of a world's tools, tenants and workflows are
+// names.
+func (r *Reader) Entries(n *yaml.Node, path string, each func(kn, v *yaml.Node, name string) error) error {
+	if err := MustBe(n, path, yaml.MappingNode); err != nil {
+		return err
+	}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		kn, v := n.Content[i], n.Content[i+1]
+		if kn.Kind != yaml.ScalarNode || kn.ShortTag() != "!!str" && kn.ShortTag() != "!!int" && kn.ShortTag() != "!!bool" {
+			return At(kn, path, "a key must be a plain word, found %s", Describe(kn))
+		}
+		name := Join(path, kn.Value)
+		if line := seen[kn.Value]; line > 0 {
+			return At(kn, name, "duplicate key (first given at line %d)", line)
+		}
+		seen[kn.Value] = kn.Line
+		r.record(name, kn.Line)
+		if err := r.NoAlias(v, name); err != nil {
+			return err
+		}
+		if err := each(kn, v, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// List walks sequence n, calling each for every item with its full path
+// (e.g. "rules[2]"). It refuses a node that is not a list and an item that
+// is an alias.
+func (r *Reader) List(n *yaml.Node, path string, each func(v *yaml.Node, path string) error) error {
+	if err := MustBe(n, path, yaml.SequenceNode); err != nil {
+		return err
+	}
+	for i, v := range n.Content {
+		p := path + "[" + strconv.Itoa(i) + "]"
+		r.record(p, v.Line)
+		if err := r.NoAlias(v, p); err != nil {
+			return err
+		}
+		if err := each(v, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NoAlias refuses a YAML alias: a file says every value where it applies,
+// and an alias could make a small file expand into a huge one.
+func (r *Reader) NoAlias(n *yaml.Node, path string) error {
+	if n.Kind == yaml.AliasNode {
+		return At(n, path, "YAML aliases (*%s) are not supported in %ss; write the value out", n.Value, r.Kind)
+	}
+	return nil
+}
