@@ -50,5 +50,5 @@ func ExampleExplore() {
 	// 50 runs, 22 violated no-orphaned-side-effects
 	// first at seed 3, shrunk to 3 steps
 	// chaosrun replay --policy retry-only --seed 3
-	// 25 targeted runs; 170 of 436 reachable cells received a fault
+	// 25 targeted runs; 170 of 437 reachable cells received a fault
 }

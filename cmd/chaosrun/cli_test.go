@@ -91,7 +91,7 @@ func TestCompareIsTheDefault(t *testing.T) {
 // the JSON report lists them — and 1 on a violation, whatever the cells.
 func TestRunIsACIGate(t *testing.T) {
 	t.Parallel()
-	chaosrun(t, "run", "--policy", "reference").want(t, 0, "clean", "reference 446/446")
+	chaosrun(t, "run", "--policy", "reference").want(t, 0, "clean", "reference 447/447")
 	report := filepath.Join(t.TempDir(), "r.json")
 	r := chaosrun(t, "run", "--policy", "reference", "--runs", "20", "--json", report)
 	r.want(t, 3, "inconclusive")
