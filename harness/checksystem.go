@@ -143,6 +143,12 @@ func GoTestCommand(test, seed string) string {
 	return fmt.Sprintf("go test -run '%s' -rapid.seed=%s", strings.Join(parts, "/"), seed)
 }
 
+// searchShrinkTime bounds SearchSystem's minimisation. Each candidate runs
+// the team's code in a bubble, so minimising takes seconds, and the shrunk
+// case is the same from run to run only while it ends within the bound: a
+// loaded CI machine runs many times slower, so the bound is generous.
+const searchShrinkTime = "2m"
+
 // SearchSystem runs CheckSystem's property from rapid's seed for at most
 // cases cases, quietly, and returns the first failing case shrunk, with
 // the invariant it violates ("" for a leak or a panic), or nil when every
@@ -179,7 +185,7 @@ func SearchSystem(t *testing.T, w *worlds.World, body func(*System), seed uint64
 	tb := &quietTB{name: t.Name()}
 	err = scenarios.WithRapidFlags(map[string]string{
 		"rapid.seed": fmt.Sprint(seed), "rapid.checks": fmt.Sprint(cases), "rapid.nofailfile": "true",
-		"rapid.shrinktime": "10s", "rapid.v": "false", "rapid.log": "false",
+		"rapid.shrinktime": searchShrinkTime, "rapid.v": "false", "rapid.log": "false",
 	}, func() { tb.run(func() { rapid.Check(tb, prop) }) })
 	switch {
 	case err != nil:
