@@ -50,7 +50,7 @@ func BenchmarkCheckedRun(b *testing.B) {
 	}{{"one-execution", true}, {"1-3-executions", false}} {
 		pool := make([]scenarios.Scenario, 1024)
 		for i := range pool {
-			pool[i] = fiveStep(shape.one).Example(i + 1)
+			pool[i] = scenarios.Example(fiveStep(shape.one), i+1)
 		}
 		for _, name := range []string{"reference", "naive-backoff"} {
 			e, _ := policies.Lookup(name)

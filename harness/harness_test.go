@@ -52,7 +52,7 @@ func TestReferenceHoldsEveryInvariantUnderEveryFault(t *testing.T) {
 	kinds := map[faults.Kind]int{}
 	compensated := 0
 	for seed := 1; seed <= 2000; seed++ {
-		run, err := harness.Simulate(context.Background(), scenarios.Generator(true).Example(seed), policy.Reference(), nil)
+		run, err := harness.Simulate(context.Background(), scenarios.Example(scenarios.Generator(true), seed), policy.Reference(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/policies"
 	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/scenarios"
 	"github.com/chaosrun/chaosrun/worlds"
 )
 
@@ -28,7 +29,7 @@ func TestReferenceHoldsInGeneratedWorlds(t *testing.T) {
 	gen := worlds.Generator()
 	var ref, naive harness.Executions
 	for seed := 1; seed <= generatedWorlds; seed++ {
-		w := gen.Example(seed)
+		w := scenarios.Example(gen, seed)
 		opts := &harness.ExploreOpts{World: w, Runs: worldRuns, Seed: uint64(seed), AllFaults: true, NoShrink: true}
 		s := explore(t, policy.Reference(), opts)
 		for _, id := range invariants.IDs() {
@@ -62,7 +63,7 @@ func TestEachMistakeIsCaughtInGeneratedWorlds(t *testing.T) {
 			t.Parallel()
 			held := 0
 			for seed := 1; seed <= mistakeWorlds; seed++ {
-				w := gen.Example(seed)
+				w := scenarios.Example(gen, seed)
 				space, err := harness.Compile(w)
 				if err != nil {
 					t.Fatal(err)

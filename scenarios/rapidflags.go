@@ -6,6 +6,8 @@ import (
 	"maps"
 	"sync"
 	"testing"
+
+	"pgregory.net/rapid"
 )
 
 // rapid's flags (-rapid.seed, -rapid.checks, ...) are process-wide. Three
@@ -181,4 +183,13 @@ func RapidShrink(fixed map[string]string, seed uint64, f func(started func())) e
 	}
 	f(release)
 	return nil
+}
+
+// Example is g.Example(seed) while nobody writes rapid's flags: rapid's
+// Example reads the seed flag even when given a seed, so a draw beside a
+// minimisation or a WithRapidFlags must go through here.
+func Example[V any](g *rapid.Generator[V], seed int) V {
+	var v V
+	readingSeed(func() { v = g.Example(seed) })
+	return v
 }

@@ -153,7 +153,7 @@ func TestWorkflowsReachTheirBounds(t *testing.T) {
 	var drawn []scenarios.Workflow
 	reading(func() {
 		for seed := range 3000 {
-			drawn = append(drawn, scenarios.Workflows().Example(seed))
+			drawn = append(drawn, scenarios.Example(scenarios.Workflows(), seed))
 		}
 	})
 	for _, w := range drawn {

@@ -168,8 +168,5 @@ func (s *Space) generator(allFaults bool) *rapid.Generator[Scenario] {
 // from the swarm generator, or with allFaults from the one that enables
 // every fault kind.
 func (s *Space) Seeded(seed uint64, allFaults bool) Scenario {
-	gen := s.Generator(allFaults)
-	var sc Scenario
-	readingSeed(func() { sc = gen.Example(int(seed)) })
-	return sc
+	return Example(s.Generator(allFaults), int(seed))
 }

@@ -96,7 +96,5 @@ func (s *Space) SeededAt(seed uint64, allFaults bool, cells []faults.Cell) Scena
 		return s.Seeded(seed, allFaults)
 	}
 	gen := s.Targeted(allFaults, cells)
-	var sc Scenario
-	ReadingRapidFlags(func() { sc = gen.Example(int(seed)) })
-	return sc
+	return Example(gen, int(seed))
 }
