@@ -2,7 +2,9 @@ package harness_test
 
 import (
 	"context"
+	"runtime"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -73,6 +75,70 @@ func BenchmarkCheckedRun(b *testing.B) {
 				b.ReportMetric(virtual.Seconds()/b.Elapsed().Seconds(), "virtual/wall")
 			})
 		}
+	}
+}
+
+// BenchmarkCheckedRunCores measures how checked runs scale from one core to
+// two, in one benchmark so that both see the same machine: each iteration
+// runs a batch on one goroutine under GOMAXPROCS 1 (the runs per second of
+// one core, its garbage collection included), then twice the batch on two
+// goroutines under GOMAXPROCS 2. It reports both rates and their ratio.
+func BenchmarkCheckedRunCores(b *testing.B) {
+	const batch = 64
+	for _, shape := range []struct {
+		name string
+		one  bool
+	}{{"one-execution", true}, {"1-3-executions", false}} {
+		pool := make([]scenarios.Scenario, 1024)
+		for i := range pool {
+			pool[i] = fiveStep(shape.one).Example(i + 1)
+		}
+		e, _ := policies.Lookup("reference")
+		p := e.Go()
+		b.Run(shape.name, func(b *testing.B) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+			var one, two time.Duration
+			next := 0
+			work := func(n int) {
+				for range n {
+					if _, err := harness.Simulate(context.Background(), pool[next%len(pool)], p, nil); err != nil {
+						b.Error(err)
+						return
+					}
+					next++
+				}
+			}
+			for b.Loop() {
+				runtime.GOMAXPROCS(1)
+				start := time.Now()
+				work(batch)
+				one += time.Since(start)
+				runtime.GOMAXPROCS(2)
+				start = time.Now()
+				var wg sync.WaitGroup
+				for w := range 2 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for j := range batch {
+							sc := pool[(next+w*batch+j)%len(pool)]
+							if _, err := harness.Simulate(context.Background(), sc, p, nil); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				next += 2 * batch
+				two += time.Since(start)
+			}
+			r1 := float64(b.N*batch) / one.Seconds()
+			r2 := float64(b.N*2*batch) / two.Seconds()
+			b.ReportMetric(r1, "runs/s-1core")
+			b.ReportMetric(r2, "runs/s-2cores")
+			b.ReportMetric(r2/r1, "speedup")
+		})
 	}
 }
 
