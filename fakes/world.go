@@ -126,9 +126,7 @@ func NewWorld(opts *Opts) *World {
 	}
 	w := &World{
 		cat: opts.Catalog, clock: opts.Clock, quirks: opts.Quirks, limit: opts.RateLimit,
-		keyed: map[keyID][]*record{}, byRef: map[string]*record{}, fenced: map[keyID]bool{}, gens: map[[2]string]generation{},
-		seen: map[chunkID]bool{}, windows: map[[2]string]*window{},
-	}
+	} // its maps are made on first write (put): most runs need few of them
 	if w.cat == nil {
 		w.cat = Default()
 	}
@@ -231,7 +229,7 @@ func (w *World) complete(ctx context.Context, c engine.Call, s worlds.Spec) (eng
 	defer w.mu.Unlock()
 	w.usage(Effect{Tokens: s.Tokens.Prompt + n*s.Tokens.Chunk, Chunks: n}, c)
 	if c.Token != "" {
-		w.gens[[2]string{c.Tenant, c.Token}] = generation{data: resp.Data, chunks: n}
+		put(&w.gens, [2]string{c.Tenant, c.Token}, generation{data: resp.Data, chunks: n})
 	}
 	return resp, ctx.Err()
 }
@@ -258,7 +256,7 @@ func (w *World) rateLimited(c engine.Call, s worlds.Spec) (engine.Response, erro
 	win := w.windows[at]
 	if win == nil || now.Sub(win.start) >= s.RateLimit.Window {
 		win = &window{start: now}
-		w.windows[at] = win
+		put(&w.windows, at, win)
 	}
 	if win.n >= limit {
 		ra := s.RateLimit.RetryAfter
@@ -335,9 +333,9 @@ func (w *World) apply(c engine.Call, idempotent bool, cost int) engine.Response 
 
 func (w *World) keep(c engine.Call, id keyID, resp engine.Response) engine.Response {
 	r := &record{ref: resp.Ref, tool: c.Tool, key: id.key, data: resp.Data, op: opOf(c, -1), live: true, at: w.clock.Now()}
-	w.byRef[r.ref] = r
+	put(&w.byRef, r.ref, r)
 	if id.key != "" {
-		w.keyed[id] = append(w.keyed[id], r)
+		put(&w.keyed, id, append(w.keyed[id], r))
 	}
 	return resp
 }
@@ -378,7 +376,7 @@ func (w *World) undo(c engine.Call, tool string) engine.Response {
 	case c.Key != "":
 		id := keyID{c.Tenant, tool, c.Key}
 		targets = w.live(id)
-		w.fenced[id] = true
+		put(&w.fenced, id, true)
 	}
 	for _, r := range targets {
 		r.live = false
@@ -468,11 +466,19 @@ func (w *World) Deliver(ctx context.Context, ch engine.Chunk) error {
 		if w.seen[id] {
 			return nil
 		}
-		w.seen[id] = true
+		put(&w.seen, id, true)
 	}
 	w.ledger.add(Effect{At: w.clock.Now(), Kind: Chunk, Op: Op{Tenant: ch.Tenant, Exec: ch.Exec, Step: ch.Step, Sub: ch.Index},
 		Run: ch.Run, Attempt: ch.Attempt, Tool: ch.Tool, Key: ch.Token, Foreign: w.foreignData(ch.Tenant, ch.Text)})
 	return nil
+}
+
+// put sets m[k] to v, making m on first use.
+func put[K comparable, V any](m *map[K]V, k K, v V) {
+	if *m == nil {
+		*m = map[K]V{}
+	}
+	(*m)[k] = v
 }
 
 func opOf(c engine.Call, sub int) Op {

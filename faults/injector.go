@@ -60,7 +60,7 @@ func NewInjector(s Schedule, unit func(exec string, step int) uint64, record fun
 	if unit == nil {
 		unit = func(exec string, step int) uint64 { return splitmix.String(uint64(step), exec) }
 	}
-	return &Injector{s: s, unit: unit, record: record, crashed: map[Stream]bool{}, down: map[string]time.Time{}, held: map[string]engine.Call{}}
+	return &Injector{s: s, unit: unit, record: record} // maps are made on first use: most runs need few
 }
 
 // UseClock gives the injector the run's clock, which an outage is timed
@@ -171,7 +171,7 @@ func (in *Injector) Crashed(keys ...uint64) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	for _, k := range keys {
-		in.crashed[Stream(k)] = true
+		in.markCrashed(Stream(k))
 	}
 }
 
@@ -183,8 +183,15 @@ func (in *Injector) firstCrash(st Stream) bool {
 	if in.crashed[st] {
 		return false
 	}
-	in.crashed[st] = true
+	in.markCrashed(st)
 	return true
+}
+
+func (in *Injector) markCrashed(st Stream) {
+	if in.crashed == nil {
+		in.crashed = map[Stream]bool{}
+	}
+	in.crashed[st] = true
 }
 
 // LookupQuirk implements [fakes.LookupQuirks]: a lookup that lags behind
@@ -265,7 +272,7 @@ func (l *lookupInvoker) Lookup(ctx context.Context, r engine.LookupRequest) (eng
 func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, error) {
 	s := v.in.s
 	at := v.in.CallSite(c)
-	if err := v.in.release(ctx, v.next, op(c)); err != nil {
+	if err := v.in.releaseOf(ctx, v.next, c); err != nil {
 		return engine.Response{}, err
 	}
 	if until, ok := v.in.outage(c, at); ok {
@@ -390,6 +397,9 @@ func (in *Injector) outage(c engine.Call, at Site) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	until := now.Add(5*time.Second + time.Duration(st.Next()%55_000)*time.Millisecond)
+	if in.down == nil {
+		in.down = map[string]time.Time{}
+	}
 	in.down[c.Tool] = until
 	return until, true
 }
@@ -424,7 +434,21 @@ func (in *Injector) hold(c engine.Call) {
 	if _, ok := in.held[k]; !ok {
 		in.order = append(in.order, k)
 	}
+	if in.held == nil {
+		in.held = map[string]engine.Call{}
+	}
 	in.held[k] = c
+}
+
+// releaseOf lands the held request of c's operation, if any, on next.
+func (in *Injector) releaseOf(ctx context.Context, next engine.Invoker, c engine.Call) error {
+	in.mu.Lock()
+	none := len(in.held) == 0
+	in.mu.Unlock()
+	if none {
+		return nil // the common case, without naming the operation
+	}
+	return in.release(ctx, next, op(c))
 }
 
 // release lands the held request of an operation, if any, on next.

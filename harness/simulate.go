@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -327,20 +328,35 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 func ReadReviewQueue(ctx context.Context, s store.Store, sc scenarios.Scenario, obs engine.Observer) error {
 	n := 0
 	for _, x := range sc.Executions {
-		snap, err := s.Load(ctx, x.Tenant, x.ID)
+		dead, err := deadLetters(ctx, s, x.Tenant, x.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			continue // never created: the engine crashed before Start
 		}
 		if err != nil {
 			return fmt.Errorf("read the review queue: %w", err)
 		}
-		for _, d := range snap.DeadLetters {
+		for _, d := range dead {
 			obs.Observe(engine.Event{Kind: engine.EvQueued, AttemptID: d.AttemptID, Detail: d.Cause})
 			n++
 		}
 	}
-	obs.Observe(engine.Event{Kind: engine.EvReviewed, Detail: fmt.Sprintf("%d dead letters", n)})
+	obs.Observe(engine.Event{Kind: engine.EvReviewed, Detail: strconv.Itoa(n) + " dead letters"})
 	return nil
+}
+
+// DeadLetterReader is a store that reads an execution's dead letters
+// without loading the rest of it (the memory store): [ReadReviewQueue]
+// uses it when the store has it, and a snapshot otherwise.
+type DeadLetterReader interface {
+	DeadLetters(ctx context.Context, tenant, id string) ([]store.DeadLetter, error)
+}
+
+func deadLetters(ctx context.Context, s store.Store, tenant, id string) ([]store.DeadLetter, error) {
+	if r, ok := s.(DeadLetterReader); ok {
+		return r.DeadLetters(ctx, tenant, id)
+	}
+	snap, err := s.Load(ctx, tenant, id)
+	return snap.DeadLetters, err
 }
 
 func reconcilePass(ctx context.Context, s store.Store, reg *registry.Registry, world *fakes.World, rec *recorder, clock *VirtualClock) error {

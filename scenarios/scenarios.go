@@ -45,11 +45,15 @@ func (x Execution) Unit(step int) uint64 {
 // Units returns the fault-site identities of a scenario's steps, by
 // execution id, for [faults.NewInjector].
 func (s Scenario) Units() func(exec string, step int) uint64 {
-	byID := make(map[string]Execution, len(s.Executions))
-	for _, x := range s.Executions {
-		byID[x.ID] = x
+	xs := s.Executions // a scenario has a few executions: a search beats a map
+	return func(exec string, step int) uint64 {
+		for i := len(xs) - 1; i >= 0; i-- { // the last of an id, as a map of them would keep
+			if xs[i].ID == exec {
+				return xs[i].Unit(step)
+			}
+		}
+		return Execution{}.Unit(step)
 	}
-	return func(exec string, step int) uint64 { return byID[exec].Unit(step) }
 }
 
 // Scenario is a set of executions run interleaved in one world, and the

@@ -38,12 +38,7 @@ var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{
-		execs:   map[store.Ref]*record{},
-		pending: map[store.Ref]bool{},
-		claimed: map[store.Ref]bool{},
-		events:  map[store.Ref][]store.ReconEvent{},
-	}
+	return &Store{execs: map[store.Ref]*record{}} // the other maps are made on first write
 }
 
 func (s *Store) get(tenant, id string) (*record, error) {
@@ -79,7 +74,10 @@ func (s *Store) Create(_ context.Context, e store.Execution) error {
 	e.Steps = cloneSteps(e.Steps)
 	e.Input = maps.Clone(e.Input)
 	e.Status, e.Run, e.Recovered, e.Audited = store.Running, 0, false, false
-	s.execs[ref] = &record{exec: e}
+	// Room for an attempt and a commit per step: a run without failures
+	// never grows them.
+	n := len(e.Steps)
+	s.execs[ref] = &record{exec: e, attempts: make([]store.Attempt, 0, n+1), commits: make([]store.Commit, 0, n)}
 	s.order = append(s.order, ref)
 	return nil
 }
@@ -93,6 +91,18 @@ func (s *Store) Load(_ context.Context, tenant, id string) (store.Snapshot, erro
 		return store.Snapshot{}, err
 	}
 	return r.snapshot(), nil
+}
+
+// DeadLetters returns the dead letters of an execution, as Load's snapshot
+// holds them, without copying the rest of it.
+func (s *Store) DeadLetters(_ context.Context, tenant, id string) ([]store.DeadLetter, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.get(tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	return append([]store.DeadLetter(nil), r.dead...), nil
 }
 
 func (r *record) snapshot() store.Snapshot {
@@ -173,7 +183,7 @@ func (s *Store) End(_ context.Context, a store.Attempt) error {
 			b.Ended, b.Outcome = true, a.Outcome
 			r.exec.Recovered = true
 			if r.exec.Status.Terminal() && !r.exec.Audited {
-				s.pending[r.exec.Ref()] = true
+				put(&s.pending, r.exec.Ref(), true)
 			}
 			return nil
 		}
@@ -253,7 +263,7 @@ func (s *Store) Finish(_ context.Context, tenant, id string, st store.Status, ca
 func (s *Store) finish(r *record, st store.Status, cause string) {
 	r.exec.Status, r.exec.Cause = st, cause
 	if r.exec.Recovered {
-		s.pending[r.exec.Ref()] = true
+		put(&s.pending, r.exec.Ref(), true)
 	}
 }
 
@@ -347,7 +357,7 @@ func (s *Store) Audit(ctx context.Context, limit int, fn func(store.Snapshot) ([
 	}
 	snaps := make([]store.Snapshot, len(refs))
 	for i, ref := range refs {
-		s.claimed[ref] = true
+		put(&s.claimed, ref, true)
 		snaps[i] = s.execs[ref].snapshot()
 	}
 	s.mu.Unlock()
@@ -367,7 +377,7 @@ func (s *Store) Audit(ctx context.Context, limit int, fn func(store.Snapshot) ([
 		s.mu.Lock()
 		delete(s.claimed, refs[i])
 		if firstErr == nil {
-			s.events[refs[i]] = append(s.events[refs[i]], events...)
+			put(&s.events, refs[i], append(s.events[refs[i]], events...))
 			s.execs[refs[i]].exec.Audited = true
 			delete(s.pending, refs[i])
 			n++
@@ -387,10 +397,27 @@ func (s *Store) ReconEvents(_ context.Context, tenant, id string) ([]store.Recon
 	return append([]store.ReconEvent(nil), s.events[store.Ref{Tenant: tenant, Exec: id}]...), nil
 }
 
+// put sets m[k] to v, making m on first use.
+func put[K comparable, V any](m *map[K]V, k K, v V) {
+	if *m == nil {
+		*m = map[K]V{}
+	}
+	(*m)[k] = v
+}
+
 func cloneSteps(steps []store.Step) []store.Step {
 	out := make([]store.Step, len(steps))
+	n := 0
+	for _, st := range steps {
+		n += len(st.Writes)
+	}
+	keys := make([]string, 0, n) // one array for every step's keys, each capped to its own
 	for i, st := range steps {
-		out[i] = store.Step{Tool: st.Tool, Writes: append([]string(nil), st.Writes...)}
+		out[i] = store.Step{Tool: st.Tool}
+		if len(st.Writes) > 0 {
+			keys = append(keys, st.Writes...)
+			out[i].Writes = keys[len(keys)-len(st.Writes) : len(keys) : len(keys)]
+		}
 	}
 	return out
 }
