@@ -100,20 +100,29 @@ func (s Scenario) String() string {
 // reads.
 func (x Execution) Store() store.Execution {
 	steps := make([]store.Step, len(x.Workflow.Tools))
-	var goal []string
+	keys := make([]string, 0, 2*len(steps)) // every step's keys in one array, each capped to its own
+	var goal strings.Builder
+	goal.WriteString(x.Tenant)
+	goal.WriteByte(':')
+	named := 0
 	for i, tool := range x.Workflow.Tools {
-		steps[i] = store.Step{Tool: tool, Writes: writes(i)}
+		keys = append(keys, writes(i)...)
+		steps[i] = store.Step{Tool: tool, Writes: keys[len(keys)-2 : len(keys) : len(keys)]}
 		if i > 0 || !x.Workflow.Planned {
-			goal = append(goal, tool)
+			if named > 0 {
+				goal.WriteByte('>')
+			}
+			goal.WriteString(tool)
+			named++
 		}
 	}
-	request := fmt.Sprintf("%s:request:%s", x.Tenant, x.Workflow.Name)
+	request := x.Tenant + ":request:" + x.Workflow.Name
 	if x.Ambiguous {
 		request += " ambiguous"
 	}
 	return store.Execution{
 		Tenant: x.Tenant, Exec: x.ID, Workflow: x.Workflow.Name, Steps: steps,
-		Input: map[string]string{"request": request, "goal": x.Tenant + ":" + strings.Join(goal, ">")},
+		Input: map[string]string{"request": request, "goal": goal.String()},
 	}
 }
 
@@ -126,9 +135,10 @@ var keyNames = func() [][]string {
 }()
 
 // writes returns the context keys step i writes: "s<i>.out" and "s<i>.meta".
+// The slice is shared: copy it before changing it.
 func writes(i int) []string {
 	if i < len(keyNames) {
-		return []string{keyNames[i][0], keyNames[i][1]} // a slice of its own: callers may change it
+		return keyNames[i]
 	}
 	return []string{fmt.Sprintf("s%d.out", i), fmt.Sprintf("s%d.meta", i)}
 }

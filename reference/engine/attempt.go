@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -80,21 +80,10 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 		return err
 	}
 	call := Call{AttemptID: a.AttemptID, Tool: st.Tool, Key: key, Token: token, Payload: e.read(r, n)}
-	chunks := 0
+	var stream *delivery
 	if ent.Streaming {
-		call.Deliver = func(i int, text string) error {
-			chunks++
-			if e.down == nil {
-				return nil
-			}
-			err := e.down.Deliver(ctx, Chunk{AttemptID: a.AttemptID, Tool: st.Tool, Token: token, Index: i, Text: text})
-			if err == nil || errors.Is(err, ErrCrash) || ctx.Err() != nil {
-				return err
-			}
-			// The generation was under way: whatever stopped the delivery,
-			// the stream is cut mid-inference, not refused before it began.
-			return fmt.Errorf("%w: delivering chunk %d downstream: %v", outcome.ErrStreamCut, i, err)
-		}
+		stream = &delivery{e: e, ctx: ctx, id: a.AttemptID, tool: st.Tool, token: token}
+		call.Deliver = stream.deliver
 	}
 	e.emit(Event{Kind: EvInvoke, AttemptID: a.AttemptID, Tool: st.Tool, Key: key, Token: token})
 	r.called[r.step] = e.clock.Now()
@@ -103,7 +92,7 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 		return err
 	}
 	if err != nil {
-		return e.fail(ctx, r, a, ent, outcome.Observation{Stage: outcome.StageInvoke, Err: err, Chunks: chunks}, nil, true)
+		return e.fail(ctx, r, a, ent, outcome.Observation{Stage: outcome.StageInvoke, Err: err, Chunks: stream.delivered()}, nil, true)
 	}
 	if resp.Ref != "" {
 		r.refs[r.step] = resp.Ref
@@ -113,11 +102,49 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 	}
 	if ent.Layer == outcome.Orchestrator {
 		if err := e.validatePlan(resp); err != nil {
-			return e.fail(ctx, r, a, ent, outcome.Observation{Stage: outcome.StageValidate, Err: err}, &resp, true)
+			return e.fail(ctx, r, a, ent, outcome.Observation{Stage: outcome.StageValidate, Err: err}, inHand(resp), true)
 		}
 	}
 	return e.complete(ctx, r, a, ent, resp)
 }
+
+// delivery hands a streamed attempt's chunks to the downstream consumer,
+// counting them.
+type delivery struct {
+	e      *Engine
+	ctx    context.Context
+	id     store.AttemptID
+	tool   string
+	token  string
+	chunks int
+}
+
+func (d *delivery) deliver(i int, text string) error {
+	d.chunks++
+	if d.e.down == nil {
+		return nil
+	}
+	err := d.e.down.Deliver(d.ctx, Chunk{AttemptID: d.id, Tool: d.tool, Token: d.token, Index: i, Text: text})
+	if err == nil || errors.Is(err, ErrCrash) || d.ctx.Err() != nil {
+		return err
+	}
+	// The generation was under way: whatever stopped the delivery,
+	// the stream is cut mid-inference, not refused before it began.
+	return fmt.Errorf("%w: delivering chunk %d downstream: %v", outcome.ErrStreamCut, i, err)
+}
+
+// delivered is how many chunks went downstream (none without a stream).
+func (d *delivery) delivered() int {
+	if d == nil {
+		return 0
+	}
+	return d.chunks
+}
+
+// inHand keeps a response for a failure's decision. The copy is made only
+// on the failure's path, so that the response of a call that succeeds
+// stays off the heap.
+func inHand(resp Response) *Response { return &resp }
 
 // begin makes an attempt of the current step durable before any of it
 // runs — an invocation, a reconciliation or a compensation alike: the fault
@@ -167,7 +194,9 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 	st := r.exec.Steps[r.step]
 	work := r.shared
 	if e.arch.Context == policy.Versioned {
-		work = maps.Clone(r.ctx.Values) // copy-on-write: the committed version is never touched
+		// copy-on-write: the committed version is never touched
+		work = make(map[string]store.Value, len(r.ctx.Values)+len(st.Writes))
+		maps.Copy(work, r.ctx.Values)
 	}
 	writer := store.Writer{Run: a.Run, Step: a.Step, Attempt: a.Attempt}
 	for i, k := range st.Writes {
@@ -176,7 +205,7 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 				return err
 			}
 			obs := outcome.Observation{Stage: outcome.StageContextWrite, Err: fmt.Errorf("writing context key %q: %w", k, err), KeysWritten: i, KeysTotal: len(st.Writes)}
-			return e.fail(ctx, r, a, ent, obs, &resp, true)
+			return e.fail(ctx, r, a, ent, obs, inHand(resp), true)
 		}
 		v := store.Value{Data: resp.Data, Writer: writer}
 		if e.arch.Context == policy.Shared {
@@ -188,7 +217,7 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 			}
 			if err != nil {
 				obs := outcome.Observation{Stage: outcome.StageContextWrite, Err: fmt.Errorf("writing shared key %q: %w", k, err), KeysWritten: i, KeysTotal: len(st.Writes)}
-				return e.fail(ctx, r, a, ent, obs, &resp, true)
+				return e.fail(ctx, r, a, ent, obs, inHand(resp), true)
 			}
 		}
 		work[k] = v
@@ -214,9 +243,10 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 	case errors.Is(err, ErrCrash):
 		return err
 	default:
-		r.unconfirmed = &c
+		unconfirmed := c
+		r.unconfirmed = &unconfirmed
 		obs := outcome.Observation{Stage: outcome.StageCommit, Err: err, KeysWritten: len(st.Writes), KeysTotal: len(st.Writes)}
-		return e.fail(ctx, r, a, ent, obs, &resp, true)
+		return e.fail(ctx, r, a, ent, obs, inHand(resp), true)
 	}
 	e.committed(r, c)
 	return e.at(ctx, r, AfterCommit, c.AttemptID, 0)
@@ -285,19 +315,19 @@ func (e *Engine) read(r *run, attempt int) string {
 		e.emitRead(r, attempt, r.view.reads)
 		return r.view.payload
 	}
-	keys := make([]string, 0, len(values))
-	for k := range values {
-		keys = append(keys, k)
+	reads := make([]Read, 0, len(values))
+	size := 0
+	for k, v := range values {
+		reads = append(reads, Read{Key: k, Data: v.Data, Writer: v.Writer})
+		size += len(k) + len(v.Data) + 2
 	}
-	sort.Strings(keys)
-	reads := make([]Read, len(keys))
+	slices.SortFunc(reads, func(a, b Read) int { return strings.Compare(a.Key, b.Key) })
 	var b strings.Builder
-	for i, k := range keys {
-		v := values[k]
-		reads[i] = Read{Key: k, Data: v.Data, Writer: v.Writer}
-		b.WriteString(k)
+	b.Grow(size)
+	for _, rd := range reads {
+		b.WriteString(rd.Key)
 		b.WriteByte('=')
-		b.WriteString(v.Data)
+		b.WriteString(rd.Data)
 		b.WriteByte('\n')
 	}
 	payload := b.String()
@@ -326,16 +356,16 @@ func (e *Engine) keys(r *run, ent registry.Entry, n int) (key, token string) {
 		return "", ""
 	}
 	op := r.exec.Tenant + "/" + r.exec.Exec + "/" + strconv.Itoa(r.step)
-	fresh := op + "/r" + strconv.Itoa(r.exec.Run) + ".a" + strconv.Itoa(n)
+	fresh := func() string { return op + "/r" + strconv.Itoa(r.exec.Run) + ".a" + strconv.Itoa(n) }
 	switch {
 	case ent.Keys == registry.DedupToken && mode == policy.PerOperation && !r.freshToken:
 		return "", "tok:" + op
 	case ent.Keys == registry.DedupToken:
-		return "", "tok:" + fresh
+		return "", "tok:" + fresh()
 	case mode == policy.PerOperation:
 		return "key:" + op, ""
 	default:
-		return "key:" + fresh, ""
+		return "key:" + fresh(), ""
 	}
 }
 

@@ -111,7 +111,9 @@ func (e *Engine) Start(ctx context.Context, x store.Execution) error {
 	x.Status, x.Run = store.Running, 0
 	r := newRun(x)
 	r.ctx = inputContext(x.Input)
-	r.shared = maps.Clone(r.ctx.Values)
+	if e.arch.Context == policy.Shared {
+		r.shared = maps.Clone(r.ctx.Values)
+	}
 	e.mu.Lock()
 	e.runs[x.Ref()] = r
 	e.mu.Unlock()

@@ -90,17 +90,19 @@ type failure struct {
 
 func newRun(x store.Execution) *run {
 	n := len(x.Steps)
+	// Counters, times and flags of a kind share one array, each capped to its part.
+	ints, times, flags := make([]int, 2*n), make([]time.Time, 2*n), make([]bool, 2*n)
 	return &run{runState: runState{
 		exec:     x,
-		attempts: make([]int, n),
-		first:    make([]time.Time, n),
-		called:   make([]time.Time, n),
-		failures: make([]int, n),
+		attempts: ints[:n:n],
+		failures: ints[n:],
+		first:    times[:n:n],
+		called:   times[n:],
 		keys:     make([][]string, n),
 		refs:     make([]string, n),
 		effects:  make([]outcome.Effects, n),
-		signals:  make([]bool, n),
-		inflight: make([]bool, n),
+		signals:  flags[:n:n],
+		inflight: flags[n:],
 	}}
 }
 
