@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -166,8 +167,14 @@ func (r *Run) HistoryDigest() string {
 type recorder struct {
 	events []engine.Event
 	clock  *VirtualClock
-	facts  map[engine.Fact]bool
+	// facts are the durable facts recorded, searched while they are few
+	// (a run has a start, an end and a commit per step) and mapped past
+	// factSearch.
+	facts   []engine.Fact
+	factSet map[engine.Fact]bool
 }
+
+const factSearch = 32
 
 // Observe records an event. A durable fact reported again (see
 // [engine.Event.Fact]) is recorded once: this is the one place that
@@ -176,16 +183,32 @@ func (r *recorder) Observe(e engine.Event) {
 	if e.At.IsZero() {
 		e.At = r.clock.Now()
 	}
-	if f, ok := e.Fact(); ok {
-		if r.facts[f] {
-			return
-		}
-		if r.facts == nil {
-			r.facts = map[engine.Fact]bool{}
-		}
-		r.facts[f] = true
+	if f, ok := e.Fact(); ok && !r.firstOf(f) {
+		return
 	}
 	r.events = append(r.events, e)
+}
+
+// firstOf reports whether the fact is new, and remembers it.
+func (r *recorder) firstOf(f engine.Fact) bool {
+	if r.factSet != nil {
+		if r.factSet[f] {
+			return false
+		}
+		r.factSet[f] = true
+		return true
+	}
+	if slices.Contains(r.facts, f) {
+		return false
+	}
+	r.facts = append(r.facts, f)
+	if len(r.facts) > factSearch {
+		r.factSet = make(map[engine.Fact]bool, 2*len(r.facts))
+		for _, g := range r.facts {
+			r.factSet[g] = true
+		}
+	}
+	return true
 }
 
 // inWorld returns o (nil: the defaults) with the world w, compiled as space,
@@ -240,7 +263,7 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	}
 	cat := space.World()
 	clock := NewVirtualClock()
-	rec := &recorder{clock: clock, events: make([]engine.Event, 0, 8*sc.Steps()+16)}
+	rec := &recorder{clock: clock, events: make([]engine.Event, 0, 8*sc.Steps()+16), facts: make([]engine.Fact, 0, sc.Steps()+2*len(sc.Executions))}
 	run := &Run{Scenario: sc, Policy: p.Name()}
 	inj := faults.NewInjector(sc.Faults, sc.Units(), func(a faults.Applied) { rec.Observe(FaultEvent(a)) })
 	inj.UseClock(clock)

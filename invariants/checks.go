@@ -144,19 +144,13 @@ func hasKind(ix *index, o *opInfo, k fakes.Kind) bool {
 // in the history and compares each read with the last one.
 func checkPoisoned(ix *index) Result {
 	var r Result
-	states := make([]poisonState, 0, len(ix.order))
+	states := newPoisonStates(ix.order)
+	var x *execInfo
 	get := func(e *engine.Event) *poisonState {
-		k := execKey{e.Tenant, e.Exec}
-		var s *poisonState
-		for i := range states {
-			if states[i].key == k {
-				s = &states[i]
-			}
+		if x == nil || x.key != (execKey{e.Tenant, e.Exec}) {
+			x = ix.find(execKey{e.Tenant, e.Exec})
 		}
-		if s == nil {
-			states = append(states, poisonState{key: k})
-			s = &states[len(states)-1]
-		}
+		s := &states[x.id]
 		if e.Run > s.run { // a new run starts from the input, version 0
 			s.run, s.values, s.version = e.Run, s.values[:0], 0
 		}
@@ -200,7 +194,6 @@ func checkPoisoned(ix *index) Result {
 // whom, and the attempts that failed. An execution has a few of each, so
 // they are searched rather than mapped.
 type poisonState struct {
-	key     execKey
 	run     int
 	version int
 	values  []keyBy
@@ -216,6 +209,26 @@ type keyBy struct {
 type failedAt struct {
 	w  store.Writer
 	at int
+}
+
+// newPoisonStates makes each execution's state, its lists at the sizes
+// the index counted, each a part of one array per kind.
+func newPoisonStates(order []*execInfo) []poisonState {
+	var writes, failures int
+	for _, x := range order {
+		writes += x.n[engine.EvWrite]
+		failures += x.n[engine.EvFailure]
+	}
+	states := make([]poisonState, len(order))
+	values, written, failed := make([]keyBy, writes), make([]keyBy, writes), make([]failedAt, failures)
+	for i, x := range order {
+		n := x.n[engine.EvWrite]
+		states[i].values, values = values[:0:n], values[n:]
+		states[i].writes, written = written[:0:n], written[n:]
+		n = x.n[engine.EvFailure]
+		states[i].failed, failed = failed[:0:n], failed[n:]
+	}
+	return states
 }
 
 // commit makes a write part of the committed version.

@@ -26,6 +26,7 @@ type commitAt struct{ run, step, at int }
 // execInfo is what the history says of one execution.
 type execInfo struct {
 	key      execKey
+	id       int // its place in the index's order
 	tools    []string
 	start    int
 	end      int // EvFinish index, -1 if none
@@ -41,6 +42,9 @@ type execInfo struct {
 	// the history is read: invokesOf finds a step's by binary search.
 	invokes []stepAt
 	byStep  []int // invokes' indices, in the same order
+	// n counts the events of each kind, from the first pass: the second
+	// fills lists made at their size.
+	n [engine.EvQueued + 1]int
 }
 
 func (x *execInfo) tool(step int) string {
@@ -87,7 +91,6 @@ func (x *execInfo) invokesOf(step int) []int {
 // sortInvokes orders the invocations by step, once the history is read.
 func (x *execInfo) sortInvokes() {
 	slices.SortStableFunc(x.invokes, func(a, b stepAt) int { return a.step - b.step })
-	x.byStep = make([]int, len(x.invokes))
 	for i, s := range x.invokes {
 		x.byStep[i] = s.at
 	}
@@ -134,6 +137,16 @@ func newIndex(h *History, l *fakes.Ledger) *index {
 	for i := range h.Events {
 		ix.addEvent(i, &h.Events[i])
 	}
+	ix.makeLists()
+	var x *execInfo
+	for i := range h.Events {
+		if e := &h.Events[i]; e.Exec != "" && listed(e.Kind) {
+			if x == nil || x.key != (execKey{e.Tenant, e.Exec}) {
+				x = ix.find(execKey{e.Tenant, e.Exec})
+			}
+			x.list(i, e)
+		}
+	}
 	for _, x := range ix.order {
 		x.sortInvokes()
 	}
@@ -141,11 +154,55 @@ func newIndex(h *History, l *fakes.Ledger) *index {
 	return ix
 }
 
+// listed reports whether the second pass lists events of kind k.
+func listed(k engine.EventKind) bool {
+	return k == engine.EvInvoke || k == engine.EvCommit || k == engine.EvDeadLetter
+}
+
+// makeLists makes every execution's lists at the size the first pass
+// counted, each a part of one array per kind.
+func (ix *index) makeLists() {
+	var invokes, commits, dead int
+	for _, x := range ix.order {
+		invokes += x.n[engine.EvInvoke]
+		commits += x.n[engine.EvCommit]
+		dead += x.n[engine.EvDeadLetter]
+	}
+	inv, byStep := make([]stepAt, invokes), make([]int, invokes)
+	com, dl := make([]commitAt, commits), make([]int, dead)
+	for _, x := range ix.order {
+		n := x.n[engine.EvInvoke]
+		x.invokes, inv = inv[:0:n], inv[n:]
+		x.byStep, byStep = byStep[:n:n], byStep[n:]
+		n = x.n[engine.EvCommit]
+		x.commits, com = com[:0:n], com[n:]
+		n = x.n[engine.EvDeadLetter]
+		x.dead, dl = dl[:0:n], dl[n:]
+	}
+}
+
+// list adds an event to the execution's lists, in the second pass.
+func (x *execInfo) list(i int, e *engine.Event) {
+	switch e.Kind {
+	case engine.EvInvoke:
+		x.invokes = append(x.invokes, stepAt{e.Step, i})
+	case engine.EvCommit:
+		if _, ok := x.commit(e.Run, e.Step); !ok {
+			x.commits = append(x.commits, commitAt{e.Run, e.Step, i})
+		}
+	case engine.EvDeadLetter:
+		if !x.deadLettered(e.Step) {
+			x.dead = append(x.dead, e.Step)
+		}
+	}
+}
+
 // addEffects groups the ledger's entries by operation, the operations in
 // order of first entry: a first pass counts each one's entries, and each
 // gets its part of one array.
 func (ix *index) addEffects(effects []fakes.Effect) {
 	ix.opAt = make(map[fakes.Op]int, len(effects))
+	ix.ops = make([]opInfo, 0, len(effects))
 	count := make([]int, 0, len(effects))
 	for _, e := range effects {
 		k, ok := ix.opAt[e.Op]
@@ -228,28 +285,21 @@ func (ix *index) addEvent(i int, e *engine.Event) {
 	k := execKey{e.Tenant, e.Exec}
 	x := ix.find(k)
 	if x == nil {
-		x = &execInfo{key: k, start: i, end: -1, failed: -1}
+		x = &execInfo{key: k, id: len(ix.order), start: i, end: -1, failed: -1}
 		ix.add(x)
 	}
 	// The final run is the highest seen: a restart whose acknowledgement was
 	// lost shows only in the run its later events carry.
 	x.finalRun = max(x.finalRun, e.Run)
+	if int(e.Kind) < len(x.n) {
+		x.n[e.Kind]++
+	}
 	switch e.Kind {
 	case engine.EvStart:
 		x.tools = e.Tools
-	case engine.EvInvoke:
-		x.invokes = append(x.invokes, stepAt{e.Step, i})
-	case engine.EvCommit:
-		if _, ok := x.commit(e.Run, e.Step); !ok {
-			x.commits = append(x.commits, commitAt{e.Run, e.Step, i})
-		}
 	case engine.EvFailure:
 		if x.failed < 0 && e.Detail != engine.Unrecorded {
 			x.failed = i
-		}
-	case engine.EvDeadLetter:
-		if !x.deadLettered(e.Step) {
-			x.dead = append(x.dead, e.Step)
 		}
 	case engine.EvFinish:
 		x.end, x.status, x.cause = i, e.Status, e.Detail

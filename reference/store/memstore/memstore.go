@@ -119,10 +119,10 @@ func (r *record) snapshot() store.Snapshot {
 	if snap.Shared == nil {
 		snap.Shared = map[string]store.Value{}
 	}
-	for i, c := range r.commits {
-		c.Context = cloneContext(c.Context)
-		snap.Commits[i] = c
-	}
+	// The commits share their versions with the store: a committed version
+	// is never modified (see store.Context). The snapshot's Context, the one
+	// a reader resumes from, is its own copy.
+	copy(snap.Commits, r.commits)
 	if n := len(r.commits); n > 0 {
 		snap.Context = cloneContext(r.commits[n-1].Context)
 	} else {
