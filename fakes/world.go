@@ -276,8 +276,8 @@ func (w *World) keyedEffect(c engine.Call, s worlds.Spec) engine.Response {
 	defer w.mu.Unlock()
 	id := keyID{c.Tenant, c.Tool, c.Key}
 	if c.Key != "" && !w.ledger.facts.Drifted(c.Tenant, c.Tool) {
-		if live := w.live(id); len(live) > 0 {
-			return engine.Response{Data: live[0].data, Ref: live[0].ref}
+		if live := w.firstLive(id); live != nil {
+			return engine.Response{Data: live.data, Ref: live.ref}
 		}
 	}
 	return w.quirky(c, id, false, s.Cost.Of(c.Payload))
@@ -296,9 +296,9 @@ func (w *World) upsert(c engine.Call, s worlds.Spec) engine.Response {
 	id := keyID{c.Tenant, c.Tool, key}
 	drifted := w.ledger.facts.Drifted(c.Tenant, c.Tool)
 	if !drifted {
-		if live := w.live(id); len(live) > 0 {
-			w.ledger.add(w.effect(c, Applied, live[0].ref, true, s.Cost.Of(c.Payload)))
-			return engine.Response{Data: live[0].data, Ref: live[0].ref}
+		if live := w.firstLive(id); live != nil {
+			w.ledger.add(w.effect(c, Applied, live.ref, true, s.Cost.Of(c.Payload)))
+			return engine.Response{Data: live.data, Ref: live.ref}
 		}
 	}
 	return w.quirky(c, id, !drifted, s.Cost.Of(c.Payload))
@@ -358,6 +358,16 @@ func (w *World) live(id keyID) []*record {
 		}
 	}
 	return out
+}
+
+// firstLive returns the key's first live effect, nil when none is.
+func (w *World) firstLive(id keyID) *record {
+	for _, r := range w.keyed[id] {
+		if r.live {
+			return r
+		}
+	}
+	return nil
 }
 
 // undo is a compensator: it undoes every live effect of the key, or the one
@@ -486,7 +496,12 @@ func opOf(c engine.Call, sub int) Op {
 }
 
 func data(c engine.Call, what string) string {
-	return c.Tenant + ":" + what + ":" + strconv.FormatUint(splitmix.Hash(c.Payload)&0xffffffff, 16)
+	var buf [96]byte // one allocation, the string's own
+	b := append(buf[:0], c.Tenant...)
+	b = append(b, ':')
+	b = append(b, what...)
+	b = append(b, ':')
+	return string(strconv.AppendUint(b, splitmix.Hash(c.Payload)&0xffffffff, 16))
 }
 
 // foreign returns another tenant whose data the call's payload carries.

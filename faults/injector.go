@@ -119,7 +119,7 @@ func (in *Injector) callAt(c engine.Call, place int) Site {
 // (see [fakes.Catalog.DriftTools]) stop deduplicating — insert_record's key
 // and publish_report's upsert in the built-in world.
 func (in *Injector) Drift(cat *fakes.Catalog) []fakes.Drift {
-	in.cat, in.drift = cat, map[[2]string]bool{}
+	in.cat = cat
 	if in.s.Rates[Drift] == 0 {
 		return nil
 	}
@@ -134,6 +134,9 @@ func (in *Injector) Drift(cat *fakes.Catalog) []fakes.Drift {
 	drift := make([]fakes.Drift, len(tools))
 	for i, tool := range tools {
 		drift[i] = fakes.Drift{Tenant: t, Tool: tool}
+		if in.drift == nil {
+			in.drift = map[[2]string]bool{}
+		}
 		in.drift[[2]string{t, tool}] = true
 	}
 	return drift

@@ -363,7 +363,11 @@ func ReadReviewQueue(ctx context.Context, s store.Store, sc scenarios.Scenario, 
 			n++
 		}
 	}
-	obs.Observe(engine.Event{Kind: engine.EvReviewed, Detail: strconv.Itoa(n) + " dead letters"})
+	detail := "0 dead letters" // the usual count, without making a string
+	if n > 0 {
+		detail = strconv.Itoa(n) + " dead letters"
+	}
+	obs.Observe(engine.Event{Kind: engine.EvReviewed, Detail: detail})
 	return nil
 }
 

@@ -355,17 +355,20 @@ func (e *Engine) keys(r *run, ent registry.Entry, n int) (key, token string) {
 	if ent.Keys == registry.NoKeys || mode == policy.NoKeys {
 		return "", ""
 	}
-	op := r.exec.Tenant + "/" + r.exec.Exec + "/" + strconv.Itoa(r.step)
-	fresh := func() string { return op + "/r" + strconv.Itoa(r.exec.Run) + ".a" + strconv.Itoa(n) }
+	// Each is made in one concatenation: one allocation.
+	op := func(kind string) string { return kind + r.exec.Tenant + "/" + r.exec.Exec + "/" + strconv.Itoa(r.step) }
+	fresh := func(kind string) string {
+		return kind + r.exec.Tenant + "/" + r.exec.Exec + "/" + strconv.Itoa(r.step) + "/r" + strconv.Itoa(r.exec.Run) + ".a" + strconv.Itoa(n)
+	}
 	switch {
 	case ent.Keys == registry.DedupToken && mode == policy.PerOperation && !r.freshToken:
-		return "", "tok:" + op
+		return "", op("tok:")
 	case ent.Keys == registry.DedupToken:
-		return "", "tok:" + fresh()
+		return "", fresh("tok:")
 	case mode == policy.PerOperation:
-		return "key:" + op, ""
+		return op("key:"), ""
 	default:
-		return "key:" + fresh(), ""
+		return fresh("key:"), ""
 	}
 }
 
