@@ -66,6 +66,10 @@ type Opts struct {
 	RateLimit int
 	// Expect is how many ledger entries to make room for.
 	Expect int
+	// Reuse, when not nil, is the array the ledger keeps its entries in
+	// (its length is ignored): a caller that makes many worlds hands over
+	// the ledger of one whose ledger nobody reads any more.
+	Reuse []Effect
 }
 
 // World is the fake world. It implements [engine.Invoker], [engine.Lookuper]
@@ -133,7 +137,10 @@ func NewWorld(opts *Opts) *World {
 	if w.clock == nil {
 		w.clock = engine.RealClock
 	}
-	w.ledger.effects = make([]Effect, 0, opts.Expect)
+	w.ledger.effects = opts.Reuse[:0]
+	if cap(w.ledger.effects) < opts.Expect {
+		w.ledger.effects = make([]Effect, 0, opts.Expect)
+	}
 	w.ledger.facts = newFacts(w.cat, opts.Drift)
 	return w
 }

@@ -68,6 +68,7 @@ func BenchmarkCheckedRun(b *testing.B) {
 					}
 					steps += r.Scenario.Steps()
 					virtual += r.Virtual
+					r.Release() // as Explore does with a run it does not keep
 					i++
 				}
 				b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "runs/s")
@@ -101,10 +102,12 @@ func BenchmarkCheckedRunCores(b *testing.B) {
 			next := 0
 			work := func(n int) {
 				for range n {
-					if _, err := harness.Simulate(context.Background(), pool[next%len(pool)], p, nil); err != nil {
+					r, err := harness.Simulate(context.Background(), pool[next%len(pool)], p, nil)
+					if err != nil {
 						b.Error(err)
 						return
 					}
+					r.Release()
 					next++
 				}
 			}
@@ -122,10 +125,12 @@ func BenchmarkCheckedRunCores(b *testing.B) {
 						defer wg.Done()
 						for j := range batch {
 							sc := pool[(next+w*batch+j)%len(pool)]
-							if _, err := harness.Simulate(context.Background(), sc, p, nil); err != nil {
+							r, err := harness.Simulate(context.Background(), sc, p, nil)
+							if err != nil {
 								b.Error(err)
 								return
 							}
+							r.Release()
 						}
 					}()
 				}

@@ -68,6 +68,7 @@ func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID,
 			if run.History.Cut != invariants.Aborted {
 				memo[string(key)] = msg
 			}
+			run.Release()
 		}
 		if msg != "" {
 			last = sc

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chaosrun/chaosrun/fakes"
@@ -77,6 +78,34 @@ type Run struct {
 	Outages Outages
 
 	analysis *invariants.Analysis
+	buffers  *buffers // what Release hands back (nil: nothing)
+}
+
+// buffers are the arrays a run's history and ledger fill, which a released
+// run hands back for the runs that follow.
+type buffers struct {
+	events  []engine.Event
+	effects []fakes.Effect
+}
+
+var bufferPool = sync.Pool{New: func() any { return new(buffers) }}
+
+// Release hands the run's memory (the arrays of its history and its
+// ledger) back for the runs that follow, and empties the run: neither the
+// run nor anything read from it (its events, ledger, analysis) may be used
+// afterwards. A run that is not released is collected as usual; Explore,
+// Shrink and Property release each run they do not keep.
+func (r *Run) Release() {
+	b := r.buffers
+	if b == nil {
+		return
+	}
+	b.events = r.History.Events[:0]
+	if r.Ledger != nil {
+		b.effects = r.Ledger.Effects()[:0]
+	}
+	*r = Run{}
+	bufferPool.Put(b)
 }
 
 // Statuses returns how each execution ended, by execution id, as its
@@ -263,11 +292,16 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	}
 	cat := space.World()
 	clock := NewVirtualClock()
-	rec := &recorder{clock: clock, events: make([]engine.Event, 0, 8*sc.Steps()+16), facts: make([]engine.Fact, 0, sc.Steps()+2*len(sc.Executions))}
-	run := &Run{Scenario: sc, Policy: p.Name()}
+	buf := bufferPool.Get().(*buffers)
+	rec := &recorder{clock: clock, events: buf.events[:0], facts: make([]engine.Fact, 0, sc.Steps()+2*len(sc.Executions))}
+	if cap(rec.events) < 8*sc.Steps()+16 {
+		rec.events = make([]engine.Event, 0, 8*sc.Steps()+16)
+	}
+	run := &Run{Scenario: sc, Policy: p.Name(), buffers: buf}
 	inj := faults.NewInjector(sc.Faults, sc.Units(), func(a faults.Applied) { rec.Observe(FaultEvent(a)) })
 	inj.UseClock(clock)
-	world := fakes.NewWorld(&fakes.Opts{Catalog: cat, Clock: clock, Quirks: inj, Drift: inj.Drift(cat), Expect: 3 * sc.Steps()})
+	world := fakes.NewWorld(&fakes.Opts{Catalog: cat, Clock: clock, Quirks: inj, Drift: inj.Drift(cat), Expect: 3 * sc.Steps(), Reuse: buf.effects})
+	*buf = buffers{} // the run holds them now, until it is released
 	mem := memstore.New()
 	st := inj.Store(mem)
 	tools := inj.Invoker(world)
