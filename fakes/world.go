@@ -224,7 +224,7 @@ func (w *World) complete(ctx context.Context, c engine.Call, s worlds.Spec) (eng
 		if c.Deliver == nil {
 			break
 		}
-		if err := c.Deliver(i, c.Tenant+":chunk-"+strconv.Itoa(i)); err != nil {
+		if err := c.Deliver(i, w.cat.chunkText(c.Tenant, i)); err != nil {
 			w.mu.Lock()
 			w.usage(Effect{Tokens: s.Tokens.Prompt + i*s.Tokens.Chunk}, c)
 			w.mu.Unlock()

@@ -434,18 +434,21 @@ func reconcilePass(ctx context.Context, s store.Store, reg *registry.Registry, w
 // broken by execution order, so that a scenario interleaves the same way
 // every time.
 type scheduler struct {
-	due   []time.Time
-	alive []bool
+	execs []slot
 	left  int
 	clock *VirtualClock
 }
 
+type slot struct {
+	due   time.Time
+	alive bool
+}
+
 func newScheduler(sc scenarios.Scenario, clock *VirtualClock, stagger time.Duration) *scheduler {
 	n := len(sc.Executions)
-	s := &scheduler{due: make([]time.Time, n), alive: make([]bool, n), left: n, clock: clock}
-	for i := range s.due {
-		s.due[i] = clock.Now().Add(time.Duration(i) * stagger / 2)
-		s.alive[i] = true
+	s := &scheduler{execs: make([]slot, n), left: n, clock: clock}
+	for i := range s.execs {
+		s.execs[i] = slot{due: clock.Now().Add(time.Duration(i) * stagger / 2), alive: true}
 	}
 	return s
 }
@@ -454,12 +457,12 @@ func (s *scheduler) idle() bool { return s.left == 0 }
 
 func (s *scheduler) next() int {
 	best := -1
-	for i, ok := range s.alive {
-		if ok && (best < 0 || s.due[i].Before(s.due[best])) {
+	for i, x := range s.execs {
+		if x.alive && (best < 0 || x.due.Before(s.execs[best].due)) {
 			best = i
 		}
 	}
-	s.clock.AdvanceTo(s.due[best])
+	s.clock.AdvanceTo(s.execs[best].due)
 	return best
 }
 
@@ -467,18 +470,18 @@ func (s *scheduler) wake(i int, t time.Time) {
 	if t.Before(s.clock.Now()) {
 		t = s.clock.Now()
 	}
-	s.due[i] = t
+	s.execs[i].due = t
 }
 
 func (s *scheduler) done(i int) {
-	if s.alive[i] {
-		s.alive[i] = false
+	if s.execs[i].alive {
+		s.execs[i].alive = false
 		s.left--
 	}
 }
 
 func (s *scheduler) wakeAll(t time.Time) {
-	for i := range s.due {
-		s.due[i] = t
+	for i := range s.execs {
+		s.execs[i].due = t
 	}
 }

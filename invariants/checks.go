@@ -220,7 +220,8 @@ func newPoisonStates(order []*execInfo) []poisonState {
 		failures += x.n[engine.EvFailure]
 	}
 	states := make([]poisonState, len(order))
-	values, written, failed := make([]keyBy, writes), make([]keyBy, writes), make([]failedAt, failures)
+	kws, failed := make([]keyBy, 2*writes), make([]failedAt, failures)
+	values, written := kws[:writes:writes], kws[writes:]
 	for i, x := range order {
 		n := x.n[engine.EvWrite]
 		states[i].values, values = values[:0:n], values[n:]

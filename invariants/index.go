@@ -119,7 +119,7 @@ type index struct {
 	reviewed bool
 	queued   []execKey
 	// ops holds the operations in order of first ledger entry; opAt finds
-	// one by its identity.
+	// one by its identity in a long ledger (see opIndex).
 	ops  []opInfo
 	opAt map[fakes.Op]int
 	// invokeAt maps an attempt to its EvInvoke index; faulted holds the
@@ -168,8 +168,9 @@ func (ix *index) makeLists() {
 		commits += x.n[engine.EvCommit]
 		dead += x.n[engine.EvDeadLetter]
 	}
-	inv, byStep := make([]stepAt, invokes), make([]int, invokes)
-	com, dl := make([]commitAt, commits), make([]int, dead)
+	inv, com := make([]stepAt, invokes), make([]commitAt, commits)
+	ints := make([]int, invokes+dead)
+	byStep, dl := ints[:invokes:invokes], ints[invokes:]
 	for _, x := range ix.order {
 		n := x.n[engine.EvInvoke]
 		x.invokes, inv = inv[:0:n], inv[n:]
@@ -201,36 +202,59 @@ func (x *execInfo) list(i int, e *engine.Event) {
 // order of first entry: a first pass counts each one's entries, and each
 // gets its part of one array.
 func (ix *index) addEffects(effects []fakes.Effect) {
-	ix.opAt = make(map[fakes.Op]int, len(effects))
+	if len(effects) > opSearch {
+		ix.opAt = make(map[fakes.Op]int, len(effects))
+	}
 	ix.ops = make([]opInfo, 0, len(effects))
-	count := make([]int, 0, len(effects))
+	ints := make([]int, 2*len(effects))
+	count, flat := ints[:len(effects)], ints[len(effects):len(effects)]
 	for _, e := range effects {
-		k, ok := ix.opAt[e.Op]
-		if !ok {
+		k := ix.opIndex(e.Op)
+		if k < 0 {
 			k = len(ix.ops)
-			ix.opAt[e.Op] = k
+			if ix.opAt != nil {
+				ix.opAt[e.Op] = k
+			}
 			ix.ops = append(ix.ops, opInfo{op: e.Op, tool: e.Tool})
-			count = append(count, 0)
 		}
 		if e.Kind == fakes.Applied || e.Kind == fakes.Chunk || e.Kind == fakes.Lost {
 			ix.ops[k].tool = e.Tool
 		}
 		count[k]++
 	}
-	flat := make([]int, 0, len(effects))
 	for k := range ix.ops {
 		ix.ops[k].effects = flat[len(flat) : len(flat) : len(flat)+count[k]]
 		flat = flat[:len(flat)+count[k]]
 	}
 	for i, e := range effects {
-		o := &ix.ops[ix.opAt[e.Op]]
+		o := &ix.ops[ix.opIndex(e.Op)]
 		o.effects = append(o.effects, i)
 	}
 }
 
+// opSearch is how many ledger entries a run has for its operations to be
+// found by a search rather than a map.
+const opSearch = 32
+
+// opIndex returns the place of an operation in ix.ops, -1 if it has none.
+func (ix *index) opIndex(op fakes.Op) int {
+	if ix.opAt != nil {
+		if k, ok := ix.opAt[op]; ok {
+			return k
+		}
+		return -1
+	}
+	for k := range ix.ops {
+		if ix.ops[k].op == op {
+			return k
+		}
+	}
+	return -1
+}
+
 // op returns an operation, nil when the ledger has no entry of it.
 func (ix *index) op(op fakes.Op) *opInfo {
-	if k, ok := ix.opAt[op]; ok {
+	if k := ix.opIndex(op); k >= 0 {
 		return &ix.ops[k]
 	}
 	return nil

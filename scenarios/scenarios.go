@@ -102,6 +102,11 @@ func (x Execution) Store() store.Execution {
 	steps := make([]store.Step, len(x.Workflow.Tools))
 	keys := make([]string, 0, 2*len(steps)) // every step's keys in one array, each capped to its own
 	var goal strings.Builder
+	size := len(x.Tenant) + 1
+	for _, tool := range x.Workflow.Tools {
+		size += len(tool) + 1
+	}
+	goal.Grow(size)
 	goal.WriteString(x.Tenant)
 	goal.WriteByte(':')
 	named := 0
