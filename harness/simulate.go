@@ -90,6 +90,9 @@ type buffers struct {
 
 var bufferPool = sync.Pool{New: func() any { return new(buffers) }}
 
+// stores are memory stores a finished simulation emptied, for the next.
+var stores = sync.Pool{New: func() any { return memstore.New() }}
+
 // Release hands the run's memory (the arrays of its history and its
 // ledger) back for the runs that follow, and empties the run: neither the
 // run nor anything read from it (its events, ledger, analysis) may be used
@@ -302,7 +305,8 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	inj.UseClock(clock)
 	world := fakes.NewWorld(&fakes.Opts{Catalog: cat, Clock: clock, Quirks: inj, Drift: inj.Drift(cat), Expect: 3 * sc.Steps(), Reuse: buf.effects})
 	*buf = buffers{} // the run holds them now, until it is released
-	mem := memstore.New()
+	mem := stores.Get().(*memstore.Store)
+	defer func() { mem.Reset(); stores.Put(mem) }() // nothing the run returns reads it
 	st := inj.Store(mem)
 	tools := inj.Invoker(world)
 	reg := cat.Registry()

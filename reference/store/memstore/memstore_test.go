@@ -38,3 +38,32 @@ func TestDeadLettersAreLoadsOwn(t *testing.T) {
 		t.Fatalf("DeadLetters of an unknown execution: %v, want ErrNotFound", err)
 	}
 }
+
+// TestConformanceAfterReset runs the conformance suite on stores that held
+// executions (attempts, commits, dead letters, shared writes) and were
+// reset: a reset store is a new one, whatever its memory held.
+func TestConformanceAfterReset(t *testing.T) {
+	t.Parallel()
+	storetest.Exercise(context.Background(), t, func(t *testing.T) store.Store {
+		ctx := context.Background()
+		s := memstore.New()
+		for _, id := range []string{"e1", "e2", "e3"} {
+			x := store.Execution{Tenant: "acme", Exec: id, Input: map[string]string{"request": "old"},
+				Steps: []store.Step{{Tool: "insert_record", Writes: []string{"old.out", "old.meta"}}, {Tool: "send_email"}}}
+			if err := s.Create(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+			a := store.Attempt{AttemptID: store.AttemptID{Tenant: "acme", Exec: id, Attempt: 1}}
+			c := store.Commit{AttemptID: a.AttemptID, Context: store.Context{Version: 1, Values: map[string]store.Value{"old.out": {Data: "acme:old"}}}}
+			w := store.SharedWrite{Tenant: "acme", Exec: id, Key: "old", Value: store.Value{Data: "acme:old"}}
+			for _, err := range []error{s.Begin(ctx, a), s.Commit(ctx, c), s.WriteShared(ctx, w),
+				s.DeadLetter(ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: "acme", Exec: id, Step: 1}, Cause: "old"})} {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		s.Reset()
+		return s
+	})
+}
