@@ -248,7 +248,13 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 		obs := outcome.Observation{Stage: outcome.StageCommit, Err: err, KeysWritten: len(st.Writes), KeysTotal: len(st.Writes)}
 		return e.fail(ctx, r, a, ent, obs, inHand(resp), true)
 	}
+	read := r.view
 	e.committed(r, c)
+	if e.arch.Context == policy.Versioned && read.run == c.Run && read.version == c.Context.Version-1 && read.reads != nil {
+		// The new version is the one the attempt read and its writes: the
+		// next read renders it from them, without sorting the map again.
+		r.view = view{run: c.Run, version: c.Context.Version, from: read.reads, keys: st.Writes, value: store.Value{Data: resp.Data, Writer: writer}}
+	}
 	return e.at(ctx, r, AfterCommit, c.AttemptID, 0)
 }
 
@@ -311,38 +317,73 @@ func (e *Engine) read(r *run, attempt int) string {
 	if shared {
 		values = r.shared
 	}
-	if !shared && r.view.version == r.ctx.Version && r.view.run == r.exec.Run && r.view.reads != nil {
+	if !shared && r.view.version == r.ctx.Version && r.view.run == r.exec.Run && r.view.ready() {
+		r.view.render()
 		e.emitRead(r, attempt, r.view.reads)
 		return r.view.payload
 	}
 	reads := make([]Read, 0, len(values))
-	size := 0
 	for k, v := range values {
 		reads = append(reads, Read{Key: k, Data: v.Data, Writer: v.Writer})
-		size += len(k) + len(v.Data) + 2
 	}
 	slices.SortFunc(reads, func(a, b Read) int { return strings.Compare(a.Key, b.Key) })
+	v := view{run: r.exec.Run, version: r.ctx.Version, reads: reads}
+	v.render()
+	if !shared {
+		r.view = v
+	}
+	e.emitRead(r, attempt, reads)
+	return v.payload
+}
+
+// view is a rendered committed version, kept while retries read it again.
+// The version a commit makes from the one its attempt read is kept as that
+// one and the keys the commit wrote, and rendered when it is first read:
+// its reads are the earlier ones, each written key put in its place.
+type view struct {
+	run, version int
+	reads        []Read
+	payload      string
+	// from, keys and value make reads, when reads is nil.
+	from  []Read
+	keys  []string
+	value store.Value
+}
+
+// ready reports whether the view can render its version.
+func (v *view) ready() bool { return v.reads != nil || v.from != nil }
+
+// render makes the view's reads, if they are pending, and its payload.
+func (v *view) render() {
+	if v.reads == nil {
+		reads := make([]Read, len(v.from), len(v.from)+len(v.keys))
+		copy(reads, v.from)
+		for _, k := range v.keys {
+			rd := Read{Key: k, Data: v.value.Data, Writer: v.value.Writer}
+			if i, found := slices.BinarySearchFunc(reads, k, func(r Read, k string) int { return strings.Compare(r.Key, k) }); found {
+				reads[i] = rd
+			} else {
+				reads = slices.Insert(reads, i, rd)
+			}
+		}
+		v.reads, v.from, v.keys = reads, nil, nil
+	}
+	if v.payload != "" || len(v.reads) == 0 {
+		return
+	}
+	size := 0
+	for _, rd := range v.reads {
+		size += len(rd.Key) + len(rd.Data) + 2
+	}
 	var b strings.Builder
 	b.Grow(size)
-	for _, rd := range reads {
+	for _, rd := range v.reads {
 		b.WriteString(rd.Key)
 		b.WriteByte('=')
 		b.WriteString(rd.Data)
 		b.WriteByte('\n')
 	}
-	payload := b.String()
-	if !shared {
-		r.view = view{run: r.exec.Run, version: r.ctx.Version, reads: reads, payload: payload}
-	}
-	e.emitRead(r, attempt, reads)
-	return payload
-}
-
-// view is a rendered committed version, kept while retries read it again.
-type view struct {
-	run, version int
-	reads        []Read
-	payload      string
+	v.payload = b.String()
 }
 
 func (e *Engine) emitRead(r *run, attempt int, reads []Read) {
