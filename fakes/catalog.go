@@ -3,6 +3,7 @@ package fakes
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +54,10 @@ type Catalog struct {
 	tenants []string
 	tools   []string
 	drift   []string
+	maxLag  time.Duration
+	// chunks holds the text of each tenant's first streamed chunks, which
+	// every run of the world streams again ("acme:chunk-0", ...).
+	chunks map[string][]string
 }
 
 // Compile checks a world and compiles it.
@@ -69,6 +74,17 @@ func Compile(w *worlds.World) (*Catalog, error) {
 				c.specs[[2]string{tenant, name}] = s
 			}
 		}
+	}
+	for _, s := range c.specs {
+		c.maxLag = max(c.maxLag, s.Lag)
+	}
+	c.chunks = make(map[string][]string, len(c.tenants))
+	for _, tenant := range c.tenants {
+		texts := make([]string, cachedChunks)
+		for i := range texts {
+			texts[i] = tenant + ":chunk-" + strconv.Itoa(i)
+		}
+		c.chunks[tenant] = texts
 	}
 	for _, tool := range c.tools {
 		// Registry drift models a dedup of one's own breaking for a tenant:
@@ -109,12 +125,17 @@ func (c *Catalog) Tools() []string { return c.tools }
 
 // MaxLookupLag is the longest any lookup of the world lags behind the
 // effects it reports.
-func (c *Catalog) MaxLookupLag() time.Duration {
-	var lag time.Duration
-	for _, s := range c.specs {
-		lag = max(lag, s.Lag)
+func (c *Catalog) MaxLookupLag() time.Duration { return c.maxLag }
+
+// cachedChunks is how many chunk texts per tenant the catalog keeps.
+const cachedChunks = 32
+
+// chunkText is the text of chunk i of a tenant's generation.
+func (c *Catalog) chunkText(tenant string, i int) string {
+	if texts := c.chunks[tenant]; i < len(texts) {
+		return texts[i]
 	}
-	return lag
+	return tenant + ":chunk-" + strconv.Itoa(i)
 }
 
 // DriftTools lists the tools whose deduplication registry drift breaks for

@@ -116,9 +116,9 @@ func newFacts(cat *Catalog, drift []Drift) *Facts {
 	if cat == nil {
 		cat = Default()
 	}
-	f := &Facts{cat: cat, drift: map[[2]string]bool{}}
+	f := &Facts{cat: cat}
 	for _, d := range drift {
-		f.drift[[2]string{d.Tenant, d.Tool}] = true
+		put(&f.drift, [2]string{d.Tenant, d.Tool}, true)
 	}
 	return f
 }

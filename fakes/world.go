@@ -66,6 +66,10 @@ type Opts struct {
 	RateLimit int
 	// Expect is how many ledger entries to make room for.
 	Expect int
+	// Reuse, when not nil, is the array the ledger keeps its entries in
+	// (its length is ignored): a caller that makes many worlds hands over
+	// the ledger of one whose ledger nobody reads any more.
+	Reuse []Effect
 }
 
 // World is the fake world. It implements [engine.Invoker], [engine.Lookuper]
@@ -126,16 +130,17 @@ func NewWorld(opts *Opts) *World {
 	}
 	w := &World{
 		cat: opts.Catalog, clock: opts.Clock, quirks: opts.Quirks, limit: opts.RateLimit,
-		keyed: map[keyID][]*record{}, byRef: map[string]*record{}, fenced: map[keyID]bool{}, gens: map[[2]string]generation{},
-		seen: map[chunkID]bool{}, windows: map[[2]string]*window{},
-	}
+	} // its maps are made on first write (put): most runs need few of them
 	if w.cat == nil {
 		w.cat = Default()
 	}
 	if w.clock == nil {
 		w.clock = engine.RealClock
 	}
-	w.ledger.effects = make([]Effect, 0, opts.Expect)
+	w.ledger.effects = opts.Reuse[:0]
+	if cap(w.ledger.effects) < opts.Expect {
+		w.ledger.effects = make([]Effect, 0, opts.Expect)
+	}
 	w.ledger.facts = newFacts(w.cat, opts.Drift)
 	return w
 }
@@ -263,7 +268,7 @@ func (w *World) complete(ctx context.Context, c engine.Call, s worlds.Spec) (eng
 		if c.Deliver == nil {
 			break
 		}
-		if err := c.Deliver(i, c.Tenant+":chunk-"+strconv.Itoa(i)); err != nil {
+		if err := c.Deliver(i, w.cat.chunkText(c.Tenant, i)); err != nil {
 			w.mu.Lock()
 			w.usage(Effect{Tokens: s.Tokens.Prompt + i*s.Tokens.Chunk}, c)
 			w.mu.Unlock()
@@ -275,7 +280,7 @@ func (w *World) complete(ctx context.Context, c engine.Call, s worlds.Spec) (eng
 	defer w.mu.Unlock()
 	w.usage(Effect{Tokens: s.Tokens.Prompt + n*s.Tokens.Chunk, Chunks: n}, c)
 	if c.Token != "" {
-		w.gens[[2]string{c.Tenant, c.Token}] = generation{data: resp.Data, chunks: n}
+		put(&w.gens, [2]string{c.Tenant, c.Token}, generation{data: resp.Data, chunks: n})
 	}
 	return resp, ctx.Err()
 }
@@ -302,7 +307,7 @@ func (w *World) rateLimited(c engine.Call, s worlds.Spec) (engine.Response, erro
 	win := w.windows[at]
 	if win == nil || now.Sub(win.start) >= s.RateLimit.Window {
 		win = &window{start: now}
-		w.windows[at] = win
+		put(&w.windows, at, win)
 	}
 	if win.n >= limit {
 		ra := s.RateLimit.RetryAfter
@@ -322,8 +327,8 @@ func (w *World) keyedEffect(c engine.Call, s worlds.Spec) engine.Response {
 	defer w.mu.Unlock()
 	id := keyID{c.Tenant, c.Tool, c.Key}
 	if c.Key != "" && !w.ledger.facts.Drifted(c.Tenant, c.Tool) {
-		if live := w.live(id); len(live) > 0 {
-			return engine.Response{Data: live[0].data, Ref: live[0].ref}
+		if live := w.firstLive(id); live != nil {
+			return engine.Response{Data: live.data, Ref: live.ref}
 		}
 	}
 	return w.quirky(c, id, false, s.Cost.Of(c.Payload))
@@ -342,9 +347,9 @@ func (w *World) upsert(c engine.Call, s worlds.Spec) engine.Response {
 	id := keyID{c.Tenant, c.Tool, key}
 	drifted := w.ledger.facts.Drifted(c.Tenant, c.Tool)
 	if !drifted {
-		if live := w.live(id); len(live) > 0 {
-			w.ledger.add(w.effect(c, Applied, live[0].ref, true, s.Cost.Of(c.Payload)))
-			return engine.Response{Data: live[0].data, Ref: live[0].ref}
+		if live := w.firstLive(id); live != nil {
+			w.ledger.add(w.effect(c, Applied, live.ref, true, s.Cost.Of(c.Payload)))
+			return engine.Response{Data: live.data, Ref: live.ref}
 		}
 	}
 	return w.quirky(c, id, !drifted, s.Cost.Of(c.Payload))
@@ -379,9 +384,9 @@ func (w *World) apply(c engine.Call, idempotent bool, cost int) engine.Response 
 
 func (w *World) keep(c engine.Call, id keyID, resp engine.Response) engine.Response {
 	r := &record{ref: resp.Ref, tool: c.Tool, key: id.key, data: resp.Data, op: opOf(c, -1), live: true, at: w.clock.Now()}
-	w.byRef[r.ref] = r
+	put(&w.byRef, r.ref, r)
 	if id.key != "" {
-		w.keyed[id] = append(w.keyed[id], r)
+		put(&w.keyed, id, append(w.keyed[id], r))
 	}
 	return resp
 }
@@ -406,6 +411,16 @@ func (w *World) live(id keyID) []*record {
 	return out
 }
 
+// firstLive returns the key's first live effect, nil when none is.
+func (w *World) firstLive(id keyID) *record {
+	for _, r := range w.keyed[id] {
+		if r.live {
+			return r
+		}
+	}
+	return nil
+}
+
 // undo is a compensator: it undoes every live effect of the key, or the one
 // effect named by Ref. Undoing what is already undone changes nothing. An
 // undo by key also cancels the key: a request under it that lands later
@@ -422,7 +437,7 @@ func (w *World) undo(c engine.Call, tool string) engine.Response {
 	case c.Key != "":
 		id := keyID{c.Tenant, tool, c.Key}
 		targets = w.live(id)
-		w.fenced[id] = true
+		put(&w.fenced, id, true)
 	}
 	for _, r := range targets {
 		r.live = false
@@ -506,11 +521,19 @@ func (w *World) Deliver(ctx context.Context, ch engine.Chunk) error {
 		if w.seen[id] {
 			return nil
 		}
-		w.seen[id] = true
+		put(&w.seen, id, true)
 	}
 	w.ledger.add(Effect{At: w.clock.Now(), Kind: Chunk, Op: Op{Tenant: ch.Tenant, Exec: ch.Exec, Step: ch.Step, Sub: ch.Index},
 		Run: ch.Run, Attempt: ch.Attempt, Tool: ch.Tool, Key: ch.Token, Foreign: w.foreignData(ch.Tenant, ch.Text)})
 	return nil
+}
+
+// put sets m[k] to v, making m on first use.
+func put[K comparable, V any](m *map[K]V, k K, v V) {
+	if *m == nil {
+		*m = map[K]V{}
+	}
+	(*m)[k] = v
 }
 
 func opOf(c engine.Call, sub int) Op {
@@ -518,7 +541,12 @@ func opOf(c engine.Call, sub int) Op {
 }
 
 func data(c engine.Call, what string) string {
-	return c.Tenant + ":" + what + ":" + strconv.FormatUint(splitmix.Hash(c.Payload)&0xffffffff, 16)
+	var buf [96]byte // one allocation, the string's own
+	b := append(buf[:0], c.Tenant...)
+	b = append(b, ':')
+	b = append(b, what...)
+	b = append(b, ':')
+	return string(strconv.AppendUint(b, splitmix.Hash(c.Payload)&0xffffffff, 16))
 }
 
 // foreign returns another tenant whose data the call's payload carries.

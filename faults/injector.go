@@ -59,7 +59,7 @@ func NewInjector(s Schedule, unit func(exec string, step int) uint64, record fun
 	if unit == nil {
 		unit = func(exec string, step int) uint64 { return splitmix.String(uint64(step), exec) }
 	}
-	return &Injector{s: s, unit: unit, record: record, crashed: map[Stream]bool{}, down: map[string]time.Time{}, held: map[string]engine.Call{}}
+	return &Injector{s: s, unit: unit, record: record} // maps are made on first use: most runs need few
 }
 
 // UseClock gives the injector the run's clock, which an outage is timed
@@ -136,7 +136,7 @@ func (in *Injector) Drift(cat *fakes.Catalog) []fakes.Drift {
 // process that runs engines beside the one that made the world (net mode's
 // engine processes).
 func (in *Injector) UseWorld(cat *fakes.Catalog) []fakes.Drift {
-	in.cat, in.drift = cat, map[[2]string]bool{}
+	in.cat, in.drift = cat, nil
 	if in.s.Rates[Drift] == 0 {
 		return nil
 	}
@@ -150,6 +150,9 @@ func (in *Injector) UseWorld(cat *fakes.Catalog) []fakes.Drift {
 	drift := make([]fakes.Drift, len(tools))
 	for i, tool := range tools {
 		drift[i] = fakes.Drift{Tenant: t, Tool: tool}
+		if in.drift == nil {
+			in.drift = map[[2]string]bool{}
+		}
 		in.drift[[2]string{t, tool}] = true
 	}
 	return drift
@@ -187,7 +190,7 @@ func (in *Injector) Crashed(keys ...uint64) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	for _, k := range keys {
-		in.crashed[Stream(k)] = true
+		in.markCrashed(Stream(k))
 	}
 }
 
@@ -199,8 +202,15 @@ func (in *Injector) firstCrash(st Stream) bool {
 	if in.crashed[st] {
 		return false
 	}
-	in.crashed[st] = true
+	in.markCrashed(st)
 	return true
+}
+
+func (in *Injector) markCrashed(st Stream) {
+	if in.crashed == nil {
+		in.crashed = map[Stream]bool{}
+	}
+	in.crashed[st] = true
 }
 
 // LookupQuirk implements [fakes.LookupQuirks]: a lookup that lags behind
@@ -474,6 +484,9 @@ func (in *Injector) outage(c engine.Call, at Site) (time.Time, bool) {
 	if st.Next()%4 == 0 {
 		until = now.Add(forGood)
 	}
+	if in.down == nil {
+		in.down = map[string]time.Time{}
+	}
 	in.down[c.Tool] = until
 	return until, true
 }
@@ -525,6 +538,9 @@ func (in *Injector) hold(c engine.Call) {
 	if _, ok := in.held[k]; !ok {
 		in.order = append(in.order, k)
 	}
+	if in.held == nil {
+		in.held = map[string]engine.Call{}
+	}
 	in.held[k] = c
 }
 
@@ -533,6 +549,12 @@ func (in *Injector) hold(c engine.Call) {
 // arrived, so the one still on its way does too. What the tool answers it
 // goes to nobody.
 func (in *Injector) Release(ctx context.Context, next engine.Invoker, c engine.Call) error {
+	in.mu.Lock()
+	none := len(in.held) == 0
+	in.mu.Unlock()
+	if none {
+		return nil // the common case, without naming the operation
+	}
 	return in.release(ctx, next, op(c))
 }
 

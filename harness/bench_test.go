@@ -2,7 +2,9 @@ package harness_test
 
 import (
 	"context"
+	"runtime"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,6 +68,7 @@ func BenchmarkCheckedRun(b *testing.B) {
 					}
 					steps += r.Scenario.Steps()
 					virtual += r.Virtual
+					r.Release() // as Explore does with a run it does not keep
 					i++
 				}
 				b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "runs/s")
@@ -74,6 +77,118 @@ func BenchmarkCheckedRun(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkCheckedRunCores measures how checked runs scale from one core to
+// two, in one benchmark so that both see the same machine: each iteration
+// runs a batch on one goroutine under GOMAXPROCS 1 (the runs per second of
+// one core, its garbage collection included), then twice the batch on two
+// goroutines under GOMAXPROCS 2. It reports both rates and their ratio,
+// and beside it the ratio a loop of arithmetic alone gets in the same
+// iterations (spin-speedup): on a machine shared with other work, the
+// second core is not always there to be had.
+func BenchmarkCheckedRunCores(b *testing.B) {
+	const batch = 64
+	for _, shape := range []struct {
+		name string
+		one  bool
+	}{{"one-execution", true}, {"1-3-executions", false}} {
+		pool := make([]scenarios.Scenario, 1024)
+		for i := range pool {
+			pool[i] = fiveStep(shape.one).Example(i + 1)
+		}
+		e, _ := policies.Lookup("reference")
+		p := e.Go()
+		b.Run(shape.name, func(b *testing.B) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+			var one, two, spin1, spin2 time.Duration
+			next := 0
+			work := func(n int) {
+				for range n {
+					r, err := harness.Simulate(context.Background(), pool[next%len(pool)], p, nil)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					r.Release()
+					next++
+				}
+			}
+			for b.Loop() {
+				runtime.GOMAXPROCS(1)
+				start := time.Now()
+				work(batch)
+				one += time.Since(start)
+				runtime.GOMAXPROCS(2)
+				start = time.Now()
+				var wg sync.WaitGroup
+				for w := range 2 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for j := range batch {
+							sc := pool[(next+w*batch+j)%len(pool)]
+							r, err := harness.Simulate(context.Background(), sc, p, nil)
+							if err != nil {
+								b.Error(err)
+								return
+							}
+							r.Release()
+						}
+					}()
+				}
+				wg.Wait()
+				next += 2 * batch
+				two += time.Since(start)
+				d1, d2 := spinCores()
+				spin1, spin2 = spin1+d1, spin2+d2
+			}
+			r1 := float64(b.N*batch) / one.Seconds()
+			r2 := float64(b.N*2*batch) / two.Seconds()
+			b.ReportMetric(r1, "runs/s-1core")
+			b.ReportMetric(r2, "runs/s-2cores")
+			b.ReportMetric(r2/r1, "speedup")
+			b.ReportMetric(2*spin1.Seconds()/spin2.Seconds(), "spin-speedup")
+		})
+	}
+}
+
+// spinCores times a loop of arithmetic on one goroutine under GOMAXPROCS 1,
+// then the same loop on each of two goroutines under GOMAXPROCS 2.
+func spinCores() (one, two time.Duration) {
+	const n = 2_000_000
+	spin := func() uint64 {
+		x := uint64(1)
+		for range n {
+			x = x*6364136223846793005 + 1442695040888963407
+			x ^= x >> 13
+		}
+		return x
+	}
+	runtime.GOMAXPROCS(1)
+	start := time.Now()
+	sink := spin()
+	one = time.Since(start)
+	runtime.GOMAXPROCS(2)
+	start = time.Now()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			x := spin()
+			mu.Lock()
+			sink ^= x
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	two = time.Since(start)
+	if sink == 42 {
+		runtime.Gosched() // keeps the loops from being optimised away
+	}
+	return one, two
 }
 
 // BenchmarkTimeToFirstCounterexample measures, for each mistake, the wall

@@ -89,10 +89,16 @@ func Property(p policy.Policy, opts *CheckOpts) func(*rapid.T) {
 		if err != nil {
 			rt.Fatalf("simulate: %v", err)
 		}
+		msg := ""
 		for _, res := range run.Results {
 			if res.Status == invariants.Violated && wanted(o.Invariants, res.Invariant) {
-				rt.Fatalf("%s", Explain(run, res.Invariant))
+				msg = Explain(run, res.Invariant)
+				break
 			}
+		}
+		run.Release()
+		if msg != "" {
+			rt.Fatalf("%s", msg)
 		}
 	}
 }

@@ -12,6 +12,12 @@
 // architecture has one) and checks every invariant. The same scenario gives
 // the same [Run], byte for byte ([Run.Digest]).
 //
+// A run is cheap: the memory store is reused from run to run, and a run
+// its caller does not keep hands the arrays of its history and ledger to
+// the next with [Run.Release] (Explore, Shrink and Property release every
+// run they drop). Shrink simulates each distinct candidate once: rapid
+// draws the same scenario many times while it minimises.
+//
 // # Exploration and shrinking
 //
 // [Explore] runs generated scenarios — seed S, S+1, … or for a duration,

@@ -285,12 +285,14 @@ func (s *Summary) add(r outcome) {
 		s.Executions = s.Executions.Add(r.run.Executions())
 		s.Cost = s.Cost.Add(r.run.Cost())
 	}
+	kept := false
 	for _, res := range r.run.Results {
 		switch res.Status {
 		case invariants.Violated:
 			s.Violations[res.Invariant]++
 			if s.First[res.Invariant] == nil {
 				s.First[res.Invariant] = &Failure{Invariant: res.Invariant, Seed: r.seed, Targets: r.targets, Original: r.run.Scenario, Run: r.run, Violation: res.Violations[0]}
+				kept = true
 			}
 		case invariants.Unknown:
 			s.Unknown[res.Invariant]++
@@ -298,6 +300,9 @@ func (s *Summary) add(r outcome) {
 	}
 	if len(r.failed) > 0 && s.FirstFailure == nil {
 		s.FirstFailure = s.First[r.failed[0]]
+	}
+	if !kept {
+		r.run.Release() // read: its memory goes to the runs that follow
 	}
 }
 

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -46,7 +47,14 @@ func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID,
 		return nil, err
 	}
 	gen := space.Targeted(o.AllFaults, o.Targets)
-	var last *Run
+	// rapid draws the same scenario again and again while it shrinks (most
+	// of its candidates differ in bits no draw reads): each distinct one is
+	// simulated once, and its verdict remembered. A scenario and the policy
+	// decide the run, so the verdict is the one a new run would give.
+	memo := map[string]string{} // scenario key -> the violation ("" when none)
+	var key []byte
+	var last scenarios.Scenario
+	found := false
 	var simErr error
 	// The bound is the property's: rapid's own (a flag, shared by every
 	// minimisation running beside this one) is only a backstop. A case
@@ -56,17 +64,28 @@ func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID,
 	prop := func(t *rapid.T) {
 		started()
 		sc := gen.Draw(t, "scenario")
-		if last != nil && time.Now().After(cutoff) {
+		if found && time.Now().After(cutoff) {
 			return
 		}
-		run, err := Simulate(ctx, sc, p, sim)
-		if err != nil {
-			simErr = err
-			return
+		key = appendKey(key[:0], sc)
+		msg, seen := memo[string(key)]
+		if !seen {
+			run, err := Simulate(ctx, sc, p, sim)
+			if err != nil {
+				simErr = err
+				return
+			}
+			if res := run.Result(id); res.Status == invariants.Violated {
+				msg = res.Violations[0].String()
+			}
+			if run.History.Cut != invariants.Aborted {
+				memo[string(key)] = msg
+			}
+			run.Release()
 		}
-		if res := run.Result(id); res.Status == invariants.Violated {
-			last = run
-			t.Fatalf("%s", res.Violations[0])
+		if msg != "" {
+			last, found = sc, true
+			t.Fatalf("%s", msg)
 		}
 	}
 	tb := &quietTB{name: fmt.Sprintf("chaosrun/%s/%s/%d", p.Name(), id, seed)}
@@ -83,7 +102,45 @@ func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID,
 	if !tb.failed {
 		return nil, nil
 	}
-	return last, nil
+	return Simulate(ctx, last, p, sim)
+}
+
+// appendKey appends to b an encoding of everything of a scenario that
+// decides its run: two scenarios have the same key exactly when they are
+// equal (see TestAppendKeyCoversScenario).
+func appendKey(b []byte, sc scenarios.Scenario) []byte {
+	str := func(s string) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(sc.Executions)))
+	for _, x := range sc.Executions {
+		str(x.ID)
+		str(x.Tenant)
+		str(x.Workflow.Name)
+		b = binary.AppendUvarint(b, uint64(len(x.Workflow.Tools)))
+		for _, t := range x.Workflow.Tools {
+			str(t)
+		}
+		b = binary.AppendUvarint(b, uint64(len(x.Workflow.Salts)))
+		for _, s := range x.Workflow.Salts {
+			b = binary.LittleEndian.AppendUint64(b, s)
+		}
+		b = append(b, boolByte(x.Workflow.Planned), boolByte(x.Ambiguous))
+		b = binary.LittleEndian.AppendUint64(b, x.Salt)
+	}
+	b = binary.LittleEndian.AppendUint64(b, sc.Faults.Seed)
+	for _, r := range sc.Faults.Rates {
+		b = binary.LittleEndian.AppendUint16(b, r)
+	}
+	return b
+}
+
+func boolByte(v bool) byte {
+	if v {
+		return 1
+	}
+	return 0
 }
 
 // shrinkFlags are rapid's flags for every minimisation: one check (the

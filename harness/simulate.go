@@ -6,7 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chaosrun/chaosrun/fakes"
@@ -75,6 +78,37 @@ type Run struct {
 	Outages Outages
 
 	analysis *invariants.Analysis
+	buffers  *buffers // what Release hands back (nil: nothing)
+}
+
+// buffers are the arrays a run's history and ledger fill, which a released
+// run hands back for the runs that follow.
+type buffers struct {
+	events  []engine.Event
+	effects []fakes.Effect
+}
+
+var bufferPool = sync.Pool{New: func() any { return new(buffers) }}
+
+// stores are memory stores a finished simulation emptied, for the next.
+var stores = sync.Pool{New: func() any { return memstore.New() }}
+
+// Release hands the run's memory (the arrays of its history and its
+// ledger) back for the runs that follow, and empties the run: neither the
+// run nor anything read from it (its events, ledger, analysis) may be used
+// afterwards. A run that is not released is collected as usual; Explore,
+// Shrink and Property release each run they do not keep.
+func (r *Run) Release() {
+	b := r.buffers
+	if b == nil {
+		return
+	}
+	b.events = r.History.Events[:0]
+	if r.Ledger != nil {
+		b.effects = r.Ledger.Effects()[:0]
+	}
+	*r = Run{}
+	bufferPool.Put(b)
 }
 
 // Statuses returns how each execution ended, by execution id, as its
@@ -165,8 +199,14 @@ func (r *Run) HistoryDigest() string {
 type recorder struct {
 	events []engine.Event
 	clock  *VirtualClock
-	facts  map[engine.Fact]bool
+	// facts are the durable facts recorded, searched while they are few
+	// (a run has a start, an end and a commit per step) and mapped past
+	// factSearch.
+	facts   []engine.Fact
+	factSet map[engine.Fact]bool
 }
+
+const factSearch = 32
 
 // Observe records an event. A durable fact reported again (see
 // [engine.Event.Fact]) is recorded once: this is the one place that
@@ -175,16 +215,32 @@ func (r *recorder) Observe(e engine.Event) {
 	if e.At.IsZero() {
 		e.At = r.clock.Now()
 	}
-	if f, ok := e.Fact(); ok {
-		if r.facts[f] {
-			return
-		}
-		if r.facts == nil {
-			r.facts = map[engine.Fact]bool{}
-		}
-		r.facts[f] = true
+	if f, ok := e.Fact(); ok && !r.firstOf(f) {
+		return
 	}
 	r.events = append(r.events, e)
+}
+
+// firstOf reports whether the fact is new, and remembers it.
+func (r *recorder) firstOf(f engine.Fact) bool {
+	if r.factSet != nil {
+		if r.factSet[f] {
+			return false
+		}
+		r.factSet[f] = true
+		return true
+	}
+	if slices.Contains(r.facts, f) {
+		return false
+	}
+	r.facts = append(r.facts, f)
+	if len(r.facts) > factSearch {
+		r.factSet = make(map[engine.Fact]bool, 2*len(r.facts))
+		for _, g := range r.facts {
+			r.factSet[g] = true
+		}
+	}
+	return true
 }
 
 // inWorld returns o (nil: the defaults) with the world w, compiled as space,
@@ -239,12 +295,18 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	}
 	cat := space.World()
 	clock := NewVirtualClock()
-	rec := &recorder{clock: clock, events: make([]engine.Event, 0, 8*sc.Steps()+16)}
-	run := &Run{Scenario: sc, Policy: p.Name()}
+	buf := bufferPool.Get().(*buffers)
+	rec := &recorder{clock: clock, events: buf.events[:0], facts: make([]engine.Fact, 0, sc.Steps()+2*len(sc.Executions))}
+	if cap(rec.events) < 8*sc.Steps()+16 {
+		rec.events = make([]engine.Event, 0, 8*sc.Steps()+16)
+	}
+	run := &Run{Scenario: sc, Policy: p.Name(), buffers: buf}
 	inj := faults.NewInjector(sc.Faults, sc.Units(), func(a faults.Applied) { rec.Observe(FaultEvent(a)) })
 	inj.UseClock(clock)
-	world := fakes.NewWorld(&fakes.Opts{Catalog: cat, Clock: clock, Quirks: inj, Drift: inj.Drift(cat), Expect: 3 * sc.Steps()})
-	mem := memstore.New()
+	world := fakes.NewWorld(&fakes.Opts{Catalog: cat, Clock: clock, Quirks: inj, Drift: inj.Drift(cat), Expect: 3 * sc.Steps(), Reuse: buf.effects})
+	*buf = buffers{} // the run holds them now, until it is released
+	mem := stores.Get().(*memstore.Store)
+	defer func() { mem.Reset(); stores.Put(mem) }() // nothing the run returns reads it
 	st := inj.Store(mem)
 	tools := inj.Invoker(world)
 	reg := cat.Registry()
@@ -327,20 +389,39 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 func ReadReviewQueue(ctx context.Context, s store.Store, sc scenarios.Scenario, obs engine.Observer) error {
 	n := 0
 	for _, x := range sc.Executions {
-		snap, err := s.Load(ctx, x.Tenant, x.ID)
+		dead, err := deadLetters(ctx, s, x.Tenant, x.ID)
 		if errors.Is(err, store.ErrNotFound) {
 			continue // never created: the engine crashed before Start
 		}
 		if err != nil {
 			return fmt.Errorf("read the review queue: %w", err)
 		}
-		for _, d := range snap.DeadLetters {
+		for _, d := range dead {
 			obs.Observe(engine.Event{Kind: engine.EvQueued, AttemptID: d.AttemptID, Detail: d.Cause})
 			n++
 		}
 	}
-	obs.Observe(engine.Event{Kind: engine.EvReviewed, Detail: fmt.Sprintf("%d dead letters", n)})
+	detail := "0 dead letters" // the usual count, without making a string
+	if n > 0 {
+		detail = strconv.Itoa(n) + " dead letters"
+	}
+	obs.Observe(engine.Event{Kind: engine.EvReviewed, Detail: detail})
 	return nil
+}
+
+// DeadLetterReader is a store that reads an execution's dead letters
+// without loading the rest of it (the memory store): [ReadReviewQueue]
+// uses it when the store has it, and a snapshot otherwise.
+type DeadLetterReader interface {
+	DeadLetters(ctx context.Context, tenant, id string) ([]store.DeadLetter, error)
+}
+
+func deadLetters(ctx context.Context, s store.Store, tenant, id string) ([]store.DeadLetter, error) {
+	if r, ok := s.(DeadLetterReader); ok {
+		return r.DeadLetters(ctx, tenant, id)
+	}
+	snap, err := s.Load(ctx, tenant, id)
+	return snap.DeadLetters, err
 }
 
 func reconcilePass(ctx context.Context, s store.Store, reg *registry.Registry, world *fakes.World, rec *recorder, clock *VirtualClock, without policy.Safeguards) error {
@@ -357,18 +438,21 @@ func reconcilePass(ctx context.Context, s store.Store, reg *registry.Registry, w
 // broken by execution order, so that a scenario interleaves the same way
 // every time.
 type scheduler struct {
-	due   []time.Time
-	alive []bool
+	execs []slot
 	left  int
 	clock *VirtualClock
 }
 
+type slot struct {
+	due   time.Time
+	alive bool
+}
+
 func newScheduler(sc scenarios.Scenario, clock *VirtualClock, stagger time.Duration) *scheduler {
 	n := len(sc.Executions)
-	s := &scheduler{due: make([]time.Time, n), alive: make([]bool, n), left: n, clock: clock}
-	for i := range s.due {
-		s.due[i] = clock.Now().Add(time.Duration(i) * stagger / 2)
-		s.alive[i] = true
+	s := &scheduler{execs: make([]slot, n), left: n, clock: clock}
+	for i := range s.execs {
+		s.execs[i] = slot{due: clock.Now().Add(time.Duration(i) * stagger / 2), alive: true}
 	}
 	return s
 }
@@ -377,12 +461,12 @@ func (s *scheduler) idle() bool { return s.left == 0 }
 
 func (s *scheduler) next() int {
 	best := -1
-	for i, ok := range s.alive {
-		if ok && (best < 0 || s.due[i].Before(s.due[best])) {
+	for i, x := range s.execs {
+		if x.alive && (best < 0 || x.due.Before(s.execs[best].due)) {
 			best = i
 		}
 	}
-	s.clock.AdvanceTo(s.due[best])
+	s.clock.AdvanceTo(s.execs[best].due)
 	return best
 }
 
@@ -390,18 +474,18 @@ func (s *scheduler) wake(i int, t time.Time) {
 	if t.Before(s.clock.Now()) {
 		t = s.clock.Now()
 	}
-	s.due[i] = t
+	s.execs[i].due = t
 }
 
 func (s *scheduler) done(i int) {
-	if s.alive[i] {
-		s.alive[i] = false
+	if s.execs[i].alive {
+		s.execs[i].alive = false
 		s.left--
 	}
 }
 
 func (s *scheduler) wakeAll(t time.Time) {
-	for i := range s.due {
-		s.due[i] = t
+	for i := range s.execs {
+		s.execs[i].due = t
 	}
 }

@@ -19,9 +19,8 @@ func Analyze(h *History, l *fakes.Ledger) *Analysis { return &Analysis{ix: newIn
 
 // Check runs every checker, in contract order.
 func (a *Analysis) Check() []Result {
-	cs := Checkers()
-	out := make([]Result, len(cs))
-	for i, c := range cs {
+	out := make([]Result, len(checkers))
+	for i, c := range checkers {
 		out[i] = c.run(a.ix)
 	}
 	return out
@@ -88,7 +87,8 @@ func (ix *index) duplicates() []bool {
 	effects := ix.l.Effects()
 	dup := make([]bool, len(effects))
 	live := map[string]bool{}
-	for _, o := range ix.opOrder {
+	for k := range ix.ops {
+		o := &ix.ops[k]
 		clear(live)
 		chunk := false
 		for _, i := range o.effects {

@@ -26,7 +26,8 @@ func stepOp(x *execInfo, step int) fakes.Op {
 // the system's calls applied.
 func checkDuplicates(ix *index) Result {
 	var r Result
-	for _, o := range ix.opOrder {
+	for k := range ix.ops {
+		o := &ix.ops[k]
 		if !ix.harmful(o) {
 			continue
 		}
@@ -75,7 +76,7 @@ func checkLost(ix *index) Result {
 				continue
 			}
 			op := stepOp(x, step)
-			o := ix.ops[op]
+			o := ix.op(op)
 			n, worldLost := 0, false
 			if o != nil {
 				_, n, _ = ix.live(o, -1, false)
@@ -101,7 +102,7 @@ func lostChunks(ix *index, x *execInfo, step int) []Violation {
 	// The generation the execution kept is the last one that ran to its end;
 	// each of its chunks must have reached the consumer exactly once.
 	want := 0
-	if o := ix.ops[stepOp(x, step)]; o != nil {
+	if o := ix.op(stepOp(x, step)); o != nil {
 		for _, i := range o.effects {
 			if e := ix.l.Effects()[i]; e.Kind == fakes.Usage && e.Chunks > 0 && e.Run == x.finalRun {
 				want = e.Chunks
@@ -109,7 +110,7 @@ func lostChunks(ix *index, x *execInfo, step int) []Violation {
 		}
 	}
 	for sub := 0; ; sub++ {
-		o := ix.ops[fakes.Op{Tenant: x.key.tenant, Exec: x.key.exec, Step: step, Sub: sub}]
+		o := ix.op(fakes.Op{Tenant: x.key.tenant, Exec: x.key.exec, Step: step, Sub: sub})
 		if o == nil && sub >= want {
 			break
 		}
@@ -123,7 +124,7 @@ func lostChunks(ix *index, x *execInfo, step int) []Violation {
 				x.key.tenant, x.key.exec, sub, step, x.tool(step), n))
 		}
 	}
-	if want == 0 && ix.ops[fakes.Op{Tenant: x.key.tenant, Exec: x.key.exec, Step: step, Sub: 0}] == nil {
+	if want == 0 && ix.op(fakes.Op{Tenant: x.key.tenant, Exec: x.key.exec, Step: step, Sub: 0}) == nil {
 		out = append(out, violation(x, stepOp(x, step), x.end, "%s/%s completed but no chunk of step %d (%s) reached the consumer",
 			x.key.tenant, x.key.exec, step, x.tool(step)))
 	}
@@ -143,23 +144,15 @@ func hasKind(ix *index, o *opInfo, k fakes.Kind) bool {
 // in the history and compares each read with the last one.
 func checkPoisoned(ix *index) Result {
 	var r Result
-	type state struct {
-		run     int
-		version int
-		values  map[string]store.Writer
-		writes  map[store.Writer][]string
-		failed  map[store.Writer]int
-	}
-	states := map[execKey]*state{}
-	get := func(e *engine.Event) *state {
-		k := execKey{e.Tenant, e.Exec}
-		s := states[k]
-		if s == nil {
-			s = &state{values: map[string]store.Writer{}, writes: map[store.Writer][]string{}, failed: map[store.Writer]int{}}
-			states[k] = s
+	states := newPoisonStates(ix.order)
+	var x *execInfo
+	get := func(e *engine.Event) *poisonState {
+		if x == nil || x.key != (execKey{e.Tenant, e.Exec}) {
+			x = ix.find(execKey{e.Tenant, e.Exec})
 		}
+		s := &states[x.id]
 		if e.Run > s.run { // a new run starts from the input, version 0
-			s.run, s.values, s.version = e.Run, map[string]store.Writer{}, 0
+			s.run, s.values, s.version = e.Run, s.values[:0], 0
 		}
 		return s
 	}
@@ -172,20 +165,23 @@ func checkPoisoned(ix *index) Result {
 		switch e.Kind {
 		case engine.EvWrite:
 			s := get(e)
-			s.writes[w] = append(s.writes[w], e.Detail)
+			s.writes = append(s.writes, keyBy{e.Detail, w})
 		case engine.EvFailure:
-			get(e).failed[w] = i
+			s := get(e)
+			s.failed = append(s.failed, failedAt{w, i})
 		case engine.EvCommit:
 			s := get(e)
-			for _, k := range s.writes[w] {
-				s.values[k] = w
+			for _, kw := range s.writes {
+				if kw.w == w {
+					s.commit(kw)
+				}
 			}
 			s.version = e.Version
 		case engine.EvRestart:
 			get(e) // a new run: its state starts over
 		case engine.EvRead:
 			s := get(e)
-			if v := poisonedRead(ix, e, i, s.version, s.values, s.failed); v != nil {
+			if v := poisonedRead(ix, e, i, s); v != nil {
 				r.Violations = append(r.Violations, *v)
 			}
 		}
@@ -193,12 +189,86 @@ func checkPoisoned(ix *index) Result {
 	return r
 }
 
-func poisonedRead(ix *index, e *engine.Event, i, version int, committed map[string]store.Writer, failed map[store.Writer]int) *Violation {
-	x := ix.execs[execKey{e.Tenant, e.Exec}]
+// poisonState is what checkPoisoned knows of one execution: the keys of
+// its last committed version and who wrote them, every key written and by
+// whom, and the attempts that failed. An execution has a few of each, so
+// they are searched rather than mapped.
+type poisonState struct {
+	run     int
+	version int
+	values  []keyBy
+	writes  []keyBy
+	failed  []failedAt
+}
+
+type keyBy struct {
+	key string
+	w   store.Writer
+}
+
+type failedAt struct {
+	w  store.Writer
+	at int
+}
+
+// newPoisonStates makes each execution's state, its lists at the sizes
+// the index counted, each a part of one array per kind.
+func newPoisonStates(order []*execInfo) []poisonState {
+	var writes, failures int
+	for _, x := range order {
+		writes += x.n[engine.EvWrite]
+		failures += x.n[engine.EvFailure]
+	}
+	states := make([]poisonState, len(order))
+	kws, failed := make([]keyBy, 2*writes), make([]failedAt, failures)
+	values, written := kws[:writes:writes], kws[writes:]
+	for i, x := range order {
+		n := x.n[engine.EvWrite]
+		states[i].values, values = values[:0:n], values[n:]
+		states[i].writes, written = written[:0:n], written[n:]
+		n = x.n[engine.EvFailure]
+		states[i].failed, failed = failed[:0:n], failed[n:]
+	}
+	return states
+}
+
+// commit makes a write part of the committed version.
+func (s *poisonState) commit(kw keyBy) {
+	for i := range s.values {
+		if s.values[i].key == kw.key {
+			s.values[i].w = kw.w
+			return
+		}
+	}
+	s.values = append(s.values, kw)
+}
+
+// committed returns the writer of a key in the last committed version.
+func (s *poisonState) committed(key string) (store.Writer, bool) {
+	for _, kw := range s.values {
+		if kw.key == key {
+			return kw.w, true
+		}
+	}
+	return store.Writer{}, false
+}
+
+// failure returns the last failure of an attempt, if any.
+func (s *poisonState) failure(w store.Writer) (int, bool) {
+	for i := len(s.failed) - 1; i >= 0; i-- {
+		if s.failed[i].w == w {
+			return s.failed[i].at, true
+		}
+	}
+	return 0, false
+}
+
+func poisonedRead(ix *index, e *engine.Event, i int, s *poisonState) *Violation {
+	x := ix.find(execKey{e.Tenant, e.Exec})
 	op := fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}
 	where := func() string { return fmt.Sprintf("%s/%s step %d attempt %d", e.Tenant, e.Exec, e.Step, e.Attempt) }
-	if e.Version != version {
-		v := violation(x, op, i, "%s read context version %d while the last committed version was %d", where(), e.Version, version)
+	if e.Version != s.version {
+		v := violation(x, op, i, "%s read context version %d while the last committed version was %d", where(), e.Version, s.version)
 		return &v
 	}
 	seen := 0
@@ -207,19 +277,19 @@ func poisonedRead(ix *index, e *engine.Event, i, version int, committed map[stri
 			continue
 		}
 		seen++
-		if w, ok := committed[rd.Key]; ok && w == rd.Writer {
+		if w, ok := s.committed(rd.Key); ok && w == rd.Writer {
 			continue
 		}
 		state := "had not committed"
-		if fi, ok := failed[rd.Writer]; ok && fi < i {
+		if fi, ok := s.failure(rd.Writer); ok && fi < i {
 			state = fmt.Sprintf("had failed (event %d)", fi)
 		}
 		v := violation(x, op, i, "%s read key %q written by step %d attempt %d, which %s: a poisoned read",
 			where(), rd.Key, rd.Writer.Step, rd.Writer.Attempt, state)
 		return &v
 	}
-	if seen != len(committed) {
-		v := violation(x, op, i, "%s read %d committed keys, the last committed version has %d", where(), seen, len(committed))
+	if seen != len(s.values) {
+		v := violation(x, op, i, "%s read %d committed keys, the last committed version has %d", where(), seen, len(s.values))
 		return &v
 	}
 	return nil
@@ -236,7 +306,7 @@ func checkIsolation(ix *index) Result {
 		}
 		for _, rd := range e.Reads {
 			if t := ix.facts.DataTenant(rd.Data); t != "" && t != e.Tenant {
-				r.Violations = append(r.Violations, violation(ix.execs[execKey{e.Tenant, e.Exec}], fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}, i,
+				r.Violations = append(r.Violations, violation(ix.find(execKey{e.Tenant, e.Exec}), fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}, i,
 					"%s/%s step %d read key %q carrying tenant %s's data", e.Tenant, e.Exec, e.Step, rd.Key, t))
 				break
 			}
@@ -261,7 +331,7 @@ func checkContracts(ix *index) Result {
 				continue
 			}
 			op := stepOp(x, step)
-			invokes := x.invokes[step]
+			invokes := x.invokesOf(step)
 			if c.NeverRetry && len(invokes) > 1 {
 				r.Violations = append(r.Violations, violation(x, op, invokes[1],
 					"%s declares never retry automatically for %s; %s/%s step %d was invoked %d times", x.key.tenant, tool, x.key.tenant, x.key.exec, step, len(invokes)))
@@ -276,7 +346,7 @@ func checkContracts(ix *index) Result {
 				}
 			}
 			if c.AtMostOnce {
-				if o := ix.ops[op]; o != nil {
+				if o := ix.op(op); o != nil {
 					if n, second := applications(ix, o); n > 1 {
 						r.Violations = append(r.Violations, violation(x, op, ix.invokeOf(ix.l.Effects()[second]),
 							"%s declares at most once for %s; %s/%s step %d took effect %d times", x.key.tenant, tool, x.key.tenant, x.key.exec, step, n))
@@ -307,11 +377,11 @@ func applications(ix *index, o *opInfo) (n, second int) {
 func checkResume(ix *index) Result {
 	var r Result
 	for _, x := range ix.order {
-		for rs, ci := range x.commits {
-			for _, i := range x.invokes[rs.step] {
-				if i > ci {
-					r.Violations = append(r.Violations, violation(x, stepOp(x, rs.step), i,
-						"%s/%s step %d (%s) was committed at event %d and executed again at event %d", x.key.tenant, x.key.exec, rs.step, x.tool(rs.step), ci, i))
+		for _, c := range x.commits {
+			for _, i := range x.invokesOf(c.step) {
+				if i > c.at {
+					r.Violations = append(r.Violations, violation(x, stepOp(x, c.step), i,
+						"%s/%s step %d (%s) was committed at event %d and executed again at event %d", x.key.tenant, x.key.exec, c.step, x.tool(c.step), c.at, i))
 					break
 				}
 			}
@@ -325,7 +395,8 @@ func checkResume(ix *index) Result {
 // never invoked again.
 func checkOrchestrator(ix *index) Result {
 	var r Result
-	for _, o := range ix.opOrder {
+	for k := range ix.ops {
+		o := &ix.ops[k]
 		x := ix.exec(o.op)
 		if x == nil || o.op.Sub >= 0 {
 			continue
@@ -338,14 +409,14 @@ func checkOrchestrator(ix *index) Result {
 			// The planner returned an invalid plan. Unless a fault kept it
 			// from the engine (a lost response, a crash), the engine held a
 			// deterministic failure: calling the step again is the violation.
-			if ix.faulted[bad.Source()] {
+			if ix.wasFaulted(bad.Source()) {
 				continue
 			}
 			at := ix.invokeOf(bad)
 			if at < 0 {
 				continue
 			}
-			if j := firstAfter(x.invokes[o.op.Step], at); j >= 0 {
+			if j := firstAfter(x.invokesOf(o.op.Step), at); j >= 0 {
 				r.Violations = append(r.Violations, violation(x, o.op, j,
 					"%s (%s) received an invalid plan (ledger #%d) and the step was invoked again at event %d; an invalid plan is the same on every call",
 					o.op, bad.Tool, bad.Seq, j))
@@ -377,12 +448,13 @@ func checkOrphans(ix *index) Result {
 	if ix.audit >= 0 {
 		before = ix.watermark
 	}
-	for _, o := range ix.opOrder {
+	for k := range ix.ops {
+		o := &ix.ops[k]
 		x := ix.exec(o.op)
 		if x == nil || x.end < 0 || x.status == store.Completed || x.committedFinal(o.op.Step, -1) {
 			continue
 		}
-		if _, ok := x.dead[o.op.Step]; ok {
+		if x.deadLettered(o.op.Step) {
 			continue
 		}
 		if _, n, _ := ix.live(o, before, false); n > 0 {
@@ -406,7 +478,7 @@ func checkTerminal(ix *index) Result {
 		switch {
 		case x.end >= 0 && x.status == store.DeadLettered && !ix.reviewed:
 			r.Status, r.Reason = Unknown, fmt.Sprintf("%s/%s was dead-lettered and the review queue was never read back", x.key.tenant, x.key.exec)
-		case x.end >= 0 && x.status == store.DeadLettered && !ix.queued[x.key]:
+		case x.end >= 0 && x.status == store.DeadLettered && !ix.isQueued(x.key):
 			r.Violations = append(r.Violations, violation(x, op, x.end, "%s/%s ended dead-lettered, and the store's review queue holds no dead letter of it: nobody will review it", x.key.tenant, x.key.exec))
 		case x.end < 0 && ix.h.Cut == CutAtLimit:
 			r.Violations = append(r.Violations, violation(x, op, -1, "%s/%s never ended: the run hit its limit with the execution still running (a hang)", x.key.tenant, x.key.exec))
@@ -458,7 +530,7 @@ func checkRetryAfter(ix *index) Result {
 			}
 			delete(pending, at)
 			if e.At.Before(w.until) {
-				r.Violations = append(r.Violations, violation(ix.execs[execKey{e.Tenant, e.Exec}], fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}, i,
+				r.Violations = append(r.Violations, violation(ix.find(execKey{e.Tenant, e.Exec}), fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}, i,
 					"%s/%s step %d (%s) was retried %s after the tool answered Retry-After %s at event %d: %s too soon",
 					e.Tenant, e.Exec, e.Step, e.Tool, e.At.Sub(w.until)+w.after, w.after, w.failure, w.until.Sub(e.At)))
 			}

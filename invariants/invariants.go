@@ -2,6 +2,7 @@ package invariants
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/reference/engine"
@@ -170,31 +171,32 @@ func (c Checker) run(ix *index) Result {
 }
 
 // Checkers returns the eleven checkers in contract order.
-func Checkers() []Checker {
-	return []Checker{
-		{ID: NoDuplicateSideEffects, Doc: "no logical operation applied a non-idempotent effect twice (streamed chunks and downstream signals count)",
-			DecidesAborted: true, fn: checkDuplicates},
-		{ID: NoLostEffects, Doc: "every execution reported completed has each step's effect exactly once",
-			NeedsSteps: true, fn: checkLost},
-		{ID: NoPoisonedContextReads, Doc: "every read sees the last committed version, never a write of a failed or uncommitted attempt",
-			EngineRecord: "the context versions each attempt read and wrote", fn: checkPoisoned},
-		{ID: TenantIsolation, Doc: "no read or effect of one tenant ever carries another tenant's data",
-			DecidesAborted: true, fn: checkIsolation},
-		{ID: TenantContractHonored, Doc: "no tenant's declared contract (never retry, at most once, key required) is broken",
-			NeedsSteps: true, fn: checkContracts},
-		{ID: ResumeFromCheckpoint, Doc: "no committed step is executed again after a later step fails",
-			EngineRecord: "the checkpoints the engine committed", fn: checkResume},
-		{ID: NoOrchestratorRetry, Doc: "a deterministic orchestrator failure (invalid plan) is not retried",
-			fn: checkOrchestrator},
-		{ID: NoOrphanedSideEffects, Doc: "every effect of an abandoned step is compensated, or dead-lettered for review",
-			fn: checkOrphans},
-		{ID: ReconciliationComplete, Doc: "after the reconciliation worker runs, every anomaly in executions it should audit is reported, and nothing is reported where there is none",
-			NeedsSteps: true, EngineRecord: "the reconciliation worker's reports", fn: checkReconciliation},
-		{ID: TerminalState, Doc: "every execution ends completed, compensated, dead-lettered or failed with its cause surfaced; none hangs or vanishes",
-			fn: checkTerminal},
-		{ID: RetryAfterHonored, Doc: "no retry of a tool reaches it before the Retry-After that tool answered",
-			DecidesAborted: true, fn: checkRetryAfter},
-	}
+func Checkers() []Checker { return slices.Clone(checkers) }
+
+// checkers are the checkers in contract order: Checkers hands out copies.
+var checkers = []Checker{
+	{ID: NoDuplicateSideEffects, Doc: "no logical operation applied a non-idempotent effect twice (streamed chunks and downstream signals count)",
+		DecidesAborted: true, fn: checkDuplicates},
+	{ID: NoLostEffects, Doc: "every execution reported completed has each step's effect exactly once",
+		NeedsSteps: true, fn: checkLost},
+	{ID: NoPoisonedContextReads, Doc: "every read sees the last committed version, never a write of a failed or uncommitted attempt",
+		EngineRecord: "the context versions each attempt read and wrote", fn: checkPoisoned},
+	{ID: TenantIsolation, Doc: "no read or effect of one tenant ever carries another tenant's data",
+		DecidesAborted: true, fn: checkIsolation},
+	{ID: TenantContractHonored, Doc: "no tenant's declared contract (never retry, at most once, key required) is broken",
+		NeedsSteps: true, fn: checkContracts},
+	{ID: ResumeFromCheckpoint, Doc: "no committed step is executed again after a later step fails",
+		EngineRecord: "the checkpoints the engine committed", fn: checkResume},
+	{ID: NoOrchestratorRetry, Doc: "a deterministic orchestrator failure (invalid plan) is not retried",
+		fn: checkOrchestrator},
+	{ID: NoOrphanedSideEffects, Doc: "every effect of an abandoned step is compensated, or dead-lettered for review",
+		fn: checkOrphans},
+	{ID: ReconciliationComplete, Doc: "after the reconciliation worker runs, every anomaly in executions it should audit is reported, and nothing is reported where there is none",
+		NeedsSteps: true, EngineRecord: "the reconciliation worker's reports", fn: checkReconciliation},
+	{ID: TerminalState, Doc: "every execution ends completed, compensated, dead-lettered or failed with its cause surfaced; none hangs or vanishes",
+		fn: checkTerminal},
+	{ID: RetryAfterHonored, Doc: "no retry of a tool reaches it before the Retry-After that tool answered",
+		DecidesAborted: true, fn: checkRetryAfter},
 }
 
 // IDs lists the eleven invariant IDs in contract order.
@@ -209,7 +211,7 @@ func IDs() []ID {
 
 // Lookup returns the checker of an ID.
 func Lookup(id ID) (Checker, error) {
-	for _, c := range Checkers() {
+	for _, c := range checkers {
 		if c.ID == id {
 			return c, nil
 		}

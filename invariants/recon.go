@@ -47,10 +47,10 @@ func (ix *index) anomalies() []Anomaly {
 			if !t.SideEffects || !t.Lookup || t.Streaming {
 				continue
 			}
-			if _, ok := x.dead[step]; ok {
+			if x.deadLettered(step) {
 				continue
 			}
-			o := ix.ops[stepOp(x, step)]
+			o := ix.op(stepOp(x, step))
 			n := 0
 			if o != nil {
 				_, n, _ = ix.live(o, watermark, true)
@@ -91,7 +91,7 @@ func checkReconciliation(ix *index) Result {
 		if _, ok := reported[k]; ok {
 			continue
 		}
-		x := ix.execs[execKey{a.Tenant, a.Exec}]
+		x := ix.find(execKey{a.Tenant, a.Exec})
 		why := "the worker did not report it"
 		if ix.audit < 0 {
 			why = "no reconciliation worker ran"
@@ -101,7 +101,7 @@ func checkReconciliation(ix *index) Result {
 	}
 	for k, i := range reported {
 		if !expected[k] {
-			x := ix.execs[execKey{k.tenant, k.exec}]
+			x := ix.find(execKey{k.tenant, k.exec})
 			r.Violations = append(r.Violations, violation(x, fakes.Op{Tenant: k.tenant, Exec: k.exec, Step: k.step, Sub: -1}, i,
 				"the worker reported %s %s for %s/%s step %d where the ledger shows none", article(string(k.kind)), k.kind, k.tenant, k.exec, k.step))
 		}

@@ -16,13 +16,35 @@ func Tenants() *rapid.Generator[string] { return Default().Tenants() }
 // rate up to the kind's maximum (swarm testing). With all set, every kind is
 // enabled.
 func Schedules(all bool) *rapid.Generator[faults.Schedule] {
+	if all {
+		return everySchedule
+	}
+	return swarmSchedule
+}
+
+var swarmSchedule, everySchedule = newSchedules(false), newSchedules(true)
+
+// newSchedules builds Schedules' generator once: its draws are the same
+// whatever generator values come from, and building generators on every
+// draw was most of what a draw cost.
+func newSchedules(all bool) *rapid.Generator[faults.Schedule] {
+	type kindGen struct {
+		k           faults.Kind
+		label, rate string
+		gen         *rapid.Generator[int]
+	}
+	var kinds []kindGen
+	for _, k := range faults.Kinds() {
+		kinds = append(kinds, kindGen{k, k.String(), k.String() + "-rate", rapid.IntRange(1, int(faults.MaxRate(k)))})
+	}
+	seed, on := rapid.Uint64(), rapid.Bool()
 	return rapid.Custom(func(t *rapid.T) faults.Schedule {
-		s := faults.Schedule{Seed: rapid.Uint64().Draw(t, "seed")}
-		for _, k := range faults.Kinds() {
-			if !all && !rapid.Bool().Draw(t, k.String()) {
+		s := faults.Schedule{Seed: seed.Draw(t, "seed")}
+		for _, g := range kinds {
+			if !all && !on.Draw(t, g.label) {
 				continue
 			}
-			s.Rates[k] = uint16(rapid.IntRange(1, int(faults.MaxRate(k))).Draw(t, k.String()+"-rate"))
+			s.Rates[g.k] = uint16(g.gen.Draw(t, g.rate))
 		}
 		return s
 	})

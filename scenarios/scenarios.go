@@ -45,11 +45,15 @@ func (x Execution) Unit(step int) uint64 {
 // Units returns the fault-site identities of a scenario's steps, by
 // execution id, for [faults.NewInjector].
 func (s Scenario) Units() func(exec string, step int) uint64 {
-	byID := make(map[string]Execution, len(s.Executions))
-	for _, x := range s.Executions {
-		byID[x.ID] = x
+	xs := s.Executions // a scenario has a few executions: a search beats a map
+	return func(exec string, step int) uint64 {
+		for i := len(xs) - 1; i >= 0; i-- { // the last of an id, as a map of them would keep
+			if xs[i].ID == exec {
+				return xs[i].Unit(step)
+			}
+		}
+		return Execution{}.Unit(step)
 	}
-	return func(exec string, step int) uint64 { return byID[exec].Unit(step) }
 }
 
 // Scenario is a set of executions run interleaved in one world, and the
@@ -96,20 +100,34 @@ func (s Scenario) String() string {
 // reads.
 func (x Execution) Store() store.Execution {
 	steps := make([]store.Step, len(x.Workflow.Tools))
-	var goal []string
+	keys := make([]string, 0, 2*len(steps)) // every step's keys in one array, each capped to its own
+	var goal strings.Builder
+	size := len(x.Tenant) + 1
+	for _, tool := range x.Workflow.Tools {
+		size += len(tool) + 1
+	}
+	goal.Grow(size)
+	goal.WriteString(x.Tenant)
+	goal.WriteByte(':')
+	named := 0
 	for i, tool := range x.Workflow.Tools {
-		steps[i] = store.Step{Tool: tool, Writes: writes(i)}
+		keys = append(keys, writes(i)...)
+		steps[i] = store.Step{Tool: tool, Writes: keys[len(keys)-2 : len(keys) : len(keys)]}
 		if i > 0 || !x.Workflow.Planned {
-			goal = append(goal, tool)
+			if named > 0 {
+				goal.WriteByte('>')
+			}
+			goal.WriteString(tool)
+			named++
 		}
 	}
-	request := fmt.Sprintf("%s:request:%s", x.Tenant, x.Workflow.Name)
+	request := x.Tenant + ":request:" + x.Workflow.Name
 	if x.Ambiguous {
 		request += " ambiguous"
 	}
 	return store.Execution{
 		Tenant: x.Tenant, Exec: x.ID, Workflow: x.Workflow.Name, Steps: steps,
-		Input: map[string]string{"request": request, "goal": x.Tenant + ":" + strings.Join(goal, ">")},
+		Input: map[string]string{"request": request, "goal": goal.String()},
 	}
 }
 
@@ -122,9 +140,10 @@ var keyNames = func() [][]string {
 }()
 
 // writes returns the context keys step i writes: "s<i>.out" and "s<i>.meta".
+// The slice is shared: copy it before changing it.
 func writes(i int) []string {
 	if i < len(keyNames) {
-		return []string{keyNames[i][0], keyNames[i][1]} // a slice of its own: callers may change it
+		return keyNames[i]
 	}
 	return []string{fmt.Sprintf("s%d.out", i), fmt.Sprintf("s%d.meta", i)}
 }

@@ -101,18 +101,25 @@ func (s *Space) Workflows() *rapid.Generator[Workflow] {
 }
 
 func (s *Space) generated() *rapid.Generator[Workflow] {
-	steps := rapid.Custom(func(t *rapid.T) step {
-		return step{rapid.SampledFrom(s.tools).Draw(t, "tool"), rapid.Uint64().Draw(t, "salt")}
-	})
+	// The generators are built once, not on each draw: what they draw does
+	// not depend on it, and building them was most of a draw's cost.
+	tools, salts, planned := rapid.SampledFrom(s.tools), rapid.Uint64(), rapid.Bool()
+	var planners *rapid.Generator[string]
+	if len(s.planners) > 1 {
+		planners = rapid.SampledFrom(s.planners)
+	}
+	steps := rapid.SliceOfN(rapid.Custom(func(t *rapid.T) step {
+		return step{tools.Draw(t, "tool"), salts.Draw(t, "salt")}
+	}), 1, 8)
 	return rapid.Custom(func(t *rapid.T) Workflow {
-		drawn := rapid.SliceOfN(steps, 1, 8).Draw(t, "steps")
+		drawn := steps.Draw(t, "steps")
 		var w Workflow
-		if len(s.planners) > 0 && rapid.Bool().Draw(t, "planned") {
+		if len(s.planners) > 0 && planned.Draw(t, "planned") {
 			planner := s.planners[0]
-			if len(s.planners) > 1 {
-				planner = rapid.SampledFrom(s.planners).Draw(t, "planner")
+			if planners != nil {
+				planner = planners.Draw(t, "planner")
 			}
-			w.Tools, w.Salts, w.Planned = []string{planner}, []uint64{rapid.Uint64().Draw(t, "plan-salt")}, true
+			w.Tools, w.Salts, w.Planned = []string{planner}, []uint64{salts.Draw(t, "plan-salt")}, true
 			drawn = drawn[:min(len(drawn), 7)]
 		}
 		for _, st := range drawn {
@@ -128,13 +135,13 @@ func (s *Space) Tenants() *rapid.Generator[string] { return rapid.SampledFrom(s.
 
 // Executions draws 1 to 3 interleaved executions, each for a tenant.
 func (s *Space) Executions() *rapid.Generator[[]Execution] {
-	workflows, tenants := s.Workflows(), s.Tenants()
+	workflows, tenants, ambiguity, salts := s.Workflows(), s.Tenants(), rapid.IntRange(0, 7), rapid.Uint64()
 	one := rapid.Custom(func(t *rapid.T) Execution {
 		return Execution{
 			Tenant:    tenants.Draw(t, "tenant"),
 			Workflow:  workflows.Draw(t, "workflow"),
-			Ambiguous: rapid.IntRange(0, 7).Draw(t, "ambiguity") == 7,
-			Salt:      rapid.Uint64().Draw(t, "salt"),
+			Ambiguous: ambiguity.Draw(t, "ambiguity") == 7,
+			Salt:      salts.Draw(t, "salt"),
 		}
 	})
 	return rapid.Map(rapid.SliceOfN(one, 1, 3), func(xs []Execution) []Execution {
@@ -158,9 +165,9 @@ func (s *Space) Generator(allFaults bool) *rapid.Generator[Scenario] {
 }
 
 func (s *Space) generator(allFaults bool) *rapid.Generator[Scenario] {
-	executions := s.Executions()
+	executions, schedules := s.Executions(), Schedules(allFaults)
 	return rapid.Custom(func(t *rapid.T) Scenario {
-		return Scenario{Executions: executions.Draw(t, "executions"), Faults: Schedules(allFaults).Draw(t, "faults")}
+		return Scenario{Executions: executions.Draw(t, "executions"), Faults: schedules.Draw(t, "faults")}
 	})
 }
 

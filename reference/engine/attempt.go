@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -83,21 +83,10 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 		}
 	}
 	call := Call{AttemptID: a.AttemptID, Tool: st.Tool, Key: key, Token: token, Payload: e.read(r, n)}
-	chunks := 0
+	var stream *delivery
 	if ent.Streaming {
-		call.Deliver = func(i int, text string) error {
-			chunks++
-			if e.down == nil {
-				return nil
-			}
-			err := e.down.Deliver(ctx, Chunk{AttemptID: a.AttemptID, Tool: st.Tool, Token: token, Index: i, Text: text})
-			if err == nil || errors.Is(err, ErrCrash) || ctx.Err() != nil {
-				return err
-			}
-			// The generation was under way: whatever stopped the delivery,
-			// the stream is cut mid-inference, not refused before it began.
-			return fmt.Errorf("%w: delivering chunk %d downstream: %v", outcome.ErrStreamCut, i, err)
-		}
+		stream = &delivery{e: e, ctx: ctx, id: a.AttemptID, tool: st.Tool, token: token}
+		call.Deliver = stream.deliver
 	}
 	e.emit(Event{Kind: EvInvoke, AttemptID: a.AttemptID, Tool: st.Tool, Key: key, Token: token})
 	r.called[r.step] = e.clock.Now()
@@ -111,7 +100,7 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 		}
 	}
 	if err != nil {
-		return e.fail(ctx, r, a, ent, outcome.Observation{Stage: outcome.StageInvoke, Err: err, Chunks: chunks}, nil, true)
+		return e.fail(ctx, r, a, ent, outcome.Observation{Stage: outcome.StageInvoke, Err: err, Chunks: stream.delivered()}, nil, true)
 	}
 	if resp.Ref != "" {
 		r.refs[r.step] = resp.Ref
@@ -121,11 +110,49 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 	}
 	if ent.Layer == outcome.Orchestrator {
 		if err := e.validatePlan(resp); err != nil {
-			return e.fail(ctx, r, a, ent, outcome.Observation{Stage: outcome.StageValidate, Err: err}, &resp, true)
+			return e.fail(ctx, r, a, ent, outcome.Observation{Stage: outcome.StageValidate, Err: err}, inHand(resp), true)
 		}
 	}
 	return e.complete(ctx, r, a, ent, resp)
 }
+
+// delivery hands a streamed attempt's chunks to the downstream consumer,
+// counting them.
+type delivery struct {
+	e      *Engine
+	ctx    context.Context
+	id     store.AttemptID
+	tool   string
+	token  string
+	chunks int
+}
+
+func (d *delivery) deliver(i int, text string) error {
+	d.chunks++
+	if d.e.down == nil {
+		return nil
+	}
+	err := d.e.down.Deliver(d.ctx, Chunk{AttemptID: d.id, Tool: d.tool, Token: d.token, Index: i, Text: text})
+	if err == nil || errors.Is(err, ErrCrash) || d.ctx.Err() != nil {
+		return err
+	}
+	// The generation was under way: whatever stopped the delivery,
+	// the stream is cut mid-inference, not refused before it began.
+	return fmt.Errorf("%w: delivering chunk %d downstream: %v", outcome.ErrStreamCut, i, err)
+}
+
+// delivered is how many chunks went downstream (none without a stream).
+func (d *delivery) delivered() int {
+	if d == nil {
+		return 0
+	}
+	return d.chunks
+}
+
+// inHand keeps a response for a failure's decision. The copy is made only
+// on the failure's path, so that the response of a call that succeeds
+// stays off the heap.
+func inHand(resp Response) *Response { return &resp }
 
 // begin makes an attempt of the current step durable before any of it
 // runs — an invocation, a reconciliation or a compensation alike: the fault
@@ -179,7 +206,8 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 	}
 	work := r.shared
 	if e.arch.Context == policy.Versioned && !e.arch.Without.Has(policy.CopyOnWrite) {
-		work = maps.Clone(r.ctx.Values) // copy-on-write: the committed version is never touched
+		// copy-on-write: the committed version is never touched
+		work = newVersion(r.ctx.Values, len(st.Writes))
 	}
 	writer := store.Writer{Run: a.Run, Step: a.Step, Attempt: a.Attempt}
 	for i, k := range st.Writes {
@@ -188,7 +216,7 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 				return err
 			}
 			obs := outcome.Observation{Stage: outcome.StageContextWrite, Err: fmt.Errorf("writing context key %q: %w", k, err), KeysWritten: i, KeysTotal: len(st.Writes)}
-			return e.fail(ctx, r, a, ent, obs, &resp, true)
+			return e.fail(ctx, r, a, ent, obs, inHand(resp), true)
 		}
 		v := store.Value{Data: resp.Data, Writer: writer}
 		if e.arch.Context == policy.Shared {
@@ -200,7 +228,7 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 			}
 			if err != nil {
 				obs := outcome.Observation{Stage: outcome.StageContextWrite, Err: fmt.Errorf("writing shared key %q: %w", k, err), KeysWritten: i, KeysTotal: len(st.Writes)}
-				return e.fail(ctx, r, a, ent, obs, &resp, true)
+				return e.fail(ctx, r, a, ent, obs, inHand(resp), true)
 			}
 		}
 		work[k] = v
@@ -233,12 +261,35 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 	case errors.Is(err, ErrCrash):
 		return err
 	default:
-		r.unconfirmed = &c
+		unconfirmed := c
+		r.unconfirmed = &unconfirmed
 		obs := outcome.Observation{Stage: outcome.StageCommit, Err: err, KeysWritten: len(st.Writes), KeysTotal: len(st.Writes)}
-		return e.fail(ctx, r, a, ent, obs, &resp, true)
+		return e.fail(ctx, r, a, ent, obs, inHand(resp), true)
 	}
+	read := r.view
 	e.committed(r, c)
+	if e.arch.Context == policy.Versioned && read.run == c.Run && read.version == c.Context.Version-1 && read.reads != nil {
+		// The new version is the one the attempt read and its writes: the
+		// next read renders it from them, without sorting the map again.
+		r.view = view{run: c.Run, version: c.Context.Version, from: read.reads, keys: st.Writes, value: store.Value{Data: resp.Data, Writer: writer}}
+	}
 	return e.at(ctx, r, AfterCommit, c.AttemptID, 0)
+}
+
+// newVersion copies a committed version's values for n more keys. A clone
+// copies the map's memory without hashing every key again, which is the
+// faster way but where the n keys take a map of one group (eight) past it:
+// then a map made at its final size is.
+func newVersion(values map[string]store.Value, n int) map[string]store.Value {
+	if len(values) <= 8 && len(values)+n > 8 {
+		work := make(map[string]store.Value, len(values)+n)
+		maps.Copy(work, values)
+		return work
+	}
+	if values == nil {
+		return make(map[string]store.Value, n)
+	}
+	return maps.Clone(values)
 }
 
 // confirm asks the store whether a commit it reported failed landed before
@@ -300,38 +351,73 @@ func (e *Engine) read(r *run, attempt int) string {
 	if shared {
 		values = r.shared
 	}
-	if !shared && !e.arch.Without.Has(policy.CopyOnWrite) && r.view.version == r.ctx.Version && r.view.run == r.exec.Run && r.view.reads != nil {
+	if !shared && !e.arch.Without.Has(policy.CopyOnWrite) && r.view.version == r.ctx.Version && r.view.run == r.exec.Run && r.view.ready() {
+		r.view.render()
 		e.emitRead(r, attempt, r.view.reads)
 		return r.view.payload
 	}
-	keys := make([]string, 0, len(values))
-	for k := range values {
-		keys = append(keys, k)
+	reads := make([]Read, 0, len(values))
+	for k, v := range values {
+		reads = append(reads, Read{Key: k, Data: v.Data, Writer: v.Writer})
 	}
-	sort.Strings(keys)
-	reads := make([]Read, len(keys))
-	var b strings.Builder
-	for i, k := range keys {
-		v := values[k]
-		reads[i] = Read{Key: k, Data: v.Data, Writer: v.Writer}
-		b.WriteString(k)
-		b.WriteByte('=')
-		b.WriteString(v.Data)
-		b.WriteByte('\n')
-	}
-	payload := b.String()
+	slices.SortFunc(reads, func(a, b Read) int { return strings.Compare(a.Key, b.Key) })
+	v := view{run: r.exec.Run, version: r.ctx.Version, reads: reads}
+	v.render()
 	if !shared {
-		r.view = view{run: r.exec.Run, version: r.ctx.Version, reads: reads, payload: payload}
+		r.view = v
 	}
 	e.emitRead(r, attempt, reads)
-	return payload
+	return v.payload
 }
 
 // view is a rendered committed version, kept while retries read it again.
+// The version a commit makes from the one its attempt read is kept as that
+// one and the keys the commit wrote, and rendered when it is first read:
+// its reads are the earlier ones, each written key put in its place.
 type view struct {
 	run, version int
 	reads        []Read
 	payload      string
+	// from, keys and value make reads, when reads is nil.
+	from  []Read
+	keys  []string
+	value store.Value
+}
+
+// ready reports whether the view can render its version.
+func (v *view) ready() bool { return v.reads != nil || v.from != nil }
+
+// render makes the view's reads, if they are pending, and its payload.
+func (v *view) render() {
+	if v.reads == nil {
+		reads := make([]Read, len(v.from), len(v.from)+len(v.keys))
+		copy(reads, v.from)
+		for _, k := range v.keys {
+			rd := Read{Key: k, Data: v.value.Data, Writer: v.value.Writer}
+			if i, found := slices.BinarySearchFunc(reads, k, func(r Read, k string) int { return strings.Compare(r.Key, k) }); found {
+				reads[i] = rd
+			} else {
+				reads = slices.Insert(reads, i, rd)
+			}
+		}
+		v.reads, v.from, v.keys = reads, nil, nil
+	}
+	if v.payload != "" || len(v.reads) == 0 {
+		return
+	}
+	size := 0
+	for _, rd := range v.reads {
+		size += len(rd.Key) + len(rd.Data) + 2
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for _, rd := range v.reads {
+		b.WriteString(rd.Key)
+		b.WriteByte('=')
+		b.WriteString(rd.Data)
+		b.WriteByte('\n')
+	}
+	v.payload = b.String()
 }
 
 func (e *Engine) emitRead(r *run, attempt int, reads []Read) {
@@ -344,17 +430,20 @@ func (e *Engine) keys(r *run, ent registry.Entry, n int) (key, token string) {
 	if ent.Keys == registry.NoKeys || mode == policy.NoKeys {
 		return "", ""
 	}
-	op := r.exec.Tenant + "/" + r.exec.Exec + "/" + strconv.Itoa(r.step)
-	fresh := op + "/r" + strconv.Itoa(r.exec.Run) + ".a" + strconv.Itoa(n)
+	// Each is made in one concatenation: one allocation.
+	op := func(kind string) string { return kind + r.exec.Tenant + "/" + r.exec.Exec + "/" + strconv.Itoa(r.step) }
+	fresh := func(kind string) string {
+		return kind + r.exec.Tenant + "/" + r.exec.Exec + "/" + strconv.Itoa(r.step) + "/r" + strconv.Itoa(r.exec.Run) + ".a" + strconv.Itoa(n)
+	}
 	switch {
 	case ent.Keys == registry.DedupToken && mode == policy.PerOperation && !r.freshToken && !e.arch.Without.Has(policy.DedupTokens):
-		return "", "tok:" + op
+		return "", op("tok:")
 	case ent.Keys == registry.DedupToken:
-		return "", "tok:" + fresh
+		return "", fresh("tok:")
 	case mode == policy.PerOperation && !e.arch.Without.Has(policy.PerOperationKeys):
-		return "key:" + op, ""
+		return op("key:"), ""
 	default:
-		return "key:" + fresh, ""
+		return fresh("key:"), ""
 	}
 }
 

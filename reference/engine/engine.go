@@ -111,7 +111,9 @@ func (e *Engine) Start(ctx context.Context, x store.Execution) error {
 	x.Status, x.Run = store.Running, 0
 	r := newRun(x)
 	r.ctx = inputContext(x.Input)
-	r.shared = maps.Clone(r.ctx.Values)
+	if e.arch.Context == policy.Shared || e.arch.Without.Has(policy.CopyOnWrite) {
+		r.shared = maps.Clone(r.ctx.Values) // the one document every attempt writes into
+	}
 	e.mu.Lock()
 	e.runs[x.Ref()] = r
 	e.mu.Unlock()

@@ -91,18 +91,52 @@ type failure struct {
 
 func newRun(x store.Execution) *run {
 	n := len(x.Steps)
+	if n <= smallRun {
+		// A workflow of a few steps gets its run and every per-step array
+		// in one allocation.
+		b := new(smallRunArrays)
+		b.run.runState = runState{
+			exec:     x,
+			attempts: b.ints[:n:n],
+			failures: b.ints[smallRun : smallRun+n : smallRun+n],
+			first:    b.times[:n:n],
+			called:   b.times[smallRun : smallRun+n : smallRun+n],
+			keys:     b.keys[:n:n],
+			refs:     b.refs[:n:n],
+			effects:  b.effects[:n:n],
+			signals:  b.flags[:n:n],
+			inflight: b.flags[smallRun : smallRun+n : smallRun+n],
+		}
+		return &b.run
+	}
+	// Counters, times and flags of a kind share one array, each capped to its part.
+	ints, times, flags := make([]int, 2*n), make([]time.Time, 2*n), make([]bool, 2*n)
 	return &run{runState: runState{
 		exec:     x,
-		attempts: make([]int, n),
-		first:    make([]time.Time, n),
-		called:   make([]time.Time, n),
-		failures: make([]int, n),
+		attempts: ints[:n:n],
+		failures: ints[n:],
+		first:    times[:n:n],
+		called:   times[n:],
 		keys:     make([][]string, n),
 		refs:     make([]string, n),
 		effects:  make([]outcome.Effects, n),
-		signals:  make([]bool, n),
-		inflight: make([]bool, n),
+		signals:  flags[:n:n],
+		inflight: flags[n:],
 	}}
+}
+
+// smallRun is the most steps a workflow has for newRun to make its run in
+// one allocation.
+const smallRun = 8
+
+type smallRunArrays struct {
+	run     run
+	ints    [2 * smallRun]int
+	times   [2 * smallRun]time.Time
+	flags   [2 * smallRun]bool
+	keys    [smallRun][]string
+	refs    [smallRun]string
+	effects [smallRun]outcome.Effects
 }
 
 // attemptID is the identity of attempt n of the execution's current step

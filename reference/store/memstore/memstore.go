@@ -19,10 +19,12 @@ type Store struct {
 	claimed map[store.Ref]bool // being audited right now
 	dead    []deadLetter       // queue, oldest first
 	events  map[store.Ref][]store.ReconEvent
+	free    []*record // records a Reset emptied, for Create to fill again
 }
 
 type record struct {
 	exec     store.Execution
+	keys     []string       // the array of exec.Steps' keys
 	commits  []store.Commit // current run
 	attempts []store.Attempt
 	dead     []store.DeadLetter
@@ -38,12 +40,58 @@ var _ store.Store = (*Store)(nil)
 
 // New returns an empty store.
 func New() *Store {
-	return &Store{
-		execs:   map[store.Ref]*record{},
-		pending: map[store.Ref]bool{},
-		claimed: map[store.Ref]bool{},
-		events:  map[store.Ref][]store.ReconEvent{},
+	return &Store{execs: map[store.Ref]*record{}} // the other maps are made on first write
+}
+
+// Reset empties the store, as New returns it, and keeps its memory for
+// what is stored next: a caller that runs many short workflows one after
+// another (the simulation) reuses one store. What was read from the store
+// before is not affected: reads hand out copies, and committed versions,
+// which reads share, are never modified.
+func (s *Store) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ref := range s.order {
+		s.free = append(s.free, s.execs[ref])
 	}
+	clear(s.execs)
+	clear(s.pending)
+	clear(s.claimed)
+	clear(s.events)
+	clear(s.dead) // the queue's causes go with it
+	s.order, s.dead = s.order[:0], s.dead[:0]
+}
+
+// newRecord returns a record for a new execution, reusing one a Reset
+// emptied: its arrays and maps are the store's own, never handed out.
+func (s *Store) newRecord(e store.Execution) *record {
+	n := len(e.Steps)
+	var r *record
+	if k := len(s.free); k > 0 {
+		r, s.free = s.free[k-1], s.free[:k-1]
+	} else {
+		r = &record{}
+	}
+	input := r.exec.Input
+	e.Steps, r.keys = cloneStepsInto(r.exec.Steps, r.keys, e.Steps)
+	if input == nil || len(e.Input) == 0 {
+		input = maps.Clone(e.Input)
+	} else {
+		clear(input)
+		maps.Copy(input, e.Input)
+	}
+	e.Input = input
+	// Room for an attempt and a commit per step: a run without failures
+	// never grows them.
+	*r = record{exec: e, keys: r.keys, commits: r.commits[:0], attempts: r.attempts[:0], dead: r.dead[:0], shared: r.shared}
+	clear(r.shared)
+	if cap(r.attempts) < n+1 {
+		r.attempts = make([]store.Attempt, 0, n+1)
+	}
+	if cap(r.commits) < n {
+		r.commits = make([]store.Commit, 0, n)
+	}
+	return r
 }
 
 func (s *Store) get(tenant, id string) (*record, error) {
@@ -90,10 +138,8 @@ func (s *Store) Create(_ context.Context, e store.Execution) error {
 	if _, ok := s.execs[ref]; ok {
 		return fmt.Errorf("%s: %w", ref, store.ErrExists)
 	}
-	e.Steps = cloneSteps(e.Steps)
-	e.Input = maps.Clone(e.Input)
 	e.Status, e.Run, e.Recovered, e.Audited = store.Running, 0, false, false
-	s.execs[ref] = &record{exec: e}
+	s.execs[ref] = s.newRecord(e)
 	s.order = append(s.order, ref)
 	return nil
 }
@@ -107,6 +153,18 @@ func (s *Store) Load(_ context.Context, tenant, id string) (store.Snapshot, erro
 		return store.Snapshot{}, err
 	}
 	return r.snapshot(), nil
+}
+
+// DeadLetters returns the dead letters of an execution, as Load's snapshot
+// holds them, without copying the rest of it.
+func (s *Store) DeadLetters(_ context.Context, tenant, id string) ([]store.DeadLetter, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, err := s.get(tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	return append([]store.DeadLetter(nil), r.dead...), nil
 }
 
 func (r *record) snapshot() store.Snapshot {
@@ -123,10 +181,10 @@ func (r *record) snapshot() store.Snapshot {
 	if snap.Shared == nil {
 		snap.Shared = map[string]store.Value{}
 	}
-	for i, c := range r.commits {
-		c.Context = cloneContext(c.Context)
-		snap.Commits[i] = c
-	}
+	// The commits share their versions with the store: a committed version
+	// is never modified (see store.Context). The snapshot's Context, the one
+	// a reader resumes from, is its own copy.
+	copy(snap.Commits, r.commits)
 	if n := len(r.commits); n > 0 {
 		snap.Context = cloneContext(r.commits[n-1].Context)
 	} else {
@@ -184,7 +242,7 @@ func (s *Store) End(_ context.Context, a store.Attempt) error {
 			b.Ended, b.Outcome = true, a.Outcome
 			r.exec.Recovered = true
 			if r.exec.Status.Terminal() && !r.exec.Audited {
-				s.pending[r.exec.Ref()] = true
+				put(&s.pending, r.exec.Ref(), true)
 			}
 			return nil
 		}
@@ -258,7 +316,7 @@ func (s *Store) Finish(_ context.Context, tenant, id string, st store.Status, ca
 func (s *Store) finish(r *record, st store.Status, cause string) {
 	r.exec.Status, r.exec.Cause = st, cause
 	if r.exec.Recovered {
-		s.pending[r.exec.Ref()] = true
+		put(&s.pending, r.exec.Ref(), true)
 	}
 }
 
@@ -352,7 +410,7 @@ func (s *Store) Audit(ctx context.Context, limit int, fn func(store.Snapshot) ([
 	}
 	snaps := make([]store.Snapshot, len(refs))
 	for i, ref := range refs {
-		s.claimed[ref] = true
+		put(&s.claimed, ref, true)
 		snaps[i] = s.execs[ref].snapshot()
 	}
 	s.mu.Unlock()
@@ -372,7 +430,7 @@ func (s *Store) Audit(ctx context.Context, limit int, fn func(store.Snapshot) ([
 		s.mu.Lock()
 		delete(s.claimed, refs[i])
 		if firstErr == nil {
-			s.events[refs[i]] = append(s.events[refs[i]], events...)
+			put(&s.events, refs[i], append(s.events[refs[i]], events...))
 			s.execs[refs[i]].exec.Audited = true
 			delete(s.pending, refs[i])
 			n++
@@ -392,12 +450,43 @@ func (s *Store) ReconEvents(_ context.Context, tenant, id string) ([]store.Recon
 	return append([]store.ReconEvent(nil), s.events[store.Ref{Tenant: tenant, Exec: id}]...), nil
 }
 
-func cloneSteps(steps []store.Step) []store.Step {
-	out := make([]store.Step, len(steps))
-	for i, st := range steps {
-		out[i] = store.Step{Tool: st.Tool, Writes: append([]string(nil), st.Writes...)}
+// put sets m[k] to v, making m on first use.
+func put[K comparable, V any](m *map[K]V, k K, v V) {
+	if *m == nil {
+		*m = map[K]V{}
 	}
+	(*m)[k] = v
+}
+
+func cloneSteps(steps []store.Step) []store.Step {
+	out, _ := cloneStepsInto(nil, nil, steps)
 	return out
+}
+
+// cloneStepsInto copies steps into the arrays into and keys where they are
+// large enough, and returns the copy and the array of its keys (every
+// step's keys in one array, each capped to its own).
+func cloneStepsInto(into []store.Step, keys []string, steps []store.Step) ([]store.Step, []string) {
+	if cap(into) < len(steps) {
+		into = make([]store.Step, len(steps))
+	}
+	into = into[:len(steps)]
+	n := 0
+	for _, st := range steps {
+		n += len(st.Writes)
+	}
+	if cap(keys) < n {
+		keys = make([]string, 0, n)
+	}
+	keys = keys[:0]
+	for i, st := range steps {
+		into[i] = store.Step{Tool: st.Tool}
+		if len(st.Writes) > 0 {
+			keys = append(keys, st.Writes...)
+			into[i].Writes = keys[len(keys)-len(st.Writes) : len(keys) : len(keys)]
+		}
+	}
+	return into, keys
 }
 
 func cloneContext(c store.Context) store.Context {
