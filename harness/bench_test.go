@@ -40,6 +40,16 @@ func fiveStep(one bool) *rapid.Generator[scenarios.Scenario] {
 	})
 }
 
+// fiveStepPool draws 1,024 scenarios of 5-step workflows (see fiveStep),
+// beforehand, so that a benchmark times the harness and not generation.
+func fiveStepPool(one bool) []scenarios.Scenario {
+	pool := make([]scenarios.Scenario, 1024)
+	for i := range pool {
+		pool[i] = scenarios.Example(fiveStep(one), i+1)
+	}
+	return pool
+}
+
 // BenchmarkCheckedRun measures simulated, fully checked runs of 5-step
 // workflows: generation is done beforehand, so the figures are the
 // harness's own (simulation, history, ledger, reconciliation, ten
@@ -50,10 +60,7 @@ func BenchmarkCheckedRun(b *testing.B) {
 		name string
 		one  bool
 	}{{"one-execution", true}, {"1-3-executions", false}} {
-		pool := make([]scenarios.Scenario, 1024)
-		for i := range pool {
-			pool[i] = scenarios.Example(fiveStep(shape.one), i+1)
-		}
+		pool := fiveStepPool(shape.one)
 		for _, name := range []string{"reference", "naive-backoff"} {
 			e, _ := policies.Lookup(name)
 			p := e.Go()
@@ -93,10 +100,7 @@ func BenchmarkCheckedRunCores(b *testing.B) {
 		name string
 		one  bool
 	}{{"one-execution", true}, {"1-3-executions", false}} {
-		pool := make([]scenarios.Scenario, 1024)
-		for i := range pool {
-			pool[i] = fiveStep(shape.one).Example(i + 1)
-		}
+		pool := fiveStepPool(shape.one)
 		e, _ := policies.Lookup("reference")
 		p := e.Go()
 		b.Run(shape.name, func(b *testing.B) {

@@ -112,9 +112,7 @@ func netSearch(space *scenarios.Space, body func(*System), o SystemOpts, seed ui
 	gen := space.Generator(o.AllFaults)
 	for i := range n {
 		s := seed + uint64(i)
-		// gen.Example, not scenarios.Example: a test may call this inside
-		// scenarios.WithRapidFlags, which holds the flags a draw would wait for.
-		run, err := runSystem(nil, space, gen.Example(int(s)), body, o)
+		run, err := runSystem(nil, space, scenarios.Example(gen, int(s)), body, o)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -21,9 +21,9 @@ import (
 //     first runs.
 //
 // A mode at a time: one WithRapidFlags, or readers, or minimisations. On
-// top of that, every write of a flag holds flagsMu, and drawing a scenario
-// from a seed ([Space.Seeded], whose rapid Example reads the seed flag)
-// holds it for reading, in any mode.
+// top of that, every write of a flag holds flagsMu, and drawing from a
+// seed ([Example], [Space.Seeded]: rapid's Example reads the seed flag)
+// holds it for reading, in any mode, inside a WithRapidFlags too.
 var (
 	initOnce sync.Once
 	flagsMu  sync.RWMutex
@@ -91,13 +91,19 @@ func WithRapidFlags(values map[string]string, f func()) error {
 		mode.cond.Broadcast()
 		mode.Unlock()
 	}()
+	// Only the writes hold flagsMu: while f runs, the mode keeps every
+	// other writer out, and f may draw from a seed (Example) itself.
 	flagsMu.Lock()
-	defer flagsMu.Unlock()
 	old, err := set(values)
+	flagsMu.Unlock()
 	if err != nil {
 		return err
 	}
-	defer restore(old)
+	defer func() {
+		flagsMu.Lock()
+		restore(old)
+		flagsMu.Unlock()
+	}()
 	f()
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 
@@ -364,5 +365,24 @@ func TestStoreReturnsSlicesOfItsOwn(t *testing.T) {
 	first.Steps[0].Writes[0] = "changed"
 	if again := x.Store(); again.Steps[0].Writes[0] != "s0.out" {
 		t.Fatalf("a caller's change to one Store() result leaked into the next: %q", again.Steps[0].Writes[0])
+	}
+}
+
+// A draw from a seed inside WithRapidFlags (net mode's SearchSystem under a
+// test that set rapid's flags) does not wait for WithRapidFlags to end.
+func TestADrawInsideWithRapidFlagsGoesOn(t *testing.T) {
+	done := make(chan scenarios.Workflow, 1)
+	go func() {
+		_ = scenarios.WithRapidFlags(map[string]string{"rapid.checks": "1"}, func() {
+			done <- scenarios.Example(scenarios.Workflows(), 7)
+		})
+	}()
+	select {
+	case wf := <-done:
+		if want := scenarios.Example(scenarios.Workflows(), 7); wf.Name != want.Name {
+			t.Fatalf("drawn inside WithRapidFlags: %s, outside: %s", wf.Name, want.Name)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("a draw inside WithRapidFlags waited for it: a deadlock")
 	}
 }
