@@ -147,7 +147,7 @@ func explore(ctx context.Context, cmd string, o *options, targets []target, runs
 		t := targets[i]
 		track := bar.policy(i, t.policy.Name())
 		opts := &harness.ExploreOpts{World: o.world.world, Runs: runs, TotalRuns: o.runs, Seed: o.seed, Shard: o.shard, Shards: o.shards, AllFaults: o.allFaults,
-			Progress: track.step, Shrinking: track.shrinking, Shrunk: track.shrunk, ShrinkTime: shrinkTime, Duration: o.duration}
+			Progress: track.step, Shrinking: track.shrinking, Shrunk: track.shrunk, ShrinkTime: shrinkTime, Duration: o.duration, NoShrink: o.noShrink}
 		if o.mode == "net" {
 			opts.NewRunner, opts.NoShrink, opts.Workers = netRunner(ctx, o.store, t.ref()), true, netWorkers
 			if o.duration > 0 {

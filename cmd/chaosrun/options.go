@@ -32,6 +32,7 @@ type options struct {
 	shard     int
 	shards    int
 	allFaults bool
+	noShrink  bool // counterexamples reported as found, not minimised
 	outputs   map[string]string // format -> path
 	quiet     bool
 	wide      bool // the whole table, whatever the terminal's width
@@ -84,6 +85,8 @@ func (o *options) flags(cmd string) *flag.FlagSet {
 		"Postgres the engine runs as a child process killed with SIGKILL at crashes")
 	fs.StringVar(&o.shardArg, "shard", "", "i/n\trun only the i-th of n slices of the seed space (CI matrices)")
 	fs.BoolVar(&o.allFaults, "all-faults", false, "enable every fault kind in every scenario (default: a random subset each)")
+	fs.BoolVar(&o.noShrink, "no-shrink", false, "report each counterexample as found, without minimising it (sim mode;\n"+
+		"net mode never minimises: its replay lines minimise in the simulation)")
 	fs.BoolVar(&o.wide, "wide", false, "every column in one table, however wide (default: the table fits the\n"+
 		"terminal, from COLUMNS or stdout's width; a pipe gets the wide table)")
 	for _, f := range reportFormats {

@@ -27,8 +27,11 @@ type record struct {
 	keys     []string       // the array of exec.Steps' keys
 	commits  []store.Commit // current run
 	attempts []store.Attempt
-	dead     []store.DeadLetter
-	shared   map[string]store.Value
+	// lent is set while a snapshot shares attempts' array: End copies it
+	// before changing an attempt, and a Reset leaves it to the snapshot.
+	lent   bool
+	dead   []store.DeadLetter
+	shared map[string]store.Value
 }
 
 type deadLetter struct {
@@ -46,8 +49,9 @@ func New() *Store {
 // Reset empties the store, as New returns it, and keeps its memory for
 // what is stored next: a caller that runs many short workflows one after
 // another (the simulation) reuses one store. What was read from the store
-// before is not affected: reads hand out copies, and committed versions,
-// which reads share, are never modified.
+// before is not affected: reads hand out copies, or share what the store
+// never modifies (committed versions, and the attempts a snapshot holds:
+// see record.lend).
 func (s *Store) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -83,7 +87,11 @@ func (s *Store) newRecord(e store.Execution) *record {
 	e.Input = input
 	// Room for an attempt and a commit per step: a run without failures
 	// never grows them.
-	*r = record{exec: e, keys: r.keys, commits: r.commits[:0], attempts: r.attempts[:0], dead: r.dead[:0], shared: r.shared}
+	attempts := r.attempts[:0]
+	if r.lent {
+		attempts = nil // a snapshot still reads the array
+	}
+	*r = record{exec: e, keys: r.keys, commits: r.commits[:0], attempts: attempts, dead: r.dead[:0], shared: r.shared}
 	clear(r.shared)
 	if cap(r.attempts) < n+1 {
 		r.attempts = make([]store.Attempt, 0, n+1)
@@ -174,7 +182,7 @@ func (r *record) snapshot() store.Snapshot {
 	snap := store.Snapshot{
 		Execution:   e,
 		Commits:     make([]store.Commit, len(r.commits)),
-		Attempts:    append([]store.Attempt(nil), r.attempts...),
+		Attempts:    r.lend(),
 		DeadLetters: append([]store.DeadLetter(nil), r.dead...),
 		Shared:      maps.Clone(r.shared),
 	}
@@ -191,6 +199,19 @@ func (r *record) snapshot() store.Snapshot {
 		snap.Context = InputContext(e.Input)
 	}
 	return snap
+}
+
+// lend returns the attempts for a snapshot to share: an attempt is
+// changed in place only by End, which copies the array first while it is
+// lent, and Begin appends past what the snapshot sees (its capacity ends
+// at its length). Recovering after a crash loads every attempt of every
+// run; copying them each time made crash-heavy runs quadratic.
+func (r *record) lend() []store.Attempt {
+	if len(r.attempts) == 0 {
+		return nil
+	}
+	r.lent = true
+	return r.attempts[:len(r.attempts):len(r.attempts)]
 }
 
 // InputContext returns context version 0 for an execution's input.
@@ -235,6 +256,9 @@ func (s *Store) End(_ context.Context, a store.Attempt) error {
 	r, err := s.get(a.Tenant, a.Exec)
 	if err != nil {
 		return err
+	}
+	if r.lent {
+		r.attempts, r.lent = append(make([]store.Attempt, 0, cap(r.attempts)), r.attempts...), false
 	}
 	for i := len(r.attempts) - 1; i >= 0; i-- {
 		b := &r.attempts[i]

@@ -3,8 +3,12 @@ package memstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"reflect"
+	"slices"
 	"testing"
 
+	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/store"
 	"github.com/chaosrun/chaosrun/reference/store/memstore"
 	"github.com/chaosrun/chaosrun/reference/store/storetest"
@@ -66,4 +70,55 @@ func TestConformanceAfterReset(t *testing.T) {
 		s.Reset()
 		return s
 	})
+}
+
+// TestSnapshotsKeepTheirAttempts: a snapshot shares the store's attempts
+// (Load copies none of them), yet what it read stays as it was when the
+// store ends one of those attempts, begins others, and is reset and
+// filled again.
+func TestSnapshotsKeepTheirAttempts(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New()
+	x := store.Execution{Tenant: "acme", Exec: "e1", Steps: []store.Step{{Tool: "send_email"}, {Tool: "send_email"}}}
+	begin := func(attempt int) store.Attempt {
+		a := store.Attempt{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Attempt: attempt}, Key: fmt.Sprint("k", attempt)}
+		if err := s.Begin(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	if err := s.Create(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	a1 := begin(1)
+	snap, err := s.Load(ctx, "acme", "e1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Clone(snap.Attempts)
+	a1.Outcome = outcome.Outcome{Effects: 1}
+	if err := s.End(ctx, a1); err != nil {
+		t.Fatal(err)
+	}
+	begin(2)
+	if !reflect.DeepEqual(snap.Attempts, want) {
+		t.Fatalf("after End and Begin the snapshot holds %+v, want %+v", snap.Attempts, want)
+	}
+	again, err := s.Load(ctx, "acme", "e1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Attempts) != 2 || !again.Attempts[0].Ended || again.Attempts[0].Outcome.Effects != 1 {
+		t.Fatalf("a new snapshot holds %+v, want attempt 1 ended and attempt 2 begun", again.Attempts)
+	}
+	held := slices.Clone(again.Attempts)
+	s.Reset()
+	if err := s.Create(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	begin(7)
+	begin(8)
+	if !reflect.DeepEqual(again.Attempts, held) {
+		t.Fatalf("after a reset the snapshot holds %+v, want %+v", again.Attempts, held)
+	}
 }
