@@ -32,7 +32,7 @@ type options struct {
 	shard     int
 	shards    int
 	allFaults bool
-	noShrink  bool // counterexamples reported as found, not minimised
+	noShrink  bool              // counterexamples reported as found, not minimised
 	outputs   map[string]string // format -> path
 	quiet     bool
 	wide      bool // the whole table, whatever the terminal's width
