@@ -111,6 +111,21 @@ func TestEachMistakeIsCaughtAndShrunk(t *testing.T) {
 				if n := run.Scenario.Steps(); n > 4 {
 					t.Errorf("%s: the shrunk counterexample still has %d steps:\n%s", id, n, harness.Explain(run, id))
 				}
+				// Every fault kind the case leaves on is one it needs.
+				for k, rate := range run.Scenario.Faults.Rates {
+					if rate == 0 {
+						continue
+					}
+					off := run.Scenario
+					off.Faults.Rates[k] = 0
+					r, err := harness.Simulate(context.Background(), off, e.Go(), nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if r.Result(id).Status == invariants.Violated {
+						t.Errorf("%s: the shrunk case still violates it with %s off: %s", id, faults.Kind(k), off.Faults)
+					}
+				}
 			}
 		})
 	}

@@ -42,3 +42,12 @@ func BenchmarkRunReference(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCompareNoShrink measures `chaosrun --no-shrink`, in this process.
+func BenchmarkCompareNoShrink(b *testing.B) {
+	for b.Loop() {
+		if code := run([]string{"--no-shrink"}, io.Discard, io.Discard); code != 0 {
+			b.Fatalf("exited %d", code)
+		}
+	}
+}
