@@ -39,13 +39,18 @@ func (s *Store) Load(ctx context.Context, tenant, id string) (store.Snapshot, er
 
 const beginSnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 
-// load reads a snapshot in a transaction scoped to its tenant, in one round
-// trip.
+// load switches a transaction to tenant (see actAs) and reads a snapshot in
+// it, in one round trip.
 func load(ctx context.Context, tx pgx.Tx, tenant, id string) (store.Snapshot, error) {
 	b := &pgx.Batch{}
+	b.Queue(setScope, appRole, tenant)
 	queueLoad(b, tenant, id)
 	br := tx.SendBatch(ctx, b)
-	snap, err := readLoad(br, tenant, id)
+	_, err := br.Exec()
+	var snap store.Snapshot
+	if err == nil {
+		snap, err = readLoad(br, tenant, id)
+	}
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
@@ -183,9 +188,13 @@ const selectDeadLetters = `
 func loadDeadLetters(br pgx.BatchResults, tenant, id string) ([]store.DeadLetter, error) {
 	rows, _ := br.Query()
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.DeadLetter, error) {
-		d := store.DeadLetter{AttemptID: store.AttemptID{Tenant: tenant, Exec: id}}
-		err := row.Scan(&d.Run, &d.Step, &d.Cause, &d.At)
-		d.At = d.At.UTC()
-		return d, err
+		return scanDeadLetter(row, tenant, id)
 	})
+}
+
+func scanDeadLetter(row pgx.CollectableRow, tenant, id string) (store.DeadLetter, error) {
+	d := store.DeadLetter{AttemptID: store.AttemptID{Tenant: tenant, Exec: id}}
+	err := row.Scan(&d.Run, &d.Step, &d.Cause, &d.At)
+	d.At = d.At.UTC()
+	return d, err
 }
