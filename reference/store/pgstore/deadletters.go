@@ -93,10 +93,10 @@ func (s *Store) claimDeadLetter(ctx context.Context, fn func(store.DeadLetter) e
 		if fnErr = fn(d); fnErr != nil {
 			return errRelease
 		}
-		if err := actAs(ctx, tx, d.Tenant); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, resolveDeadLetter, seq)
+		b := &pgx.Batch{} // as the dead letter's tenant (see actAs), in one round trip
+		b.Queue(setScope, appRole, d.Tenant)
+		b.Queue(resolveDeadLetter, seq)
+		err = tx.SendBatch(ctx, b).Close()
 		claimed = err == nil
 		return err
 	})
