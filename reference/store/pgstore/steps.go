@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/store"
 )
 
@@ -32,7 +33,7 @@ var insertAttempt = guarded(`INSERT INTO attempts (tenant, exec, run, step, numb
 // Begin implements [store.Store]. The begin record is committed before
 // Begin returns: it is durable before the step runs.
 func (s *Store) Begin(ctx context.Context, a store.Attempt) error {
-	outcome, err := json.Marshal(a.Outcome)
+	outcome, err := outcomeJSON(a.Outcome)
 	if err == nil {
 		err = s.write(ctx, a.Tenant, a.Exec, nil, writable(a.Run), insertAttempt,
 			a.Tenant, a.Exec, a.Run, a.Step, a.Attempt, a.Kind, a.Key, a.Token, a.Begun, outcome)
@@ -43,6 +44,18 @@ func (s *Store) Begin(ctx context.Context, a store.Attempt) error {
 		err = fmt.Errorf("outcome: %w", err)
 	}
 	return s.interpret(ctx, err, fmt.Sprintf("begin attempt %d of step %d of %s/%s", a.Attempt, a.Step, a.Tenant, a.Exec))
+}
+
+// noOutcome is the zero outcome, what a begin record holds until its
+// attempt ends: {} decodes to it, and costs neither encoding nor the bytes
+// of every zero field.
+var noOutcome = []byte("{}")
+
+func outcomeJSON(o outcome.Outcome) ([]byte, error) {
+	if o == (outcome.Outcome{}) {
+		return noOutcome, nil
+	}
+	return json.Marshal(o)
 }
 
 func writable(run int) func(state) error { return func(st state) error { return st.writable(run) } }
@@ -140,7 +153,7 @@ const endAttempt = `
 // End implements [store.Store], in one round trip. It also ends attempts of
 // a finished execution: an outcome learnt late is still worth auditing.
 func (s *Store) End(ctx context.Context, a store.Attempt) error {
-	outcome, err := json.Marshal(a.Outcome)
+	outcome, err := outcomeJSON(a.Outcome)
 	if err == nil {
 		b := &pgx.Batch{}
 		b.Queue(setScope, appRole, a.Tenant)
