@@ -43,10 +43,7 @@ func (s *Store) auditOne(ctx context.Context, fn func(store.Snapshot) ([]store.R
 		if err != nil {
 			return err
 		}
-		if err := actAs(ctx, tx, ref.Tenant); err != nil {
-			return err
-		}
-		snap, err := load(ctx, tx, ref.Tenant, ref.Exec)
+		snap, err := load(ctx, tx, ref.Tenant, ref.Exec) // as the tenant from here on
 		if err != nil {
 			return err
 		}
@@ -88,7 +85,7 @@ func record(ctx context.Context, tx pgx.Tx, ref store.Ref, events []store.ReconE
 	return tx.SendBatch(ctx, &b).Close()
 }
 
-const executionExists = `SELECT 1 FROM executions WHERE tenant = $1 AND id = $2`
+const executionExists = `SELECT EXISTS (SELECT 1 FROM executions WHERE tenant = $1 AND id = $2)`
 
 const selectReconEvents = `
 	SELECT step, tool, kind, detail, action, at
@@ -96,22 +93,58 @@ const selectReconEvents = `
 	WHERE tenant = $1 AND exec = $2
 	ORDER BY seq`
 
-// ReconEvents implements [store.Store].
+// ReconEvents implements [store.Store], in one round trip. Executions are
+// never deleted: one that exists still does when its events are read.
 func (s *Store) ReconEvents(ctx context.Context, tenant, id string) ([]store.ReconEvent, error) {
-	var events []store.ReconEvent
-	err := s.readTenant(ctx, tenant, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, executionExists, tenant, id).Scan(new(int)); err != nil {
-			return err
-		}
-		rows, _ := tx.Query(ctx, selectReconEvents, tenant, id)
-		var err error
-		events, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.ReconEvent, error) {
-			ev := store.ReconEvent{Tenant: tenant, Exec: id}
-			err := row.Scan(&ev.Step, &ev.Tool, &ev.Kind, &ev.Detail, &ev.Action, &ev.At)
-			ev.At = ev.At.UTC()
-			return ev, err
-		})
-		return err
+	events, err := readOf(ctx, s, tenant, id, selectReconEvents, func(row pgx.CollectableRow) (store.ReconEvent, error) {
+		ev := store.ReconEvent{Tenant: tenant, Exec: id}
+		err := row.Scan(&ev.Step, &ev.Tool, &ev.Kind, &ev.Detail, &ev.Action, &ev.At)
+		ev.At = ev.At.UTC()
+		return ev, err
 	})
-	return events, s.interpret(ctx, err, fmt.Sprintf("reconciliation events of %s/%s", tenant, id))
+	if err != nil {
+		return nil, s.interpret(ctx, err, fmt.Sprintf("reconciliation events of %s/%s", tenant, id))
+	}
+	return events, nil
+}
+
+// DeadLetters returns an execution's dead letters, resolved or not, in the
+// order they were made, in one round trip: what a snapshot holds of them,
+// without reading the rest (harness.DeadLetterReader).
+func (s *Store) DeadLetters(ctx context.Context, tenant, id string) ([]store.DeadLetter, error) {
+	dead, err := readOf(ctx, s, tenant, id, selectDeadLetters, func(row pgx.CollectableRow) (store.DeadLetter, error) {
+		return scanDeadLetter(row, tenant, id)
+	})
+	if err != nil {
+		return nil, s.interpret(ctx, err, fmt.Sprintf("dead letters of %s/%s", tenant, id))
+	}
+	return dead, nil
+}
+
+// readOf reads the rows of one query of an execution as its tenant, in one
+// batch: the scope, whether the execution exists (pgx.ErrNoRows if not),
+// and the query.
+func readOf[T any](ctx context.Context, s *Store, tenant, id, query string, scan pgx.RowToFunc[T]) ([]T, error) {
+	b := &pgx.Batch{}
+	b.Queue(setScope, appRole, tenant)
+	b.Queue(executionExists, tenant, id)
+	b.Queue(query, tenant, id)
+	br := s.pool.SendBatch(ctx, b)
+	var exists bool
+	_, err := br.Exec()
+	if err == nil {
+		err = br.QueryRow().Scan(&exists)
+	}
+	var out []T
+	if err == nil && !exists {
+		err = pgx.ErrNoRows
+	}
+	if err == nil {
+		rows, _ := br.Query()
+		out, err = pgx.CollectRows(rows, scan)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return out, err
 }

@@ -10,32 +10,24 @@ import (
 	"github.com/chaosrun/chaosrun/reference/store"
 )
 
-const (
-	insertDeadLetter = `
-		INSERT INTO dead_letters (tenant, exec, run, step, cause, at)
-		VALUES ($1, $2, $3, $4, $5, $6)`
-	deadLetterExecution = `
-		UPDATE executions SET status = 'dead-lettered', cause = $3
-		WHERE tenant = $1 AND id = $2`
-)
+// deadLetterStep ends a running execution as dead-lettered and queues its
+// step for review, in one statement: both or neither (see finishExecution).
+const deadLetterStep = `
+	WITH ended AS (
+		UPDATE executions SET status = 'dead-lettered', cause = $5
+		WHERE tenant = $1 AND id = $2 AND status = 'running'
+		RETURNING 1
+	)
+	INSERT INTO dead_letters (tenant, exec, run, step, cause, at)
+	SELECT $1, $2, $3, $4, $5, $6 FROM ended`
 
 // DeadLetter implements [store.Store]: the dead letter and the end of the
-// execution are one transaction.
+// execution are one transaction, one round trip.
 func (s *Store) DeadLetter(ctx context.Context, d store.DeadLetter) error {
-	err := s.asTenant(ctx, d.Tenant, func(tx pgx.Tx) error {
-		cur, err := lock(ctx, tx, lockForUpdate, d.Tenant, d.Exec)
-		if err != nil {
-			return err
-		}
-		if err := cur.running(); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, insertDeadLetter, d.Tenant, d.Exec, d.Run, d.Step, d.Cause, d.At); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, deadLetterExecution, d.Tenant, d.Exec, d.Cause)
-		return err
-	})
+	err := s.write(ctx, d.Tenant, d.Exec, nil, state.running, deadLetterStep, d.Tenant, d.Exec, d.Run, d.Step, d.Cause, d.At)
+	if err == nil {
+		return nil
+	}
 	return s.interpret(ctx, err, fmt.Sprintf("dead-letter step %d of %s/%s", d.Step, d.Tenant, d.Exec))
 }
 
@@ -101,10 +93,10 @@ func (s *Store) claimDeadLetter(ctx context.Context, fn func(store.DeadLetter) e
 		if fnErr = fn(d); fnErr != nil {
 			return errRelease
 		}
-		if err := actAs(ctx, tx, d.Tenant); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, resolveDeadLetter, seq)
+		b := &pgx.Batch{} // as the dead letter's tenant (see actAs), in one round trip
+		b.Queue(setScope, appRole, d.Tenant)
+		b.Queue(resolveDeadLetter, seq)
+		err = tx.SendBatch(ctx, b).Close()
 		claimed = err == nil
 		return err
 	})

@@ -26,10 +26,14 @@
 // # Transactions
 //
 // A begin record is committed in its own transaction before Begin returns.
-// Commit, DeadLetter, Finish and Restart each write in one transaction,
-// ordered by a row lock on the execution (FOR SHARE for Begin and Commit,
-// FOR NO KEY UPDATE for the writes that change the execution). A snapshot
-// is read in one repeatable-read transaction.
+// Commit, DeadLetter, End, Finish, Restart and WriteShared each write in one
+// statement, sent with the tenant's scope setting in one batch: one round
+// trip, one implicit transaction. Their writes are ordered by a row lock on
+// the execution (FOR SHARE for Begin, Commit and WriteShared, the update's
+// own lock for the writes that change the execution), and each writes only
+// if the locked row allows it; a write that found nothing to change asks
+// why in a second round trip. A snapshot is read in one repeatable-read
+// transaction, sent as one batch: one round trip too.
 //
 // ClaimDeadLetters and Audit take one row at a time with
 // FOR UPDATE SKIP LOCKED and keep the transaction open while their handler

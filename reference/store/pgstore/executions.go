@@ -28,6 +28,9 @@ func (s *Store) Create(ctx context.Context, e store.Execution) error {
 		return fmt.Errorf("pgstore: create %s: input: %w", e.Ref(), err)
 	}
 	err = s.exec(ctx, e.Tenant, insertExecution, e.Tenant, e.Exec, e.Workflow, steps, input, e.Created)
+	if err == nil {
+		return nil
+	}
 	return s.interpret(ctx, err, "create "+e.Ref().String())
 }
 
@@ -52,48 +55,38 @@ func (s *Store) Active(ctx context.Context) ([]store.Ref, error) {
 	return refs, s.interpret(ctx, err, "list active executions")
 }
 
-// finishExecution ends a running execution in one statement, locking its
-// row for the update and saying what it found (see write).
+// finishExecution ends a running execution in one statement; the update
+// locks the row and, after waiting for a concurrent write, checks the status
+// again on the row it will change (see write).
 const finishExecution = `
-	WITH cur AS (
-		SELECT status, run FROM executions
-		WHERE tenant = $1 AND id = $2
-		FOR NO KEY UPDATE
-	), upd AS (
-		UPDATE executions AS e SET status = $3, cause = $4
-		FROM cur WHERE e.tenant = $1 AND e.id = $2 AND cur.status = 'running'
-		RETURNING 1
-	)
-	SELECT cur.status, cur.run, EXISTS (SELECT 1 FROM upd) FROM cur`
+	UPDATE executions SET status = $3, cause = $4
+	WHERE tenant = $1 AND id = $2 AND status = 'running'`
 
 // Finish implements [store.Store].
 func (s *Store) Finish(ctx context.Context, tenant, id string, st store.Status, cause string) error {
-	ref := store.Ref{Tenant: tenant, Exec: id}
 	if !st.Terminal() {
-		return fmt.Errorf("pgstore: finish %s: status %s is not terminal", ref, st)
+		return fmt.Errorf("pgstore: finish %s/%s: status %s is not terminal", tenant, id, st)
 	}
-	err := s.write(ctx, tenant, nil, state.running, finishExecution, tenant, id, st.String(), cause)
-	return s.interpret(ctx, err, fmt.Sprintf("finish %s as %s", ref, st))
+	err := s.write(ctx, tenant, id, nil, state.running, finishExecution, tenant, id, st.String(), cause)
+	if err == nil {
+		return nil
+	}
+	return s.interpret(ctx, err, fmt.Sprintf("finish %s/%s as %s", tenant, id, st))
 }
 
+// restartExecution moves a running execution from the run before $3 to $3,
+// in one statement (see finishExecution).
 const restartExecution = `
 	UPDATE executions SET run = $3
-	WHERE tenant = $1 AND id = $2`
+	WHERE tenant = $1 AND id = $2 AND status = 'running' AND run = $3 - 1`
 
 // Restart implements [store.Store]. The commits of earlier runs stay in the
 // table as history; a snapshot shows the current run's only.
 func (s *Store) Restart(ctx context.Context, tenant, id string, run int) error {
-	ref := store.Ref{Tenant: tenant, Exec: id}
-	err := s.asTenant(ctx, tenant, func(tx pgx.Tx) error {
-		cur, err := lock(ctx, tx, lockForUpdate, tenant, id)
-		if err != nil {
-			return err
-		}
-		if err := cur.restartable(run); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, restartExecution, tenant, id, run)
-		return err
-	})
-	return s.interpret(ctx, err, fmt.Sprintf("restart %s", ref))
+	refused := func(st state) error { return st.restartable(run) }
+	err := s.write(ctx, tenant, id, nil, refused, restartExecution, tenant, id, run)
+	if err == nil {
+		return nil
+	}
+	return s.interpret(ctx, err, fmt.Sprintf("restart %s/%s", tenant, id))
 }

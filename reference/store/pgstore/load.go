@@ -9,34 +9,81 @@ import (
 )
 
 // Load implements [store.Store]. The snapshot is read in one repeatable-read
-// transaction, so its parts agree with each other.
+// transaction, so its parts agree with each other, and in one round trip:
+// the transaction's begin, its scope, the snapshot's queries and its commit
+// go in one batch. (A batch that fails part way leaves its transaction open;
+// the pool closes such a connection rather than reuse it.)
 func (s *Store) Load(ctx context.Context, tenant, id string) (store.Snapshot, error) {
+	b := &pgx.Batch{}
+	b.Queue(beginSnapshot)
+	b.Queue(setScope, appRole, tenant)
+	queueLoad(b, tenant, id)
+	b.Queue("COMMIT")
+	br := s.pool.SendBatch(ctx, b)
+	_, err := br.Exec()
+	if err == nil {
+		_, err = br.Exec()
+	}
 	var snap store.Snapshot
-	err := s.readTenant(ctx, tenant, func(tx pgx.Tx) error {
-		var err error
-		snap, err = load(ctx, tx, tenant, id)
-		return err
-	})
-	return snap, s.interpret(ctx, err, "load "+tenant+"/"+id)
+	if err == nil {
+		snap, err = readLoad(br, tenant, id)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return store.Snapshot{}, s.interpret(ctx, err, "load "+tenant+"/"+id)
+	}
+	return snap, nil
 }
 
-// load reads a snapshot in a transaction scoped to its tenant.
+const beginSnapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
+// load switches a transaction to tenant (see actAs) and reads a snapshot in
+// it, in one round trip.
 func load(ctx context.Context, tx pgx.Tx, tenant, id string) (store.Snapshot, error) {
-	e, err := loadExecution(ctx, tx, tenant, id)
+	b := &pgx.Batch{}
+	b.Queue(setScope, appRole, tenant)
+	queueLoad(b, tenant, id)
+	br := tx.SendBatch(ctx, b)
+	_, err := br.Exec()
+	var snap store.Snapshot
+	if err == nil {
+		snap, err = readLoad(br, tenant, id)
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return snap, err
+}
+
+// queueLoad queues the queries of a snapshot, which readLoad reads.
+func queueLoad(b *pgx.Batch, tenant, id string) {
+	b.Queue(selectExecution, tenant, id)
+	b.Queue(selectCommits, tenant, id)
+	b.Queue(selectAttempts, tenant, id)
+	b.Queue(selectDeadLetters, tenant, id)
+	b.Queue(selectShared, tenant, id)
+}
+
+// readLoad reads the results of queueLoad's queries; an execution that is
+// not there is pgx.ErrNoRows.
+func readLoad(br pgx.BatchResults, tenant, id string) (store.Snapshot, error) {
+	e, err := loadExecution(br, tenant, id)
 	if err != nil {
 		return store.Snapshot{}, err
 	}
 	snap := store.Snapshot{Execution: e, Context: inputContext(e.Input)}
-	if snap.Commits, snap.Context, err = loadCommits(ctx, tx, e, snap.Context); err != nil {
+	if snap.Commits, snap.Context, err = loadCommits(br, e, snap.Context); err != nil {
 		return store.Snapshot{}, err
 	}
-	if snap.Attempts, err = loadAttempts(ctx, tx, tenant, id); err != nil {
+	if snap.Attempts, err = loadAttempts(br, tenant, id); err != nil {
 		return store.Snapshot{}, err
 	}
-	if snap.DeadLetters, err = loadDeadLetters(ctx, tx, tenant, id); err != nil {
+	if snap.DeadLetters, err = loadDeadLetters(br, tenant, id); err != nil {
 		return store.Snapshot{}, err
 	}
-	if snap.Shared, err = loadShared(ctx, tx, tenant, id); err != nil {
+	if snap.Shared, err = loadShared(br); err != nil {
 		return store.Snapshot{}, err
 	}
 	return snap, nil
@@ -47,8 +94,8 @@ const selectShared = `
 	FROM shared_context
 	WHERE tenant = $1 AND exec = $2`
 
-func loadShared(ctx context.Context, tx pgx.Tx, tenant, id string) (map[string]store.Value, error) {
-	rows, _ := tx.Query(ctx, selectShared, tenant, id)
+func loadShared(br pgx.BatchResults) (map[string]store.Value, error) {
+	rows, _ := br.Query()
 	shared := map[string]store.Value{}
 	var key string
 	var v store.Value
@@ -64,10 +111,10 @@ const selectExecution = `
 	FROM executions
 	WHERE tenant = $1 AND id = $2`
 
-func loadExecution(ctx context.Context, tx pgx.Tx, tenant, id string) (store.Execution, error) {
+func loadExecution(br pgx.BatchResults, tenant, id string) (store.Execution, error) {
 	e := store.Execution{Tenant: tenant, Exec: id}
 	var status string
-	err := tx.QueryRow(ctx, selectExecution, tenant, id).Scan(
+	err := br.QueryRow().Scan(
 		&e.Workflow, &e.Steps, &e.Input, &status, &e.Cause, &e.Run, &e.Recovered, &e.Audited, &e.Created)
 	if err != nil {
 		return store.Execution{}, err
@@ -92,13 +139,14 @@ func inputContext(input map[string]string) store.Context {
 const selectCommits = `
 	SELECT step, attempt, result_data, result_ref, version, context, at, seq
 	FROM commits
-	WHERE tenant = $1 AND exec = $2 AND run = $3
+	WHERE tenant = $1 AND exec = $2
+		AND run = (SELECT run FROM executions WHERE tenant = $1 AND id = $2)
 	ORDER BY step`
 
 // loadCommits returns the current run's commits in step order, and the
 // context of the last one written (input when there is none).
-func loadCommits(ctx context.Context, tx pgx.Tx, e store.Execution, input store.Context) ([]store.Commit, store.Context, error) {
-	rows, _ := tx.Query(ctx, selectCommits, e.Tenant, e.Exec, e.Run)
+func loadCommits(br pgx.BatchResults, e store.Execution, input store.Context) ([]store.Commit, store.Context, error) {
+	rows, _ := br.Query()
 	commits := []store.Commit{}
 	last, lastSeq := input, int64(-1)
 	var seq int64
@@ -121,8 +169,8 @@ const selectAttempts = `
 	WHERE tenant = $1 AND exec = $2
 	ORDER BY seq`
 
-func loadAttempts(ctx context.Context, tx pgx.Tx, tenant, id string) ([]store.Attempt, error) {
-	rows, _ := tx.Query(ctx, selectAttempts, tenant, id)
+func loadAttempts(br pgx.BatchResults, tenant, id string) ([]store.Attempt, error) {
+	rows, _ := br.Query()
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.Attempt, error) {
 		a := store.Attempt{AttemptID: store.AttemptID{Tenant: tenant, Exec: id}}
 		err := row.Scan(&a.Run, &a.Step, &a.Attempt, &a.Kind, &a.Key, &a.Token, &a.Begun, &a.Ended, &a.Outcome)
@@ -137,12 +185,16 @@ const selectDeadLetters = `
 	WHERE tenant = $1 AND exec = $2
 	ORDER BY seq`
 
-func loadDeadLetters(ctx context.Context, tx pgx.Tx, tenant, id string) ([]store.DeadLetter, error) {
-	rows, _ := tx.Query(ctx, selectDeadLetters, tenant, id)
+func loadDeadLetters(br pgx.BatchResults, tenant, id string) ([]store.DeadLetter, error) {
+	rows, _ := br.Query()
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.DeadLetter, error) {
-		d := store.DeadLetter{AttemptID: store.AttemptID{Tenant: tenant, Exec: id}}
-		err := row.Scan(&d.Run, &d.Step, &d.Cause, &d.At)
-		d.At = d.At.UTC()
-		return d, err
+		return scanDeadLetter(row, tenant, id)
 	})
+}
+
+func scanDeadLetter(row pgx.CollectableRow, tenant, id string) (store.DeadLetter, error) {
+	d := store.DeadLetter{AttemptID: store.AttemptID{Tenant: tenant, Exec: id}}
+	err := row.Scan(&d.Run, &d.Step, &d.Cause, &d.At)
+	d.At = d.At.UTC()
+	return d, err
 }

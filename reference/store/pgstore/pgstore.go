@@ -77,12 +77,6 @@ func (s *Store) asTenant(ctx context.Context, tenant string, fn func(pgx.Tx) err
 	return s.tx(ctx, pgx.TxOptions{}, appRole, tenant, fn)
 }
 
-// readTenant is asTenant for reads that must see one consistent snapshot.
-func (s *Store) readTenant(ctx context.Context, tenant string, fn func(pgx.Tx) error) error {
-	opts := pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
-	return s.tx(ctx, opts, appRole, tenant, fn)
-}
-
 // asSystem runs fn in a transaction that reads and locks every tenant's
 // executions and dead letters and writes nothing; fn calls actAs to change a
 // row it has claimed.
@@ -90,13 +84,29 @@ func (s *Store) asSystem(ctx context.Context, fn func(pgx.Tx) error) error {
 	return s.tx(ctx, pgx.TxOptions{}, systemRole, "", fn)
 }
 
+// tx runs fn in a transaction whose begin and scope setting go in one
+// batch, one round trip; it commits if fn succeeds and rolls back if not.
 func (s *Store) tx(ctx context.Context, opts pgx.TxOptions, role, tenant string, fn func(pgx.Tx) error) error {
-	return pgx.BeginTxFunc(ctx, s.pool, opts, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, setScope, role, tenant); err != nil {
-			return err
-		}
-		return fn(tx)
-	})
+	b := &pgx.Batch{}
+	b.BeginTx(opts)
+	b.Queue(setScope, role, tenant)
+	br := s.pool.SendBatch(ctx, b)
+	_, err := br.Exec()
+	if err == nil {
+		_, err = br.Exec()
+	}
+	tx := br.Tx()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = fn(tx)
+	}
+	if err != nil {
+		_ = tx.Rollback(ctx) // a transaction that never began is closed already
+		return err
+	}
+	return tx.Commit(ctx)
 }
 
 // actAs switches a system transaction to the tenant of a row it claimed, so

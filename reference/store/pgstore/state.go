@@ -1,10 +1,7 @@
 package pgstore
 
 import (
-	"context"
 	"fmt"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/chaosrun/chaosrun/reference/store"
 )
@@ -17,29 +14,9 @@ type state struct {
 
 // Row locks on the execution order the writes to it. Begin and Commit only
 // read it (FOR SHARE: they run side by side, and wait for a Finish or a
-// Restart); the writes that change it take it for update. An execution that
-// is not there, or is another tenant's, is pgx.ErrNoRows: store.ErrNotFound.
-const (
-	lockForShare = `
-		SELECT status, run FROM executions
-		WHERE tenant = $1 AND id = $2
-		FOR SHARE`
-	lockForUpdate = `
-		SELECT status, run FROM executions
-		WHERE tenant = $1 AND id = $2
-		FOR NO KEY UPDATE`
-)
-
-func lock(ctx context.Context, tx pgx.Tx, query, tenant, id string) (state, error) {
-	var status string
-	var st state
-	if err := tx.QueryRow(ctx, query, tenant, id).Scan(&status, &st.run); err != nil {
-		return state{}, err
-	}
-	var err error
-	st.status, err = store.ParseStatus(status)
-	return st, err
-}
+// Restart); the writes that change it lock it by updating it. An execution
+// that is not there, or is another tenant's, is pgx.ErrNoRows:
+// store.ErrNotFound.
 
 // running refuses a write to a finished execution.
 func (st state) running() error {

@@ -43,6 +43,44 @@ var cases = []struct {
 	{"EveryWriteRefusesAnotherTenantsExecution", testTenantWrites},
 	{"EveryRecordNeedsItsExecutionAndATenant", testOrphans},
 	{"SharedScratchpadOutlivesRunsAndKeepsTheLastWrite", testShared},
+	{"DeadLettersReadAloneAsInASnapshot", testDeadLetterReader},
+}
+
+// deadLetterReader is what a store that reads an execution's dead letters
+// without the rest of its snapshot has (harness.DeadLetterReader).
+type deadLetterReader interface {
+	DeadLetters(ctx context.Context, tenant, id string) ([]store.DeadLetter, error)
+}
+
+// testDeadLetterReader holds a store's DeadLetters, where it has one, to
+// what its snapshots say: the same dead letters, resolved ones included, of
+// the tenant's own executions only.
+func testDeadLetterReader(ctx context.Context, t *testing.T, s store.Store) {
+	r, ok := s.(deadLetterReader)
+	if !ok {
+		t.Skip("the store reads dead letters through snapshots only")
+	}
+	create(ctx, t, s, "acme", "e1")
+	create(ctx, t, s, "acme", "e2")
+	dead, err := r.DeadLetters(ctx, "acme", "e2")
+	must(t, err)
+	if len(dead) != 0 {
+		t.Fatalf("dead letters of an execution without any: %+v", dead)
+	}
+	must(t, s.DeadLetter(ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Run: 0, Step: 1}, Cause: "may have been sent", At: t0}))
+	_, err = s.ClaimDeadLetters(ctx, 10, func(store.DeadLetter) error { return nil })
+	must(t, err)
+	dead, err = r.DeadLetters(ctx, "acme", "e1")
+	must(t, err)
+	snap, err := s.Load(ctx, "acme", "e1")
+	must(t, err)
+	if len(dead) != 1 || fmt.Sprint(dead) != fmt.Sprint(snap.DeadLetters) {
+		t.Fatalf("DeadLetters = %+v, the snapshot holds %+v", dead, snap.DeadLetters)
+	}
+	for _, ref := range []store.Ref{{Tenant: "acme", Exec: "nope"}, {Tenant: "globex", Exec: "e1"}, {Tenant: "", Exec: "e1"}} {
+		_, err := r.DeadLetters(ctx, ref.Tenant, ref.Exec)
+		wantErr(t, err, store.ErrNotFound)
+	}
 }
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
