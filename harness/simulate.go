@@ -338,6 +338,7 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 		case errors.Is(err, engine.ErrCrash):
 			rec.Observe(engine.Event{Kind: engine.EvCrash, Detail: "the engine process died"})
 			clock.Sleep(ctx, o.RestartDelay)
+			eng.Release() // the crashed engine is gone: its executions' memory serves the next
 			if eng, err = engine.New(st, reg, p, tools, eopts); err != nil {
 				return nil, err
 			}
@@ -355,6 +356,7 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 			s.wake(i, prog.Wake)
 		}
 	}
+	eng.Release() // the engine has stopped; nothing reads its executions
 	if run.History.Cut != invariants.Aborted {
 		// Requests still on their way (zombies) arrive, whatever became of
 		// the executions that sent them.

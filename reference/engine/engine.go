@@ -83,6 +83,20 @@ func New(s store.Store, reg *registry.Registry, p policy.Policy, tools Invoker, 
 	return e, nil
 }
 
+// Release hands the memory of the engine's executions back for the
+// engines made after it: a caller that runs many short workflows one after
+// another (the simulation) releases each engine once it is done with it.
+// Neither the engine nor anything it holds may be used afterwards; the
+// store, and what the engine reported (its events), are not affected.
+func (e *Engine) Release() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for ref, r := range e.runs {
+		r.release()
+		delete(e.runs, ref)
+	}
+}
+
 // Progress is what Advance left an execution in.
 type Progress struct {
 	Done   bool
