@@ -312,7 +312,7 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	world := fakes.NewWorld(&fakes.Opts{Catalog: cat, Clock: clock, Quirks: inj, Drift: inj.Drift(cat), Expect: 3 * sc.Steps(), Reuse: buf.effects})
 	*buf = buffers{scratch: buf.scratch} // the run holds them now, until it is released
 	mem := stores.Get().(*memstore.Store)
-	defer func() { mem.Reset(); stores.Put(mem) }() // nothing the run returns reads it
+	defer func() { mem.Recycle(); stores.Put(mem) }() // nothing the run returns reads it, nor anything read from it
 	st := inj.Store(mem)
 	tools := inj.Invoker(world)
 	reg := cat.Registry()

@@ -66,6 +66,19 @@ func (s *Store) Reset() {
 	s.order, s.dead = s.order[:0], s.dead[:0]
 }
 
+// Recycle is Reset for a caller that reads nothing it read from the store
+// before (the simulation, once a run is checked): it also takes back the
+// arrays of attempts that snapshots share (see record.lend), which Reset
+// leaves to them.
+func (s *Store) Recycle() {
+	s.mu.Lock()
+	for _, ref := range s.order {
+		s.execs[ref].lent = false
+	}
+	s.mu.Unlock()
+	s.Reset()
+}
+
 // newRecord returns a record for a new execution, reusing one a Reset
 // emptied: its arrays and maps are the store's own, never handed out.
 func (s *Store) newRecord(e store.Execution) *record {
@@ -160,7 +173,7 @@ func (s *Store) Load(_ context.Context, tenant, id string) (store.Snapshot, erro
 	if err != nil {
 		return store.Snapshot{}, err
 	}
-	return r.snapshot(), nil
+	return r.snapshot(true), nil
 }
 
 // DeadLetters returns the dead letters of an execution, as Load's snapshot
@@ -175,7 +188,11 @@ func (s *Store) DeadLetters(_ context.Context, tenant, id string) ([]store.DeadL
 	return append([]store.DeadLetter(nil), r.dead...), nil
 }
 
-func (r *record) snapshot() store.Snapshot {
+// snapshot returns the record as a reader sees it. With own, its Context
+// is the reader's own copy (Load's, which an engine resumes from);
+// without, it is the committed version itself, which a reader only reads
+// (Audit's).
+func (r *record) snapshot(own bool) store.Snapshot {
 	e := r.exec
 	e.Steps = cloneSteps(e.Steps)
 	e.Input = maps.Clone(e.Input)
@@ -193,9 +210,12 @@ func (r *record) snapshot() store.Snapshot {
 	// is never modified (see store.Context). The snapshot's Context, the one
 	// a reader resumes from, is its own copy.
 	copy(snap.Commits, r.commits)
-	if n := len(r.commits); n > 0 {
+	switch n := len(r.commits); {
+	case n > 0 && own:
 		snap.Context = cloneContext(r.commits[n-1].Context)
-	} else {
+	case n > 0:
+		snap.Context = r.commits[n-1].Context
+	default:
 		snap.Context = InputContext(e.Input)
 	}
 	return snap
@@ -435,7 +455,7 @@ func (s *Store) Audit(ctx context.Context, limit int, fn func(store.Snapshot) ([
 	snaps := make([]store.Snapshot, len(refs))
 	for i, ref := range refs {
 		put(&s.claimed, ref, true)
-		snaps[i] = s.execs[ref].snapshot()
+		snaps[i] = s.execs[ref].snapshot(false) // fn audits: it reads the version, never changes it
 	}
 	s.mu.Unlock()
 
