@@ -387,6 +387,7 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	run.Ledger = world.Ledger()
 	run.Results = run.Analysis().Check()
 	run.Virtual = clock.Elapsed()
+	world.Release() // its ledger is the run's; nothing else of it is read again
 	return run, nil
 }
 
