@@ -20,6 +20,7 @@ type Store struct {
 	dead    []deadLetter       // queue, oldest first
 	events  map[store.Ref][]store.ReconEvent
 	free    []*record // records a Reset emptied, for Create to fill again
+	claims  int       // claims of dead letters made, numbering them
 }
 
 type record struct {
@@ -35,8 +36,8 @@ type record struct {
 }
 
 type deadLetter struct {
-	d       store.DeadLetter
-	claimed bool
+	d     store.DeadLetter
+	claim int // the claim that holds it (0: none)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -378,22 +379,23 @@ func (s *Store) DeadLetter(_ context.Context, d store.DeadLetter) error {
 	return nil
 }
 
-// ClaimDeadLetters implements [store.Store].
+// ClaimDeadLetters implements [store.Store]. Each claim has its own number,
+// which marks the dead letters it holds: another claim that finishes
+// first removes entries from the queue, so a claim finds its own by that
+// mark, not by where they were.
 func (s *Store) ClaimDeadLetters(ctx context.Context, limit int, fn func(store.DeadLetter) error) (int, error) {
 	s.mu.Lock()
-	var claimed []int
+	s.claims++
+	mine := s.claims
+	var batch []store.DeadLetter
 	for i := range s.dead {
-		if len(claimed) == limit {
+		if len(batch) == limit {
 			break
 		}
-		if !s.dead[i].claimed {
-			s.dead[i].claimed = true
-			claimed = append(claimed, i)
+		if s.dead[i].claim == 0 {
+			s.dead[i].claim = mine
+			batch = append(batch, s.dead[i].d)
 		}
-	}
-	batch := make([]store.DeadLetter, len(claimed))
-	for j, i := range claimed {
-		batch[j] = s.dead[i].d
 	}
 	s.mu.Unlock()
 
@@ -414,29 +416,23 @@ func (s *Store) ClaimDeadLetters(ctx context.Context, limit int, fn func(store.D
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n, keep := 0, s.dead[:0]
-	for i, dl := range s.dead {
-		j := indexOf(claimed, i)
-		switch {
-		case j >= 0 && resolved[j]:
-			n++
-			continue
-		case j >= 0:
-			dl.claimed = false
+	n, j, keep := 0, 0, s.dead[:0]
+	for _, dl := range s.dead {
+		if dl.claim == mine {
+			// the claim's entries are in the queue in the order claimed
+			if resolved[j] {
+				n++
+				j++
+				continue
+			}
+			dl.claim = 0
+			j++
 		}
 		keep = append(keep, dl)
 	}
+	clear(s.dead[len(keep):])
 	s.dead = keep
 	return n, firstErr
-}
-
-func indexOf(xs []int, x int) int {
-	for i, v := range xs {
-		if v == x {
-			return i
-		}
-	}
-	return -1
 }
 
 // Audit implements [store.Store].
