@@ -123,6 +123,35 @@ var (
 	_ engine.Downstream = (*World)(nil)
 )
 
+// worldMaps are the maps of a released world, cleared, for the next.
+type worldMaps struct {
+	keyed   map[keyID][]*record
+	byRef   map[string]*record
+	fenced  map[keyID]bool
+	gens    map[[2]string]generation
+	seen    map[chunkID]bool
+	windows map[[2]string]*window
+}
+
+var released = sync.Pool{New: func() any { return new(worldMaps) }}
+
+// Release hands the world's own maps back for the worlds made after it,
+// for a caller that makes many (the simulation): the world may not be used
+// afterwards, but its ledger may.
+func (w *World) Release() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	m := &worldMaps{keyed: w.keyed, byRef: w.byRef, fenced: w.fenced, gens: w.gens, seen: w.seen, windows: w.windows}
+	clear(m.keyed)
+	clear(m.byRef)
+	clear(m.fenced)
+	clear(m.gens)
+	clear(m.seen)
+	clear(m.windows)
+	w.keyed, w.byRef, w.fenced, w.gens, w.seen, w.windows = nil, nil, nil, nil, nil, nil
+	released.Put(m)
+}
+
 // NewWorld returns a world with an empty ledger.
 func NewWorld(opts *Opts) *World {
 	if opts == nil {
@@ -130,7 +159,9 @@ func NewWorld(opts *Opts) *World {
 	}
 	w := &World{
 		cat: opts.Catalog, clock: opts.Clock, quirks: opts.Quirks, limit: opts.RateLimit,
-	} // its maps are made on first write (put): most runs need few of them
+	} // its maps are made on first write (put), unless a released world left them: most runs need few
+	m := released.Get().(*worldMaps)
+	w.keyed, w.byRef, w.fenced, w.gens, w.seen, w.windows = m.keyed, m.byRef, m.fenced, m.gens, m.seen, m.windows
 	if w.cat == nil {
 		w.cat = Default()
 	}

@@ -86,6 +86,8 @@ type Run struct {
 type buffers struct {
 	events  []engine.Event
 	effects []fakes.Effect
+	// scratch holds the run's context versions and its events' reads.
+	scratch *engine.Scratch
 }
 
 var bufferPool = sync.Pool{New: func() any { return new(buffers) }}
@@ -94,7 +96,7 @@ var bufferPool = sync.Pool{New: func() any { return new(buffers) }}
 var stores = sync.Pool{New: func() any { return memstore.New() }}
 
 // Release hands the run's memory (the arrays of its history and its
-// ledger) back for the runs that follow, and empties the run: neither the
+// ledger, its context versions and its events' reads) back for the runs that follow, and empties the run: neither the
 // run nor anything read from it (its events, ledger, analysis) may be used
 // afterwards. A run that is not released is collected as usual; Explore,
 // Shrink and Property release each run they do not keep.
@@ -296,6 +298,10 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	cat := space.World()
 	clock := NewVirtualClock()
 	buf := bufferPool.Get().(*buffers)
+	if buf.scratch == nil {
+		buf.scratch = new(engine.Scratch)
+	}
+	buf.scratch.Reset() // the run that had it was released: nothing reads it
 	rec := &recorder{clock: clock, events: buf.events[:0], facts: make([]engine.Fact, 0, sc.Steps()+2*len(sc.Executions))}
 	if cap(rec.events) < 8*sc.Steps()+16 {
 		rec.events = make([]engine.Event, 0, 8*sc.Steps()+16)
@@ -304,13 +310,13 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	inj := faults.NewInjector(sc.Faults, sc.Units(), func(a faults.Applied) { rec.Observe(FaultEvent(a)) })
 	inj.UseClock(clock)
 	world := fakes.NewWorld(&fakes.Opts{Catalog: cat, Clock: clock, Quirks: inj, Drift: inj.Drift(cat), Expect: 3 * sc.Steps(), Reuse: buf.effects})
-	*buf = buffers{} // the run holds them now, until it is released
+	*buf = buffers{scratch: buf.scratch} // the run holds them now, until it is released
 	mem := stores.Get().(*memstore.Store)
-	defer func() { mem.Reset(); stores.Put(mem) }() // nothing the run returns reads it
+	defer func() { mem.Recycle(); stores.Put(mem) }() // nothing the run returns reads it, nor anything read from it
 	st := inj.Store(mem)
 	tools := inj.Invoker(world)
 	reg := cat.Registry()
-	eopts := &engine.Opts{Clock: clock, Faults: inj, Observer: rec, Downstream: world, Contracts: cat, Seed: sc.Faults.Seed}
+	eopts := &engine.Opts{Clock: clock, Faults: inj, Observer: rec, Downstream: world, Contracts: cat, Seed: sc.Faults.Seed, Scratch: buf.scratch}
 	eng, err := engine.New(st, reg, p, tools, eopts)
 	if err != nil {
 		return nil, err
@@ -338,6 +344,7 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 		case errors.Is(err, engine.ErrCrash):
 			rec.Observe(engine.Event{Kind: engine.EvCrash, Detail: "the engine process died"})
 			clock.Sleep(ctx, o.RestartDelay)
+			eng.Release() // the crashed engine is gone: its executions' memory serves the next
 			if eng, err = engine.New(st, reg, p, tools, eopts); err != nil {
 				return nil, err
 			}
@@ -355,6 +362,7 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 			s.wake(i, prog.Wake)
 		}
 	}
+	eng.Release() // the engine has stopped; nothing reads its executions
 	if run.History.Cut != invariants.Aborted {
 		// Requests still on their way (zombies) arrive, whatever became of
 		// the executions that sent them.
@@ -379,6 +387,7 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	run.Ledger = world.Ledger()
 	run.Results = run.Analysis().Check()
 	run.Virtual = clock.Elapsed()
+	world.Release() // its ledger is the run's; nothing else of it is read again
 	return run, nil
 }
 

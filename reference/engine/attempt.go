@@ -207,7 +207,7 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 	work := r.shared
 	if e.arch.Context == policy.Versioned && !e.arch.Without.Has(policy.CopyOnWrite) {
 		// copy-on-write: the committed version is never touched
-		work = newVersion(r.ctx.Values, len(st.Writes))
+		work = e.scratch.newVersion(r.ctx.Values, len(st.Writes))
 	}
 	writer := store.Writer{Run: a.Run, Step: a.Step, Attempt: a.Attempt}
 	for i, k := range st.Writes {
@@ -276,22 +276,6 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 	return e.at(ctx, r, AfterCommit, c.AttemptID, 0)
 }
 
-// newVersion copies a committed version's values for n more keys. A clone
-// copies the map's memory without hashing every key again, which is the
-// faster way but where the n keys take a map of one group (eight) past it:
-// then a map made at its final size is.
-func newVersion(values map[string]store.Value, n int) map[string]store.Value {
-	if len(values) <= 8 && len(values)+n > 8 {
-		work := make(map[string]store.Value, len(values)+n)
-		maps.Copy(work, values)
-		return work
-	}
-	if values == nil {
-		return make(map[string]store.Value, n)
-	}
-	return maps.Clone(values)
-}
-
 // confirm asks the store whether a commit it reported failed landed before
 // the execution ends over it: if it did, the step is done and the decision
 // to end is moot; if the store cannot say, the engine waits for it.
@@ -352,17 +336,17 @@ func (e *Engine) read(r *run, attempt int) string {
 		values = r.shared
 	}
 	if !shared && !e.arch.Without.Has(policy.CopyOnWrite) && r.view.version == r.ctx.Version && r.view.run == r.exec.Run && r.view.ready() {
-		r.view.render()
+		r.view.render(e.scratch)
 		e.emitRead(r, attempt, r.view.reads)
 		return r.view.payload
 	}
-	reads := make([]Read, 0, len(values))
+	reads := e.scratch.reads(len(values))
 	for k, v := range values {
 		reads = append(reads, Read{Key: k, Data: v.Data, Writer: v.Writer})
 	}
 	slices.SortFunc(reads, func(a, b Read) int { return strings.Compare(a.Key, b.Key) })
 	v := view{run: r.exec.Run, version: r.ctx.Version, reads: reads}
-	v.render()
+	v.render(e.scratch)
 	if !shared {
 		r.view = v
 	}
@@ -388,10 +372,9 @@ type view struct {
 func (v *view) ready() bool { return v.reads != nil || v.from != nil }
 
 // render makes the view's reads, if they are pending, and its payload.
-func (v *view) render() {
+func (v *view) render(s *Scratch) {
 	if v.reads == nil {
-		reads := make([]Read, len(v.from), len(v.from)+len(v.keys))
-		copy(reads, v.from)
+		reads := append(s.reads(len(v.from)+len(v.keys)), v.from...)
 		for _, k := range v.keys {
 			rd := Read{Key: k, Data: v.value.Data, Writer: v.value.Writer}
 			if i, found := slices.BinarySearchFunc(reads, k, func(r Read, k string) int { return strings.Compare(r.Key, k) }); found {

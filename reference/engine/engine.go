@@ -28,6 +28,9 @@ type Opts struct {
 	// Seed seeds the backoff jitter, which is a pure function of the seed and
 	// the attempt, so that a rebuilt engine draws what the crashed one would have.
 	Seed uint64
+	// Scratch, when not nil, is where the engine takes the context
+	// versions it commits and the reads it reports (see [Scratch]).
+	Scratch *Scratch
 	// StoreRetry is how long Run waits after a store error before trying
 	// again (default 1s).
 	StoreRetry time.Duration
@@ -49,6 +52,7 @@ type Engine struct {
 	obs       Observer
 	seed      uint64
 	retry     time.Duration
+	scratch   *Scratch
 
 	mu      sync.Mutex
 	runs    map[store.Ref]*run
@@ -70,7 +74,7 @@ func New(s store.Store, reg *registry.Registry, p policy.Policy, tools Invoker, 
 	e := &Engine{
 		store: s, reg: reg, pol: p, arch: arch, tools: tools,
 		down: opts.Downstream, contracts: opts.Contracts, clock: opts.Clock,
-		faults: opts.Faults, obs: opts.Observer, seed: opts.Seed, retry: opts.StoreRetry,
+		faults: opts.Faults, obs: opts.Observer, seed: opts.Seed, retry: opts.StoreRetry, scratch: opts.Scratch,
 		runs: map[store.Ref]*run{},
 	}
 	e.lookup, _ = tools.(Lookuper)
@@ -81,6 +85,20 @@ func New(s store.Store, reg *registry.Registry, p policy.Policy, tools Invoker, 
 		e.retry = time.Second
 	}
 	return e, nil
+}
+
+// Release hands the memory of the engine's executions back for the
+// engines made after it: a caller that runs many short workflows one after
+// another (the simulation) releases each engine once it is done with it.
+// Neither the engine nor anything it holds may be used afterwards; the
+// store, and what the engine reported (its events), are not affected.
+func (e *Engine) Release() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for ref, r := range e.runs {
+		r.release()
+		delete(e.runs, ref)
+	}
 }
 
 // Progress is what Advance left an execution in.
@@ -110,7 +128,7 @@ func (e *Engine) Start(ctx context.Context, x store.Execution) error {
 	}
 	x.Status, x.Run = store.Running, 0
 	r := newRun(x)
-	r.ctx = inputContext(x.Input)
+	r.ctx = e.scratch.inputContext(x.Input)
 	if e.arch.Context == policy.Shared || e.arch.Without.Has(policy.CopyOnWrite) {
 		r.shared = maps.Clone(r.ctx.Values) // the one document every attempt writes into
 	}

@@ -32,6 +32,9 @@ const (
 type run struct {
 	mu sync.Mutex
 	runState
+	// arrays is the allocation the run was made in, when newRun made it
+	// in one: what Release hands back.
+	arrays *smallRunArrays
 }
 
 // runState is everything of a run but its lock, so that a resync can
@@ -93,8 +96,10 @@ func newRun(x store.Execution) *run {
 	n := len(x.Steps)
 	if n <= smallRun {
 		// A workflow of a few steps gets its run and every per-step array
-		// in one allocation.
-		b := new(smallRunArrays)
+		// in one allocation, one a released engine handed back if there is
+		// one (see Engine.Release).
+		b := smallRuns.Get().(*smallRunArrays)
+		b.run.arrays = b
 		b.run.runState = runState{
 			exec:     x,
 			attempts: b.ints[:n:n],
@@ -128,6 +133,21 @@ func newRun(x store.Execution) *run {
 // smallRun is the most steps a workflow has for newRun to make its run in
 // one allocation.
 const smallRun = 8
+
+// smallRuns holds the runs released engines handed back, zeroed.
+var smallRuns = sync.Pool{New: func() any { return new(smallRunArrays) }}
+
+// release hands the run's memory back for newRun: nothing may use the run
+// afterwards. What the run handed out (its events' reads, outcomes and
+// decisions, its keys' strings) is allocated apart from it.
+func (r *run) release() {
+	b := r.arrays
+	if b == nil || r != &b.run {
+		return
+	}
+	*b = smallRunArrays{}
+	smallRuns.Put(b)
+}
 
 type smallRunArrays struct {
 	run     run

@@ -20,6 +20,7 @@ type Store struct {
 	dead    []deadLetter       // queue, oldest first
 	events  map[store.Ref][]store.ReconEvent
 	free    []*record // records a Reset emptied, for Create to fill again
+	claims  int       // claims of dead letters made, numbering them
 }
 
 type record struct {
@@ -35,8 +36,8 @@ type record struct {
 }
 
 type deadLetter struct {
-	d       store.DeadLetter
-	claimed bool
+	d     store.DeadLetter
+	claim int // the claim that holds it (0: none)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -64,6 +65,19 @@ func (s *Store) Reset() {
 	clear(s.events)
 	clear(s.dead) // the queue's causes go with it
 	s.order, s.dead = s.order[:0], s.dead[:0]
+}
+
+// Recycle is Reset for a caller that reads nothing it read from the store
+// before (the simulation, once a run is checked): it also takes back the
+// arrays of attempts that snapshots share (see record.lend), which Reset
+// leaves to them.
+func (s *Store) Recycle() {
+	s.mu.Lock()
+	for _, ref := range s.order {
+		s.execs[ref].lent = false
+	}
+	s.mu.Unlock()
+	s.Reset()
 }
 
 // newRecord returns a record for a new execution, reusing one a Reset
@@ -160,7 +174,7 @@ func (s *Store) Load(_ context.Context, tenant, id string) (store.Snapshot, erro
 	if err != nil {
 		return store.Snapshot{}, err
 	}
-	return r.snapshot(), nil
+	return r.snapshot(true), nil
 }
 
 // DeadLetters returns the dead letters of an execution, as Load's snapshot
@@ -175,7 +189,11 @@ func (s *Store) DeadLetters(_ context.Context, tenant, id string) ([]store.DeadL
 	return append([]store.DeadLetter(nil), r.dead...), nil
 }
 
-func (r *record) snapshot() store.Snapshot {
+// snapshot returns the record as a reader sees it. With own, its Context
+// is the reader's own copy (Load's, which an engine resumes from);
+// without, it is the committed version itself, which a reader only reads
+// (Audit's).
+func (r *record) snapshot(own bool) store.Snapshot {
 	e := r.exec
 	e.Steps = cloneSteps(e.Steps)
 	e.Input = maps.Clone(e.Input)
@@ -193,9 +211,12 @@ func (r *record) snapshot() store.Snapshot {
 	// is never modified (see store.Context). The snapshot's Context, the one
 	// a reader resumes from, is its own copy.
 	copy(snap.Commits, r.commits)
-	if n := len(r.commits); n > 0 {
+	switch n := len(r.commits); {
+	case n > 0 && own:
 		snap.Context = cloneContext(r.commits[n-1].Context)
-	} else {
+	case n > 0:
+		snap.Context = r.commits[n-1].Context
+	default:
 		snap.Context = InputContext(e.Input)
 	}
 	return snap
@@ -358,22 +379,23 @@ func (s *Store) DeadLetter(_ context.Context, d store.DeadLetter) error {
 	return nil
 }
 
-// ClaimDeadLetters implements [store.Store].
+// ClaimDeadLetters implements [store.Store]. Each claim has its own number,
+// which marks the dead letters it holds: another claim that finishes
+// first removes entries from the queue, so a claim finds its own by that
+// mark, not by where they were.
 func (s *Store) ClaimDeadLetters(ctx context.Context, limit int, fn func(store.DeadLetter) error) (int, error) {
 	s.mu.Lock()
-	var claimed []int
+	s.claims++
+	mine := s.claims
+	var batch []store.DeadLetter
 	for i := range s.dead {
-		if len(claimed) == limit {
+		if len(batch) == limit {
 			break
 		}
-		if !s.dead[i].claimed {
-			s.dead[i].claimed = true
-			claimed = append(claimed, i)
+		if s.dead[i].claim == 0 {
+			s.dead[i].claim = mine
+			batch = append(batch, s.dead[i].d)
 		}
-	}
-	batch := make([]store.DeadLetter, len(claimed))
-	for j, i := range claimed {
-		batch[j] = s.dead[i].d
 	}
 	s.mu.Unlock()
 
@@ -394,29 +416,23 @@ func (s *Store) ClaimDeadLetters(ctx context.Context, limit int, fn func(store.D
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n, keep := 0, s.dead[:0]
-	for i, dl := range s.dead {
-		j := indexOf(claimed, i)
-		switch {
-		case j >= 0 && resolved[j]:
-			n++
-			continue
-		case j >= 0:
-			dl.claimed = false
+	n, j, keep := 0, 0, s.dead[:0]
+	for _, dl := range s.dead {
+		if dl.claim == mine {
+			// the claim's entries are in the queue in the order claimed
+			if resolved[j] {
+				n++
+				j++
+				continue
+			}
+			dl.claim = 0
+			j++
 		}
 		keep = append(keep, dl)
 	}
+	clear(s.dead[len(keep):])
 	s.dead = keep
 	return n, firstErr
-}
-
-func indexOf(xs []int, x int) int {
-	for i, v := range xs {
-		if v == x {
-			return i
-		}
-	}
-	return -1
 }
 
 // Audit implements [store.Store].
@@ -435,7 +451,7 @@ func (s *Store) Audit(ctx context.Context, limit int, fn func(store.Snapshot) ([
 	snaps := make([]store.Snapshot, len(refs))
 	for i, ref := range refs {
 		put(&s.claimed, ref, true)
-		snaps[i] = s.execs[ref].snapshot()
+		snaps[i] = s.execs[ref].snapshot(false) // fn audits: it reads the version, never changes it
 	}
 	s.mu.Unlock()
 
