@@ -3,6 +3,7 @@ package harness_test
 import (
 	"context"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"testing"
@@ -94,17 +95,28 @@ func BenchmarkCheckedRun(b *testing.B) {
 // and beside it the ratio a loop of arithmetic alone gets in the same
 // iterations (spin-speedup): on a machine shared with other work, the
 // second core is not always there to be had.
+//
+// The gc-off variants run the same with the collector off (and a
+// collection between iterations, outside the timings): the pool is the
+// benchmark's only live data, so the collector cycles at its minimum
+// heap every few hundred runs, and those cycles, not the runs, are what
+// keeps two cores from doing twice the work.
+
 func BenchmarkCheckedRunCores(b *testing.B) {
 	const batch = 64
 	for _, shape := range []struct {
-		name string
-		one  bool
-	}{{"one-execution", true}, {"1-3-executions", false}} {
+		name  string
+		one   bool
+		gcOff bool
+	}{{"one-execution", true, false}, {"1-3-executions", false, false}, {"one-execution/gc-off", true, true}, {"1-3-executions/gc-off", false, true}} {
 		pool := fiveStepPool(shape.one)
 		e, _ := policies.Lookup("reference")
 		p := e.Go()
 		b.Run(shape.name, func(b *testing.B) {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+			if shape.gcOff {
+				defer debug.SetGCPercent(debug.SetGCPercent(-1))
+			}
 			var one, two, spin1, spin2 time.Duration
 			next := 0
 			work := func(n int) {
@@ -146,6 +158,9 @@ func BenchmarkCheckedRunCores(b *testing.B) {
 				two += time.Since(start)
 				d1, d2 := spinCores()
 				spin1, spin2 = spin1+d1, spin2+d2
+				if shape.gcOff {
+					runtime.GC()
+				}
 			}
 			r1 := float64(b.N*batch) / one.Seconds()
 			r2 := float64(b.N*2*batch) / two.Seconds()
