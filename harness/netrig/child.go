@@ -36,8 +36,11 @@ type childSpec struct {
 	Scenario scenarios.Scenario
 	// Toxiproxy is the API the child adds toxics through.
 	Toxiproxy string
-	// Proxies maps proxy names to their addresses.
+	// Proxies maps proxy names to their addresses, and Slots each execution
+	// to the prefix of its proxies' names (the slot's, "x1": "x1.<tool>",
+	// "x1.postgres").
 	Proxies map[string]string
+	Slots   map[string]string
 	// Postgres is the DSN of the rig's server and Database its throwaway
 	// database; each execution reaches it through its own proxy (PostgresAddr).
 	Postgres     string
@@ -68,7 +71,7 @@ type childLine struct {
 // with SIGKILL at each crash point and starting the next, which resumes from
 // Postgres, until every execution has ended.
 func (n *netRun) runChild(ctx context.Context, p policy.Policy) error {
-	spec := childSpec{Scenario: n.sc, Toxiproxy: n.rig.tox.API(), Proxies: n.proxies,
+	spec := childSpec{Scenario: n.sc, Toxiproxy: n.rig.tox.API(), Proxies: n.proxies, Slots: n.slot,
 		Postgres: n.rig.o.DSN, Database: n.rig.db.tw.Name(), PostgresAddr: n.pgAddr, HeaderBytes: n.rig.layout.HeaderBytes,
 		ChunkBytes: n.rig.layout.ChunkBytes, Timeout: n.rig.o.Timeout, Speedup: n.rig.o.Speedup, Start: n.clock.start}
 	if rules, ok := p.(*policy.Rules); ok {
@@ -199,9 +202,9 @@ func ChildMain(ctx context.Context, in io.Reader, out io.Writer, resolve func(re
 	}
 	w := &lineWriter{out: out}
 	clock := NewScaledClock(spec.Start, spec.Speedup)
-	proxy := func(exec, tool string) string { return exec + "." + tool }
+	proxy := func(exec, tool string) string { return spec.Slots[exec] + "." + tool }
 	inj := toxics.NewInjector(spec.Scenario.Faults, spec.Scenario.Units(), func(a faults.Applied) { w.write(childLine{Fault: &a}) },
-		toxics.Opts{Links: toxics.Connect(spec.Toxiproxy), Proxy: proxy, Postgres: func(exec string) string { return exec + ".postgres" },
+		toxics.Opts{Links: toxics.Connect(spec.Toxiproxy), Proxy: proxy, Postgres: func(exec string) string { return spec.Slots[exec] + ".postgres" },
 			HeaderBytes: spec.HeaderBytes, ChunkBytes: spec.ChunkBytes, Fired: spec.Fired,
 			Crash: func(key uint64, s engine.Site) {
 				w.write(childLine{Kill: &key, Site: fmt.Sprintf("%s of %s step %d attempt %d", s.Point, s.Exec, s.Step, s.Attempt)})
@@ -252,7 +255,7 @@ func childEngine(ctx context.Context, spec childSpec, x scenarios.Execution, p p
 		pool.Close()
 		return nil, nil, err
 	}
-	client := fakehttp.NewClient(func(tool string) string { return spec.Proxies[x.ID+"."+tool] }, &fakehttp.ClientOpts{Timeout: spec.Timeout})
+	client := fakehttp.NewClient(func(tool string) string { return spec.Proxies[spec.Slots[x.ID]+"."+tool] }, &fakehttp.ClientOpts{Timeout: spec.Timeout})
 	eng, err := engine.New(inj.Store(ps), fakes.Registry(), p, inj.Invoker(client), &engine.Opts{Clock: clock, Faults: inj, Observer: obs,
 		Downstream: client, Contracts: fakes.Contracts{}, Seed: spec.Scenario.Faults.Seed, StoreRetry: wallRetry(spec.Speedup)})
 	if err != nil {
