@@ -39,6 +39,9 @@ type database struct {
 	cfg      *pgxpool.Config // the throwaway database's
 	patience time.Duration
 	probe    *probe
+
+	mu   sync.Mutex
+	pass *pgxpool.Pool // to the server itself, for the rig's own reads (see direct)
 }
 
 // sweepMu makes the rigs of one process sweep one after another.
@@ -106,12 +109,35 @@ type oneLine struct{ err error }
 func (e oneLine) Error() string { return strings.Join(strings.Fields(e.err.Error()), " ") }
 func (e oneLine) Unwrap() error { return e.err }
 
+// direct returns the rig's pool on its database that passes no proxy, for
+// what the rig reads and writes itself once the engines stopped (the review
+// queue, the reconciliation pass): one pool for all its runs, so that a run
+// opens no connection of its own for them.
+func (db *database) direct(ctx context.Context) (*pgxpool.Pool, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.pass == nil {
+		p, err := db.pool(ctx, db.hostPort())
+		if err != nil {
+			return nil, err
+		}
+		db.pass = p
+	}
+	return db.pass, nil
+}
+
 // close stops the probe and drops the database, once the server answers
 // (for up to patience): a database left behind by a server that never came
 // back is swept by the next run.
 func (db *database) close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), db.patience+30*time.Second)
 	defer cancel()
+	db.mu.Lock()
+	if db.pass != nil {
+		db.pass.Close() // its connections would keep the database from being dropped
+		db.pass = nil
+	}
+	db.mu.Unlock()
 	err := db.retry(ctx, db.tw.Drop)
 	db.probe.stop()
 	if err != nil {

@@ -335,11 +335,10 @@ func (n *netRun) reconcile(ctx context.Context, mem store.Store) error {
 	if mem != nil {
 		return pass(ctx, mem)
 	}
-	pool, err := n.rig.db.pool(ctx, n.rig.db.hostPort())
+	pool, err := n.rig.db.direct(ctx)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
 	err = n.rig.db.retry(ctx, func(ctx context.Context) error {
 		st, err := pgstore.New(ctx, pool, nil)
 		if err != nil {
@@ -359,11 +358,10 @@ func (n *netRun) review(ctx context.Context, mem store.Store) error {
 	if mem != nil {
 		return harness.ReadReviewQueue(ctx, mem, n.sc, n.rec)
 	}
-	pool, err := n.rig.db.pool(ctx, n.rig.db.hostPort())
+	pool, err := n.rig.db.direct(ctx)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
 	err = n.rig.db.retry(ctx, func(ctx context.Context) error {
 		st, err := pgstore.New(ctx, pool, nil)
 		if err != nil {
