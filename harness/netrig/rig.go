@@ -100,9 +100,12 @@ type Rig struct {
 	// runs, so that a run opens no listener of its own.
 	servers *fakehttp.Servers
 	slots   []map[string]string
-	runs   atomic.Int64
-	kills  atomic.Int64
-	mu     sync.Mutex // one scenario at a time
+	// proc is the engine process that runs the next run's spec, until it is
+	// killed (Options.Child).
+	proc  *engineProc
+	runs  atomic.Int64
+	kills atomic.Int64
+	mu    sync.Mutex // one scenario at a time
 
 	cur       sync.Mutex // guards pgProxies, the running scenario's Postgres links
 	pgProxies []string
@@ -145,6 +148,9 @@ func New(ctx context.Context, opts *Options) (*Rig, error) {
 // the rig's patience) for a server that does not answer.
 func (r *Rig) Close() error {
 	var errs []error
+	r.mu.Lock()
+	errs = append(errs, r.stopEngine())
+	r.mu.Unlock()
 	if r.db != nil {
 		errs = append(errs, r.db.close())
 	}
