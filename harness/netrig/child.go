@@ -289,6 +289,12 @@ func (b *lockedBuffer) String() string {
 func ChildMain(ctx context.Context, in io.Reader, out io.Writer, resolve func(ref string) (policy.Policy, error)) error {
 	w := &lineWriter{out: out}
 	dec := json.NewDecoder(in)
+	var ps *pools // kept from spec to spec
+	defer func() {
+		if ps != nil {
+			ps.close()
+		}
+	}()
 	for {
 		var spec childSpec
 		err := dec.Decode(&spec)
@@ -298,16 +304,25 @@ func ChildMain(ctx context.Context, in io.Reader, out io.Writer, resolve func(re
 		if err != nil {
 			return fmt.Errorf("engine process: read the spec: %w", err)
 		}
+		if ps == nil {
+			cfg, err := pgxpool.ParseConfig(spec.Postgres)
+			if err != nil {
+				return fmt.Errorf("engine process: the Postgres DSN does not parse: %w", err)
+			}
+			cfg.ConnConfig.Database = spec.Database
+			ps = newPools(cfg)
+		}
 		done := childLine{Done: true}
-		if err := childRun(ctx, spec, w, resolve); err != nil {
+		if err := childRun(ctx, spec, ps, w, resolve); err != nil {
 			done.Err = err.Error()
 		}
+		ps.settle(ctx)
 		w.write(done)
 	}
 }
 
 // childRun runs one spec's executions.
-func childRun(ctx context.Context, spec childSpec, w *lineWriter, resolve func(ref string) (policy.Policy, error)) error {
+func childRun(ctx context.Context, spec childSpec, ps *pools, w *lineWriter, resolve func(ref string) (policy.Policy, error)) error {
 	var p policy.Policy = spec.Rules
 	if spec.Rules == nil {
 		var err error
@@ -334,12 +349,11 @@ func childRun(ctx context.Context, spec childSpec, w *lineWriter, resolve func(r
 	var wg sync.WaitGroup
 	errs := make([]error, len(spec.Scenario.Executions))
 	for i, x := range spec.Scenario.Executions {
-		eng, closePool, err := childEngine(ctx, spec, x, p, inj, clock, obs)
+		eng, err := childEngine(ctx, spec, ps, x, p, inj, clock, obs)
 		if err != nil {
 			wg.Wait() // the process runs the next spec: nothing of this one goes on
 			return err
 		}
-		defer closePool()
 		if err := startOnce(ctx, eng, x, obs); err != nil {
 			wg.Wait()
 			return err
@@ -355,30 +369,19 @@ func childRun(ctx context.Context, spec childSpec, w *lineWriter, resolve func(r
 }
 
 // childEngine builds one execution's engine: its own client through its
-// proxies, its own pool through its Postgres proxy.
-func childEngine(ctx context.Context, spec childSpec, x scenarios.Execution, p policy.Policy, inj *toxics.Injector, clock *ScaledClock, obs engine.Observer) (*engine.Engine, func(), error) {
-	cfg, err := pgxpool.ParseConfig(spec.Postgres)
+// proxies, its pool through its Postgres proxy.
+func childEngine(ctx context.Context, spec childSpec, ps *pools, x scenarios.Execution, p policy.Policy, inj *toxics.Injector, clock *ScaledClock, obs engine.Observer) (*engine.Engine, error) {
+	pool, err := ps.get(ctx, spec.PostgresAddr[x.ID])
 	if err != nil {
-		return nil, nil, fmt.Errorf("engine process: the Postgres DSN does not parse: %w", err)
+		return nil, err
 	}
-	cfg.ConnConfig.Database = spec.Database
-	pool, err := proxiedPool(ctx, cfg, spec.PostgresAddr[x.ID])
+	st, err := openStore(ctx, pool, &pgstore.Opts{BeforeCommit: inj.BeforeCommit}, x, obs)
 	if err != nil {
-		return nil, nil, err
-	}
-	ps, err := openStore(ctx, pool, &pgstore.Opts{BeforeCommit: inj.BeforeCommit}, x, obs)
-	if err != nil {
-		pool.Close()
-		return nil, nil, err
+		return nil, err
 	}
 	client := fakehttp.NewClient(func(tool string) string { return spec.Proxies[spec.Slots[x.ID]+"."+tool] }, &fakehttp.ClientOpts{Timeout: spec.Timeout})
-	eng, err := engine.New(inj.Store(ps), fakes.Registry(), p, inj.Invoker(client), &engine.Opts{Clock: clock, Faults: inj, Observer: obs,
+	return engine.New(inj.Store(st), fakes.Registry(), p, inj.Invoker(client), &engine.Opts{Clock: clock, Faults: inj, Observer: obs,
 		Downstream: client, Contracts: fakes.Contracts{}, Seed: spec.Scenario.Faults.Seed, StoreRetry: wallRetry(spec.Speedup)})
-	if err != nil {
-		pool.Close()
-		return nil, nil, err
-	}
-	return eng, pool.Close, nil
 }
 
 // startOnce creates an execution unless an earlier engine process did,

@@ -100,6 +100,9 @@ func (r *Rig) run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (
 		err = n.runChild(rctx, p)
 	} else {
 		err = n.runHere(rctx, p, mem)
+		if r.db != nil {
+			r.db.engines.settle(ctx)
+		}
 	}
 	switch {
 	case ctx.Err() != nil:
@@ -280,21 +283,21 @@ func (n *netRun) drive(ctx context.Context, eng *engine.Engine, x scenarios.Exec
 }
 
 // store returns an execution's store: the shared memory store, or a
-// pgstore on its own pool through its own Postgres proxy.
+// pgstore on the pool through its own Postgres proxy (the rig's, kept for
+// the runs after).
 func (n *netRun) store(ctx context.Context, x scenarios.Execution, mem store.Store) (store.Store, func(), error) {
 	if mem != nil {
 		return n.inj.Store(mem), func() {}, nil
 	}
-	pool, err := n.rig.db.pool(ctx, n.pgAddr[x.ID])
+	pool, err := n.rig.db.engines.get(ctx, n.pgAddr[x.ID])
 	if err != nil {
 		return nil, nil, err
 	}
 	ps, err := openStore(ctx, pool, &pgstore.Opts{BeforeCommit: n.inj.BeforeCommit}, x, n.rec)
 	if err != nil {
-		pool.Close()
 		return nil, nil, err
 	}
-	return n.inj.Store(ps), pool.Close, nil
+	return n.inj.Store(ps), func() {}, nil
 }
 
 // openStore opens an execution's Postgres store, waiting out a link the
