@@ -15,8 +15,11 @@ import (
 const engineCommand = "__engine"
 
 // netWorkers is how many rigs run net-mode scenarios at once: the work
-// waits on sockets more than on the CPU.
-const netWorkers = 4
+// waits on sockets and timeouts more than on the CPU (a run in memory spends
+// a sixth of its wall time on the CPU), and each rig holds a handful of
+// Postgres connections at most (one per execution, one of its own, its
+// probe's).
+const netWorkers = 8
 
 // netRunner makes net-mode rigs: on Postgres (dsn) with the engine as a
 // child process of this binary, killed with SIGKILL at crash points;

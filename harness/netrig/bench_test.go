@@ -19,7 +19,7 @@ import (
 // netWorkers), seeds from 1, a window of netSeeds that the benchmark's
 // batches go round.
 const (
-	netWorkers = 4
+	netWorkers = 8
 	netBatch   = 200
 	netSeeds   = 200
 )
