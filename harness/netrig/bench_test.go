@@ -15,9 +15,8 @@ import (
 	"github.com/chaosrun/chaosrun/scenarios"
 )
 
-// The shape of `chaosrun run --mode net`: four rigs (cmd/chaosrun's
-// netWorkers), seeds from 1, a window of netSeeds that the benchmark's
-// batches go round.
+// The shape of `chaosrun run --mode net --runs 200`: eight rigs
+// (cmd/chaosrun's netWorkers), 200 seeds from 1 in each iteration.
 const (
 	netWorkers = 8
 	netBatch   = 200
@@ -25,13 +24,12 @@ const (
 )
 
 // BenchmarkNetRuns measures net mode as `chaosrun run --mode net` runs it:
-// the same explorations (harness.Explore over rigs, four at once, swarm
+// the same explorations (harness.Explore over rigs, eight at once, swarm
 // scenarios from seed 1, no shrinking), in memory with the engine in this
 // process, and on Postgres (CHAOS_PG_DSN) with the engine in child
 // processes killed with SIGKILL at crash points. The rigs are made once,
 // outside the timer, as the command makes them once per policy; each
-// iteration explores a batch of netBatch seeds, the batches going round the
-// first netSeeds. It reports runs per second, and the CPU time per run of
+// iteration explores netBatch seeds. It reports runs per second, and the CPU time per run of
 // this process and of the engine processes it waited for (the Postgres
 // server's own is not counted).
 func BenchmarkNetRuns(b *testing.B) {
