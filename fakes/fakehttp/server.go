@@ -97,7 +97,10 @@ type ServerOpts struct {
 }
 
 // Servers is the fake world served over HTTP on loopback: one server per
-// tool and one for the downstream consumer, each on its own port.
+// tool and one for the downstream consumer, each on its own port. The
+// servers outlive the world they serve: [Servers.Next] serves another world
+// on the same ports, so that a harness running scenario after scenario opens
+// no listener per scenario.
 type Servers struct {
 	names    []string
 	addrs    map[string]string
@@ -107,9 +110,33 @@ type Servers struct {
 	running  atomic.Int64   // the handlers running now
 	shutdown time.Duration
 	layout   StreamLayout
+	cur      atomic.Pointer[serving]
 
 	closing sync.Once
 	closed  error
+}
+
+// serving is one world served: a handler per name, and the handlers in
+// flight for it, which [Servers.Settle] waits for.
+type serving struct {
+	handlers map[string]http.Handler
+	ctx      context.Context // done once settled: held requests and streams end
+	cancel   context.CancelFunc
+
+	mu       sync.Mutex
+	ended    bool
+	inflight sync.WaitGroup
+}
+
+// enter counts a handler in, unless the serving has ended.
+func (sv *serving) enter() bool {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	if sv.ended {
+		return false
+	}
+	sv.inflight.Add(1)
+	return true
 }
 
 // Names lists the tools' names, the compensators' and [Downstream]: every
@@ -137,11 +164,13 @@ func Serve(w *fakes.World, opts *ServerOpts) (*Servers, error) {
 		o.ErrorLog = log.New(io.Discard, "", 0)
 	}
 	s := &Servers{names: Names(), addrs: map[string]string{}, shutdown: o.ShutdownTimeout}
+	s.cur.Store(settled)
 	for _, name := range s.names {
-		if err := s.listen(name, w, &o); err != nil {
+		if err := s.listen(name, &o); err != nil {
 			return nil, errors.Join(err, s.Close())
 		}
 	}
+	s.Next(w, &o)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	layout, err := Calibrate(ctx, s.addrs[fakes.LLMComplete])
@@ -152,19 +181,62 @@ func Serve(w *fakes.World, opts *ServerOpts) (*Servers, error) {
 	return s, nil
 }
 
-func (s *Servers) listen(name string, w *fakes.World, o *ServerOpts) error {
+// settled is the serving of servers that serve no world: every request is
+// dropped unanswered.
+var settled = &serving{ended: true}
+
+// Next settles what the servers served (see [Servers.Settle]) and serves w
+// from now on, on the same ports, with the hooks and ChunkInterval of opts
+// (nil: none); ShutdownTimeout and ErrorLog stay those given to [Serve]. A
+// request that arrives while no world is served is dropped unanswered.
+func (s *Servers) Next(w *fakes.World, opts *ServerOpts) {
+	_ = s.Settle()
+	o := ServerOpts{}
+	if opts != nil {
+		o = *opts
+	}
+	sv := &serving{handlers: make(map[string]http.Handler, len(s.names))}
+	sv.ctx, sv.cancel = context.WithCancel(context.Background())
+	for _, name := range s.names {
+		if name == Downstream {
+			sv.handlers[name] = downstreamMux(w)
+		} else {
+			sv.handlers[name] = toolMux(&tool{name: name, world: w, opts: &o})
+		}
+	}
+	s.cur.Store(sv)
+}
+
+// Settle ends the serving of the current world, so that its ledger can be
+// read: it lets the calls in flight finish for up to
+// ServerOpts.ShutdownTimeout, then ends the rest — a held request, a stream
+// — and waits (as long again, at most) for their handlers to return; it
+// says so when it had to end calls. Requests that arrive after it are
+// dropped unanswered until [Servers.Next].
+func (s *Servers) Settle() error {
+	sv := s.cur.Swap(settled)
+	if sv == settled {
+		return nil
+	}
+	sv.mu.Lock()
+	sv.ended = true
+	sv.mu.Unlock()
+	defer sv.cancel()
+	if waitFor(&sv.inflight, s.shutdown) == nil {
+		return nil
+	}
+	sv.cancel()
+	return errors.Join(fmt.Errorf("fakehttp: calls still in flight %s after the world's serving was to end were cut", s.shutdown),
+		waitFor(&sv.inflight, s.shutdown))
+}
+
+func (s *Servers) listen(name string, o *ServerOpts) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("fakehttp: listen for %s: %w", name, err)
 	}
-	var h http.Handler
-	if name == Downstream {
-		h = downstreamMux(w)
-	} else {
-		h = toolMux(&tool{name: name, world: w, opts: o})
-	}
 	srv := &http.Server{
-		Handler:           s.track(h),
+		Handler:           s.dispatch(name),
 		ReadHeaderTimeout: 5 * time.Second,
 		ErrorLog:          o.ErrorLog,
 	}
@@ -186,15 +258,26 @@ type named struct {
 	srv  *http.Server
 }
 
-// track counts the handlers in flight, so that Close returns only once the
-// world is quiet and its ledger can be read.
-func (s *Servers) track(h http.Handler) http.Handler {
+// dispatch hands a request to the world served now, counting the handlers
+// in flight, so that Settle and Close return only once the world is quiet
+// and its ledger can be read. The request's context ends when the world's
+// serving is settled.
+func (s *Servers) dispatch(name string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sv := s.cur.Load()
+		if !sv.enter() {
+			panic(http.ErrAbortHandler) // no world: no reply at all
+		}
+		defer sv.inflight.Done()
 		s.inflight.Add(1)
 		s.running.Add(1)
 		defer s.inflight.Done()
 		defer s.running.Add(-1)
-		h.ServeHTTP(w, r)
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		stop := context.AfterFunc(sv.ctx, cancel)
+		defer stop()
+		sv.handlers[name].ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -219,10 +302,13 @@ func (s *Servers) Close() error {
 }
 
 func (s *Servers) close() error {
+	var errs []error
+	if err := s.Settle(); err != nil {
+		errs = append(errs, err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.shutdown)
 	defer cancel()
 	var mu sync.Mutex
-	var errs []error
 	var wg sync.WaitGroup
 	for _, n := range s.servers {
 		wg.Go(func() {

@@ -1,6 +1,7 @@
 package toxics
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -52,6 +53,20 @@ func (s *Server) Proxy(name, upstream string) (string, error) {
 func (s *Server) Remove(name string) error {
 	if err := s.api.Collection.Remove(name); err != nil {
 		return fmt.Errorf("toxiproxy: remove proxy %s: %w", name, err)
+	}
+	return nil
+}
+
+// Reset removes every toxic from a proxy, whoever added it, in this
+// process without a call to the API: a proxy that serves run after run
+// starts each run bare. A proxy without toxics is left as it is.
+func (s *Server) Reset(name string) error {
+	p, err := s.api.Collection.Get(name)
+	if err != nil {
+		return fmt.Errorf("toxiproxy: proxy %s: %w", name, err)
+	}
+	if len(p.Toxics.GetToxicArray()) > 0 {
+		p.Toxics.ResetToxics(context.Background())
 	}
 	return nil
 }

@@ -39,6 +39,10 @@ type database struct {
 	cfg      *pgxpool.Config // the throwaway database's
 	patience time.Duration
 	probe    *probe
+
+	mu      sync.Mutex
+	pass    *pgxpool.Pool // to the server itself, for the rig's own reads (see direct)
+	engines *pools        // of the engines run in this process
 }
 
 // sweepMu makes the rigs of one process sweep one after another.
@@ -60,6 +64,7 @@ func openDatabase(ctx context.Context, dsn string, patience time.Duration) (*dat
 	}
 	db := &database{admin: admin, tw: pgstore.NewThrowaway(admin, Prefix), patience: patience}
 	db.cfg = db.tw.Config()
+	db.engines = newPools(db.cfg)
 	db.probe = startProbe(admin)
 	err = db.retry(ctx, func(ctx context.Context) error { return db.tw.Create(ctx, &pgstore.ThrowawayOpts{Migrate: true}) })
 	if err != nil {
@@ -106,12 +111,36 @@ type oneLine struct{ err error }
 func (e oneLine) Error() string { return strings.Join(strings.Fields(e.err.Error()), " ") }
 func (e oneLine) Unwrap() error { return e.err }
 
+// direct returns the rig's pool on its database that passes no proxy, for
+// what the rig reads and writes itself once the engines stopped (the review
+// queue, the reconciliation pass): one pool for all its runs, so that a run
+// opens no connection of its own for them.
+func (db *database) direct(ctx context.Context) (*pgxpool.Pool, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.pass == nil {
+		p, err := db.pool(ctx, db.hostPort())
+		if err != nil {
+			return nil, err
+		}
+		db.pass = p
+	}
+	return db.pass, nil
+}
+
 // close stops the probe and drops the database, once the server answers
 // (for up to patience): a database left behind by a server that never came
 // back is swept by the next run.
 func (db *database) close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), db.patience+30*time.Second)
 	defer cancel()
+	db.mu.Lock()
+	if db.pass != nil {
+		db.pass.Close() // its connections would keep the database from being dropped
+		db.pass = nil
+	}
+	db.mu.Unlock()
+	db.engines.close()
 	err := db.retry(ctx, db.tw.Drop)
 	db.probe.stop()
 	if err != nil {
@@ -145,6 +174,60 @@ func proxiedPool(ctx context.Context, base *pgxpool.Config, addr string) (*pgxpo
 	cfg.ConnConfig.Fallbacks = nil
 	cfg.MaxConns = 4
 	return pgxpool.NewWithConfig(ctx, cfg)
+}
+
+// pools are the pools of one process's engines, one per Postgres proxy,
+// kept from run to run: a run's engines open no connection that the runs
+// before them left open. Between runs, settle drops the connections a run's
+// faults broke, so that no run meets a broken link it did not cut.
+type pools struct {
+	cfg *pgxpool.Config
+	mu  sync.Mutex
+	by  map[string]*pgxpool.Pool
+}
+
+func newPools(cfg *pgxpool.Config) *pools { return &pools{cfg: cfg, by: map[string]*pgxpool.Pool{}} }
+
+// get returns the pool through addr, opened (lazily) the first time.
+func (ps *pools) get(ctx context.Context, addr string) (*pgxpool.Pool, error) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if p := ps.by[addr]; p != nil {
+		return p, nil
+	}
+	p, err := proxiedPool(ctx, ps.cfg, addr)
+	if err != nil {
+		return nil, err
+	}
+	ps.by[addr] = p
+	return p, nil
+}
+
+// settle pings every idle connection of every pool and closes those that do
+// not answer (a link cut or reset while they were open), which their pool
+// then drops.
+func (ps *pools) settle(ctx context.Context) {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	for _, p := range ps.by {
+		for _, c := range p.AcquireAllIdle(ctx) {
+			if err := c.Ping(ctx); err != nil {
+				_ = c.Conn().Close(ctx)
+			}
+			c.Release()
+		}
+	}
+}
+
+func (ps *pools) close() {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	for addr, p := range ps.by {
+		p.Close()
+		delete(ps.by, addr)
+	}
 }
 
 // Backoff between tries at an unavailable store: from the first delay,

@@ -47,6 +47,13 @@
 //
 // # Engine processes
 //
+// An engine process runs one run's spec after another, keeping its
+// Postgres pools (their idle connections pinged between runs, those a run's
+// faults broke dropped), until a crash point has it killed; the rig starts
+// another for the next spec. A rig likewise keeps its tool servers, its
+// proxies (bare between runs) and its own pool from run to run: a run opens
+// no listener and few connections of its own.
+//
 // An engine process dies with the harness that started it (Linux's
 // parent-death signal), and gets a policy file compiled (the
 // *policy.Rules), never its path: a file edited while the run goes on

@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"testing"
@@ -32,6 +34,32 @@ const (
 	envLeaker = "CHAOSRUN_RIG_LEAKER"
 )
 
+// EnvChildProfile names a directory where each engine process writes its
+// CPU profile, child-<pid>.pprof, when it ends on its own (one killed at a
+// crash point writes none): go tool pprof reads them all at once.
+const EnvChildProfile = "CHAOSRUN_CHILD_CPUPROFILE"
+
+// childProfile starts the engine process's CPU profile, if asked for, and
+// returns what stops it.
+func childProfile() (stop func()) {
+	dir := os.Getenv(EnvChildProfile)
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("child-%d.pprof", os.Getpid())))
+	if err != nil {
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}
+}
+
 // EnvHogAll, set to 1, runs every test of this package while another
 // process takes free ports: the check that nothing in net mode depends on a
 // port staying free (go test -count=50 with it is the long form).
@@ -40,7 +68,9 @@ const EnvHogAll = "CHAOS_PORT_HOG"
 func TestMain(m *testing.M) {
 	switch {
 	case os.Getenv(envChild) == "1":
+		stop := childProfile()
 		err := netrig.ChildMain(context.Background(), os.Stdin, os.Stdout, builtin)
+		stop()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os/exec"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -94,9 +95,17 @@ type Rig struct {
 	ctl    *toxics.Control
 	layout fakehttp.StreamLayout
 	db     *database
-	runs   atomic.Int64
-	kills  atomic.Int64
-	mu     sync.Mutex // one scenario at a time
+	// servers serve each run's world in turn, and slots are the proxies of
+	// the i-th execution of a run (proxy name -> address): both outlive
+	// runs, so that a run opens no listener of its own.
+	servers *fakehttp.Servers
+	slots   []map[string]string
+	// proc is the engine process that runs the next run's spec, until it is
+	// killed (Options.Child).
+	proc  *engineProc
+	runs  atomic.Int64
+	kills atomic.Int64
+	mu    sync.Mutex // one scenario at a time
 
 	cur       sync.Mutex // guards pgProxies, the running scenario's Postgres links
 	pgProxies []string
@@ -122,9 +131,11 @@ func New(ctx context.Context, opts *Options) (*Rig, error) {
 		return nil, err
 	}
 	r := &Rig{o: o, tox: tox, ctl: toxics.Connect(tox.API())}
-	if r.layout, err = calibrate(); err != nil {
+	if r.servers, err = fakehttp.Serve(fakes.NewWorld(nil), &fakehttp.ServerOpts{ShutdownTimeout: 200 * time.Millisecond}); err != nil {
 		return nil, errors.Join(err, r.Close())
 	}
+	_ = r.servers.Settle() // no world until a run serves one
+	r.layout = r.servers.Layout()
 	if o.DSN != "" {
 		if r.db, err = openDatabase(ctx, o.DSN, o.Patience); err != nil {
 			return nil, errors.Join(err, r.Close())
@@ -137,8 +148,14 @@ func New(ctx context.Context, opts *Options) (*Rig, error) {
 // the rig's patience) for a server that does not answer.
 func (r *Rig) Close() error {
 	var errs []error
+	r.mu.Lock()
+	errs = append(errs, r.stopEngine())
+	r.mu.Unlock()
 	if r.db != nil {
 		errs = append(errs, r.db.close())
+	}
+	if r.servers != nil {
+		errs = append(errs, r.servers.Close())
 	}
 	errs = append(errs, r.tox.Close())
 	return errors.Join(errs...)
@@ -186,12 +203,29 @@ func (r *Rig) Outage(after, d time.Duration) error {
 	return errors.Join(errs...)
 }
 
-// calibrate measures how the model's stream is framed on the wire.
-func calibrate() (fakehttp.StreamLayout, error) {
-	s, err := fakehttp.Serve(fakes.NewWorld(nil), nil)
-	if err != nil {
-		return fakehttp.StreamLayout{}, err
+// slot returns the proxies of a run's i-th execution — one in front of
+// each of the world's servers, and one in front of Postgres — made the
+// first time a run has that many executions.
+func (r *Rig) slot(i int) (map[string]string, error) {
+	for len(r.slots) <= i {
+		prefix := "x" + strconv.Itoa(len(r.slots)+1)
+		proxies := map[string]string{}
+		add := func(name, upstream string) error {
+			addr, err := r.tox.Proxy(name, upstream)
+			proxies[name] = addr
+			return err
+		}
+		for _, tool := range r.servers.Names() {
+			if err := add(prefix+"."+tool, r.servers.Addr(tool)); err != nil {
+				return nil, err
+			}
+		}
+		if r.db != nil {
+			if err := add(prefix+".postgres", r.db.hostPort()); err != nil {
+				return nil, err
+			}
+		}
+		r.slots = append(r.slots, proxies)
 	}
-	defer s.Close()
-	return s.Layout(), nil
+	return r.slots[i], nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"sync"
 	"time"
@@ -33,8 +34,9 @@ type netRun struct {
 	rec     *harness.Recorder
 	inj     *toxics.Injector
 	world   *fakes.World
-	servers *fakehttp.Servers
+	servers *fakehttp.Servers // the rig's, serving this run's world
 	proxies map[string]string // proxy name -> listen address
+	slot    map[string]string // execution -> the prefix of its proxies' names
 	pgAddr  map[string]string // execution -> proxied Postgres host:port
 }
 
@@ -98,6 +100,9 @@ func (r *Rig) run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (
 		err = n.runChild(rctx, p)
 	} else {
 		err = n.runHere(rctx, p, mem)
+		if r.db != nil {
+			r.db.engines.settle(ctx)
+		}
 	}
 	switch {
 	case ctx.Err() != nil:
@@ -126,8 +131,8 @@ func (r *Rig) run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (
 			return nil, err
 		}
 	}
-	if err := n.servers.Close(); err != nil {
-		return nil, fmt.Errorf("net mode: close the world's servers: %w", err)
+	if err := n.servers.Settle(); err != nil {
+		return nil, fmt.Errorf("net mode: settle the world's servers: %w", err)
 	}
 	run.History.Events = n.rec.Events()
 	run.Ledger = n.world.Ledger()
@@ -136,14 +141,15 @@ func (r *Rig) run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (
 	return run, nil
 }
 
-// setUp serves a fresh world and puts proxies in front of it for each
-// execution. Executions are renamed with a run prefix: they share the rig's
-// database with the runs before.
+// setUp serves a fresh world on the rig's servers, behind the rig's
+// proxies: the i-th execution's calls pass the i-th slot of proxies.
+// Executions are renamed with a run prefix: they share the rig's database
+// with the runs before.
 func (r *Rig) setUp(sc scenarios.Scenario) (*netRun, error) {
 	id := "n" + strconv.FormatInt(r.runs.Add(1), 10)
 	sc = renamed(sc, id)
-	n := &netRun{rig: r, id: id, sc: sc, clock: NewScaledClock(time.Now(), r.o.Speedup),
-		proxies: map[string]string{}, pgAddr: map[string]string{}}
+	n := &netRun{rig: r, id: id, sc: sc, clock: NewScaledClock(time.Now(), r.o.Speedup), servers: r.servers,
+		proxies: map[string]string{}, slot: map[string]string{}, pgAddr: map[string]string{}}
 	n.rec = harness.NewRecorder(n.clock.Now, r.o.Observe)
 	opts := toxics.Opts{Links: r.ctl, Proxy: n.proxyName, HeaderBytes: r.layout.HeaderBytes, ChunkBytes: r.layout.ChunkBytes}
 	if r.db != nil {
@@ -152,28 +158,19 @@ func (r *Rig) setUp(sc scenarios.Scenario) (*netRun, error) {
 	n.inj = toxics.NewInjector(sc.Faults, sc.Units(), n.rec.Fault, opts)
 	n.inj.UseClock(n.clock) // the servers time outages on the run's clock
 	n.world = fakes.NewWorld(&fakes.Opts{Clock: n.clock, Quirks: n.inj, Drift: n.inj.Drift(fakes.Default()), Expect: 3 * sc.Steps()})
-	var err error
-	n.servers, err = fakehttp.Serve(n.world, &fakehttp.ServerOpts{Gate: fakehttp.GateFunc(n.inj.Gate), Hold: n.inj, Fail: n.inj,
-		Garble: fakehttp.GarbleFunc(n.inj.Garble), ShutdownTimeout: 200 * time.Millisecond})
-	if err != nil {
-		return nil, err
-	}
-	for _, x := range sc.Executions {
-		for _, tool := range n.servers.Names() {
-			if err := n.proxy(n.proxyName(x.ID, tool), n.servers.Addr(tool)); err != nil {
-				n.tearDown()
-				return nil, err
-			}
+	for i, x := range sc.Executions {
+		proxies, err := r.slot(i)
+		if err != nil {
+			return nil, err
 		}
+		n.slot[x.ID] = "x" + strconv.Itoa(i+1)
+		maps.Copy(n.proxies, proxies)
 		if r.db != nil {
-			name := n.pgProxyName(x.ID)
-			if err := n.proxy(name, r.db.hostPort()); err != nil {
-				n.tearDown()
-				return nil, err
-			}
-			n.pgAddr[x.ID] = n.proxies[name]
+			n.pgAddr[x.ID] = n.proxies[n.pgProxyName(x.ID)]
 		}
 	}
+	n.servers.Next(n.world, &fakehttp.ServerOpts{Gate: fakehttp.GateFunc(n.inj.Gate), Hold: n.inj, Fail: n.inj,
+		Garble: fakehttp.GarbleFunc(n.inj.Garble)})
 	r.cur.Lock()
 	r.pgProxies = r.pgProxies[:0]
 	for _, x := range sc.Executions {
@@ -183,15 +180,6 @@ func (r *Rig) setUp(sc scenarios.Scenario) (*netRun, error) {
 	}
 	r.cur.Unlock()
 	return n, nil
-}
-
-func (n *netRun) proxy(name, upstream string) error {
-	addr, err := n.rig.tox.Proxy(name, upstream)
-	if err != nil {
-		return err
-	}
-	n.proxies[name] = addr
-	return nil
 }
 
 // clearToxics removes what a killed engine process left on its links: the
@@ -205,17 +193,20 @@ func (n *netRun) clearToxics() error {
 	return errors.Join(errs...)
 }
 
-func (n *netRun) proxyName(exec, tool string) string { return exec + "." + tool }
-func (n *netRun) pgProxyName(exec string) string     { return exec + ".postgres" }
+func (n *netRun) proxyName(exec, tool string) string { return n.slot[exec] + "." + tool }
+func (n *netRun) pgProxyName(exec string) string     { return n.slot[exec] + ".postgres" }
 
+// tearDown leaves the rig's servers serving no world and its proxies bare
+// for the next run: a toxic that an engine could not remove (a process
+// killed at the run's limit, say) goes with the run.
 func (n *netRun) tearDown() {
 	n.rig.cur.Lock()
 	n.rig.pgProxies = nil
 	n.rig.cur.Unlock()
+	_ = n.servers.Settle()
 	for name := range n.proxies {
-		_ = n.rig.tox.Remove(name)
+		_ = n.rig.tox.Reset(name)
 	}
-	_ = n.servers.Close()
 }
 
 // addrs resolves a tool's name to the proxy in front of it for one execution.
@@ -292,21 +283,21 @@ func (n *netRun) drive(ctx context.Context, eng *engine.Engine, x scenarios.Exec
 }
 
 // store returns an execution's store: the shared memory store, or a
-// pgstore on its own pool through its own Postgres proxy.
+// pgstore on the pool through its own Postgres proxy (the rig's, kept for
+// the runs after).
 func (n *netRun) store(ctx context.Context, x scenarios.Execution, mem store.Store) (store.Store, func(), error) {
 	if mem != nil {
 		return n.inj.Store(mem), func() {}, nil
 	}
-	pool, err := n.rig.db.pool(ctx, n.pgAddr[x.ID])
+	pool, err := n.rig.db.engines.get(ctx, n.pgAddr[x.ID])
 	if err != nil {
 		return nil, nil, err
 	}
 	ps, err := openStore(ctx, pool, &pgstore.Opts{BeforeCommit: n.inj.BeforeCommit}, x, n.rec)
 	if err != nil {
-		pool.Close()
 		return nil, nil, err
 	}
-	return n.inj.Store(ps), pool.Close, nil
+	return n.inj.Store(ps), func() {}, nil
 }
 
 // openStore opens an execution's Postgres store, waiting out a link the
@@ -347,11 +338,10 @@ func (n *netRun) reconcile(ctx context.Context, mem store.Store) error {
 	if mem != nil {
 		return pass(ctx, mem)
 	}
-	pool, err := n.rig.db.pool(ctx, n.rig.db.hostPort())
+	pool, err := n.rig.db.direct(ctx)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
 	err = n.rig.db.retry(ctx, func(ctx context.Context) error {
 		st, err := pgstore.New(ctx, pool, nil)
 		if err != nil {
@@ -371,11 +361,10 @@ func (n *netRun) review(ctx context.Context, mem store.Store) error {
 	if mem != nil {
 		return harness.ReadReviewQueue(ctx, mem, n.sc, n.rec)
 	}
-	pool, err := n.rig.db.pool(ctx, n.rig.db.hostPort())
+	pool, err := n.rig.db.direct(ctx)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
 	err = n.rig.db.retry(ctx, func(ctx context.Context) error {
 		st, err := pgstore.New(ctx, pool, nil)
 		if err != nil {
