@@ -228,12 +228,17 @@ func (n *netRun) oneChild(ctx context.Context, spec childSpec) (killed bool, key
 			n.rec.Fault(*line.Fault)
 		case line.Kill != nil && !killed:
 			if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				_ = p.cmd.Process.Kill()
+				gone()
 				return false, 0, fmt.Errorf("SIGKILL the engine process: %w", err)
 			}
 			// Keep reading: what the process's other goroutines wrote
 			// before it died is still in the pipe, and it happened.
 			killed, key, site = true, *line.Kill, line.Site
 		case line.Done && !killed:
+			if !stop() {
+				gone() // the run's limit killed it after all: the next run starts another
+			}
 			if line.Err != "" {
 				return false, 0, fmt.Errorf("the engine process failed: %s\n%s", line.Err, p.stderr)
 			}

@@ -242,6 +242,7 @@ func (n *netRun) runHere(ctx context.Context, p policy.Policy, mem store.Store) 
 		}})
 	}
 	var wg sync.WaitGroup
+	defer wg.Wait() // an early return leaves no lane driving into the next run
 	errs := make([]error, len(lanes))
 	for i, l := range lanes {
 		eng, err := l.make()

@@ -96,6 +96,8 @@ func (s *Store) tx(ctx context.Context, opts pgx.TxOptions, role, tenant string,
 		_, err = br.Exec()
 	}
 	tx := br.Tx()
+	// Rolls back on a panic in fn too; after Commit it does nothing.
+	defer func() { _ = tx.Rollback(ctx) }()
 	if cerr := br.Close(); err == nil {
 		err = cerr
 	}
@@ -103,8 +105,7 @@ func (s *Store) tx(ctx context.Context, opts pgx.TxOptions, role, tenant string,
 		err = fn(tx)
 	}
 	if err != nil {
-		_ = tx.Rollback(ctx) // a transaction that never began is closed already
-		return err
+		return err // rolled back (a transaction that never began is closed already)
 	}
 	return tx.Commit(ctx)
 }
