@@ -46,9 +46,9 @@ func toolMux(t *tool) http.Handler {
 	return mux
 }
 
-func downstreamMux(w *fakes.World) http.Handler {
+func downstreamMux(w *fakes.World, o *ServerOpts) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc(pathDeliver, func(rw http.ResponseWriter, r *http.Request) { deliver(w, rw, r) })
+	mux.HandleFunc(pathDeliver, func(rw http.ResponseWriter, r *http.Request) { deliver(w, o, rw, r) })
 	mux.HandleFunc("/", notFound)
 	return mux
 }
@@ -62,6 +62,7 @@ func (t *tool) invoke(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &wc) {
 		return
 	}
+	t.opts.drop(wc.Exec)
 	if wc.Tool == "" {
 		wc.Tool = t.name
 	}
@@ -189,7 +190,7 @@ func (t *tool) lookup(w http.ResponseWriter, r *http.Request) {
 }
 
 // deliver serves the downstream consumer's POST /deliver.
-func deliver(world *fakes.World, w http.ResponseWriter, r *http.Request) {
+func deliver(world *fakes.World, o *ServerOpts, w http.ResponseWriter, r *http.Request) {
 	if !allow(w, r, http.MethodPost) {
 		return
 	}
@@ -197,6 +198,7 @@ func deliver(world *fakes.World, w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &wc) {
 		return
 	}
+	o.drop(wc.Exec)
 	ch := engine.Chunk{AttemptID: wc.AttemptID, Tool: wc.Tool, Token: wc.Token, Index: wc.Index, Text: wc.Text}
 	// A chunk received in full is consumed, as invoke's calls are applied.
 	if err := world.Deliver(context.WithoutCancel(r.Context()), ch); err != nil {

@@ -87,6 +87,12 @@ type ServerOpts struct {
 	Fail Failer
 	// Garble, when set, is consulted on every /invoke the world answered.
 	Garble Garbler
+	// Serves, when set, says which executions the world takes calls and
+	// chunks of: another one's (an earlier world's, which a proxy held past
+	// its run and let go once the next world was served) is dropped
+	// unanswered, as a settled world drops every request, and the world
+	// never sees it. Lookups, which change nothing, are answered for any.
+	Serves func(exec string) bool
 	// ChunkInterval is a pause between two streamed chunks, as a model
 	// generating; it makes mid-stream timeouts reproducible.
 	ChunkInterval time.Duration
@@ -199,12 +205,20 @@ func (s *Servers) Next(w *fakes.World, opts *ServerOpts) {
 	sv.ctx, sv.cancel = context.WithCancel(context.Background())
 	for _, name := range s.names {
 		if name == Downstream {
-			sv.handlers[name] = downstreamMux(w)
+			sv.handlers[name] = downstreamMux(w, &o)
 		} else {
 			sv.handlers[name] = toolMux(&tool{name: name, world: w, opts: &o})
 		}
 	}
 	s.cur.Store(sv)
+}
+
+// drop ends a request of an execution the world does not serve (see
+// ServerOpts.Serves) without an answer.
+func (o *ServerOpts) drop(exec string) {
+	if o.Serves != nil && !o.Serves(exec) {
+		panic(http.ErrAbortHandler)
+	}
 }
 
 // Settle ends the serving of the current world, so that its ledger can be

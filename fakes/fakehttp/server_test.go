@@ -285,3 +285,25 @@ func TestCloseIsBounded(t *testing.T) {
 		t.Errorf("the call cut by Close: %v, want a stream cut", err)
 	}
 }
+
+// TestAWorldServesOnlyItsExecutions: with Serves, a request of another
+// execution (an earlier world's, held by a proxy past its run) is dropped
+// unanswered, and the world never sees it; its own are served.
+func TestAWorldServesOnlyItsExecutions(t *testing.T) {
+	t.Parallel()
+	e := setup(t, &fakehttp.ServerOpts{Serves: func(exec string) bool { return exec == "x1" }}, nil)
+	stale := call(fakes.InsertRecord)
+	stale.Exec = "x0"
+	if _, err := e.client.Invoke(e.ctx, stale); err == nil {
+		t.Fatalf("a call of another execution was answered")
+	}
+	if n := len(e.world.Ledger().Effects()); n != 0 {
+		t.Fatalf("the world took a call of another execution: %+v", e.world.Ledger().Effects())
+	}
+	if _, err := e.client.Invoke(e.ctx, call(fakes.InsertRecord)); err != nil {
+		t.Fatalf("a call of its own execution: %v", err)
+	}
+	if e.count(fakes.Applied) != 1 {
+		t.Fatalf("ledger %+v: want its own call applied once", e.world.Ledger().Effects())
+	}
+}

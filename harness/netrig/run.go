@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -169,8 +170,11 @@ func (r *Rig) setUp(sc scenarios.Scenario) (*netRun, error) {
 			n.pgAddr[x.ID] = n.proxies[n.pgProxyName(x.ID)]
 		}
 	}
+	// A request a proxy held past an earlier run (its toxic went at the
+	// reset) reaches the servers late: this run's world must not take it.
+	ours := id + "."
 	n.servers.Next(n.world, &fakehttp.ServerOpts{Gate: fakehttp.GateFunc(n.inj.Gate), Hold: n.inj, Fail: n.inj,
-		Garble: fakehttp.GarbleFunc(n.inj.Garble)})
+		Garble: fakehttp.GarbleFunc(n.inj.Garble), Serves: func(exec string) bool { return strings.HasPrefix(exec, ours) }})
 	r.cur.Lock()
 	r.pgProxies = r.pgProxies[:0]
 	for _, x := range sc.Executions {
