@@ -98,8 +98,9 @@ var stores = sync.Pool{New: func() any { return memstore.New() }}
 // Release hands the run's memory (the arrays of its history and its
 // ledger, its context versions and its events' reads) back for the runs
 // that follow, and empties the run: neither the run nor anything read
-// from it (its events, ledger, analysis) may be used afterwards. A run that is not released is collected as usual; Explore,
-// Shrink and Property release each run they do not keep.
+// from it (its events, ledger, analysis) may be used afterwards. A run
+// that is not released is collected as usual; Explore, Shrink and
+// Property release each run they do not keep.
 func (r *Run) Release() {
 	b := r.buffers
 	if b == nil {
