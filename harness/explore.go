@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/faults"
 	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/reference/policy"
@@ -160,12 +161,72 @@ type RunError struct {
 // Clean reports whether no invariant was violated.
 func (s *Summary) Clean() bool { return s.FirstFailure == nil }
 
+// outcome is what a worker hands the aggregation of one run: what the
+// summary counts of it, read from the run by the worker, and the run
+// itself only where it may be a first failure (see firsts). Any other run
+// the worker released at once, so that a run waiting for its turn (runs
+// are aggregated in order) holds none of the memory that the runs after
+// it reuse.
 type outcome struct {
 	job
-	run    *Run
-	err    error
-	failed []invariants.ID
-	probe  probe
+	run      *Run // nil: released, or an error
+	err      error
+	failed   []invariants.ID
+	probe    probe
+	verdicts []verdict
+	execs    Executions
+	cost     Cost
+	outages  Outages
+}
+
+// verdict is an invariant's status in one run.
+type verdict struct {
+	id     invariants.ID
+	status invariants.Status
+}
+
+// firsts is, for each invariant, the lowest index of a phase's runs known
+// to violate it. A run that is not the lowest for any invariant it violates
+// cannot be a first failure: the aggregation takes a prefix of the runs,
+// in order, and the lower one comes first.
+type firsts struct {
+	mu sync.Mutex
+	at map[invariants.ID]int
+}
+
+// lowest records that run i violated the invariants failed and reports
+// whether it is now the lowest to violate one of them.
+func (f *firsts) lowest(i int, failed []invariants.ID) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	low := false
+	for _, id := range failed {
+		if at, ok := f.at[id]; !ok || i < at {
+			f.at[id], low = i, true
+		}
+	}
+	return low
+}
+
+// outcomeOf reads what the aggregation needs of a run that ended, and
+// releases the run unless it may be a first failure.
+func outcomeOf(j job, run *Run, cat *fakes.Catalog, first *firsts) outcome {
+	o := outcome{job: j, failed: run.Violated(), probe: probeRun(cat, run), outages: run.Outages}
+	o.verdicts = make([]verdict, 0, len(run.Results))
+	for _, res := range run.Results {
+		if res.Status == invariants.Violated || res.Status == invariants.Unknown {
+			o.verdicts = append(o.verdicts, verdict{res.Invariant, res.Status})
+		}
+	}
+	if len(j.targets) == 0 {
+		o.execs, o.cost = run.Executions(), run.Cost()
+	}
+	if j.i >= 0 && len(o.failed) > 0 && first.lowest(j.i, o.failed) {
+		o.run = run
+	} else {
+		run.Release()
+	}
+	return o
 }
 
 // Explore runs generated scenarios under a policy and summarises what the
@@ -230,13 +291,14 @@ type exploration struct {
 
 // phase runs one phase's jobs and aggregates their outcomes in order.
 func (ex *exploration) phase(ctx context.Context, p policy.Policy, ph phase) error {
-	results, errc := ex.o.produce(ctx, p, ph)
+	results, errc, done := ex.o.produce(ctx, p, ph)
 	pending := map[int]outcome{}
 	for res := range results {
 		if res.i < 0 || ph.pilot {
 			ex.pilot.add(res)
 		}
 		if res.i < 0 {
+			done()
 			continue // another shard's run of the pilot: its coverage only
 		}
 		pending[res.i] = res
@@ -246,6 +308,7 @@ func (ex *exploration) phase(ctx context.Context, p policy.Policy, ph phase) err
 				break
 			}
 			delete(pending, ex.next)
+			done()
 			ex.next++
 			if len(r.failed) > 0 && ex.firstAt == 0 {
 				ex.firstAt = time.Since(ex.start)
@@ -278,30 +341,32 @@ func (s *Summary) add(r outcome) {
 	if s.Coverage != nil {
 		s.Coverage.add(r.probe.cells)
 	}
-	s.Outages.Merge(r.run.Outages)
+	s.Outages.Merge(r.outages)
 	if len(r.targets) > 0 {
 		s.Targeted++
 	} else {
-		s.Executions = s.Executions.Add(r.run.Executions())
-		s.Cost = s.Cost.Add(r.run.Cost())
+		s.Executions = s.Executions.Add(r.execs)
+		s.Cost = s.Cost.Add(r.cost)
 	}
 	kept := false
-	for _, res := range r.run.Results {
-		switch res.Status {
+	for _, v := range r.verdicts {
+		switch v.status {
 		case invariants.Violated:
-			s.Violations[res.Invariant]++
-			if s.First[res.Invariant] == nil {
-				s.First[res.Invariant] = &Failure{Invariant: res.Invariant, Seed: r.seed, Targets: r.targets, Original: r.run.Scenario, Run: r.run, Violation: res.Violations[0]}
+			s.Violations[v.id]++
+			if s.First[v.id] == nil {
+				// r.run is there: a run released by its worker had a run
+				// before it violate each invariant it violated.
+				s.First[v.id] = &Failure{Invariant: v.id, Seed: r.seed, Targets: r.targets, Original: r.run.Scenario, Run: r.run, Violation: r.run.Result(v.id).Violations[0]}
 				kept = true
 			}
 		case invariants.Unknown:
-			s.Unknown[res.Invariant]++
+			s.Unknown[v.id]++
 		}
 	}
 	if len(r.failed) > 0 && s.FirstFailure == nil {
 		s.FirstFailure = s.First[r.failed[0]]
 	}
-	if !kept {
+	if !kept && r.run != nil {
 		r.run.Release() // read: its memory goes to the runs that follow
 	}
 }
@@ -418,23 +483,36 @@ func (o ExploreOpts) seedOf(i int) uint64 {
 	return o.Seed + uint64(i*o.Shards+o.Shard-1)
 }
 
+// aheadPerWorker bounds, per worker, how many runs an exploration holds
+// that it cannot aggregate yet: runs are aggregated in order, and a run
+// that takes long (or a worker the scheduler left waiting, with every
+// policy of a comparison exploring at once) would otherwise leave the
+// other workers to pile up finished runs, histories and all, behind it.
+const aheadPerWorker = 32
+
 // produce runs a phase's jobs on o.Workers goroutines and streams their
 // outcomes. No job starts after the phase's end (zero: none); with a
 // deadline (non-zero), no run starts after it, a run still going at it is
 // cut and dropped, and once a run has failed no run starts in the
-// minimisation's reserve before it.
-func (o ExploreOpts) produce(ctx context.Context, p policy.Policy, ph phase) (<-chan outcome, <-chan error) {
+// minimisation's reserve before it. A job is claimed only with a place in
+// the window, which the caller gives back (the returned func) once it is
+// done with the job's outcome: at most aheadPerWorker runs per worker are
+// in flight or waiting for an earlier one.
+func (o ExploreOpts) produce(ctx context.Context, p policy.Policy, ph phase) (<-chan outcome, <-chan error, func()) {
 	out := make(chan outcome, o.Workers)
 	errc := make(chan error, 1)
+	window := make(chan struct{}, aheadPerWorker*o.Workers)
+	done := func() { <-window }
 	deadline := ph.deadline
 	runCtx, cancel := ctx, context.CancelFunc(func() {})
 	if !deadline.IsZero() {
 		runCtx, cancel = context.WithDeadline(ctx, deadline)
 	}
 	var failing atomic.Bool
+	first := &firsts{at: map[invariants.ID]int{}}
 	var mu sync.Mutex
 	next := 0
-	claim := func() (job, bool) {
+	claimIn := func() (job, bool) {
 		mu.Lock()
 		defer mu.Unlock()
 		stop := deadline
@@ -447,6 +525,18 @@ func (o ExploreOpts) produce(ctx context.Context, p policy.Policy, ph phase) (<-
 		j, ok := ph.job(next)
 		if ok {
 			next++
+		}
+		return j, ok
+	}
+	claim := func() (job, bool) {
+		select {
+		case window <- struct{}{}:
+		case <-runCtx.Done():
+			return job{}, false
+		}
+		j, ok := claimIn()
+		if !ok {
+			done()
 		}
 		return j, ok
 	}
@@ -478,11 +568,11 @@ func (o ExploreOpts) produce(ctx context.Context, p policy.Policy, ph phase) (<-
 				case err != nil:
 					out <- outcome{job: j, err: fmt.Errorf("seed %d: %w", j.seed, err)}
 				default:
-					failed := run.Violated()
-					if len(failed) > 0 && j.i >= 0 {
+					o := outcomeOf(j, run, cat, first)
+					if len(o.failed) > 0 && j.i >= 0 {
 						failing.Store(true)
 					}
-					out <- outcome{job: j, run: run, failed: failed, probe: probeRun(cat, run)}
+					out <- o
 				}
 			}
 		}()
@@ -499,7 +589,7 @@ func (o ExploreOpts) produce(ctx context.Context, p policy.Policy, ph phase) (<-
 		}
 		errc <- firstErr
 	}()
-	return out, errc
+	return out, errc, done
 }
 
 // runner returns a worker's Runner and what releases it.

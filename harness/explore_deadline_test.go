@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -128,5 +129,60 @@ func TestMinimisationEndsWithTheDeadline(t *testing.T) {
 	}
 	if len(*announced) > 0 {
 		t.Errorf("Shrinking was told %v after the deadline", *announced)
+	}
+}
+
+// holding is a Runner that simulates, except that its first run waits
+// until let is closed; it counts the runs it began.
+type holding struct {
+	began *atomic.Int64
+	held  *atomic.Bool
+	let   chan struct{}
+}
+
+func (h holding) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (*Run, error) {
+	h.began.Add(1)
+	if h.held.CompareAndSwap(false, true) {
+		<-h.let
+	}
+	return Simulate(ctx, sc, p, nil)
+}
+
+// TestARunThatTakesLongHoldsUpAWindowOnly: runs are aggregated in order, so
+// the runs after one that takes long wait for it; the workers begin no
+// more of them than the window holds, and once it ends the exploration
+// goes on to the last run.
+func TestARunThatTakesLongHoldsUpAWindowOnly(t *testing.T) {
+	t.Parallel()
+	const workers, runs = 3, 1000
+	h := holding{began: new(atomic.Int64), held: new(atomic.Bool), let: make(chan struct{})}
+	type result struct {
+		s   *Summary
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := Explore(context.Background(), policy.Reference(), &ExploreOpts{
+			Runs: runs, Workers: workers, NoTargeting: true, NewRunner: func() (Runner, error) { return h, nil },
+		})
+		done <- result{s, err}
+	}()
+	// The held run is among the first the workers claimed, so fewer than
+	// workers runs before it can have been aggregated.
+	limit := int64(aheadPerWorker*workers + workers)
+	for deadline := time.Now().Add(10 * time.Second); h.began.Load() < aheadPerWorker*workers; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the workers began %d runs; want them to fill the window of %d", h.began.Load(), aheadPerWorker*workers)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // room to begin more, were they allowed to
+	if n := h.began.Load(); n > limit {
+		t.Fatalf("with one run held, the workers began %d runs; want at most %d", n, limit)
+	}
+	close(h.let)
+	r := <-done
+	if r.err != nil || r.s.Runs != runs {
+		t.Fatalf("Explore = %v, %v; want %d runs", r.s, r.err, runs)
 	}
 }

@@ -158,7 +158,7 @@ type pilot struct {
 }
 
 func (p *pilot) add(r outcome) {
-	if r.run == nil {
+	if r.err != nil {
 		return
 	}
 	if p.hit == nil {
