@@ -45,7 +45,9 @@ func BenchmarkCheck(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				r := runs[i%len(runs)]
-				invariants.Analyze(&r.History, r.Ledger).Check()
+				a := invariants.Analyze(&r.History, r.Ledger)
+				a.Check()
+				a.Release()
 				i++
 			}
 		})
