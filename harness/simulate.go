@@ -88,6 +88,8 @@ type buffers struct {
 	effects []fakes.Effect
 	// scratch holds the run's context versions and its events' reads.
 	scratch *engine.Scratch
+	// rec is the run's recorder, whose list of facts the next run's reuses.
+	rec recorder
 }
 
 var bufferPool = sync.Pool{New: func() any { return new(buffers) }}
@@ -96,9 +98,10 @@ var bufferPool = sync.Pool{New: func() any { return new(buffers) }}
 var stores = sync.Pool{New: func() any { return memstore.New() }}
 
 // Release hands the run's memory (the arrays of its history and its
-// ledger, its context versions and its events' reads) back for the runs
-// that follow, and empties the run: neither the run nor anything read
-// from it (its events, ledger, analysis) may be used afterwards. A run
+// ledger, its context versions and its events' reads, its recorder and
+// its analysis) back for the runs that follow, and empties the run:
+// neither the run nor anything read from it (its events, ledger, results,
+// analysis) may be used afterwards. A run
 // that is not released is collected as usual; Explore, Shrink and
 // Property release each run they do not keep.
 func (r *Run) Release() {
@@ -109,6 +112,9 @@ func (r *Run) Release() {
 	b.events = r.History.Events[:0]
 	if r.Ledger != nil {
 		b.effects = r.Ledger.Effects()[:0]
+	}
+	if r.analysis != nil {
+		r.analysis.Release()
 	}
 	*r = Run{}
 	bufferPool.Put(b)
@@ -204,12 +210,21 @@ type recorder struct {
 	clock  *VirtualClock
 	// facts are the durable facts recorded, searched while they are few
 	// (a run has a start, an end and a commit per step) and mapped past
-	// factSearch.
+	// factSearch: then factSet holds them, and mapped is set.
 	facts   []engine.Fact
 	factSet map[engine.Fact]bool
+	mapped  bool
 }
 
 const factSearch = 32
+
+// reset readies the recorder for a run, its events recorded in the array
+// of events, keeping the memory of its facts.
+func (r *recorder) reset(clock *VirtualClock, events []engine.Event) {
+	clear(r.facts)
+	clear(r.factSet)
+	r.events, r.clock, r.facts, r.mapped = events[:0], clock, r.facts[:0], false
+}
 
 // Observe records an event. A durable fact reported again (see
 // [engine.Event.Fact]) is recorded once: this is the one place that
@@ -226,7 +241,7 @@ func (r *recorder) Observe(e engine.Event) {
 
 // firstOf reports whether the fact is new, and remembers it.
 func (r *recorder) firstOf(f engine.Fact) bool {
-	if r.factSet != nil {
+	if r.mapped {
 		if r.factSet[f] {
 			return false
 		}
@@ -238,7 +253,10 @@ func (r *recorder) firstOf(f engine.Fact) bool {
 	}
 	r.facts = append(r.facts, f)
 	if len(r.facts) > factSearch {
-		r.factSet = make(map[engine.Fact]bool, 2*len(r.facts))
+		if r.factSet == nil {
+			r.factSet = make(map[engine.Fact]bool, 2*len(r.facts))
+		}
+		r.mapped = true
 		for _, g := range r.facts {
 			r.factSet[g] = true
 		}
@@ -303,7 +321,8 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 		buf.scratch = new(engine.Scratch)
 	}
 	buf.scratch.Reset() // the run that had it was released: nothing reads it
-	rec := &recorder{clock: clock, events: buf.events[:0], facts: make([]engine.Fact, 0, sc.Steps()+2*len(sc.Executions))}
+	rec := &buf.rec
+	rec.reset(clock, buf.events)
 	if cap(rec.events) < 8*sc.Steps()+16 {
 		rec.events = make([]engine.Event, 0, 8*sc.Steps()+16)
 	}
@@ -311,7 +330,7 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	inj := faults.NewInjector(sc.Faults, sc.Units(), func(a faults.Applied) { rec.Observe(FaultEvent(a)) })
 	inj.UseClock(clock)
 	world := fakes.NewWorld(&fakes.Opts{Catalog: cat, Clock: clock, Quirks: inj, Drift: inj.Drift(cat), Expect: 3 * sc.Steps(), Reuse: buf.effects})
-	*buf = buffers{scratch: buf.scratch} // the run holds them now, until it is released
+	buf.events, buf.effects = nil, nil // the run holds them now, until it is released
 	mem := stores.Get().(*memstore.Store)
 	defer func() { mem.Recycle(); stores.Put(mem) }() // nothing the run returns reads it, nor anything read from it
 	st := inj.Store(mem)
