@@ -323,8 +323,9 @@ func checkIsolation(ix *index) Result {
 			continue
 		}
 		e := &ix.h.Events[i]
+		prefix := strings.IndexByte(e.Tenant, ':') < 0 // the tenant's values start with "<tenant>:"
 		for _, rd := range e.Reads {
-			if ownData(rd.Data, e.Tenant) {
+			if prefix && ownData(rd.Data, e.Tenant) {
 				continue
 			}
 			if t := ix.facts.DataTenant(rd.Data); t != "" && t != e.Tenant {
@@ -344,10 +345,11 @@ func checkIsolation(ix *index) Result {
 }
 
 // ownData reports whether a value is one of the tenant's own data, as the
-// world marks it ("<tenant>:..."): what nearly every read carries, told
-// without looking the tenant up in the world.
+// world marks it ("<tenant>:...", for a tenant whose name has no colon):
+// what nearly every read carries, told without looking the tenant up in
+// the world.
 func ownData(v, tenant string) bool {
-	return len(v) > len(tenant) && v[len(tenant)] == ':' && v[:len(tenant)] == tenant && strings.IndexByte(tenant, ':') < 0
+	return len(v) > len(tenant) && v[len(tenant)] == ':' && v[:len(tenant)] == tenant
 }
 
 // checkContracts holds every operation to its tenant's declared contract.
