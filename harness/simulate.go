@@ -88,8 +88,10 @@ type buffers struct {
 	effects []fakes.Effect
 	// scratch holds the run's context versions and its events' reads.
 	scratch *engine.Scratch
-	// rec is the run's recorder, whose list of facts the next run's reuses.
-	rec recorder
+	// rec is the run's recorder, whose list of facts the next run's reuses;
+	// sched its scheduler, whose slots the next run's reuses.
+	rec   recorder
+	sched scheduler
 }
 
 var bufferPool = sync.Pool{New: func() any { return new(buffers) }}
@@ -248,8 +250,10 @@ func (r *recorder) firstOf(f engine.Fact) bool {
 		r.factSet[f] = true
 		return true
 	}
-	if slices.Contains(r.facts, f) {
-		return false
+	for i := range r.facts {
+		if g := &r.facts[i]; g.Kind == f.Kind && g.AttemptID == f.AttemptID {
+			return false
+		}
 	}
 	r.facts = append(r.facts, f)
 	if len(r.facts) > factSearch {
@@ -341,7 +345,8 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	if err != nil {
 		return nil, err
 	}
-	s := newScheduler(sc, clock, o.Latency)
+	s := &buf.sched
+	s.reset(sc, clock, o.Latency)
 	for _, x := range sc.Executions {
 		if err := eng.Start(ctx, x.Store()); err != nil {
 			return nil, fmt.Errorf("start %s: %w", x.ID, err)
@@ -477,13 +482,14 @@ type slot struct {
 	alive bool
 }
 
-func newScheduler(sc scenarios.Scenario, clock *VirtualClock, stagger time.Duration) *scheduler {
+// reset readies the scheduler for a run's executions, keeping its slots'
+// array.
+func (s *scheduler) reset(sc scenarios.Scenario, clock *VirtualClock, stagger time.Duration) {
 	n := len(sc.Executions)
-	s := &scheduler{execs: make([]slot, n), left: n, clock: clock}
+	s.execs, s.left, s.clock = slices.Grow(s.execs[:0], n)[:n], n, clock
 	for i := range s.execs {
 		s.execs[i] = slot{due: clock.Now().Add(time.Duration(i) * stagger / 2), alive: true}
 	}
-	return s
 }
 
 func (s *scheduler) idle() bool { return s.left == 0 }
