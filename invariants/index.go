@@ -194,8 +194,12 @@ func (ix *index) reset(h *History, l *fakes.Ledger) {
 	ix.h, ix.l, ix.facts = h, l, l.Facts()
 	ix.execs, ix.evs, ix.queued, ix.ops = ix.execs[:0], ix.evs[:0], ix.queued[:0], ix.ops[:0]
 	ix.audit, ix.watermark, ix.reviewed = -1, 0, false
-	clear(ix.byKey)
-	clear(ix.opAt)
+	if len(ix.byKey) > 0 {
+		clear(ix.byKey)
+	}
+	if len(ix.opAt) > 0 {
+		clear(ix.opAt)
+	}
 	ix.evs = slices.Grow(ix.evs, len(h.Events))
 	for i := range h.Events {
 		ix.evs = append(ix.evs, evAt{h.Events[i].Kind, ix.addEvent(i, &h.Events[i])})
@@ -259,20 +263,17 @@ func (c *truthCache) of(cat *fakes.Catalog, tenant, tool string) fakes.Truth {
 	return t
 }
 
-// release lets go of what the index read, keeping its memory.
+// release lets go of the history, the ledger and the last check's
+// violations, keeping the index's memory. What else its arrays point to
+// (the names of executions and tools, a run's lists of tools and keys
+// written) the next run's overwrites: clearing it first would cost as much
+// again.
 func (ix *index) release() {
 	ix.h, ix.l, ix.facts = nil, nil, nil
-	clear(ix.execs[:cap(ix.execs)])
-	clear(ix.queued[:cap(ix.queued)])
-	clear(ix.ops[:cap(ix.ops)])
-	clear(ix.byKey)
-	clear(ix.opAt)
-	clear(ix.keys[:cap(ix.keys)])
-	clear(ix.states[:cap(ix.states)])
 	if ix.last != nil {
 		ix.results, ix.last = ix.last, nil
 	}
-	clear(ix.results[:cap(ix.results)])
+	clear(ix.results)
 }
 
 // listed reports whether the second pass lists events of kind k.
