@@ -89,9 +89,12 @@ type buffers struct {
 	// scratch holds the run's context versions and its events' reads.
 	scratch *engine.Scratch
 	// rec is the run's recorder, whose list of facts the next run's reuses;
-	// sched its scheduler, whose slots the next run's reuses.
+	// sched its scheduler, whose slots the next run's reuses; clock its
+	// virtual clock; fault records a fault that fired with rec, made once.
 	rec   recorder
 	sched scheduler
+	clock VirtualClock
+	fault func(faults.Applied)
 }
 
 var bufferPool = sync.Pool{New: func() any { return new(buffers) }}
@@ -319,11 +322,13 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 		return nil, err
 	}
 	cat := space.World()
-	clock := NewVirtualClock()
 	buf := bufferPool.Get().(*buffers)
 	if buf.scratch == nil {
 		buf.scratch = new(engine.Scratch)
+		buf.fault = func(a faults.Applied) { buf.rec.Observe(FaultEvent(a)) }
 	}
+	clock := &buf.clock
+	*clock = VirtualClock{now: Epoch}
 	buf.scratch.Reset() // the run that had it was released: nothing reads it
 	rec := &buf.rec
 	rec.reset(clock, buf.events)
@@ -331,7 +336,7 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 		rec.events = make([]engine.Event, 0, 8*sc.Steps()+16)
 	}
 	run := &Run{Scenario: sc, Policy: p.Name(), buffers: buf}
-	inj := faults.NewInjector(sc.Faults, sc.Units(), func(a faults.Applied) { rec.Observe(FaultEvent(a)) })
+	inj := faults.NewInjector(sc.Faults, sc.Units(), buf.fault)
 	inj.UseClock(clock)
 	world := fakes.NewWorld(&fakes.Opts{Catalog: cat, Clock: clock, Quirks: inj, Drift: inj.Drift(cat), Expect: 3 * sc.Steps(), Reuse: buf.effects})
 	buf.events, buf.effects = nil, nil // the run holds them now, until it is released
