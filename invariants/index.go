@@ -308,6 +308,9 @@ func (ix *index) makeLists() {
 		n = len(x.tools)
 		x.truths, truths = truths[:n:n], truths[n:]
 		x.stepOps, stepOps = stepOps[:n:n], stepOps[n:]
+		for i := range x.stepOps {
+			x.stepOps[i] = -1
+		}
 	}
 }
 
@@ -339,7 +342,10 @@ func (x *execInfo) list(i int, e *engine.Event) {
 
 // addEffects groups the ledger's entries by operation, the operations in
 // order of first entry: a first pass finds each entry's operation and
-// counts each one's entries, and each gets its part of one array.
+// counts each one's entries, and each gets its part of one array. A step's
+// operation is found in its execution's table, by the step's place; the
+// others (chunks, operations of no execution the history shows) by a
+// search, or in a long ledger a map.
 func (ix *index) addEffects(effects []fakes.Effect) {
 	if len(effects) > opSearch && ix.opAt == nil {
 		ix.opAt = make(map[fakes.Op]int, len(effects))
@@ -354,14 +360,15 @@ func (ix *index) addEffects(effects []fakes.Effect) {
 		e := &effects[i]
 		k := last
 		if k < 0 || !sameOp(ix.ops[k].op, e.Op) {
-			k = ix.opIndex(e.Op)
-		}
-		if k < 0 {
-			k = len(ix.ops)
-			if len(effects) > opSearch {
-				ix.opAt[e.Op] = k
+			exec := -1
+			if o := &e.Op; last >= 0 && o.Exec == ix.ops[last].op.Exec && o.Tenant == ix.ops[last].op.Tenant {
+				exec = ix.ops[last].exec // the usual case: the execution of the entry before
+			} else {
+				exec = ix.execOf(e.Op)
 			}
-			ix.ops = append(ix.ops, opInfo{op: e.Op, tool: e.Tool, exec: ix.execOf(e.Op)})
+			if k = ix.opIn(e.Op, exec); k < 0 {
+				k = ix.newOp(e, exec)
+			}
 		}
 		if e.Kind == fakes.Applied || e.Kind == fakes.Chunk || e.Kind == fakes.Lost {
 			ix.ops[k].tool = e.Tool
@@ -377,32 +384,49 @@ func (ix *index) addEffects(effects []fakes.Effect) {
 		o := &ix.ops[k]
 		o.effects = append(o.effects, i)
 	}
-	ix.mapSteps()
 }
 
-// mapSteps makes each execution's table of its steps' operations.
-func (ix *index) mapSteps() {
-	for k := range ix.execs {
-		for i := range ix.execs[k].stepOps {
-			ix.execs[k].stepOps[i] = -1
-		}
+// newOp records the operation of a ledger entry, first of its operation,
+// of execution exec (its id, -1: none), and returns its place.
+func (ix *index) newOp(e *fakes.Effect, exec int) int {
+	k := len(ix.ops)
+	if s := ix.slot(e.Op, exec); s != nil {
+		*s = int32(k)
+	} else if ix.l.Len() > opSearch {
+		ix.opAt[e.Op] = k
 	}
-	for k := range ix.ops {
-		o := &ix.ops[k]
-		if o.exec < 0 || o.op.Sub >= 0 {
-			continue
-		}
-		if t := ix.execs[o.exec].stepOps; o.op.Step >= 0 && o.op.Step < len(t) {
-			t[o.op.Step] = int32(k)
-		}
+	ix.ops = append(ix.ops, opInfo{op: e.Op, tool: e.Tool, exec: exec})
+	return k
+}
+
+// slot returns the place in its execution's table of a step's operation
+// (exec is the execution's id), nil for an operation the tables do not
+// hold.
+func (ix *index) slot(op fakes.Op, exec int) *int32 {
+	if exec < 0 || op.Sub >= 0 {
+		return nil
 	}
+	if t := ix.execs[exec].stepOps; op.Step >= 0 && op.Step < len(t) {
+		return &t[op.Step]
+	}
+	return nil
+}
+
+// opIn returns the place in ix.ops of an operation of execution exec (its
+// id, -1: none), -1 if it has none.
+func (ix *index) opIn(op fakes.Op, exec int) int {
+	if s := ix.slot(op, exec); s != nil {
+		return int(*s)
+	}
+	return ix.opIndex(op)
 }
 
 // opSearch is how many ledger entries a run has for its operations to be
 // found by a search rather than a map.
 const opSearch = 32
 
-// opIndex returns the place of an operation in ix.ops, -1 if it has none.
+// opIndex returns the place of an operation the tables do not hold (see
+// slot) in ix.ops, -1 if it has none.
 func (ix *index) opIndex(op fakes.Op) int {
 	if ix.l.Len() > opSearch {
 		if k, ok := ix.opAt[op]; ok {
@@ -425,7 +449,7 @@ func sameOp(a, b fakes.Op) bool {
 
 // op returns an operation, nil when the ledger has no entry of it.
 func (ix *index) op(op fakes.Op) *opInfo {
-	if k := ix.opIndex(op); k >= 0 {
+	if k := ix.opIn(op, ix.execOf(op)); k >= 0 {
 		return &ix.ops[k]
 	}
 	return nil
