@@ -547,8 +547,22 @@ func checkRetryAfter(ix *index) Result {
 		step         int
 		tool         string
 	}
+	// pending holds the waits a retry has yet to honour, one a site: a
+	// few at most, searched.
+	type waitAt struct {
+		site
+		wait
+	}
 	var r Result
-	pending := map[site]wait{}
+	var pending []waitAt
+	find := func(at site) int {
+		for j := range pending {
+			if p := &pending[j].site; p.step == at.step && p.exec == at.exec && p.tool == at.tool && p.tenant == at.tenant {
+				return j
+			}
+		}
+		return -1
+	}
 	for i, ea := range ix.evs {
 		if ea.kind != engine.EvFailure && ea.kind != engine.EvInvoke {
 			continue
@@ -558,14 +572,23 @@ func checkRetryAfter(ix *index) Result {
 		switch e.Kind {
 		case engine.EvFailure:
 			if e.Outcome != nil && e.Outcome.RetryAfter > 0 {
-				pending[at] = wait{failure: i, until: e.At.Add(e.Outcome.RetryAfter), after: e.Outcome.RetryAfter}
+				w := wait{failure: i, until: e.At.Add(e.Outcome.RetryAfter), after: e.Outcome.RetryAfter}
+				if j := find(at); j >= 0 {
+					pending[j].wait = w
+				} else {
+					pending = append(pending, waitAt{at, w})
+				}
 			}
 		case engine.EvInvoke:
-			w, ok := pending[at]
-			if !ok {
+			if len(pending) == 0 {
 				continue
 			}
-			delete(pending, at)
+			j := find(at)
+			if j < 0 {
+				continue
+			}
+			w := pending[j].wait
+			pending = slices.Delete(pending, j, j+1)
 			if e.At.Before(w.until) {
 				r.Violations = append(r.Violations, violation(ix.find(execKey{e.Tenant, e.Exec}), fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}, i,
 					"%s/%s step %d (%s) was retried %s after the tool answered Retry-After %s at event %d: %s too soon",
