@@ -112,6 +112,52 @@ func (a *Analysis) Cause(seq int) int {
 	return -1
 }
 
+// TokensWasted returns the model tokens spent on output nothing kept: for
+// each operation with usage in the ledger, the tokens of all its calls,
+// less those of its largest when its step was committed (the call whose
+// output the execution kept).
+func (a *Analysis) TokensWasted() int {
+	ix := &a.ix
+	effects := ix.l.Effects()
+	wasted := 0
+	for k := range ix.ops {
+		o := &ix.ops[k]
+		tokens, single, used := 0, 0, false
+		for _, i := range o.effects {
+			if e := &effects[i]; e.Kind == fakes.Usage {
+				tokens, single, used = tokens+e.Tokens, max(single, e.Tokens), true
+			}
+		}
+		if used && ix.committed(o) {
+			tokens -= single
+		}
+		wasted += tokens
+	}
+	return wasted
+}
+
+// committed reports whether an operation is a step (not a chunk) some run
+// committed.
+func (ix *index) committed(o *opInfo) bool {
+	if o.op.Sub != -1 {
+		return false
+	}
+	if x := ix.exec(o); x != nil {
+		for _, c := range x.commits {
+			if c.step == o.op.Step {
+				return true
+			}
+		}
+		return false
+	}
+	for i, ea := range ix.evs { // an operation of no execution: a commit of none
+		if e := &ix.h.Events[i]; ea.kind == engine.EvCommit && e.Tenant == o.op.Tenant && e.Exec == o.op.Exec && e.Step == o.op.Step {
+			return true
+		}
+	}
+	return false
+}
+
 // duplicates walks each operation's entries once, keeping the effects that
 // are live, and marks the entries that found one already live.
 func (ix *index) duplicates(dup []bool) []bool {

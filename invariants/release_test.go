@@ -23,6 +23,7 @@ type checked struct {
 	results   []invariants.Result
 	anomalies []invariants.Anomaly
 	dups      []bool
+	wasted    int
 }
 
 // crowded is a history of more executions and ledger entries than the
@@ -59,6 +60,7 @@ func cases(t *testing.T) []checked {
 			c.results = append(c.results, ch.Check(h, l))
 		}
 		fresh := invariants.Analyze(h, l) // never released: its memory is its own
+		c.wasted = fresh.TokensWasted()
 		for _, e := range l.Effects() {
 			c.dups = append(c.dups, fresh.Duplicate(e.Seq))
 		}
@@ -112,6 +114,9 @@ func TestReleasedAnalysisLeavesNoTrace(t *testing.T) {
 						if a.Duplicate(e.Seq) != c.dups[j] {
 							t.Errorf("round %d, %s: ledger #%d duplicate %t, want %t", round, c.name, e.Seq, !c.dups[j], c.dups[j])
 						}
+					}
+					if got := a.TokensWasted(); got != c.wasted {
+						t.Errorf("round %d, %s: %d tokens wasted, want %d", round, c.name, got, c.wasted)
 					}
 					a.Release()
 				}
