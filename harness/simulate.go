@@ -141,18 +141,27 @@ func (r *Run) Statuses() map[string]store.Status {
 // them (one EvFault event each: the one record of a fault).
 func (r *Run) Faults() []faults.Applied {
 	var out []faults.Applied
-	for _, e := range r.History.Events {
-		if e.Kind != engine.EvFault {
-			continue
+	for i := range r.History.Events {
+		if a, ok := faultOf(&r.History.Events[i]); ok {
+			out = append(out, a)
 		}
-		name, detail, _ := strings.Cut(e.Detail, " ")
-		k, err := faults.ParseKind(name)
-		if err != nil {
-			continue // not a fault of the schedule's kinds
-		}
-		out = append(out, faults.Applied{Kind: k, AttemptID: e.AttemptID, Tool: e.Tool, Detail: detail})
 	}
 	return out
+}
+
+// faultOf returns the fault an event records, if it records one of the
+// schedule's kinds (see [FaultEvent]).
+func faultOf(e *engine.Event) (faults.Applied, bool) {
+	if e.Kind != engine.EvFault {
+		return faults.Applied{}, false
+	}
+	name, detail, _ := strings.Cut(e.Detail, " ")
+	for k := range faults.NumKinds {
+		if k.String() == name {
+			return faults.Applied{Kind: k, AttemptID: e.AttemptID, Tool: e.Tool, Detail: detail}, true
+		}
+	}
+	return faults.Applied{}, false
 }
 
 // FaultEvent is the record of an applied fault in a run's history.
