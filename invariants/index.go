@@ -139,9 +139,10 @@ type index struct {
 	// EvReviewed event); queued holds the executions it held a dead letter of.
 	reviewed bool
 	queued   []execKey
-	// ops holds the operations in order of first ledger entry; opAt finds
-	// one by its identity in a long ledger (see opIndex), and each
-	// execution's stepOps its steps' (see stepOp).
+	// ops holds the operations in order of first ledger entry. Each
+	// execution's stepOps finds its steps' by their places (see slot);
+	// opAt finds the others (chunks, operations of no execution the
+	// history shows) by their identity in a long ledger (see opIndex).
 	ops  []opInfo
 	opAt map[fakes.Op]int
 	// mu is held by a check for the scratch memory below, which it reuses.
