@@ -1,10 +1,13 @@
 package harness
 
 import (
+	"context"
 	"testing"
 
+	"github.com/chaosrun/chaosrun/policies"
 	"github.com/chaosrun/chaosrun/reference/engine"
 	"github.com/chaosrun/chaosrun/reference/store"
+	"github.com/chaosrun/chaosrun/scenarios"
 )
 
 // TestRecorderKeepsEachFactOnce feeds the recorder what a rebuilt engine
@@ -41,5 +44,52 @@ func TestRecorderKeepsEachFactOnce(t *testing.T) {
 		if count[k] != n {
 			t.Errorf("%d %v events recorded, want %d (all: %v)", count[k], k, n, rec.events)
 		}
+	}
+}
+
+// TestRecorderKeepsEachFactOnceWhenThereAreMany records more facts than
+// the recorder searches, each reported twice, some before the recorder
+// maps them and some after, and checks that each is recorded once.
+func TestRecorderKeepsEachFactOnceWhenThereAreMany(t *testing.T) {
+	rec := &recorder{clock: NewVirtualClock()}
+	commit := func(step int, recovered bool) engine.Event {
+		return engine.Event{Kind: engine.EvCommit, AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Step: step, Attempt: 1}, Recovered: recovered}
+	}
+	for round := range 2 { // the second round reuses the recorder, as the next run does
+		rec.reset(NewVirtualClock(), rec.events)
+		for step := range 3 * factSearch {
+			rec.Observe(commit(step, false))
+			rec.Observe(commit(step/2, true))
+			rec.Observe(engine.Event{Kind: engine.EvInvoke, AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Step: step, Attempt: 1}})
+		}
+		if n := len(rec.events); n != 2*3*factSearch {
+			t.Errorf("round %d: %d events recorded, want %d (each commit once, each invocation)", round, n, 2*3*factSearch)
+		}
+	}
+}
+
+// BenchmarkRecorder records, again and again, the events of simulated
+// runs of 1 to 3 executions, into one recorder reset between runs as a
+// simulation's is.
+func BenchmarkRecorder(b *testing.B) {
+	var histories [][]engine.Event
+	e, _ := policies.Lookup("reference")
+	p := e.Go()
+	for seed := uint64(1); seed <= 32; seed++ {
+		r, err := Simulate(context.Background(), scenarios.Seeded(seed, false), p, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		histories = append(histories, r.History.Events)
+	}
+	rec, clock := &recorder{}, NewVirtualClock()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		rec.reset(clock, rec.events)
+		for _, e := range histories[i%len(histories)] {
+			rec.Observe(e)
+		}
+		i++
 	}
 }
