@@ -93,3 +93,18 @@ func BenchmarkRecorder(b *testing.B) {
 		i++
 	}
 }
+
+// TestFactDependsOnTheKindAlone holds engine.Event.Fact to what the
+// recorder's table of fact kinds assumes: an event of any kind reports a
+// fact, or not, whatever its other fields hold.
+func TestFactDependsOnTheKindAlone(t *testing.T) {
+	for k := range 256 {
+		full := engine.Event{Kind: engine.EventKind(k), AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Run: 1, Step: 2, Attempt: 3},
+			Tool: "t", Key: "k", Token: "tok", Ref: "r", Version: 1, Found: true, Seq: 1, Tools: []string{"t"}, Status: store.Completed, Detail: "d", Recovered: true}
+		_, zero := engine.Event{Kind: engine.EventKind(k)}.Fact()
+		_, some := full.Fact()
+		if zero != some || zero != factKinds[k] {
+			t.Errorf("kind %d: an empty event reports a fact: %t, a full one: %t, the table says %t", k, zero, some, factKinds[k])
+		}
+	}
+}

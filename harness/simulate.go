@@ -232,6 +232,18 @@ type recorder struct {
 
 const factSearch = 32
 
+// factKinds holds, by kind, whether an event of that kind reports a
+// durable fact, as [engine.Event.Fact] says: the recorder asks Fact only
+// of those, for Fact copies the event it is asked of, and most events
+// report none. Fact's answer depends on the kind alone
+// (TestFactDependsOnTheKindAlone).
+var factKinds = func() (kinds [256]bool) {
+	for k := range kinds {
+		_, kinds[k] = engine.Event{Kind: engine.EventKind(k)}.Fact()
+	}
+	return kinds
+}()
+
 // reset readies the recorder for a run, its events recorded in the array
 // of events, keeping the memory of its facts.
 func (r *recorder) reset(clock *VirtualClock, events []engine.Event) {
@@ -247,8 +259,10 @@ func (r *recorder) Observe(e engine.Event) {
 	if e.At.IsZero() {
 		e.At = r.clock.Now()
 	}
-	if f, ok := e.Fact(); ok && !r.firstOf(f) {
-		return
+	if factKinds[e.Kind] {
+		if f, ok := e.Fact(); ok && !r.firstOf(f) {
+			return
+		}
 	}
 	r.events = append(r.events, e)
 }
