@@ -1,10 +1,11 @@
 package memstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
-	"sort"
+	"slices"
 	"sync"
 
 	"github.com/chaosrun/chaosrun/reference/store"
@@ -30,9 +31,13 @@ type record struct {
 	attempts []store.Attempt
 	// lent is set while a snapshot shares attempts' array: End copies it
 	// before changing an attempt, and a Reset leaves it to the snapshot.
-	lent   bool
-	dead   []store.DeadLetter
-	shared map[string]store.Value
+	lent bool
+	// lentAll is set while an audit's snapshot shares the record's
+	// steps, input, commits, dead letters and scratchpad (see
+	// record.forAudit): a Reset leaves them to it.
+	lentAll bool
+	dead    []store.DeadLetter
+	shared  map[string]store.Value
 }
 
 type deadLetter struct {
@@ -51,8 +56,8 @@ func New() *Store {
 // what is stored next: a caller that runs many short workflows one after
 // another (the simulation) reuses one store. What was read from the store
 // before is not affected: reads hand out copies, or share what the store
-// never modifies (committed versions, and the attempts a snapshot holds:
-// see record.lend).
+// never modifies (committed versions, the attempts a snapshot holds, and
+// the terminal record an audit reads: see record.lend and record.forAudit).
 func (s *Store) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -69,12 +74,13 @@ func (s *Store) Reset() {
 
 // Recycle is Reset for a caller that reads nothing it read from the store
 // before (the simulation, once a run is checked): it also takes back the
-// arrays of attempts that snapshots share (see record.lend), which Reset
-// leaves to them.
+// arrays and maps that snapshots share (see record.lend and
+// record.forAudit), which Reset leaves to them.
 func (s *Store) Recycle() {
 	s.mu.Lock()
 	for _, ref := range s.order {
-		s.execs[ref].lent = false
+		r := s.execs[ref]
+		r.lent, r.lentAll = false, false
 	}
 	s.mu.Unlock()
 	s.Reset()
@@ -89,6 +95,10 @@ func (s *Store) newRecord(e store.Execution) *record {
 		r, s.free = s.free[k-1], s.free[:k-1]
 	} else {
 		r = &record{}
+	}
+	if r.lentAll {
+		// An audit's snapshot still reads the record's arrays and maps.
+		*r = record{attempts: r.attempts, lent: r.lent}
 	}
 	input := r.exec.Input
 	e.Steps, r.keys = cloneStepsInto(r.exec.Steps, r.keys, e.Steps)
@@ -174,7 +184,7 @@ func (s *Store) Load(_ context.Context, tenant, id string) (store.Snapshot, erro
 	if err != nil {
 		return store.Snapshot{}, err
 	}
-	return r.snapshot(true), nil
+	return r.snapshot(), nil
 }
 
 // DeadLetters returns the dead letters of an execution, as Load's snapshot
@@ -189,11 +199,9 @@ func (s *Store) DeadLetters(_ context.Context, tenant, id string) ([]store.DeadL
 	return append([]store.DeadLetter(nil), r.dead...), nil
 }
 
-// snapshot returns the record as a reader sees it. With own, its Context
-// is the reader's own copy (Load's, which an engine resumes from);
-// without, it is the committed version itself, which a reader only reads
-// (Audit's).
-func (r *record) snapshot(own bool) store.Snapshot {
+// snapshot returns the record as Load's reader sees it: its Context is
+// the reader's own copy, the one an engine resumes from.
+func (r *record) snapshot() store.Snapshot {
 	e := r.exec
 	e.Steps = cloneSteps(e.Steps)
 	e.Input = maps.Clone(e.Input)
@@ -208,16 +216,35 @@ func (r *record) snapshot(own bool) store.Snapshot {
 		snap.Shared = map[string]store.Value{}
 	}
 	// The commits share their versions with the store: a committed version
-	// is never modified (see store.Context). The snapshot's Context, the one
-	// a reader resumes from, is its own copy.
+	// is never modified (see store.Context).
 	copy(snap.Commits, r.commits)
-	switch n := len(r.commits); {
-	case n > 0 && own:
+	if n := len(r.commits); n > 0 {
 		snap.Context = cloneContext(r.commits[n-1].Context)
-	case n > 0:
-		snap.Context = r.commits[n-1].Context
-	default:
+	} else {
 		snap.Context = InputContext(e.Input)
+	}
+	return snap
+}
+
+// forAudit returns the snapshot an audit reads: the record itself, shared,
+// not copied. The record is terminal, so that nothing changes what the
+// snapshot sees: no step is begun, committed or written to the scratchpad
+// any more, and an attempt End changes is in an array of its own (see
+// record.lend). Only a Reset that hands the record to another execution
+// would, and it does not while the snapshot may be read (see Recycle).
+func (r *record) forAudit() store.Snapshot {
+	r.lentAll = true
+	snap := store.Snapshot{
+		Execution:   r.exec,
+		Commits:     r.commits[:len(r.commits):len(r.commits)],
+		Attempts:    r.lend(),
+		DeadLetters: r.dead[:len(r.dead):len(r.dead)],
+		Shared:      r.shared,
+	}
+	if n := len(r.commits); n > 0 {
+		snap.Context = r.commits[n-1].Context
+	} else {
+		snap.Context = InputContext(r.exec.Input)
 	}
 	return snap
 }
@@ -437,21 +464,29 @@ func (s *Store) ClaimDeadLetters(ctx context.Context, limit int, fn func(store.D
 
 // Audit implements [store.Store].
 func (s *Store) Audit(ctx context.Context, limit int, fn func(store.Snapshot) ([]store.ReconEvent, error)) (int, error) {
+	// A pass audits a few executions: their references and snapshots fit
+	// in arrays of the call's own.
+	var refBuf [auditFew]store.Ref
+	var snapBuf [auditFew]store.Snapshot
 	s.mu.Lock()
-	refs := make([]store.Ref, 0, len(s.pending))
+	refs := refBuf[:0]
 	for ref := range s.pending {
 		if !s.claimed[ref] {
 			refs = append(refs, ref)
 		}
 	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].String() < refs[j].String() })
+	slices.SortFunc(refs, compareRefs)
 	if len(refs) > limit {
 		refs = refs[:limit]
 	}
-	snaps := make([]store.Snapshot, len(refs))
+	snaps := snapBuf[:0]
+	if len(refs) > auditFew {
+		snaps = make([]store.Snapshot, 0, len(refs))
+	}
+	snaps = snaps[:len(refs)]
 	for i, ref := range refs {
 		put(&s.claimed, ref, true)
-		snaps[i] = s.execs[ref].snapshot(false) // fn audits: it reads the version, never changes it
+		snaps[i] = s.execs[ref].forAudit() // fn audits: it reads the record, never changes it
 	}
 	s.mu.Unlock()
 
@@ -478,6 +513,22 @@ func (s *Store) Audit(ctx context.Context, limit int, fn func(store.Snapshot) ([
 		s.mu.Unlock()
 	}
 	return n, firstErr
+}
+
+// auditFew is how many executions an audit claims without allocating.
+const auditFew = 4
+
+// compareRefs orders references as their strings ("tenant/exec") order,
+// without making them.
+func compareRefs(a, b store.Ref) int {
+	var x, y [64]byte
+	return bytes.Compare(appendRef(x[:0], a), appendRef(y[:0], b))
+}
+
+func appendRef(b []byte, r store.Ref) []byte {
+	b = append(b, r.Tenant...)
+	b = append(b, '/')
+	return append(b, r.Exec...)
 }
 
 // ReconEvents implements [store.Store].

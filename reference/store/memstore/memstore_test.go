@@ -122,3 +122,38 @@ func TestSnapshotsKeepTheirAttempts(t *testing.T) {
 		t.Fatalf("after a reset the snapshot holds %+v, want %+v", again.Attempts, held)
 	}
 }
+
+// TestAuditSnapshotsKeepTheirRecord: an audit's snapshot shares the
+// terminal record (its steps, input, commits and dead letters), yet what
+// it read stays as it was when the store is reset and filled again.
+func TestAuditSnapshotsKeepTheirRecord(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New()
+	fill := func(data string) {
+		x := store.Execution{Tenant: "acme", Exec: "e1", Input: map[string]string{"request": data},
+			Steps: []store.Step{{Tool: "insert_record", Writes: []string{data + ".out"}}, {Tool: "send_email"}}}
+		a := store.Attempt{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Attempt: 1}, Key: data}
+		c := store.Commit{AttemptID: a.AttemptID, Result: store.Result{Ref: data},
+			Context: store.Context{Version: 1, Values: map[string]store.Value{data + ".out": {Data: data}}}}
+		d := store.DeadLetter{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Step: 1}, Cause: data}
+		for _, err := range []error{s.Create(ctx, x), s.Begin(ctx, a), s.Commit(ctx, c), s.End(ctx, a), s.DeadLetter(ctx, d)} {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fill("old")
+	var held store.Snapshot
+	if _, err := s.Audit(ctx, 10, func(snap store.Snapshot) ([]store.ReconEvent, error) {
+		held = snap
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%+v", held)
+	s.Reset()
+	fill("new")
+	if got := fmt.Sprintf("%+v", held); got != want {
+		t.Fatalf("after a reset the audit's snapshot holds\n%s\nwant\n%s", got, want)
+	}
+}
