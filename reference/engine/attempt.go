@@ -85,8 +85,8 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 	call := Call{AttemptID: a.AttemptID, Tool: st.Tool, Key: key, Token: token, Payload: e.read(r, n)}
 	var stream *delivery
 	if ent.Streaming {
-		stream = &delivery{e: e, ctx: ctx, id: a.AttemptID, tool: st.Tool, token: token}
-		call.Deliver = stream.deliver
+		stream = e.scratch.deliveryOf(delivery{down: e.down, ctx: ctx, id: a.AttemptID, tool: st.Tool, token: token})
+		call.Deliver = stream.fn
 	}
 	e.emit(Event{Kind: EvInvoke, AttemptID: a.AttemptID, Tool: st.Tool, Key: key, Token: token})
 	r.called[r.step] = e.clock.Now()
@@ -117,22 +117,25 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 }
 
 // delivery hands a streamed attempt's chunks to the downstream consumer,
-// counting them.
+// counting them. It holds nothing of the engine: a request held on its
+// way (a zombie) may deliver after the engine is gone.
 type delivery struct {
-	e      *Engine
+	down   Downstream
 	ctx    context.Context
 	id     store.AttemptID
 	tool   string
 	token  string
 	chunks int
+	// fn is deliver, bound to this delivery.
+	fn func(index int, chunk string) error
 }
 
 func (d *delivery) deliver(i int, text string) error {
 	d.chunks++
-	if d.e.down == nil {
+	if d.down == nil {
 		return nil
 	}
-	err := d.e.down.Deliver(d.ctx, Chunk{AttemptID: d.id, Tool: d.tool, Token: d.token, Index: i, Text: text})
+	err := d.down.Deliver(d.ctx, Chunk{AttemptID: d.id, Tool: d.tool, Token: d.token, Index: i, Text: text})
 	if err == nil || errors.Is(err, ErrCrash) || d.ctx.Err() != nil {
 		return err
 	}
@@ -340,7 +343,7 @@ func (e *Engine) read(r *run, attempt int) string {
 		e.emitRead(r, attempt, r.view.reads)
 		return r.view.payload
 	}
-	reads := e.scratch.reads(len(values))
+	reads := e.scratch.readsFor(len(values))
 	for k, v := range values {
 		reads = append(reads, Read{Key: k, Data: v.Data, Writer: v.Writer})
 	}
@@ -374,7 +377,7 @@ func (v *view) ready() bool { return v.reads != nil || v.from != nil }
 // render makes the view's reads, if they are pending, and its payload.
 func (v *view) render(s *Scratch) {
 	if v.reads == nil {
-		reads := append(s.reads(len(v.from)+len(v.keys)), v.from...)
+		reads := append(s.readsFor(len(v.from)+len(v.keys)), v.from...)
 		for _, k := range v.keys {
 			rd := Read{Key: k, Data: v.value.Data, Writer: v.value.Writer}
 			if i, found := slices.BinarySearchFunc(reads, k, func(r Read, k string) int { return strings.Compare(r.Key, k) }); found {
@@ -391,6 +394,17 @@ func (v *view) render(s *Scratch) {
 	size := 0
 	for _, rd := range v.reads {
 		size += len(rd.Key) + len(rd.Data) + 2
+	}
+	if s != nil {
+		b := s.textFor(size)
+		for _, rd := range v.reads {
+			b = append(b, rd.Key...)
+			b = append(b, '=')
+			b = append(b, rd.Data...)
+			b = append(b, '\n')
+		}
+		v.payload = lendText(b)
+		return
 	}
 	var b strings.Builder
 	b.Grow(size)
@@ -453,7 +467,7 @@ func (e *Engine) validatePlan(resp Response) error {
 func (e *Engine) fail(ctx context.Context, r *run, a store.Attempt, ent registry.Entry, obs outcome.Observation, inHand *Response, begun bool) error {
 	obs.Layer, obs.SideEffects, obs.Streaming, obs.Signals = ent.Layer, ent.SideEffects, ent.Streaming, ent.Signals
 	a.Outcome = e.classify(obs)
-	r.pending = &failure{a: a, inHand: inHand, begun: begun}
+	r.pending = e.scratch.failureOf(failure{a: a, inHand: inHand, begun: begun})
 	return e.recordFailure(ctx, r)
 }
 
@@ -519,7 +533,7 @@ func (e *Engine) decide(r *run, a store.Attempt, inHand *Response) {
 	if d.Action == policy.Reconcile && o.Reconciled && inHand == nil {
 		d = policy.Decide(policy.DeadLetter, "a lookup already found no trace of the operation and the policy asks to reconcile again")
 	}
-	e.emit(Event{Kind: EvDecision, AttemptID: a.AttemptID, Tool: st.Tool, Decision: &d})
+	e.emit(Event{Kind: EvDecision, AttemptID: a.AttemptID, Tool: st.Tool, Decision: e.scratch.decisionOf(d)})
 	r.last, r.inHand, r.wake = o, inHand, e.clock.Now()
 	switch d.Action {
 	case policy.Retry:

@@ -71,11 +71,18 @@ func New(s store.Store, reg *registry.Registry, p policy.Policy, tools Invoker, 
 	if opts == nil {
 		opts = &Opts{}
 	}
-	e := &Engine{
+	e := opts.Scratch.takeEngine() // one released, with its map of runs
+	runs := map[store.Ref]*run{}
+	if e == nil {
+		e = new(Engine)
+	} else {
+		runs = e.runs
+	}
+	*e = Engine{
 		store: s, reg: reg, pol: p, arch: arch, tools: tools,
 		down: opts.Downstream, contracts: opts.Contracts, clock: opts.Clock,
 		faults: opts.Faults, obs: opts.Observer, seed: opts.Seed, retry: opts.StoreRetry, scratch: opts.Scratch,
-		runs: map[store.Ref]*run{},
+		runs: runs,
 	}
 	e.lookup, _ = tools.(Lookuper)
 	if e.clock == nil {
@@ -88,16 +95,21 @@ func New(s store.Store, reg *registry.Registry, p policy.Policy, tools Invoker, 
 }
 
 // Release hands the memory of the engine's executions back for the
-// engines made after it: a caller that runs many short workflows one after
-// another (the simulation) releases each engine once it is done with it.
-// Neither the engine nor anything it holds may be used afterwards; the
-// store, and what the engine reported (its events), are not affected.
+// engines made after it, and the engine itself to the next New given its
+// scratch ([Opts.Scratch]): a caller that runs many short workflows one
+// after another (the simulation) releases each engine once it is done with
+// it. Neither the engine nor anything it holds may be used afterwards; the
+// store, what the engine reported (its events) and the calls it made are
+// not affected.
 func (e *Engine) Release() {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	for ref, r := range e.runs {
 		r.release()
 		delete(e.runs, ref)
+	}
+	e.mu.Unlock()
+	if e.scratch != nil {
+		e.scratch.keepEngine(e)
 	}
 }
 
@@ -135,7 +147,7 @@ func (e *Engine) Start(ctx context.Context, x store.Execution) error {
 	e.mu.Lock()
 	e.runs[x.Ref()] = r
 	e.mu.Unlock()
-	e.emit(startEvent(x))
+	e.emit(startEvent(x, e.scratch))
 	return nil
 }
 

@@ -88,7 +88,7 @@ func (e *Engine) reconcile(ctx context.Context, r *run) error {
 		r.inflight[r.step] = true
 	}
 	a.Outcome = o
-	r.pending = &failure{a: a, begun: true}
+	r.pending = e.scratch.failureOf(failure{a: a, begun: true})
 	return e.recordFailure(ctx, r)
 }
 
@@ -108,7 +108,7 @@ func (e *Engine) reconcileFailed(ctx context.Context, r *run, a store.Attempt, e
 		}
 		return nil
 	}
-	r.pending = &failure{a: a, inHand: r.inHand, begun: begun}
+	r.pending = e.scratch.failureOf(failure{a: a, inHand: r.inHand, begun: begun})
 	return e.recordFailure(ctx, r)
 }
 

@@ -213,7 +213,7 @@ func (e *Engine) rebuild(snap store.Snapshot) *run {
 	// Report the durable facts found in the store: the engine that made them
 	// may have died before reporting them, or been told a write failed
 	// that landed.
-	e.emitRecovered(startEvent(x))
+	e.emitRecovered(startEvent(x, e.scratch))
 	for run := 1; run <= x.Run; run++ {
 		e.emitRecovered(restartEvent(x, run))
 	}
@@ -275,7 +275,7 @@ func (e *Engine) rebuild(snap store.Snapshot) *run {
 		}
 		a := *last
 		a.Outcome = crashedOutcome(ent)
-		r.pending = &failure{a: a, begun: true}
+		r.pending = e.scratch.failureOf(failure{a: a, begun: true})
 	default:
 		o := last.Outcome
 		o.InHand = false // a response in hand did not survive the crash

@@ -3,30 +3,47 @@ package engine
 import (
 	"maps"
 	"sync"
+	"unsafe"
 
+	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/store"
 )
 
 // Scratch is memory a caller that runs many short workflows one after
 // another (the simulation) lends its engines: the context versions they
-// commit and the reads they report. An engine given one ([Opts.Scratch])
-// takes from it instead of allocating, and everything it took stays valid
-// until the caller calls Reset — which it does only once nothing reads the
-// run's store, its engines, or the events they reported (their Reads are
-// the scratch's). The zero value is ready; a nil Scratch allocates.
+// commit, the payloads their calls carry, the reads, outcomes and
+// decisions they report, and the engines themselves once released. An
+// engine given one ([Opts.Scratch]) takes from it instead of allocating,
+// and everything it took stays valid until the caller calls Reset — which
+// it does only once nothing reads the run's store, its engines, the calls
+// they made, or the events they reported (their Reads, Outcomes,
+// Decisions and Tools are the scratch's, and so are the bytes of the
+// calls' payloads). The zero value is ready; a nil Scratch allocates.
 type Scratch struct {
-	mu     sync.Mutex
-	used   []map[string]store.Value // versions handed out since the last Reset
-	free   []map[string]store.Value // cleared versions, for the next
-	chunks [][]Read                 // reads, handed out in parts
-	cur    int                      // the chunk parts come from
+	mu        sync.Mutex
+	used      []map[string]store.Value // versions handed out since the last Reset
+	free      []map[string]store.Value // cleared versions, for the next
+	reads     slab[Read]
+	text      slab[byte] // payloads
+	names     slab[string]
+	failures  slab[failure]
+	decisions slab[policy.Decision]
+	streams   slab[delivery]
+	// spare is an engine Release handed back, for New (see [Engine.Release]).
+	spare *Engine
 }
 
-// readChunk is how many reads a chunk of a Scratch holds.
-const readChunk = 256
+// The sizes of the chunks a Scratch hands its parts out from: a part
+// larger than its chunk is allocated on its own.
+const (
+	readChunk   = 256
+	textChunk   = 8 << 10
+	nameChunk   = 64
+	recordChunk = 16 // failures, decisions, deliveries
+)
 
 // Reset takes back everything handed out since the last Reset: the
-// versions, cleared, and the reads.
+// versions, cleared, the reads, payloads, outcomes and decisions.
 func (s *Scratch) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -36,8 +53,58 @@ func (s *Scratch) Reset() {
 	s.free = append(s.free, s.used...)
 	clear(s.used)
 	s.used = s.used[:0]
-	for i, c := range s.chunks {
+	s.reads.reset()
+	s.text.reset()
+	s.names.reset()
+	s.failures.reset()
+	s.decisions.reset()
+	for _, c := range s.streams.chunks {
+		for i := range c {
+			c[i] = delivery{fn: c[i].fn} // the function is bound to the place, not to the call
+		}
+	}
+	s.streams.rewind()
+}
+
+// slab hands out parts of chunks of T, each part once between resets.
+type slab[T any] struct {
+	chunks [][]T // each used up to its length
+	cur    int   // the chunk parts come from
+}
+
+// take returns an empty slice with room for n values, from a chunk of size
+// values.
+func (s *slab[T]) take(n, size int) []T {
+	if n > size {
+		return make([]T, 0, n)
+	}
+	for ; s.cur < len(s.chunks); s.cur++ {
+		if c := s.chunks[s.cur]; cap(c)-len(c) >= n {
+			s.chunks[s.cur] = c[:len(c)+n]
+			return c[len(c) : len(c) : len(c)+n]
+		}
+	}
+	c := make([]T, n, size)
+	s.chunks = append(s.chunks, c)
+	return c[:0:n]
+}
+
+// one returns a zero T from a chunk of size values.
+func (s *slab[T]) one(size int) *T {
+	return &s.take(1, size)[:1][0]
+}
+
+// reset takes back every part, zeroed.
+func (s *slab[T]) reset() {
+	for _, c := range s.chunks {
 		clear(c)
+	}
+	s.rewind()
+}
+
+// rewind takes back every part as it is.
+func (s *slab[T]) rewind() {
+	for i, c := range s.chunks {
 		s.chunks[i] = c[:0]
 	}
 	s.cur = 0
@@ -60,22 +127,106 @@ func (s *Scratch) version(n int) map[string]store.Value {
 	return m
 }
 
-// reads returns an empty slice with room for n reads.
-func (s *Scratch) reads(n int) []Read {
-	if s == nil || n > readChunk {
+// readsFor returns an empty slice with room for n reads.
+func (s *Scratch) readsFor(n int) []Read {
+	if s == nil {
 		return make([]Read, 0, n)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for ; s.cur < len(s.chunks); s.cur++ {
-		if c := s.chunks[s.cur]; cap(c)-len(c) >= n {
-			s.chunks[s.cur] = c[:len(c)+n]
-			return c[len(c) : len(c) : len(c)+n]
-		}
+	return s.reads.take(n, readChunk)
+}
+
+// namesFor returns a slice of n empty strings.
+func (s *Scratch) namesFor(n int) []string {
+	if s == nil {
+		return make([]string, n)
 	}
-	c := make([]Read, n, readChunk)
-	s.chunks = append(s.chunks, c)
-	return c[:0:n]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.names.take(n, nameChunk)[:n]
+}
+
+// textFor returns an empty byte slice with room for n bytes, which
+// [Scratch.lendText] turns into a string.
+func (s *Scratch) textFor(n int) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.text.take(n, textChunk)
+}
+
+// lendText returns the bytes textFor handed out as a string: they are
+// never written again before the Reset that takes them back.
+func lendText(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// failureOf returns f where it lives until the Reset: its outcome is what
+// the attempt's EvFailure points to.
+func (s *Scratch) failureOf(f failure) *failure {
+	if s == nil {
+		return &f
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.failures.one(recordChunk)
+	*p = f
+	return p
+}
+
+// decisionOf returns d where it lives until the Reset, for an EvDecision
+// to point to.
+func (s *Scratch) decisionOf(d policy.Decision) *policy.Decision {
+	if s == nil {
+		return &d
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.decisions.one(recordChunk)
+	*p = d
+	return p
+}
+
+// deliveryOf returns d where it lives until the Reset, with its deliver
+// method as a function value: a delivery taken again keeps the function
+// made for it the first time.
+func (s *Scratch) deliveryOf(d delivery) *delivery {
+	if s == nil {
+		p := &d
+		p.fn = p.deliver
+		return p
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.streams.one(recordChunk)
+	fn := p.fn
+	*p = d
+	if p.fn = fn; fn == nil {
+		p.fn = p.deliver
+	}
+	return p
+}
+
+// takeEngine returns the engine Release handed back, if there is one.
+func (s *Scratch) takeEngine() *Engine {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.spare
+	s.spare = nil
+	return e
+}
+
+// keepEngine keeps a released engine for the next New.
+func (s *Scratch) keepEngine(e *Engine) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.spare = e
 }
 
 // newVersion copies a committed version's values for n more keys. Without
