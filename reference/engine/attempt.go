@@ -210,7 +210,7 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 	work := r.shared
 	if e.arch.Context == policy.Versioned && !e.arch.Without.Has(policy.CopyOnWrite) {
 		// copy-on-write: the committed version is never touched
-		work = e.scratch.newVersion(r.ctx.Values, len(st.Writes))
+		work = e.scratch.newVersion(r.ctx.Values, r.viewOf(r.ctx), len(st.Writes))
 	}
 	writer := store.Writer{Run: a.Run, Step: a.Step, Attempt: a.Attempt}
 	for i, k := range st.Writes {
@@ -369,6 +369,16 @@ type view struct {
 	from  []Read
 	keys  []string
 	value store.Value
+}
+
+// viewOf returns the reads of the committed version c as the run's view
+// holds them, if it holds them (nil otherwise).
+func (r *run) viewOf(c store.Context) []Read {
+	v := &r.view
+	if v.run != r.exec.Run || v.version != c.Version || len(v.reads) != len(c.Values) {
+		return nil
+	}
+	return v.reads
 }
 
 // ready reports whether the view can render its version.

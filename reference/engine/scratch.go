@@ -20,9 +20,14 @@ import (
 // Decisions and Tools are the scratch's, and so are the bytes of the
 // calls' payloads). The zero value is ready; a nil Scratch allocates.
 type Scratch struct {
-	mu        sync.Mutex
-	used      []map[string]store.Value // versions handed out since the last Reset
-	free      []map[string]store.Value // cleared versions, for the next
+	mu   sync.Mutex
+	used []map[string]store.Value // versions handed out since the last Reset
+	free []map[string]store.Value // cleared versions, for the next
+	// small and freeSmall are versions of at most smallVersion keys: a
+	// map of one group, which is quicker to fill and to clear than the
+	// tables of a larger one.
+	small     []map[string]store.Value
+	freeSmall []map[string]store.Value
 	reads     slab[Read]
 	text      slab[byte] // payloads
 	names     slab[string]
@@ -47,12 +52,8 @@ const (
 func (s *Scratch) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, m := range s.used {
-		clear(m)
-	}
-	s.free = append(s.free, s.used...)
-	clear(s.used)
-	s.used = s.used[:0]
+	s.free, s.used = recycle(s.free, s.used)
+	s.freeSmall, s.small = recycle(s.freeSmall, s.small)
 	s.reads.reset()
 	s.text.reset()
 	s.names.reset()
@@ -110,6 +111,19 @@ func (s *slab[T]) rewind() {
 	s.cur = 0
 }
 
+// recycle clears the maps of used and moves them to free.
+func recycle(free, used []map[string]store.Value) (_, _ []map[string]store.Value) {
+	for _, m := range used {
+		clear(m)
+	}
+	free = append(free, used...)
+	clear(used)
+	return free, used[:0]
+}
+
+// smallVersion is the most keys a map of one group holds.
+const smallVersion = 8
+
 // version returns an empty map for a context version of about n keys.
 func (s *Scratch) version(n int) map[string]store.Value {
 	if s == nil {
@@ -117,14 +131,24 @@ func (s *Scratch) version(n int) map[string]store.Value {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var m map[string]store.Value
-	if k := len(s.free); k > 0 {
-		m, s.free = s.free[k-1], s.free[:k-1]
-	} else {
-		m = make(map[string]store.Value, max(n, 16))
+	if n <= smallVersion {
+		var m map[string]store.Value
+		m, s.freeSmall = take(s.freeSmall, smallVersion)
+		s.small = append(s.small, m)
+		return m
 	}
+	var m map[string]store.Value
+	m, s.free = take(s.free, max(n, 16))
 	s.used = append(s.used, m)
 	return m
+}
+
+// take returns a map of free, or a new one of room for n keys.
+func take(free []map[string]store.Value, n int) (map[string]store.Value, []map[string]store.Value) {
+	if k := len(free); k > 0 {
+		return free[k-1], free[:k-1]
+	}
+	return make(map[string]store.Value, n), free
 }
 
 // readsFor returns an empty slice with room for n reads.
@@ -229,14 +253,22 @@ func (s *Scratch) keepEngine(e *Engine) {
 	s.spare = e
 }
 
-// newVersion copies a committed version's values for n more keys. Without
-// a scratch, a clone copies the map's memory without hashing every key
-// again, which is the faster way but where the n keys take a map of one
-// group (eight) past it: then a map made at its final size is.
-func (s *Scratch) newVersion(values map[string]store.Value, n int) map[string]store.Value {
+// newVersion copies a committed version's values for n more keys; view,
+// when not nil, is the version's values as a read saw them, which fill the
+// copy quicker than the map's. Without a scratch, a clone copies the map's
+// memory without hashing every key again, which is the faster way but
+// where the n keys take a map of one group (eight) past it: then a map
+// made at its final size is.
+func (s *Scratch) newVersion(values map[string]store.Value, view []Read, n int) map[string]store.Value {
 	if s != nil {
 		work := s.version(len(values) + n)
-		maps.Copy(work, values)
+		if view == nil {
+			maps.Copy(work, values)
+			return work
+		}
+		for _, rd := range view {
+			work[rd.Key] = store.Value{Data: rd.Data, Writer: rd.Writer}
+		}
 		return work
 	}
 	if len(values) <= 8 && len(values)+n > 8 {
