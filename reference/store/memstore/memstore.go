@@ -21,6 +21,7 @@ type Store struct {
 	dead    []deadLetter       // queue, oldest first
 	events  map[store.Ref][]store.ReconEvent
 	free    []*record // records a Reset emptied, for Create to fill again
+	loans   loans     // what Load's snapshots hold, until a Recycle
 	claims  int       // claims of dead letters made, numbering them
 }
 
@@ -61,6 +62,27 @@ func New() *Store {
 func (s *Store) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.loans.forget()
+	s.reset()
+}
+
+// Recycle is Reset for a caller that reads nothing it read from the store
+// before (the simulation, once a run is checked): it also takes back the
+// arrays and maps that snapshots share or were copied into (see
+// record.lend, record.forAudit and loans), which Reset leaves to them.
+func (s *Store) Recycle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ref := range s.order {
+		r := s.execs[ref]
+		r.lent, r.lentAll = false, false
+	}
+	s.loans.recycle()
+	s.reset()
+}
+
+// reset empties the store, its loans aside.
+func (s *Store) reset() {
 	for _, ref := range s.order {
 		s.free = append(s.free, s.execs[ref])
 	}
@@ -70,20 +92,6 @@ func (s *Store) Reset() {
 	clear(s.events)
 	clear(s.dead) // the queue's causes go with it
 	s.order, s.dead = s.order[:0], s.dead[:0]
-}
-
-// Recycle is Reset for a caller that reads nothing it read from the store
-// before (the simulation, once a run is checked): it also takes back the
-// arrays and maps that snapshots share (see record.lend and
-// record.forAudit), which Reset leaves to them.
-func (s *Store) Recycle() {
-	s.mu.Lock()
-	for _, ref := range s.order {
-		r := s.execs[ref]
-		r.lent, r.lentAll = false, false
-	}
-	s.mu.Unlock()
-	s.Reset()
 }
 
 // newRecord returns a record for a new execution, reusing one a Reset
@@ -184,7 +192,7 @@ func (s *Store) Load(_ context.Context, tenant, id string) (store.Snapshot, erro
 	if err != nil {
 		return store.Snapshot{}, err
 	}
-	return r.snapshot(), nil
+	return s.snapshot(r), nil
 }
 
 // DeadLetters returns the dead letters of an execution, as Load's snapshot
@@ -199,29 +207,33 @@ func (s *Store) DeadLetters(_ context.Context, tenant, id string) ([]store.DeadL
 	return append([]store.DeadLetter(nil), r.dead...), nil
 }
 
-// snapshot returns the record as Load's reader sees it: its Context is
-// the reader's own copy, the one an engine resumes from.
-func (r *record) snapshot() store.Snapshot {
+// snapshot returns the record as Load's reader sees it: a copy, in
+// memory the store lends until a Recycle (see loans), but for the
+// attempts, which it shares (see record.lend), and the committed
+// versions, which are never modified (see store.Context). Its Context,
+// the one an engine resumes from, is a copy too.
+func (s *Store) snapshot(r *record) store.Snapshot {
+	l := &s.loans
 	e := r.exec
-	e.Steps = cloneSteps(e.Steps)
-	e.Input = maps.Clone(e.Input)
+	e.Steps = l.steps(e.Steps)
+	e.Input = l.input(e.Input)
 	snap := store.Snapshot{
-		Execution:   e,
-		Commits:     make([]store.Commit, len(r.commits)),
-		Attempts:    r.lend(),
-		DeadLetters: append([]store.DeadLetter(nil), r.dead...),
-		Shared:      maps.Clone(r.shared),
+		Execution: e,
+		Commits:   append(l.commits.take(len(r.commits), loanChunk), r.commits...),
+		Attempts:  r.lend(),
+		Shared:    l.values(len(r.shared)),
 	}
-	if snap.Shared == nil {
-		snap.Shared = map[string]store.Value{}
+	if len(r.dead) > 0 {
+		snap.DeadLetters = append(l.dead.take(len(r.dead), loanChunk), r.dead...)
 	}
-	// The commits share their versions with the store: a committed version
-	// is never modified (see store.Context).
-	copy(snap.Commits, r.commits)
+	maps.Copy(snap.Shared, r.shared)
 	if n := len(r.commits); n > 0 {
-		snap.Context = cloneContext(r.commits[n-1].Context)
+		c := r.commits[n-1].Context
+		snap.Context = store.Context{Version: c.Version, Values: l.values(len(c.Values))}
+		maps.Copy(snap.Context.Values, c.Values)
 	} else {
-		snap.Context = InputContext(e.Input)
+		snap.Context.Values = l.values(len(e.Input))
+		fillInput(snap.Context.Values, e.Input)
 	}
 	return snap
 }
@@ -265,10 +277,15 @@ func (r *record) lend() []store.Attempt {
 // InputContext returns context version 0 for an execution's input.
 func InputContext(input map[string]string) store.Context {
 	c := store.Context{Values: make(map[string]store.Value, len(input))}
-	for k, v := range input {
-		c.Values[k] = store.Value{Data: v, Writer: store.InputWriter}
-	}
+	fillInput(c.Values, input)
 	return c
+}
+
+// fillInput writes an execution's input into the values of a context.
+func fillInput(values map[string]store.Value, input map[string]string) {
+	for k, v := range input {
+		values[k] = store.Value{Data: v, Writer: store.InputWriter}
+	}
 }
 
 // Active implements [store.Store].
@@ -306,7 +323,7 @@ func (s *Store) End(_ context.Context, a store.Attempt) error {
 		return err
 	}
 	if r.lent {
-		r.attempts, r.lent = append(make([]store.Attempt, 0, cap(r.attempts)), r.attempts...), false
+		r.attempts, r.lent = s.loans.moveAttempts(r.attempts), false
 	}
 	for i := len(r.attempts) - 1; i >= 0; i-- {
 		b := &r.attempts[i]
@@ -549,11 +566,6 @@ func put[K comparable, V any](m *map[K]V, k K, v V) {
 	(*m)[k] = v
 }
 
-func cloneSteps(steps []store.Step) []store.Step {
-	out, _ := cloneStepsInto(nil, nil, steps)
-	return out
-}
-
 // cloneStepsInto copies steps into the arrays into and keys where they are
 // large enough, and returns the copy and the array of its keys (every
 // step's keys in one array, each capped to its own).
@@ -578,8 +590,4 @@ func cloneStepsInto(into []store.Step, keys []string, steps []store.Step) ([]sto
 		}
 	}
 	return into, keys
-}
-
-func cloneContext(c store.Context) store.Context {
-	return store.Context{Version: c.Version, Values: maps.Clone(c.Values)}
 }
