@@ -60,7 +60,7 @@ func (e *Engine) act(ctx context.Context, r *run) (visible bool, err error) {
 // attempt runs the current step once: begin, read, invoke, write, commit.
 func (e *Engine) attempt(ctx context.Context, r *run) error {
 	st := r.exec.Steps[r.step]
-	ent, contract, err := e.entry(r, st.Tool)
+	ent, contract, err := e.entry(r)
 	if err != nil {
 		r.finishWith(doFail, fmt.Sprintf("step %d: %v: an unregistered tool cannot be invoked", r.step, err))
 		return nil
@@ -519,7 +519,7 @@ func (e *Engine) recordFailure(ctx context.Context, r *run) error {
 // execution's next action.
 func (e *Engine) decide(r *run, a store.Attempt, inHand *Response) {
 	st := r.exec.Steps[r.step]
-	ent, contract, err := e.entry(r, st.Tool)
+	ent, contract, err := e.entry(r)
 	if err != nil {
 		r.finishWith(doFail, err.Error())
 		return

@@ -293,8 +293,28 @@ func (e *Engine) at(ctx context.Context, r *run, p Point, id store.AttemptID, in
 }
 
 // entry returns the registry entry and the tenant contract the engine must
-// use: the tenant's own when the architecture honours contracts.
-func (e *Engine) entry(r *run, tool string) (registry.Entry, policy.Contract, error) {
+// use for the current step of r: the tenant's own when the architecture
+// honours contracts. The registry and the contracts do not change once the
+// engine has them, so each step looks them up once per run.
+func (e *Engine) entry(r *run) (registry.Entry, policy.Contract, error) {
+	c := &r.entries[r.step]
+	if !c.known {
+		c.ent, c.contract, c.err = e.lookupEntry(r.exec.Steps[r.step].Tool, r.exec.Tenant)
+		c.known = true
+	}
+	return c.ent, c.contract, c.err
+}
+
+// stepEntry is what entry found for a step.
+type stepEntry struct {
+	ent      registry.Entry
+	contract policy.Contract
+	err      error
+	known    bool
+}
+
+// lookupEntry looks up what entry returns for tool on behalf of tenant.
+func (e *Engine) lookupEntry(tool, tenant string) (registry.Entry, policy.Contract, error) {
 	if e.arch.TenantContracts == policy.Ignore {
 		ent, err := e.reg.Base(tool)
 		return ent, policy.Contract{}, err
@@ -303,10 +323,10 @@ func (e *Engine) entry(r *run, tool string) (registry.Entry, policy.Contract, er
 	if e.arch.Without.Has(policy.TenantEntry) {
 		lookup = func(tool, _ string) (registry.Entry, error) { return e.reg.Base(tool) }
 	}
-	ent, err := lookup(tool, r.exec.Tenant)
+	ent, err := lookup(tool, tenant)
 	var c policy.Contract
 	if err == nil && e.contracts != nil {
-		c = e.arch.Without.Contract(e.contracts.Contract(r.exec.Tenant, tool))
+		c = e.arch.Without.Contract(e.contracts.Contract(tenant, tool))
 	}
 	return ent, c, err
 }

@@ -18,7 +18,7 @@ import (
 // pre-execution one and asks the policy again.
 func (e *Engine) reconcile(ctx context.Context, r *run) error {
 	st := r.exec.Steps[r.step]
-	ent, _, err := e.entry(r, st.Tool)
+	ent, _, err := e.entry(r)
 	if err != nil {
 		r.finishWith(doFail, err.Error())
 		return nil
@@ -117,7 +117,7 @@ func (e *Engine) reconcileFailed(ctx context.Context, r *run, a store.Attempt, e
 // handle when no key was sent), then ends the execution compensated.
 func (e *Engine) compensate(ctx context.Context, r *run) error {
 	st := r.exec.Steps[r.step]
-	ent, _, err := e.entry(r, st.Tool)
+	ent, _, err := e.entry(r)
 	if err != nil {
 		r.finishWith(doFail, err.Error())
 		return nil

@@ -49,6 +49,7 @@ type runState struct {
 	// view caches the rendering of the committed version retries read.
 	view view
 
+	entries  []stepEntry // per step: its registry entry and contract, once looked up
 	attempts []int       // per step: the highest attempt number used
 	first    []time.Time // per step of the current run: when its first attempt began
 	called   []time.Time // per step of the current run: when its tool was last called
@@ -102,6 +103,7 @@ func newRun(x store.Execution) *run {
 		b.run.arrays = b
 		b.run.runState = runState{
 			exec:     x,
+			entries:  b.entries[:n:n],
 			attempts: b.ints[:n:n],
 			failures: b.ints[smallRun : smallRun+n : smallRun+n],
 			first:    b.times[:n:n],
@@ -118,6 +120,7 @@ func newRun(x store.Execution) *run {
 	ints, times, flags := make([]int, 2*n), make([]time.Time, 2*n), make([]bool, 2*n)
 	return &run{runState: runState{
 		exec:     x,
+		entries:  make([]stepEntry, n),
 		attempts: ints[:n:n],
 		failures: ints[n:],
 		first:    times[:n:n],
@@ -157,6 +160,7 @@ type smallRunArrays struct {
 	keys    [smallRun][]string
 	refs    [smallRun]string
 	effects [smallRun]outcome.Effects
+	entries [smallRun]stepEntry
 }
 
 // attemptID is the identity of attempt n of the execution's current step
@@ -268,7 +272,7 @@ func (e *Engine) rebuild(snap store.Snapshot) *run {
 			}
 		}
 	case !last.Ended:
-		ent, _, err := e.entry(r, x.Steps[r.step].Tool)
+		ent, _, err := e.entry(r)
 		if err != nil {
 			r.finishWith(doFail, err.Error())
 			break
