@@ -192,7 +192,9 @@ func lendText(b []byte) string {
 // the attempt's EvFailure points to.
 func (s *Scratch) failureOf(f failure) *failure {
 	if s == nil {
-		return &f
+		p := new(failure)
+		*p = f
+		return p
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -205,7 +207,9 @@ func (s *Scratch) failureOf(f failure) *failure {
 // to point to.
 func (s *Scratch) decisionOf(d policy.Decision) *policy.Decision {
 	if s == nil {
-		return &d
+		p := new(policy.Decision)
+		*p = d
+		return p
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -219,7 +223,8 @@ func (s *Scratch) decisionOf(d policy.Decision) *policy.Decision {
 // made for it the first time.
 func (s *Scratch) deliveryOf(d delivery) *delivery {
 	if s == nil {
-		p := &d
+		p := new(delivery)
+		*p = d
 		p.fn = p.deliver
 		return p
 	}
