@@ -72,9 +72,9 @@ func New(s store.Store, reg *registry.Registry, p policy.Policy, tools Invoker, 
 		opts = &Opts{}
 	}
 	e := opts.Scratch.takeEngine() // one released, with its map of runs
-	runs := map[store.Ref]*run{}
+	var runs map[store.Ref]*run
 	if e == nil {
-		e = new(Engine)
+		e, runs = new(Engine), map[store.Ref]*run{}
 	} else {
 		runs = e.runs
 	}
