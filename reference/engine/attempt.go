@@ -88,7 +88,7 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 		stream = e.scratch.deliveryOf(delivery{down: e.down, ctx: ctx, id: a.AttemptID, tool: st.Tool, token: token})
 		call.Deliver = stream.fn
 	}
-	e.emit(Event{Kind: EvInvoke, AttemptID: a.AttemptID, Tool: st.Tool, Key: key, Token: token})
+	e.emit(&Event{Kind: EvInvoke, AttemptID: a.AttemptID, Tool: st.Tool, Key: key, Token: token})
 	r.called[r.step] = e.clock.Now()
 	resp, err := e.tools.Invoke(ctx, call)
 	if errors.Is(err, ErrCrash) {
@@ -177,7 +177,7 @@ func (e *Engine) begin(ctx context.Context, r *run, a *store.Attempt, tool strin
 		r.addKey(a.Step, a.Key)
 		r.addKey(a.Step, a.Token)
 	}
-	e.emit(Event{Kind: EvBegin, AttemptID: a.AttemptID, Tool: tool, Key: a.Key, Token: a.Token, Detail: a.Kind.String()})
+	e.emit(&Event{Kind: EvBegin, AttemptID: a.AttemptID, Tool: tool, Key: a.Key, Token: a.Token, Detail: a.Kind.String()})
 	return nil
 }
 
@@ -235,7 +235,7 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 			}
 		}
 		work[k] = v
-		e.emit(Event{Kind: EvWrite, AttemptID: a.AttemptID, Tool: st.Tool, Version: r.ctx.Version + 1, Detail: k})
+		e.emit(&Event{Kind: EvWrite, AttemptID: a.AttemptID, Tool: st.Tool, Version: r.ctx.Version + 1, Detail: k})
 	}
 	if err := e.at(ctx, r, BeforeCommit, a.AttemptID, 0); err != nil {
 		return err
@@ -304,7 +304,8 @@ func (e *Engine) committed(r *run, c store.Commit) {
 	if e.arch.Context == policy.Shared {
 		maps.Copy(r.shared, c.Context.Values) // what another engine committed; the document keeps the rest
 	}
-	e.emit(commitEvent(r.exec, c))
+	ev := commitEvent(r.exec, c)
+	e.emit(&ev)
 	r.step = c.Step + 1
 	r.comp, r.inHand, r.wake = 0, nil, e.clock.Now()
 	clear(r.effects)
@@ -428,7 +429,7 @@ func (v *view) render(s *Scratch) {
 }
 
 func (e *Engine) emitRead(r *run, attempt int, reads []Read) {
-	e.emit(Event{Kind: EvRead, AttemptID: r.attemptID(attempt), Tool: r.exec.Steps[r.step].Tool, Version: r.ctx.Version, Reads: reads})
+	e.emit(&Event{Kind: EvRead, AttemptID: r.attemptID(attempt), Tool: r.exec.Steps[r.step].Tool, Version: r.ctx.Version, Reads: reads})
 }
 
 // keys returns the idempotency key and dedup token attempt n carries.
@@ -510,7 +511,7 @@ func (e *Engine) recordFailure(ctx context.Context, r *run) error {
 	if !f.begun {
 		ev.Detail = Unrecorded
 	}
-	e.emit(ev)
+	e.emit(&ev)
 	e.decide(r, f.a, f.inHand)
 	return nil
 }
@@ -543,7 +544,7 @@ func (e *Engine) decide(r *run, a store.Attempt, inHand *Response) {
 	if d.Action == policy.Reconcile && o.Reconciled && inHand == nil {
 		d = policy.Decide(policy.DeadLetter, "a lookup already found no trace of the operation and the policy asks to reconcile again")
 	}
-	e.emit(Event{Kind: EvDecision, AttemptID: a.AttemptID, Tool: st.Tool, Decision: e.scratch.decisionOf(d)})
+	e.emit(&Event{Kind: EvDecision, AttemptID: a.AttemptID, Tool: st.Tool, Decision: e.scratch.decisionOf(d)})
 	r.last, r.inHand, r.wake = o, inHand, e.clock.Now()
 	switch d.Action {
 	case policy.Retry:

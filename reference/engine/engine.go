@@ -147,7 +147,8 @@ func (e *Engine) Start(ctx context.Context, x store.Execution) error {
 	e.mu.Lock()
 	e.runs[x.Ref()] = r
 	e.mu.Unlock()
-	e.emit(startEvent(x, e.scratch))
+	ev := startEvent(x, e.scratch)
+	e.emit(&ev)
 	return nil
 }
 
@@ -202,7 +203,7 @@ func (e *Engine) Run(ctx context.Context, tenant, id string) (store.Status, erro
 		case err != nil && ctx.Err() != nil:
 			return 0, err
 		case err != nil:
-			e.emit(Event{Kind: EvStoreError, AttemptID: store.AttemptID{Tenant: tenant, Exec: id}, Detail: err.Error()})
+			e.emit(&Event{Kind: EvStoreError, AttemptID: store.AttemptID{Tenant: tenant, Exec: id}, Detail: err.Error()})
 		case p.Done:
 			return p.Status, nil
 		}
@@ -265,17 +266,20 @@ func (e *Engine) resync(ctx context.Context, r *run, cause error) error {
 // emitRecovered reports a durable fact a rebuilt engine found in the store.
 func (e *Engine) emitRecovered(ev Event) {
 	ev.Recovered = true
-	e.emit(ev)
+	e.emit(&ev)
 }
 
-func (e *Engine) emit(ev Event) {
+// emit reports ev to the observer, stamped with the engine's clock if it
+// has no time. It takes the event by address: an Event is large, and it is
+// copied once, to the observer.
+func (e *Engine) emit(ev *Event) {
 	if e.obs == nil {
 		return
 	}
 	if ev.At.IsZero() {
 		ev.At = e.clock.Now()
 	}
-	e.obs.Observe(ev)
+	e.obs.Observe(*ev)
 }
 
 // at consults the fault port at point p of attempt id. Only ErrCrash and,
