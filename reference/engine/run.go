@@ -114,6 +114,10 @@ func newRun(x store.Execution) *run {
 			signals:  b.flags[:n:n],
 			inflight: b.flags[smallRun : smallRun+n : smallRun+n],
 		}
+		for i := range n {
+			// room for a step's first two keys (its key or token, and a retry's)
+			b.keys[i] = b.keyRoom[2*i : 2*i : 2*i+2]
+		}
 		return &b.run
 	}
 	// Counters, times and flags of a kind share one array, each capped to its part.
@@ -158,6 +162,7 @@ type smallRunArrays struct {
 	times   [2 * smallRun]time.Time
 	flags   [2 * smallRun]bool
 	keys    [smallRun][]string
+	keyRoom [2 * smallRun]string
 	refs    [smallRun]string
 	effects [smallRun]outcome.Effects
 	entries [smallRun]stepEntry
