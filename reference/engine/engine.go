@@ -54,8 +54,13 @@ type Engine struct {
 	retry     time.Duration
 	scratch   *Scratch
 
-	mu      sync.Mutex
-	runs    map[store.Ref]*run
+	mu   sync.Mutex
+	runs map[store.Ref]*run
+	// last is the run get found last: a caller advances one execution
+	// many times in a row, and its references compare quicker than the
+	// map hashes them.
+	last    *run
+	lastRef store.Ref
 	crashed atomic.Bool
 }
 
@@ -107,6 +112,7 @@ func (e *Engine) Release() {
 		r.release()
 		delete(e.runs, ref)
 	}
+	e.last = nil
 	e.mu.Unlock()
 	if e.scratch != nil {
 		e.scratch.keepEngine(e)
@@ -233,7 +239,13 @@ func (e *Engine) Recover(ctx context.Context) ([]store.Ref, error) {
 func (e *Engine) get(ctx context.Context, tenant, id string) (*run, error) {
 	ref := store.Ref{Tenant: tenant, Exec: id}
 	e.mu.Lock()
-	r, ok := e.runs[ref]
+	r := e.last
+	ok := r != nil && e.lastRef.Exec == id && e.lastRef.Tenant == tenant
+	if !ok {
+		if r, ok = e.runs[ref]; ok {
+			e.last, e.lastRef = r, ref
+		}
+	}
 	e.mu.Unlock()
 	if ok {
 		return r, nil

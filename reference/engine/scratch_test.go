@@ -96,3 +96,29 @@ func TestScratchLendsUntilReset(t *testing.T) {
 		t.Fatalf("what the first workflow reported changed before the Reset:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestExecutionsAdvanceConcurrently runs executions of one engine, on one
+// scratch, each from a goroutine of its own: the engine is safe for
+// concurrent use (run it with -race).
+func TestExecutionsAdvanceConcurrently(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	opts := &engine.Opts{Clock: e.clock, Observer: e.rec, Downstream: e.world, Contracts: fakes.Contracts{}, Seed: 7, Scratch: new(engine.Scratch)}
+	eng, err := engine.New(e.store, e.reg, policy.Reference(), e.world, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 4 {
+		x := workflow(fakes.Acme, fmt.Sprint("e", i), fakes.VectorSearch, fakes.LLMComplete, fakes.InsertRecord)
+		if err := eng.Start(e.ctx, x); err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() {
+			if status, err := eng.Run(e.ctx, x.Tenant, x.Exec); err != nil || status != store.Completed {
+				t.Errorf("%s: %s, %v; want completed", x.Exec, status, err)
+			}
+		})
+	}
+	wg.Wait()
+}
