@@ -214,7 +214,9 @@ func (e *Engine) rebuild(snap store.Snapshot) *run {
 	x := snap.Execution
 	r := newRun(x)
 	r.ctx = snap.Context
-	r.shared = sharedDocument(x, snap.Shared)
+	if e.arch.Context == policy.Shared || e.arch.Without.Has(policy.CopyOnWrite) {
+		r.shared = sharedDocument(x, snap.Shared) // as Start makes it: only these modes write into it
+	}
 	r.step = len(snap.Commits)
 	if e.arch.Without.Has(policy.ResumeAfterCommit) && r.step > 0 && r.step < len(x.Steps) {
 		r.step-- // resumes at the last committed step, not after it

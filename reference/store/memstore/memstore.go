@@ -244,7 +244,7 @@ func (s *Store) snapshot(r *record) store.Snapshot {
 // any more, and an attempt End changes is in an array of its own (see
 // record.lend). Only a Reset that hands the record to another execution
 // would, and it does not while the snapshot may be read (see Recycle).
-func (r *record) forAudit() store.Snapshot {
+func (r *record) forAudit(l *loans) store.Snapshot {
 	r.lentAll = true
 	snap := store.Snapshot{
 		Execution:   r.exec,
@@ -256,7 +256,8 @@ func (r *record) forAudit() store.Snapshot {
 	if n := len(r.commits); n > 0 {
 		snap.Context = r.commits[n-1].Context
 	} else {
-		snap.Context = InputContext(r.exec.Input)
+		snap.Context.Values = l.values(len(r.exec.Input)) // version 0, in memory lent like Load's
+		fillInput(snap.Context.Values, r.exec.Input)
 	}
 	return snap
 }
@@ -503,7 +504,7 @@ func (s *Store) Audit(ctx context.Context, limit int, fn func(store.Snapshot) ([
 	snaps = snaps[:len(refs)]
 	for i, ref := range refs {
 		put(&s.claimed, ref, true)
-		snaps[i] = s.execs[ref].forAudit() // fn audits: it reads the record, never changes it
+		snaps[i] = s.execs[ref].forAudit(&s.loans) // fn audits: it reads the record, never changes it
 	}
 	s.mu.Unlock()
 
