@@ -55,7 +55,7 @@ func (s *Scratch) Reset() {
 	s.free, s.used = recycle(s.free, s.used)
 	s.freeSmall, s.small = recycle(s.freeSmall, s.small)
 	s.reads.reset()
-	s.text.reset()
+	s.text.rewind() // bytes: nothing to let go of
 	s.names.reset()
 	s.failures.reset()
 	s.decisions.reset()
