@@ -22,7 +22,12 @@ type Store struct {
 	events  map[store.Ref][]store.ReconEvent
 	free    []*record // records a Reset emptied, for Create to fill again
 	loans   loans     // what Load's snapshots hold, until a Recycle
-	claims  int       // claims of dead letters made, numbering them
+	// last is the record get found last: an engine writes one execution
+	// many times in a row, and its reference compares quicker than the map
+	// hashes it.
+	last    *record
+	lastRef store.Ref
+	claims  int // claims of dead letters made, numbering them
 }
 
 type record struct {
@@ -87,6 +92,7 @@ func (s *Store) reset() {
 		s.free = append(s.free, s.execs[ref])
 	}
 	clear(s.execs)
+	s.last, s.lastRef = nil, store.Ref{}
 	clear(s.pending)
 	clear(s.claimed)
 	clear(s.events)
@@ -135,10 +141,15 @@ func (s *Store) newRecord(e store.Execution) *record {
 }
 
 func (s *Store) get(tenant, id string) (*record, error) {
-	r, ok := s.execs[store.Ref{Tenant: tenant, Exec: id}]
+	if s.last != nil && s.lastRef.Exec == id && s.lastRef.Tenant == tenant {
+		return s.last, nil
+	}
+	ref := store.Ref{Tenant: tenant, Exec: id}
+	r, ok := s.execs[ref]
 	if !ok {
 		return nil, fmt.Errorf("%s/%s: %w", tenant, id, store.ErrNotFound)
 	}
+	s.last, s.lastRef = r, ref
 	return r, nil
 }
 
