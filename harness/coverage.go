@@ -63,16 +63,28 @@ type probe struct {
 // registry drift hits each tool that drifted and that an execution of the
 // tenant calls). Faults on a compensator's calls are not in any cell: a
 // compensator is its tool's undo action, not a step.
+//
+// It walks the history once, and searches the cells and pairs it found so
+// far: a run has a few of each.
 func probeRun(cat *fakes.Catalog, r *Run) probe {
 	var p probe
-	seen := map[faults.Cell]bool{}
 	hit := func(c faults.Cell) {
-		if !seen[c] {
-			seen[c] = true
+		if !slices.Contains(p.cells, c) {
 			p.cells = append(p.cells, c)
 		}
 	}
-	for _, a := range r.Faults() {
+	for i := range r.History.Events {
+		e := &r.History.Events[i]
+		if e.Kind == engine.EvLookup && e.Attempt > 0 {
+			if at := [2]string{e.Tenant, e.Tool}; !slices.Contains(p.looked, at) {
+				p.looked = append(p.looked, at)
+			}
+			continue
+		}
+		a, ok := faultOf(e)
+		if !ok {
+			continue
+		}
 		if a.Kind == faults.Drift {
 			for _, tool := range cat.DriftTools(a.Tenant) {
 				if calls(r, a.Tenant, tool) {
@@ -89,13 +101,6 @@ func probeRun(cat *fakes.Catalog, r *Run) probe {
 			continue
 		}
 		hit(faults.Cell{Tenant: a.Tenant, Tool: tool, Kind: a.Kind})
-	}
-	for _, e := range r.History.Events {
-		if e.Kind == engine.EvLookup && e.Attempt > 0 {
-			if at := [2]string{e.Tenant, e.Tool}; !slices.Contains(p.looked, at) {
-				p.looked = append(p.looked, at)
-			}
-		}
 	}
 	return p
 }

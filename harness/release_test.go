@@ -2,6 +2,7 @@ package harness_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/chaosrun/chaosrun/harness"
@@ -10,8 +11,9 @@ import (
 )
 
 // TestReleasedMemoryLeavesNoTrace simulates seeds twice, releasing every
-// run in between so that later runs fill the arrays earlier ones held: each
-// seed's digest must be the same both times, and a released run is empty.
+// run in between so that later runs fill the arrays and the analyses
+// earlier ones held: each seed's digest and verdicts must be the same both
+// times, and a released run is empty.
 func TestReleasedMemoryLeavesNoTrace(t *testing.T) {
 	p := policies.NaiveBackoff()
 	digests := map[uint64]string{}
@@ -21,11 +23,11 @@ func TestReleasedMemoryLeavesNoTrace(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := r.Digest()
+			d := fmt.Sprintf("%s %+v", r.Digest(), r.Results)
 			if round == 0 {
 				digests[seed] = d
 			} else if d != digests[seed] {
-				t.Fatalf("seed %d: digest %s after runs were released, %s before", seed, d, digests[seed])
+				t.Fatalf("seed %d: digest and verdicts %s after runs were released, %s before", seed, d, digests[seed])
 			}
 			r.Release()
 			if len(r.History.Events) != 0 || r.Ledger != nil || r.Results != nil {

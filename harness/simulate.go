@@ -88,6 +88,13 @@ type buffers struct {
 	effects []fakes.Effect
 	// scratch holds the run's context versions and its events' reads.
 	scratch *engine.Scratch
+	// rec is the run's recorder, whose list of facts the next run's reuses;
+	// sched its scheduler, whose slots the next run's reuses; clock its
+	// virtual clock; fault records a fault that fired with rec, made once.
+	rec   recorder
+	sched scheduler
+	clock VirtualClock
+	fault func(faults.Applied)
 }
 
 var bufferPool = sync.Pool{New: func() any { return new(buffers) }}
@@ -96,9 +103,10 @@ var bufferPool = sync.Pool{New: func() any { return new(buffers) }}
 var stores = sync.Pool{New: func() any { return memstore.New() }}
 
 // Release hands the run's memory (the arrays of its history and its
-// ledger, its context versions and its events' reads) back for the runs
-// that follow, and empties the run: neither the run nor anything read
-// from it (its events, ledger, analysis) may be used afterwards. A run
+// ledger, its context versions and its events' reads, its recorder and
+// its analysis) back for the runs that follow, and empties the run:
+// neither the run nor anything read from it (its events, ledger, results,
+// analysis) may be used afterwards. A run
 // that is not released is collected as usual; Explore, Shrink and
 // Property release each run they do not keep.
 func (r *Run) Release() {
@@ -109,6 +117,9 @@ func (r *Run) Release() {
 	b.events = r.History.Events[:0]
 	if r.Ledger != nil {
 		b.effects = r.Ledger.Effects()[:0]
+	}
+	if r.analysis != nil {
+		r.analysis.Release()
 	}
 	*r = Run{}
 	bufferPool.Put(b)
@@ -130,18 +141,27 @@ func (r *Run) Statuses() map[string]store.Status {
 // them (one EvFault event each: the one record of a fault).
 func (r *Run) Faults() []faults.Applied {
 	var out []faults.Applied
-	for _, e := range r.History.Events {
-		if e.Kind != engine.EvFault {
-			continue
+	for i := range r.History.Events {
+		if a, ok := faultOf(&r.History.Events[i]); ok {
+			out = append(out, a)
 		}
-		name, detail, _ := strings.Cut(e.Detail, " ")
-		k, err := faults.ParseKind(name)
-		if err != nil {
-			continue // not a fault of the schedule's kinds
-		}
-		out = append(out, faults.Applied{Kind: k, AttemptID: e.AttemptID, Tool: e.Tool, Detail: detail})
 	}
 	return out
+}
+
+// faultOf returns the fault an event records, if it records one of the
+// schedule's kinds (see [FaultEvent]).
+func faultOf(e *engine.Event) (faults.Applied, bool) {
+	if e.Kind != engine.EvFault {
+		return faults.Applied{}, false
+	}
+	name, detail, _ := strings.Cut(e.Detail, " ")
+	for k := range faults.NumKinds {
+		if k.String() == name {
+			return faults.Applied{Kind: k, AttemptID: e.AttemptID, Tool: e.Tool, Detail: detail}, true
+		}
+	}
+	return faults.Applied{}, false
 }
 
 // FaultEvent is the record of an applied fault in a run's history.
@@ -204,12 +224,21 @@ type recorder struct {
 	clock  *VirtualClock
 	// facts are the durable facts recorded, searched while they are few
 	// (a run has a start, an end and a commit per step) and mapped past
-	// factSearch.
+	// factSearch: then factSet holds them, and mapped is set.
 	facts   []engine.Fact
 	factSet map[engine.Fact]bool
+	mapped  bool
 }
 
 const factSearch = 32
+
+// reset readies the recorder for a run, its events recorded in the array
+// of events, keeping the memory of its facts.
+func (r *recorder) reset(clock *VirtualClock, events []engine.Event) {
+	clear(r.facts)
+	clear(r.factSet)
+	r.events, r.clock, r.facts, r.mapped = events[:0], clock, r.facts[:0], false
+}
 
 // Observe records an event. A durable fact reported again (see
 // [engine.Event.Fact]) is recorded once: this is the one place that
@@ -226,19 +255,24 @@ func (r *recorder) Observe(e engine.Event) {
 
 // firstOf reports whether the fact is new, and remembers it.
 func (r *recorder) firstOf(f engine.Fact) bool {
-	if r.factSet != nil {
+	if r.mapped {
 		if r.factSet[f] {
 			return false
 		}
 		r.factSet[f] = true
 		return true
 	}
-	if slices.Contains(r.facts, f) {
-		return false
+	for i := range r.facts {
+		if g := &r.facts[i]; g.Kind == f.Kind && g.AttemptID == f.AttemptID {
+			return false
+		}
 	}
 	r.facts = append(r.facts, f)
 	if len(r.facts) > factSearch {
-		r.factSet = make(map[engine.Fact]bool, 2*len(r.facts))
+		if r.factSet == nil {
+			r.factSet = make(map[engine.Fact]bool, 2*len(r.facts))
+		}
+		r.mapped = true
 		for _, g := range r.facts {
 			r.factSet[g] = true
 		}
@@ -297,21 +331,24 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 		return nil, err
 	}
 	cat := space.World()
-	clock := NewVirtualClock()
 	buf := bufferPool.Get().(*buffers)
 	if buf.scratch == nil {
 		buf.scratch = new(engine.Scratch)
+		buf.fault = func(a faults.Applied) { buf.rec.Observe(FaultEvent(a)) }
 	}
+	clock := &buf.clock
+	*clock = VirtualClock{now: Epoch}
 	buf.scratch.Reset() // the run that had it was released: nothing reads it
-	rec := &recorder{clock: clock, events: buf.events[:0], facts: make([]engine.Fact, 0, sc.Steps()+2*len(sc.Executions))}
+	rec := &buf.rec
+	rec.reset(clock, buf.events)
 	if cap(rec.events) < 8*sc.Steps()+16 {
 		rec.events = make([]engine.Event, 0, 8*sc.Steps()+16)
 	}
 	run := &Run{Scenario: sc, Policy: p.Name(), buffers: buf}
-	inj := faults.NewInjector(sc.Faults, sc.Units(), func(a faults.Applied) { rec.Observe(FaultEvent(a)) })
+	inj := faults.NewInjector(sc.Faults, sc.Units(), buf.fault)
 	inj.UseClock(clock)
 	world := fakes.NewWorld(&fakes.Opts{Catalog: cat, Clock: clock, Quirks: inj, Drift: inj.Drift(cat), Expect: 3 * sc.Steps(), Reuse: buf.effects})
-	*buf = buffers{scratch: buf.scratch} // the run holds them now, until it is released
+	buf.events, buf.effects = nil, nil // the run holds them now, until it is released
 	mem := stores.Get().(*memstore.Store)
 	defer func() { mem.Recycle(); stores.Put(mem) }() // nothing the run returns reads it, nor anything read from it
 	st := inj.Store(mem)
@@ -322,7 +359,8 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	if err != nil {
 		return nil, err
 	}
-	s := newScheduler(sc, clock, o.Latency)
+	s := &buf.sched
+	s.reset(sc, clock, o.Latency)
 	for _, x := range sc.Executions {
 		if err := eng.Start(ctx, x.Store()); err != nil {
 			return nil, fmt.Errorf("start %s: %w", x.ID, err)
@@ -458,13 +496,14 @@ type slot struct {
 	alive bool
 }
 
-func newScheduler(sc scenarios.Scenario, clock *VirtualClock, stagger time.Duration) *scheduler {
+// reset readies the scheduler for a run's executions, keeping its slots'
+// array.
+func (s *scheduler) reset(sc scenarios.Scenario, clock *VirtualClock, stagger time.Duration) {
 	n := len(sc.Executions)
-	s := &scheduler{execs: make([]slot, n), left: n, clock: clock}
+	s.execs, s.left, s.clock = slices.Grow(s.execs[:0], n)[:n], n, clock
 	for i := range s.execs {
 		s.execs[i] = slot{due: clock.Now().Add(time.Duration(i) * stagger / 2), alive: true}
 	}
-	return s
 }
 
 func (s *scheduler) idle() bool { return s.left == 0 }

@@ -54,12 +54,17 @@ func (c Cost) Add(d Cost) Cost {
 		c.DeadLettered + d.DeadLettered, c.Compensations + d.Compensations, c.ReconciliationEvents + d.ReconciliationEvents}
 }
 
-// Executions counts how the run's executions ended. An execution that never
-// ended counts in the total only.
+// Executions counts how the run's executions ended (as [Run.Statuses]
+// has them: each execution id's last end). An execution that never ended
+// counts in the total only.
 func (r *Run) Executions() Executions {
 	x := Executions{Total: len(r.Scenario.Executions)}
-	for _, s := range r.Statuses() {
-		switch s {
+	evs := r.History.Events
+	for i := range evs {
+		if evs[i].Kind != engine.EvFinish || endsAgain(evs[i+1:], evs[i].Exec) {
+			continue
+		}
+		switch evs[i].Status {
 		case store.Completed:
 			x.Completed++
 		case store.Compensated:
@@ -73,12 +78,21 @@ func (r *Run) Executions() Executions {
 	return x
 }
 
+// endsAgain reports whether the events hold an end of execution id.
+func endsAgain(evs []engine.Event, id string) bool {
+	for i := range evs {
+		if evs[i].Kind == engine.EvFinish && evs[i].Exec == id {
+			return true
+		}
+	}
+	return false
+}
+
 // Cost computes the run's cost.
 func (r *Run) Cost() Cost {
 	var c Cost
-	committed := map[fakes.Op]bool{}
-	for _, e := range r.History.Events {
-		switch e.Kind {
+	for i := range r.History.Events {
+		switch e := &r.History.Events[i]; e.Kind {
 		case engine.EvInvoke:
 			c.ToolCalls++
 		case engine.EvDecision:
@@ -89,15 +103,12 @@ func (r *Run) Cost() Cost {
 			c.DeadLettered++
 		case engine.EvRecon:
 			c.ReconciliationEvents++
-		case engine.EvCommit:
-			committed[fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}] = true
 		}
 	}
-	type usage struct{ tokens, single int }
-	ops := map[fakes.Op]*usage{}
 	an := r.Analysis()
 	facts := r.Ledger.Facts()
-	for _, e := range r.Ledger.Effects() {
+	for i := range r.Ledger.Effects() {
+		e := &r.Ledger.Effects()[i]
 		if an.Duplicate(e.Seq) {
 			c.DuplicateEffects++
 			if facts.Money(e.Op.Tenant, e.Tool) {
@@ -106,25 +117,10 @@ func (r *Run) Cost() Cost {
 				c.DuplicateCostCents += e.CostCents
 			}
 		}
-		switch e.Kind {
-		case fakes.Compensated:
+		if e.Kind == fakes.Compensated {
 			c.Compensations++
-		case fakes.Usage:
-			u := ops[e.Op]
-			if u == nil {
-				u = &usage{}
-				ops[e.Op] = u
-			}
-			u.tokens += e.Tokens
-			u.single = max(u.single, e.Tokens)
 		}
 	}
-	for op, u := range ops {
-		wasted := u.tokens
-		if committed[op] {
-			wasted -= u.single
-		}
-		c.LLMTokensWasted += wasted
-	}
+	c.LLMTokensWasted = an.TokensWasted()
 	return c
 }

@@ -1,6 +1,8 @@
 package invariants
 
 import (
+	"sync"
+
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/reference/engine"
 )
@@ -10,19 +12,50 @@ import (
 // reports read the same facts the verdicts rest on, instead of deriving
 // them again.
 type Analysis struct {
-	ix   *index
-	dups []bool // by ledger index; built on first use
+	ix       index
+	dupsOnce sync.Once
+	dups     []bool // by ledger index; built on first use
 }
 
-// Analyze indexes a run's history and its ledger.
-func Analyze(h *History, l *fakes.Ledger) *Analysis { return &Analysis{ix: newIndex(h, l)} }
+// analyses are analyses released, for the next runs to index.
+var analyses = sync.Pool{New: func() any { return new(Analysis) }}
 
-// Check runs every checker, in contract order.
+// Analyze indexes a run's history and its ledger, in the memory of an
+// analysis released before when there is one.
+func Analyze(h *History, l *fakes.Ledger) *Analysis {
+	a := analyses.Get().(*Analysis)
+	a.ix.reset(h, l)
+	return a
+}
+
+// Release hands the analysis's memory back for the analyses that follow:
+// neither it nor anything read from it (the results of its Check
+// included) may be used afterwards, and it must be released once. A
+// caller that checks many runs one after another (the simulation)
+// releases each analysis once it is done with its run; one that is not
+// released is collected as usual.
+func (a *Analysis) Release() {
+	a.ix.release()
+	a.dupsOnce = sync.Once{}
+	a.dups = a.dups[:0]
+	analyses.Put(a)
+}
+
+// Check runs every checker, in contract order. A check reuses the results
+// of the check before it, once the analysis was released and taken again.
 func (a *Analysis) Check() []Result {
-	out := make([]Result, len(checkers))
-	for i, c := range checkers {
-		out[i] = c.run(a.ix)
+	a.ix.mu.Lock()
+	defer a.ix.mu.Unlock()
+	out := a.ix.results
+	a.ix.results = nil
+	if cap(out) < len(checkers) {
+		out = make([]Result, len(checkers))
 	}
+	out = out[:len(checkers)]
+	for i, c := range checkers {
+		out[i] = c.run(&a.ix)
+	}
+	a.ix.last = out
 	return out
 }
 
@@ -35,9 +68,7 @@ func (a *Analysis) Anomalies() []Anomaly { return a.ix.anomalies() }
 // live. Only the system's calls count, not what the world did on its own
 // (a double delivery): this is what a duplicate effect costs.
 func (a *Analysis) Duplicate(seq int) bool {
-	if a.dups == nil {
-		a.dups = a.ix.duplicates()
-	}
+	a.dupsOnce.Do(func() { a.dups = a.ix.duplicates(a.dups) })
 	return seq >= 0 && seq < len(a.dups) && a.dups[seq]
 }
 
@@ -81,11 +112,58 @@ func (a *Analysis) Cause(seq int) int {
 	return -1
 }
 
+// TokensWasted returns the model tokens spent on output nothing kept: for
+// each operation with usage in the ledger, the tokens of all its calls,
+// less those of its largest when its step was committed (the call whose
+// output the execution kept).
+func (a *Analysis) TokensWasted() int {
+	ix := &a.ix
+	effects := ix.l.Effects()
+	wasted := 0
+	for k := range ix.ops {
+		o := &ix.ops[k]
+		tokens, single, used := 0, 0, false
+		for _, i := range o.effects {
+			if e := &effects[i]; e.Kind == fakes.Usage {
+				tokens, single, used = tokens+e.Tokens, max(single, e.Tokens), true
+			}
+		}
+		if used && ix.committed(o) {
+			tokens -= single
+		}
+		wasted += tokens
+	}
+	return wasted
+}
+
+// committed reports whether an operation is a step (not a chunk) some run
+// committed.
+func (ix *index) committed(o *opInfo) bool {
+	if o.op.Sub != -1 {
+		return false
+	}
+	if x := ix.exec(o); x != nil {
+		for _, c := range x.commits {
+			if c.step == o.op.Step {
+				return true
+			}
+		}
+		return false
+	}
+	for i, ea := range ix.evs { // an operation of no execution: a commit of none
+		if e := &ix.h.Events[i]; ea.kind == engine.EvCommit && e.Tenant == o.op.Tenant && e.Exec == o.op.Exec && e.Step == o.op.Step {
+			return true
+		}
+	}
+	return false
+}
+
 // duplicates walks each operation's entries once, keeping the effects that
 // are live, and marks the entries that found one already live.
-func (ix *index) duplicates() []bool {
+func (ix *index) duplicates(dup []bool) []bool {
 	effects := ix.l.Effects()
-	dup := make([]bool, len(effects))
+	dup = resize(&dup, len(effects))
+	clear(dup)
 	live := map[string]bool{}
 	for k := range ix.ops {
 		o := &ix.ops[k]

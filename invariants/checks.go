@@ -3,6 +3,7 @@ package invariants
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/chaosrun/chaosrun/fakes"
@@ -35,13 +36,13 @@ func checkDuplicates(ix *index) Result {
 		if most < 2 {
 			continue
 		}
-		e := ix.l.Effects()[second]
+		e := &ix.l.Effects()[second]
 		first := firstApplied(ix, o, second)
 		what := "its effect was"
 		if o.op.Sub >= 0 {
 			what = fmt.Sprintf("streamed chunk %d was", o.op.Sub)
 		}
-		r.Violations = append(r.Violations, violation(ix.exec(o.op), o.op, ix.invokeOf(e),
+		r.Violations = append(r.Violations, violation(ix.exec(o), o.op, ix.invokeOf(e),
 			"%s/%s step %d (%s): %s applied twice, by attempt %d (ledger #%d) and again by attempt %d (ledger #%d)",
 			o.op.Tenant, o.op.Exec, o.op.Step, o.tool, what, first.Attempt, first.Seq, e.Attempt, e.Seq))
 	}
@@ -62,12 +63,13 @@ func firstApplied(ix *index, o *opInfo, before int) fakes.Effect {
 // not counting what the world itself lost or doubled.
 func checkLost(ix *index) Result {
 	var r Result
-	for _, x := range ix.order {
+	for k := range ix.execs {
+		x := &ix.execs[k]
 		if x.end < 0 || x.status != store.Completed {
 			continue
 		}
 		for step, tool := range x.tools {
-			t := ix.facts.Truth(x.key.tenant, tool)
+			t := x.truths[step]
 			if !t.SideEffects {
 				continue
 			}
@@ -76,7 +78,7 @@ func checkLost(ix *index) Result {
 				continue
 			}
 			op := stepOp(x, step)
-			o := ix.op(op)
+			o := ix.stepOp(x, step)
 			n, worldLost := 0, false
 			if o != nil {
 				_, n, _ = ix.live(o, -1, false)
@@ -102,21 +104,25 @@ func lostChunks(ix *index, x *execInfo, step int) []Violation {
 	// The generation the execution kept is the last one that ran to its end;
 	// each of its chunks must have reached the consumer exactly once.
 	want := 0
-	if o := ix.op(stepOp(x, step)); o != nil {
+	if o := ix.stepOp(x, step); o != nil {
 		for _, i := range o.effects {
-			if e := ix.l.Effects()[i]; e.Kind == fakes.Usage && e.Chunks > 0 && e.Run == x.finalRun {
+			if e := &ix.l.Effects()[i]; e.Kind == fakes.Usage && e.Chunks > 0 && e.Run == x.finalRun {
 				want = e.Chunks
 			}
 		}
 	}
+	subs := ix.chunkOps(x, step)
 	for sub := 0; ; sub++ {
-		o := ix.op(fakes.Op{Tenant: x.key.tenant, Exec: x.key.exec, Step: step, Sub: sub})
-		if o == nil && sub >= want {
+		k := int32(-1)
+		if sub < len(subs) {
+			k = subs[sub]
+		}
+		if k < 0 && sub >= want {
 			break
 		}
 		n := 0
-		if o != nil {
-			_, n, _ = ix.live(o, -1, false)
+		if k >= 0 {
+			_, n, _ = ix.live(&ix.ops[k], -1, false)
 		}
 		if n != 1 {
 			out = append(out, violation(x, fakes.Op{Tenant: x.key.tenant, Exec: x.key.exec, Step: step, Sub: sub}, x.end,
@@ -124,11 +130,30 @@ func lostChunks(ix *index, x *execInfo, step int) []Violation {
 				x.key.tenant, x.key.exec, sub, step, x.tool(step), n))
 		}
 	}
-	if want == 0 && ix.op(fakes.Op{Tenant: x.key.tenant, Exec: x.key.exec, Step: step, Sub: 0}) == nil {
+	if want == 0 && (len(subs) == 0 || subs[0] < 0) {
 		out = append(out, violation(x, stepOp(x, step), x.end, "%s/%s completed but no chunk of step %d (%s) reached the consumer",
 			x.key.tenant, x.key.exec, step, x.tool(step)))
 	}
 	return out
+}
+
+// chunkOps returns the operations of a streamed step's chunks, by chunk
+// index (-1: none), found in one walk of the operations. The slice is the
+// index's scratch: it holds until the next call.
+func (ix *index) chunkOps(x *execInfo, step int) []int32 {
+	subs := ix.subs[:0]
+	for k := range ix.ops {
+		o := &ix.ops[k]
+		if o.exec != x.id || o.op.Step != step || o.op.Sub < 0 {
+			continue
+		}
+		for len(subs) <= o.op.Sub {
+			subs = append(subs, -1)
+		}
+		subs[o.op.Sub] = int32(k)
+	}
+	ix.subs = subs
+	return subs
 }
 
 func hasKind(ix *index, o *opInfo, k fakes.Kind) bool {
@@ -144,44 +169,36 @@ func hasKind(ix *index, o *opInfo, k fakes.Kind) bool {
 // in the history and compares each read with the last one.
 func checkPoisoned(ix *index) Result {
 	var r Result
-	states := newPoisonStates(ix.order)
-	var x *execInfo
-	get := func(e *engine.Event) *poisonState {
-		if x == nil || x.key != (execKey{e.Tenant, e.Exec}) {
-			x = ix.find(execKey{e.Tenant, e.Exec})
+	states := ix.poisonStates()
+	for i, ea := range ix.evs {
+		switch ea.kind {
+		case engine.EvWrite, engine.EvFailure, engine.EvCommit, engine.EvRestart, engine.EvRead:
+		default:
+			continue
 		}
-		s := &states[x.id]
+		if ea.exec < 0 {
+			continue
+		}
+		e := &ix.h.Events[i]
+		s := &states[ea.exec]
 		if e.Run > s.run { // a new run starts from the input, version 0
 			s.run, s.values, s.version = e.Run, s.values[:0], 0
-		}
-		return s
-	}
-	for i := range ix.h.Events {
-		e := &ix.h.Events[i]
-		if e.Exec == "" {
-			continue
 		}
 		w := store.Writer{Run: e.Run, Step: e.Step, Attempt: e.Attempt}
 		switch e.Kind {
 		case engine.EvWrite:
-			s := get(e)
 			s.writes = append(s.writes, keyBy{e.Detail, w})
 		case engine.EvFailure:
-			s := get(e)
 			s.failed = append(s.failed, failedAt{w, i})
 		case engine.EvCommit:
-			s := get(e)
 			for _, kw := range s.writes {
 				if kw.w == w {
 					s.commit(kw)
 				}
 			}
 			s.version = e.Version
-		case engine.EvRestart:
-			get(e) // a new run: its state starts over
 		case engine.EvRead:
-			s := get(e)
-			if v := poisonedRead(ix, e, i, s); v != nil {
+			if v := poisonedRead(&ix.execs[ea.exec], e, i, s); v != nil {
 				r.Violations = append(r.Violations, *v)
 			}
 		}
@@ -211,18 +228,21 @@ type failedAt struct {
 	at int
 }
 
-// newPoisonStates makes each execution's state, its lists at the sizes
-// the index counted, each a part of one array per kind.
-func newPoisonStates(order []*execInfo) []poisonState {
+// poisonStates makes each execution's state, its lists at the sizes the
+// index counted, each a part of one array per kind, in the index's
+// scratch memory.
+func (ix *index) poisonStates() []poisonState {
 	var writes, failures int
-	for _, x := range order {
-		writes += x.n[engine.EvWrite]
-		failures += x.n[engine.EvFailure]
+	for k := range ix.execs {
+		writes += ix.execs[k].n[engine.EvWrite]
+		failures += ix.execs[k].n[engine.EvFailure]
 	}
-	states := make([]poisonState, len(order))
-	kws, failed := make([]keyBy, 2*writes), make([]failedAt, failures)
+	states := resize(&ix.states, len(ix.execs))
+	clear(states)
+	kws, failed := resize(&ix.keys, 2*writes), resize(&ix.scratch.failed, failures)
 	values, written := kws[:writes:writes], kws[writes:]
-	for i, x := range order {
+	for i := range ix.execs {
+		x := &ix.execs[i]
 		n := x.n[engine.EvWrite]
 		states[i].values, values = values[:0:n], values[n:]
 		states[i].writes, written = written[:0:n], written[n:]
@@ -263,8 +283,7 @@ func (s *poisonState) failure(w store.Writer) (int, bool) {
 	return 0, false
 }
 
-func poisonedRead(ix *index, e *engine.Event, i int, s *poisonState) *Violation {
-	x := ix.find(execKey{e.Tenant, e.Exec})
+func poisonedRead(x *execInfo, e *engine.Event, i int, s *poisonState) *Violation {
 	op := fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}
 	where := func() string { return fmt.Sprintf("%s/%s step %d attempt %d", e.Tenant, e.Exec, e.Step, e.Attempt) }
 	if e.Version != s.version {
@@ -299,12 +318,16 @@ func poisonedRead(ix *index, e *engine.Event, i int, s *poisonState) *Violation 
 // the tenant of the execution.
 func checkIsolation(ix *index) Result {
 	var r Result
-	for i := range ix.h.Events {
-		e := &ix.h.Events[i]
-		if e.Kind != engine.EvRead {
+	for i, ea := range ix.evs {
+		if ea.kind != engine.EvRead {
 			continue
 		}
+		e := &ix.h.Events[i]
+		prefix := strings.IndexByte(e.Tenant, ':') < 0 // the tenant's values start with "<tenant>:"
 		for _, rd := range e.Reads {
+			if prefix && ownData(rd.Data, e.Tenant) {
+				continue
+			}
 			if t := ix.facts.DataTenant(rd.Data); t != "" && t != e.Tenant {
 				r.Violations = append(r.Violations, violation(ix.find(execKey{e.Tenant, e.Exec}), fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}, i,
 					"%s/%s step %d read key %q carrying tenant %s's data", e.Tenant, e.Exec, e.Step, rd.Key, t))
@@ -312,19 +335,28 @@ func checkIsolation(ix *index) Result {
 			}
 		}
 	}
-	for _, e := range ix.l.Effects() {
-		if e.Foreign != "" {
-			r.Violations = append(r.Violations, violation(ix.exec(e.Op), e.Op, ix.invokeOf(e),
+	for i := range ix.l.Effects() {
+		if e := &ix.l.Effects()[i]; e.Foreign != "" {
+			r.Violations = append(r.Violations, violation(ix.find(execKey{e.Op.Tenant, e.Op.Exec}), e.Op, ix.invokeOf(e),
 				"%s effect of %s/%s step %d (ledger #%d) carried tenant %s's data", e.Tool, e.Op.Tenant, e.Op.Exec, e.Op.Step, e.Seq, e.Foreign))
 		}
 	}
 	return r
 }
 
+// ownData reports whether a value is one of the tenant's own data, as the
+// world marks it ("<tenant>:...", for a tenant whose name has no colon):
+// what nearly every read carries, told without looking the tenant up in
+// the world.
+func ownData(v, tenant string) bool {
+	return len(v) > len(tenant) && v[len(tenant)] == ':' && v[:len(tenant)] == tenant
+}
+
 // checkContracts holds every operation to its tenant's declared contract.
 func checkContracts(ix *index) Result {
 	var r Result
-	for _, x := range ix.order {
+	for k := range ix.execs {
+		x := &ix.execs[k]
 		for step, tool := range x.tools {
 			c := ix.facts.Contract(x.key.tenant, tool)
 			if c.IsZero() {
@@ -346,9 +378,9 @@ func checkContracts(ix *index) Result {
 				}
 			}
 			if c.AtMostOnce {
-				if o := ix.op(op); o != nil {
+				if o := ix.stepOp(x, step); o != nil {
 					if n, second := applications(ix, o); n > 1 {
-						r.Violations = append(r.Violations, violation(x, op, ix.invokeOf(ix.l.Effects()[second]),
+						r.Violations = append(r.Violations, violation(x, op, ix.invokeOf(&ix.l.Effects()[second]),
 							"%s declares at most once for %s; %s/%s step %d took effect %d times", x.key.tenant, tool, x.key.tenant, x.key.exec, step, n))
 					}
 				}
@@ -376,7 +408,8 @@ func applications(ix *index, o *opInfo) (n, second int) {
 // checkResume: once a step is committed, its tool is never invoked again.
 func checkResume(ix *index) Result {
 	var r Result
-	for _, x := range ix.order {
+	for k := range ix.execs {
+		x := &ix.execs[k]
 		for _, c := range x.commits {
 			for _, i := range x.invokesOf(c.step) {
 				if i > c.at {
@@ -397,12 +430,12 @@ func checkOrchestrator(ix *index) Result {
 	var r Result
 	for k := range ix.ops {
 		o := &ix.ops[k]
-		x := ix.exec(o.op)
+		x := ix.exec(o)
 		if x == nil || o.op.Sub >= 0 {
 			continue
 		}
 		for _, i := range o.effects {
-			bad := ix.l.Effects()[i]
+			bad := &ix.l.Effects()[i]
 			if bad.Kind != fakes.Usage || !bad.Invalid {
 				continue
 			}
@@ -450,7 +483,7 @@ func checkOrphans(ix *index) Result {
 	}
 	for k := range ix.ops {
 		o := &ix.ops[k]
-		x := ix.exec(o.op)
+		x := ix.exec(o)
 		if x == nil || x.end < 0 || x.status == store.Completed || x.committedFinal(o.op.Step, -1) {
 			continue
 		}
@@ -473,7 +506,8 @@ func checkOrphans(ix *index) Result {
 // checkTerminal: every execution ends, failures with their cause.
 func checkTerminal(ix *index) Result {
 	var r Result
-	for _, x := range ix.order {
+	for k := range ix.execs {
+		x := &ix.execs[k]
 		op := stepOp(x, 0)
 		switch {
 		case x.end >= 0 && x.status == store.DeadLettered && !ix.reviewed:
@@ -513,22 +547,48 @@ func checkRetryAfter(ix *index) Result {
 		step         int
 		tool         string
 	}
+	// pending holds the waits a retry has yet to honour, one a site: a
+	// few at most, searched.
+	type waitAt struct {
+		site
+		wait
+	}
 	var r Result
-	pending := map[site]wait{}
-	for i := range ix.h.Events {
+	var pending []waitAt
+	find := func(at site) int {
+		for j := range pending {
+			if p := &pending[j].site; p.step == at.step && p.exec == at.exec && p.tool == at.tool && p.tenant == at.tenant {
+				return j
+			}
+		}
+		return -1
+	}
+	for i, ea := range ix.evs {
+		if ea.kind != engine.EvFailure && ea.kind != engine.EvInvoke {
+			continue
+		}
 		e := &ix.h.Events[i]
 		at := site{e.Tenant, e.Exec, e.Step, e.Tool}
 		switch e.Kind {
 		case engine.EvFailure:
 			if e.Outcome != nil && e.Outcome.RetryAfter > 0 {
-				pending[at] = wait{failure: i, until: e.At.Add(e.Outcome.RetryAfter), after: e.Outcome.RetryAfter}
+				w := wait{failure: i, until: e.At.Add(e.Outcome.RetryAfter), after: e.Outcome.RetryAfter}
+				if j := find(at); j >= 0 {
+					pending[j].wait = w
+				} else {
+					pending = append(pending, waitAt{at, w})
+				}
 			}
 		case engine.EvInvoke:
-			w, ok := pending[at]
-			if !ok {
+			if len(pending) == 0 {
 				continue
 			}
-			delete(pending, at)
+			j := find(at)
+			if j < 0 {
+				continue
+			}
+			w := pending[j].wait
+			pending = slices.Delete(pending, j, j+1)
 			if e.At.Before(w.until) {
 				r.Violations = append(r.Violations, violation(ix.find(execKey{e.Tenant, e.Exec}), fakes.Op{Tenant: e.Tenant, Exec: e.Exec, Step: e.Step, Sub: -1}, i,
 					"%s/%s step %d (%s) was retried %s after the tool answered Retry-After %s at event %d: %s too soon",

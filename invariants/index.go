@@ -12,8 +12,12 @@ import (
 // The index is built in one pass over the history and one over the ledger,
 // into slices rather than maps: a run has a few executions and a few dozen
 // events and effects, and checking it must cost little more than making
-// it. What only a violation's message needs (the invocation that caused an
-// effect, the attempts a fault hit) is indexed on first use.
+// it. Each event's kind and execution are kept beside the history, so that
+// a checker reads only the events of the kinds it needs and finds their
+// execution by its place; each step's truth is asked of the world once,
+// and its operation found by its place too. What only a violation's
+// message or an invalid plan needs (the invocation that caused an effect,
+// the attempts a fault hit) is searched for when asked.
 
 type execKey struct{ tenant, exec string }
 
@@ -26,7 +30,7 @@ type commitAt struct{ run, step, at int }
 // execInfo is what the history says of one execution.
 type execInfo struct {
 	key      execKey
-	id       int // its place in the index's order
+	id       int // its place in the index's execs
 	tools    []string
 	start    int
 	end      int // EvFinish index, -1 if none
@@ -42,6 +46,11 @@ type execInfo struct {
 	// the history is read: invokesOf finds a step's by binary search.
 	invokes []stepAt
 	byStep  []int // invokes' indices, in the same order
+	// truths holds what each step's tool really does for the tenant;
+	// stepOps each step's operation (its place in the index's ops, -1:
+	// none).
+	truths  []fakes.Truth
+	stepOps []int32
 	// n counts the events of each kind, from the first pass: the second
 	// fills lists made at their size.
 	n [engine.EvQueued + 1]int
@@ -100,16 +109,28 @@ func (x *execInfo) sortInvokes() {
 type opInfo struct {
 	op      fakes.Op
 	tool    string
+	exec    int   // its execution's id, -1 if the history has none
 	effects []int // ledger indices
+}
+
+// evAt is what the index keeps of each event, so that a checker reads only
+// the events it needs: its kind, and its execution's id (-1 for an event
+// of none, and for the review queue's and the reconciliation pass's own).
+type evAt struct {
+	kind engine.EventKind
+	exec int32
 }
 
 type index struct {
 	h     *History
 	l     *fakes.Ledger
 	facts *fakes.Facts
-	order []*execInfo // in order of first event
-	// byKey finds an execution once there are too many to search.
-	byKey map[execKey]*execInfo
+	// execs holds the executions in order of first event: an execution's
+	// id is its place. byKey finds one once there are too many to search.
+	execs []execInfo
+	byKey map[execKey]int
+	// evs holds what the index keeps of each event, by history index.
+	evs []evAt
 	// audit is the index of the first EvAudit, -1 if the worker never ran;
 	// watermark is the ledger length when it began.
 	audit     int
@@ -119,39 +140,140 @@ type index struct {
 	reviewed bool
 	queued   []execKey
 	// ops holds the operations in order of first ledger entry; opAt finds
-	// one by its identity in a long ledger (see opIndex).
+	// one by its identity in a long ledger (see opIndex), and each
+	// execution's stepOps its steps' (see stepOp).
 	ops  []opInfo
 	opAt map[fakes.Op]int
-	// invokeAt maps an attempt to its EvInvoke index; faulted holds the
-	// attempts a fault was applied to. Both are made on first use.
-	invokeOnce, faultOnce sync.Once
-	invokeAt              map[store.AttemptID]int
-	faulted               map[store.AttemptID]bool
+	// mu is held by a check for the scratch memory below, which it reuses.
+	mu sync.Mutex
+	scratch
+	arrays
+	// answers caches the world's answers, from run to run.
+	answers truthCache
+}
+
+// arrays are the arrays the index's lists are parts of, kept when an
+// analysis is reused.
+type arrays struct {
+	invokes []stepAt
+	commits []commitAt
+	ints    []int // the executions' invocations by step and dead letters
+	fx      []int // each ledger entry's operation, the count of each one's entries, then the entries by operation
+	stepOps []int32
+	truths  []fakes.Truth
+}
+
+// scratch is the memory a check works in, kept when an analysis is
+// reused: only a check holding the index's mu uses it.
+type scratch struct {
+	// last holds the last check's results; results, once the analysis
+	// was released, the array the next check fills.
+	last    []Result
+	results []Result
+	states  []poisonState
+	keys    []keyBy
+	failed  []failedAt
+	subs    []int32
 }
 
 // searchLimit is how many executions are searched before a map finds them.
 const searchLimit = 8
 
 func newIndex(h *History, l *fakes.Ledger) *index {
-	ix := &index{h: h, l: l, facts: l.Facts(), audit: -1}
+	ix := new(index)
+	ix.reset(h, l)
+	return ix
+}
+
+// The index keeps its memory when its analysis is released (see
+// [Analysis.Release]): reset fills the arrays of the run before, and
+// release lets go of what they point to.
+
+// reset indexes a history and a ledger, reusing the index's memory.
+func (ix *index) reset(h *History, l *fakes.Ledger) {
+	ix.h, ix.l, ix.facts = h, l, l.Facts()
+	ix.execs, ix.evs, ix.queued, ix.ops = ix.execs[:0], ix.evs[:0], ix.queued[:0], ix.ops[:0]
+	ix.audit, ix.watermark, ix.reviewed = -1, 0, false
+	if len(ix.byKey) > 0 {
+		clear(ix.byKey)
+	}
+	if len(ix.opAt) > 0 {
+		clear(ix.opAt)
+	}
+	ix.evs = slices.Grow(ix.evs, len(h.Events))
 	for i := range h.Events {
-		ix.addEvent(i, &h.Events[i])
+		ix.evs = append(ix.evs, evAt{h.Events[i].Kind, ix.addEvent(i, &h.Events[i])})
 	}
 	ix.makeLists()
-	var x *execInfo
-	for i := range h.Events {
-		if e := &h.Events[i]; e.Exec != "" && listed(e.Kind) {
-			if x == nil || x.key != (execKey{e.Tenant, e.Exec}) {
-				x = ix.find(execKey{e.Tenant, e.Exec})
-			}
-			x.list(i, e)
+	for i, ea := range ix.evs {
+		if ea.exec >= 0 && listed(ea.kind) {
+			ix.execs[ea.exec].list(i, &h.Events[i])
 		}
 	}
-	for _, x := range ix.order {
+	for k := range ix.execs {
+		x := &ix.execs[k]
 		x.sortInvokes()
+		for step, tool := range x.tools {
+			x.truths[step] = ix.truth(x.key.tenant, tool)
+		}
 	}
 	ix.addEffects(l.Effects())
-	return ix
+}
+
+// truth returns what a tool really does for the tenant, drift included
+// (as [fakes.Facts.Truth] says), from the world's answers cached.
+func (ix *index) truth(tenant, tool string) fakes.Truth {
+	t := ix.answers.of(ix.facts.Catalog(), tenant, tool)
+	if ix.facts.Drifted(tenant, tool) {
+		t.Idempotent = false
+	}
+	return t
+}
+
+// truthCache holds what a catalog says its tools do for its tenants, as
+// the checks ask it, from run to run: a compiled catalog does not change,
+// and the runs of an exploration are all in one. Its entries are few (the
+// tenants and tools the runs used) and searched.
+type truthCache struct {
+	cat     *fakes.Catalog
+	entries []truthOf
+}
+
+type truthOf struct {
+	tenant, tool string
+	truth        fakes.Truth
+}
+
+// truthCacheSize is how many entries the cache holds before it starts over.
+const truthCacheSize = 64
+
+// of returns what a tool does for a tenant in a catalog.
+func (c *truthCache) of(cat *fakes.Catalog, tenant, tool string) fakes.Truth {
+	if c.cat != cat || len(c.entries) >= truthCacheSize {
+		clear(c.entries)
+		c.cat, c.entries = cat, c.entries[:0]
+	}
+	for i := range c.entries {
+		if e := &c.entries[i]; e.tool == tool && e.tenant == tenant {
+			return e.truth
+		}
+	}
+	t := cat.Truth(tenant, tool)
+	c.entries = append(c.entries, truthOf{tenant, tool, t})
+	return t
+}
+
+// release lets go of the history, the ledger and the last check's
+// violations, keeping the index's memory. What else its arrays point to
+// (the names of executions and tools, a run's lists of tools and keys
+// written) the next run's overwrites: clearing it first would cost as much
+// again.
+func (ix *index) release() {
+	ix.h, ix.l, ix.facts = nil, nil, nil
+	if ix.last != nil {
+		ix.results, ix.last = ix.last, nil
+	}
+	clear(ix.results)
 }
 
 // listed reports whether the second pass lists events of kind k.
@@ -162,16 +284,20 @@ func listed(k engine.EventKind) bool {
 // makeLists makes every execution's lists at the size the first pass
 // counted, each a part of one array per kind.
 func (ix *index) makeLists() {
-	var invokes, commits, dead int
-	for _, x := range ix.order {
+	var invokes, commits, dead, steps int
+	for k := range ix.execs {
+		x := &ix.execs[k]
 		invokes += x.n[engine.EvInvoke]
 		commits += x.n[engine.EvCommit]
 		dead += x.n[engine.EvDeadLetter]
+		steps += len(x.tools)
 	}
-	inv, com := make([]stepAt, invokes), make([]commitAt, commits)
-	ints := make([]int, invokes+dead)
+	inv, com := resize(&ix.invokes, invokes), resize(&ix.commits, commits)
+	ints := resize(&ix.ints, invokes+dead)
+	truths, stepOps := resize(&ix.truths, steps), resize(&ix.arrays.stepOps, steps)
 	byStep, dl := ints[:invokes:invokes], ints[invokes:]
-	for _, x := range ix.order {
+	for k := range ix.execs {
+		x := &ix.execs[k]
 		n := x.n[engine.EvInvoke]
 		x.invokes, inv = inv[:0:n], inv[n:]
 		x.byStep, byStep = byStep[:n:n], byStep[n:]
@@ -179,7 +305,23 @@ func (ix *index) makeLists() {
 		x.commits, com = com[:0:n], com[n:]
 		n = x.n[engine.EvDeadLetter]
 		x.dead, dl = dl[:0:n], dl[n:]
+		n = len(x.tools)
+		x.truths, truths = truths[:n:n], truths[n:]
+		x.stepOps, stepOps = stepOps[:n:n], stepOps[n:]
+		for i := range x.stepOps {
+			x.stepOps[i] = -1
+		}
 	}
+}
+
+// resize returns *a at length n, its contents unspecified, keeping its
+// array when it is large enough.
+func resize[T any](a *[]T, n int) []T {
+	if cap(*a) < n {
+		*a = make([]T, n)
+	}
+	*a = (*a)[:n]
+	return *a
 }
 
 // list adds an event to the execution's lists, in the second pass.
@@ -199,62 +341,127 @@ func (x *execInfo) list(i int, e *engine.Event) {
 }
 
 // addEffects groups the ledger's entries by operation, the operations in
-// order of first entry: a first pass counts each one's entries, and each
-// gets its part of one array.
+// order of first entry: a first pass finds each entry's operation and
+// counts each one's entries, and each gets its part of one array. A step's
+// operation is found in its execution's table, by the step's place; the
+// others (chunks, operations of no execution the history shows) by a
+// search, or in a long ledger a map.
 func (ix *index) addEffects(effects []fakes.Effect) {
-	if len(effects) > opSearch {
+	if len(effects) > opSearch && ix.opAt == nil {
 		ix.opAt = make(map[fakes.Op]int, len(effects))
 	}
-	ix.ops = make([]opInfo, 0, len(effects))
-	ints := make([]int, 2*len(effects))
-	count, flat := ints[:len(effects)], ints[len(effects):len(effects)]
-	for _, e := range effects {
-		k := ix.opIndex(e.Op)
-		if k < 0 {
-			k = len(ix.ops)
-			if ix.opAt != nil {
-				ix.opAt[e.Op] = k
+	ix.ops = slices.Grow(ix.ops, len(effects))
+	n := len(effects)
+	ints := resize(&ix.fx, 3*n)
+	of, count, flat := ints[:n], ints[n:2*n], ints[2*n:2*n]
+	clear(count)
+	last := -1
+	for i := range effects {
+		e := &effects[i]
+		k := last
+		if k < 0 || !sameOp(ix.ops[k].op, e.Op) {
+			exec := -1
+			if o := &e.Op; last >= 0 && o.Exec == ix.ops[last].op.Exec && o.Tenant == ix.ops[last].op.Tenant {
+				exec = ix.ops[last].exec // the usual case: the execution of the entry before
+			} else {
+				exec = ix.execOf(e.Op)
 			}
-			ix.ops = append(ix.ops, opInfo{op: e.Op, tool: e.Tool})
+			if k = ix.opIn(e.Op, exec); k < 0 {
+				k = ix.newOp(e, exec)
+			}
 		}
 		if e.Kind == fakes.Applied || e.Kind == fakes.Chunk || e.Kind == fakes.Lost {
 			ix.ops[k].tool = e.Tool
 		}
+		of[i], last = k, k
 		count[k]++
 	}
 	for k := range ix.ops {
-		ix.ops[k].effects = flat[len(flat) : len(flat) : len(flat)+count[k]]
-		flat = flat[:len(flat)+count[k]]
+		o := &ix.ops[k]
+		o.effects, flat = flat[len(flat):len(flat):len(flat)+count[k]], flat[:len(flat)+count[k]]
 	}
-	for i, e := range effects {
-		o := &ix.ops[ix.opIndex(e.Op)]
+	for i, k := range of {
+		o := &ix.ops[k]
 		o.effects = append(o.effects, i)
 	}
+}
+
+// newOp records the operation of a ledger entry, first of its operation,
+// of execution exec (its id, -1: none), and returns its place.
+func (ix *index) newOp(e *fakes.Effect, exec int) int {
+	k := len(ix.ops)
+	if s := ix.slot(e.Op, exec); s != nil {
+		*s = int32(k)
+	} else if ix.l.Len() > opSearch {
+		ix.opAt[e.Op] = k
+	}
+	ix.ops = append(ix.ops, opInfo{op: e.Op, tool: e.Tool, exec: exec})
+	return k
+}
+
+// slot returns the place in its execution's table of a step's operation
+// (exec is the execution's id), nil for an operation the tables do not
+// hold.
+func (ix *index) slot(op fakes.Op, exec int) *int32 {
+	if exec < 0 || op.Sub >= 0 {
+		return nil
+	}
+	if t := ix.execs[exec].stepOps; op.Step >= 0 && op.Step < len(t) {
+		return &t[op.Step]
+	}
+	return nil
+}
+
+// opIn returns the place in ix.ops of an operation of execution exec (its
+// id, -1: none), -1 if it has none.
+func (ix *index) opIn(op fakes.Op, exec int) int {
+	if s := ix.slot(op, exec); s != nil {
+		return int(*s)
+	}
+	return ix.opIndex(op)
 }
 
 // opSearch is how many ledger entries a run has for its operations to be
 // found by a search rather than a map.
 const opSearch = 32
 
-// opIndex returns the place of an operation in ix.ops, -1 if it has none.
+// opIndex returns the place of an operation the tables do not hold (see
+// slot) in ix.ops, -1 if it has none.
 func (ix *index) opIndex(op fakes.Op) int {
-	if ix.opAt != nil {
+	if ix.l.Len() > opSearch {
 		if k, ok := ix.opAt[op]; ok {
 			return k
 		}
 		return -1
 	}
 	for k := range ix.ops {
-		if ix.ops[k].op == op {
+		if sameOp(ix.ops[k].op, op) {
 			return k
 		}
 	}
 	return -1
 }
 
+// sameOp is a == b, its numbers compared before its strings.
+func sameOp(a, b fakes.Op) bool {
+	return a.Step == b.Step && a.Sub == b.Sub && a.Exec == b.Exec && a.Tenant == b.Tenant
+}
+
 // op returns an operation, nil when the ledger has no entry of it.
 func (ix *index) op(op fakes.Op) *opInfo {
-	if k := ix.opIndex(op); k >= 0 {
+	if k := ix.opIn(op, ix.execOf(op)); k >= 0 {
+		return &ix.ops[k]
+	}
+	return nil
+}
+
+// stepOp returns the operation of an execution's step (not a chunk's),
+// nil when the ledger has no entry of it.
+func (ix *index) stepOp(x *execInfo, step int) *opInfo {
+	if step < 0 || step >= len(x.stepOps) {
+		return ix.op(stepOp(x, step))
+	}
+	if k := x.stepOps[step]; k >= 0 {
 		return &ix.ops[k]
 	}
 	return nil
@@ -262,56 +469,77 @@ func (ix *index) op(op fakes.Op) *opInfo {
 
 // find returns the execution of a key, nil if it has no event.
 func (ix *index) find(k execKey) *execInfo {
-	if ix.byKey != nil {
-		return ix.byKey[k]
-	}
-	for _, x := range ix.order {
-		if x.key == k {
-			return x
-		}
+	if i := ix.findID(k); i >= 0 {
+		return &ix.execs[i]
 	}
 	return nil
 }
 
-// add records a new execution.
-func (ix *index) add(x *execInfo) {
-	ix.order = append(ix.order, x)
-	switch {
-	case ix.byKey != nil:
-		ix.byKey[x.key] = x
-	case len(ix.order) > searchLimit:
-		ix.byKey = make(map[execKey]*execInfo, 2*len(ix.order))
-		for _, y := range ix.order {
-			ix.byKey[y.key] = y
+// findID returns the id of the execution of a key, -1 if it has no event.
+func (ix *index) findID(k execKey) int {
+	if len(ix.execs) > searchLimit {
+		if i, ok := ix.byKey[k]; ok {
+			return i
 		}
+		return -1
+	}
+	for i := range ix.execs {
+		if ix.execs[i].key == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// add records a new execution.
+func (ix *index) add(x execInfo) {
+	ix.execs = append(ix.execs, x)
+	switch n := len(ix.execs); {
+	case n == searchLimit+1:
+		if ix.byKey == nil {
+			ix.byKey = make(map[execKey]int, 2*n)
+		}
+		for i := range ix.execs {
+			ix.byKey[ix.execs[i].key] = i
+		}
+	case n > searchLimit:
+		ix.byKey[x.key] = n - 1
 	}
 }
 
-func (ix *index) addEvent(i int, e *engine.Event) {
+// addEvent reads an event in the first pass, and returns the id of its
+// execution (-1: none).
+func (ix *index) addEvent(i int, e *engine.Event) int32 {
 	switch e.Kind {
 	case engine.EvAudit:
 		if ix.audit < 0 {
 			ix.audit, ix.watermark = i, e.Seq
 		}
-		return
+		return -1
 	case engine.EvReviewed:
 		ix.reviewed = true
-		return
+		return -1
 	case engine.EvQueued:
 		if k := (execKey{e.Tenant, e.Exec}); !slices.Contains(ix.queued, k) {
 			ix.queued = append(ix.queued, k)
 		}
-		return
+		return -1
 	}
 	if e.Exec == "" {
-		return
+		return -1
 	}
 	k := execKey{e.Tenant, e.Exec}
-	x := ix.find(k)
-	if x == nil {
-		x = &execInfo{key: k, id: len(ix.order), start: i, end: -1, failed: -1}
-		ix.add(x)
+	id := -1
+	if n := len(ix.execs); n > 0 && ix.execs[n-1].key == k {
+		id = n - 1 // the usual case: the execution of the event before
+	} else {
+		id = ix.findID(k)
 	}
+	if id < 0 {
+		id = len(ix.execs)
+		ix.add(execInfo{key: k, id: id, start: i, end: -1, failed: -1})
+	}
+	x := &ix.execs[id]
 	// The final run is the highest seen: a restart whose acknowledgement was
 	// lost shows only in the run its later events carry.
 	x.finalRun = max(x.finalRun, e.Run)
@@ -328,40 +556,47 @@ func (ix *index) addEvent(i int, e *engine.Event) {
 	case engine.EvFinish:
 		x.end, x.status, x.cause = i, e.Status, e.Detail
 	}
+	return int32(id)
 }
 
-func (ix *index) exec(op fakes.Op) *execInfo { return ix.find(execKey{op.Tenant, op.Exec}) }
+// execOf returns the id of an operation's execution, -1 if it has no event.
+func (ix *index) execOf(op fakes.Op) int { return ix.findID(execKey{op.Tenant, op.Exec}) }
+
+// exec returns an operation's execution, nil if it has no event.
+func (ix *index) exec(o *opInfo) *execInfo {
+	if o.exec < 0 {
+		return nil
+	}
+	return &ix.execs[o.exec]
+}
 
 // isQueued reports whether the review queue held a dead letter of x.
 func (ix *index) isQueued(k execKey) bool { return slices.Contains(ix.queued, k) }
 
-// invokeOf returns the EvInvoke index of the attempt that caused a ledger entry.
-func (ix *index) invokeOf(e fakes.Effect) int {
-	ix.invokeOnce.Do(func() {
-		ix.invokeAt = map[store.AttemptID]int{}
-		for i := range ix.h.Events {
-			if ev := &ix.h.Events[i]; ev.Kind == engine.EvInvoke && ev.Exec != "" {
-				ix.invokeAt[ev.AttemptID] = i
-			}
-		}
-	})
-	if i, ok := ix.invokeAt[e.Source()]; ok {
-		return i
+// invokeOf returns the EvInvoke index of the attempt that caused a ledger
+// entry: the last invocation of that attempt, -1 if it has none.
+func (ix *index) invokeOf(e *fakes.Effect) int {
+	x := ix.find(execKey{e.Op.Tenant, e.Op.Exec})
+	if x == nil {
+		return -1
 	}
-	return -1
+	at := -1
+	for _, i := range x.invokesOf(e.Op.Step) {
+		if ev := &ix.h.Events[i]; ev.Run == e.Run && ev.Attempt == e.Attempt {
+			at = i
+		}
+	}
+	return at
 }
 
 // wasFaulted reports whether a fault was applied to the attempt.
 func (ix *index) wasFaulted(id store.AttemptID) bool {
-	ix.faultOnce.Do(func() {
-		ix.faulted = map[store.AttemptID]bool{}
-		for i := range ix.h.Events {
-			if ev := &ix.h.Events[i]; ev.Kind == engine.EvFault && ev.Exec != "" {
-				ix.faulted[ev.AttemptID] = true
-			}
+	for i, ea := range ix.evs {
+		if ea.kind == engine.EvFault && ea.exec >= 0 && ix.h.Events[i].AttemptID == id {
+			return true
 		}
-	})
-	return ix.faulted[id]
+	}
+	return false
 }
 
 // live walks an operation's ledger entries up to (not including) ledger

@@ -152,8 +152,8 @@ func (c Checker) run(ix *index) Result {
 			Reason: "a real system keeps no engine record, and this invariant reads " + c.EngineRecord}
 	}
 	if c.NeedsSteps {
-		for _, x := range ix.order {
-			if x.tools == nil {
+		for k := range ix.execs {
+			if x := &ix.execs[k]; x.tools == nil {
 				return Result{Invariant: c.ID, Status: Unknown,
 					Reason: fmt.Sprintf("no start of %s/%s was recorded, so its steps are unknown", x.key.tenant, x.key.exec)}
 			}

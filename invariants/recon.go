@@ -38,19 +38,20 @@ func (ix *index) anomalies() []Anomaly {
 		cut, watermark = len(ix.h.Events), ix.l.Len()
 	}
 	var out []Anomaly
-	for _, x := range ix.order {
+	for k := range ix.execs {
+		x := &ix.execs[k]
 		if x.failed < 0 || x.end < 0 || x.end > cut {
 			continue
 		}
 		for step, tool := range x.tools {
-			t := ix.facts.Truth(x.key.tenant, tool)
+			t := x.truths[step]
 			if !t.SideEffects || !t.Lookup || t.Streaming {
 				continue
 			}
 			if x.deadLettered(step) {
 				continue
 			}
-			o := ix.op(stepOp(x, step))
+			o := ix.stepOp(x, step)
 			n := 0
 			if o != nil {
 				_, n, _ = ix.live(o, watermark, true)
@@ -78,8 +79,9 @@ func checkReconciliation(ix *index) Result {
 	var r Result
 	reported := map[anomalyKey]int{}
 	if ix.audit >= 0 {
-		for i := ix.audit; i < len(ix.h.Events); i++ {
-			if e := &ix.h.Events[i]; e.Kind == engine.EvRecon {
+		for i := ix.audit; i < len(ix.evs); i++ {
+			if ix.evs[i].kind == engine.EvRecon {
+				e := &ix.h.Events[i]
 				reported[anomalyKey{e.Tenant, e.Exec, e.Step, store.Anomaly(e.Detail)}] = i
 			}
 		}
