@@ -40,7 +40,8 @@ type Quirks interface {
 // LookupQuirks, when the world's [Quirks] implement it too, decides the
 // misbehaviour of each lookup: one of may (the quirks the tool can have,
 // [LaggingLookup] or [MissedLookup]) or [NoQuirk]. Without it, every lookup
-// is up to date and exact.
+// is up to date and exact. may is the world's own: read it, do not modify
+// it.
 type LookupQuirks interface {
 	LookupQuirk(r engine.LookupRequest, may []Quirk) Quirk
 }
@@ -185,10 +186,12 @@ func (w *World) Invoke(ctx context.Context, c engine.Call) (engine.Response, err
 	if err := ctx.Err(); err != nil {
 		return engine.Response{}, err
 	}
-	s, ok := w.cat.Spec(c.Tenant, c.Tool)
-	switch {
-	case !ok:
+	t := w.cat.tool(c.Tenant, c.Tool)
+	if t == nil {
 		return engine.Response{}, outcome.Status(404, 0)
+	}
+	s := &t.spec
+	switch {
 	case s.Undoes != "":
 		return w.undo(c, s.Undoes), nil
 	case c.Key != "" && w.isFenced(keyID{c.Tenant, c.Tool, c.Key}):
@@ -219,7 +222,7 @@ func (w *World) Invoke(ctx context.Context, c engine.Call) (engine.Response, err
 	// key it carries deduplicates nothing; it is kept for lookups.
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if callQuirks(s) {
+	if t.calls {
 		return w.quirky(c, keyID{c.Tenant, c.Tool, c.Key}, false, s.Cost.Of(c.Payload)), nil
 	}
 	return w.apply(c, false, s.Cost.Of(c.Payload)), nil
@@ -278,7 +281,7 @@ func (w *World) isFenced(id keyID) bool {
 // plan returns a task graph naming the workflow's tools, read from the
 // request's goal; for an ambiguous request it names a tool nobody
 // registered, every time.
-func (w *World) plan(c engine.Call, s worlds.Spec) engine.Response {
+func (w *World) plan(c engine.Call, s *worlds.Spec) engine.Response {
 	goal := field(c.Payload, "goal")
 	invalid := strings.Contains(field(c.Payload, "request"), "ambiguous")
 	if invalid {
@@ -293,7 +296,7 @@ func (w *World) plan(c engine.Call, s worlds.Spec) engine.Response {
 // complete is a model call: its generation, chunk by chunk through
 // c.Deliver when it streams. A stream that stops early still spent its
 // tokens.
-func (w *World) complete(ctx context.Context, c engine.Call, s worlds.Spec) (engine.Response, error) {
+func (w *World) complete(ctx context.Context, c engine.Call, s *worlds.Spec) (engine.Response, error) {
 	_, n := s.Tokens.Of(c.Payload)
 	for i := range n {
 		if c.Deliver == nil {
@@ -326,7 +329,7 @@ func (w *World) usage(u Effect, c engine.Call) {
 // rateLimited is a billed third-party call behind a rate limit per tenant:
 // past its calls in a window, 429 with the Retry-After the tool gives (the
 // rest of the window, unless it says otherwise).
-func (w *World) rateLimited(c engine.Call, s worlds.Spec) (engine.Response, error) {
+func (w *World) rateLimited(c engine.Call, s *worlds.Spec) (engine.Response, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	limit := s.RateLimit.Calls
@@ -353,7 +356,7 @@ func (w *World) rateLimited(c engine.Call, s worlds.Spec) (engine.Response, erro
 
 // keyedEffect is a keyed write: a repeated key returns the first result,
 // unless the tool drifted for the tenant.
-func (w *World) keyedEffect(c engine.Call, s worlds.Spec) engine.Response {
+func (w *World) keyedEffect(c engine.Call, s *worlds.Spec) engine.Response {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	id := keyID{c.Tenant, c.Tool, c.Key}
@@ -368,7 +371,7 @@ func (w *World) keyedEffect(c engine.Call, s worlds.Spec) engine.Response {
 // upsert is an idempotent write keyed by its key or, without one, by the
 // step's identity: a repeat updates the live effect, unless the tool
 // drifted for the tenant.
-func (w *World) upsert(c engine.Call, s worlds.Spec) engine.Response {
+func (w *World) upsert(c engine.Call, s *worlds.Spec) engine.Response {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	key := c.Key
@@ -483,10 +486,11 @@ func (w *World) Lookup(ctx context.Context, r engine.LookupRequest) (engine.Look
 	if err := ctx.Err(); err != nil {
 		return engine.LookupResult{}, err
 	}
-	s, ok := w.cat.Spec(r.Tenant, r.Tool)
-	if !ok || !s.Lookup || r.Key == "" {
+	t := w.cat.tool(r.Tenant, r.Tool)
+	if t == nil || !t.spec.Lookup || r.Key == "" {
 		return engine.LookupResult{}, fmt.Errorf("%s for %s: %w", r.Tool, r.Tenant, ErrNoLookup)
 	}
+	s := &t.spec
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if s.Stream {
@@ -497,7 +501,7 @@ func (w *World) Lookup(ctx context.Context, r engine.LookupRequest) (engine.Look
 		return engine.LookupResult{Found: ok, Response: engine.Response{Data: g.data}}, nil
 	}
 	live := w.live(keyID{r.Tenant, r.Tool, r.Key})
-	switch w.lookupQuirk(r, s) {
+	switch w.lookupQuirk(r, t) {
 	case LaggingLookup:
 		// A lagging lookup does not see effects younger than the tool's
 		// declared lag yet: never older ones, which the tool promised.
@@ -524,12 +528,15 @@ func (w *World) Lookup(ctx context.Context, r engine.LookupRequest) (engine.Look
 // one, a miss only where its key deduplicates for the tenant. Only an
 // attempt's lookups have quirks: the reconciliation worker (attempt 0)
 // reads after the longest lag, from the tool's own records.
-func (w *World) lookupQuirk(r engine.LookupRequest, s worlds.Spec) Quirk {
+func (w *World) lookupQuirk(r engine.LookupRequest, t *tool) Quirk {
 	lq, ok := w.quirks.(LookupQuirks)
 	if !ok || r.Attempt == 0 {
 		return NoQuirk
 	}
-	may := lookupQuirks(s, w.ledger.facts.Drifted(r.Tenant, r.Tool))
+	may := t.lookups[0]
+	if w.ledger.facts.Drifted(r.Tenant, r.Tool) {
+		may = t.lookups[1]
+	}
 	if len(may) == 0 {
 		return NoQuirk
 	}
