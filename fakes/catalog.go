@@ -67,6 +67,7 @@ type view struct {
 	// every run of the world streams again ("acme:chunk-0", ...).
 	chunks []string
 	drift  []string // DriftTools
+	drifts []Drift  // Drift
 }
 
 // tool is a tool or compensator as one tenant sees it.
@@ -115,6 +116,7 @@ func Compile(w *worlds.World) (*Catalog, error) {
 			// lookups, nobody could tell
 			if s := v.tools[name].spec; !dedups(s) || s.Lookup {
 				v.drift = append(v.drift, name)
+				v.drifts = append(v.drifts, Drift{Tenant: v.tenant, Tool: name})
 			}
 		}
 	}
@@ -202,6 +204,16 @@ func (c *Catalog) chunkText(tenant string, i int) string {
 // tool deduplicates and answers no lookups, which nobody could tell. The
 // list is the catalog's own: read it, do not modify it.
 func (c *Catalog) DriftTools(tenant string) []string { return c.view(tenant).drift }
+
+// Drift is the drift of every tool in [Catalog.DriftTools] for a tenant
+// the world knows (nil for any other). The list is the catalog's own: read
+// it, do not modify it.
+func (c *Catalog) Drift(tenant string) []Drift {
+	if v := c.view(tenant); v != c.base {
+		return v.drifts
+	}
+	return nil
+}
 
 // dedups reports whether a tool deduplicates repeated calls itself.
 func dedups(s worlds.Spec) bool {

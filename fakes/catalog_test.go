@@ -129,3 +129,28 @@ func TestOnlyChargesTakeMoney(t *testing.T) {
 		}
 	}
 }
+
+// TestDrift holds Catalog.Drift to DriftTools: the same tools, of the
+// tenant, and none for a tenant the world does not know.
+func TestDrift(t *testing.T) {
+	t.Parallel()
+	cat := fakes.Default()
+	for _, tenant := range cat.Tenants() {
+		var tools []string
+		for _, d := range cat.Drift(tenant) {
+			if d.Tenant != tenant {
+				t.Errorf("%s's drift names %s", tenant, d.Tenant)
+			}
+			tools = append(tools, d.Tool)
+		}
+		if want := cat.DriftTools(tenant); !slices.Equal(tools, want) {
+			t.Errorf("%s: Drift's tools %v, DriftTools %v", tenant, tools, want)
+		}
+	}
+	if d := cat.Drift("umbrella"); d != nil {
+		t.Errorf("an unknown tenant's drift: %v", d)
+	}
+	if got := cat.DriftTools(fakes.Acme); !slices.Equal(got, []string{fakes.InsertRecord, fakes.PublishReport}) {
+		t.Errorf("acme's drift tools: %v", got)
+	}
+}

@@ -61,7 +61,9 @@ type Opts struct {
 	Catalog *Catalog
 	Clock   engine.Clock
 	Quirks  Quirks
-	Drift   []Drift
+	// Drift is the run's registry drift. The world keeps the slice: do
+	// not modify it afterwards.
+	Drift []Drift
 	// RateLimit, when set, replaces every third-party tool's calls per
 	// window per tenant.
 	RateLimit int
@@ -83,6 +85,7 @@ type World struct {
 
 	mu      sync.Mutex
 	ledger  Ledger
+	facts   Facts // the ledger's
 	keyed   map[keyID][]*record
 	byRef   map[string]*record
 	fenced  map[keyID]bool           // keys undone by key: a request of one that lands later is refused
@@ -173,7 +176,8 @@ func NewWorld(opts *Opts) *World {
 	if cap(w.ledger.effects) < opts.Expect {
 		w.ledger.effects = make([]Effect, 0, opts.Expect)
 	}
-	w.ledger.facts = newFacts(w.cat, opts.Drift)
+	w.facts = newFacts(w.cat, opts.Drift)
+	w.ledger.facts = &w.facts
 	return w
 }
 

@@ -39,9 +39,9 @@ type Injector struct {
 	s      Schedule
 	unit   func(exec string, step int) uint64
 	record func(Applied)
-	clock  engine.Clock       // outages are timed on it; nil: no outage fires
-	cat    *fakes.Catalog     // the world, from Drift: where a zombie can land
-	drift  map[[2]string]bool // (tenant, tool) that drifted, from Drift
+	clock  engine.Clock   // outages are timed on it; nil: no outage fires
+	cat    *fakes.Catalog // the world, from Drift: where a zombie can land
+	drift  []fakes.Drift  // the catalog's own list, from Drift: a few tools of one tenant
 
 	mu      sync.Mutex // net mode runs engines concurrently
 	crashed map[Stream]bool
@@ -117,24 +117,42 @@ func (in *Injector) callAt(c engine.Call, place int) Site {
 // one tenant drawn from the seed, the keyed writes and upserts that drift
 // (see [fakes.Catalog.DriftTools]) stop deduplicating — insert_record's key
 // and publish_report's upsert in the built-in world. It records the drift
-// as a fault; call it once per run.
+// as a fault; call it once per run. The list is the catalog's own: read
+// it, do not modify it.
 func (in *Injector) Drift(cat *fakes.Catalog) []fakes.Drift {
 	drift := in.UseWorld(cat)
-	if len(drift) > 0 {
-		tools := make([]string, len(drift))
-		for i, d := range drift {
-			tools[i] = d.Tool
-		}
-		in.Record(Applied{Kind: Drift, AttemptID: store.AttemptID{Tenant: drift[0].Tenant, Step: -1}, Detail: strings.Join(tools, " and ") + " stop deduplicating"})
+	if len(drift) > 0 && in.record != nil {
+		in.Record(Applied{Kind: Drift, AttemptID: store.AttemptID{Tenant: drift[0].Tenant, Step: -1}, Detail: driftDetail(drift)})
 	}
 	return drift
+}
+
+// driftDetail says which tools drift: "insert_record and publish_report
+// stop deduplicating".
+func driftDetail(drift []fakes.Drift) string {
+	const and, stop = " and ", " stop deduplicating"
+	n := len(stop) + (len(drift)-1)*len(and)
+	for _, d := range drift {
+		n += len(d.Tool)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, d := range drift {
+		if i > 0 {
+			b.WriteString(and)
+		}
+		b.WriteString(d.Tool)
+	}
+	b.WriteString(stop)
+	return b.String()
 }
 
 // UseWorld tells the injector the world cat it runs in, which decides where
 // a zombie can land ([Injector.ToolFault]), and returns the schedule's
 // drift in it, as [Injector.Drift] does but without recording it: for a
 // process that runs engines beside the one that made the world (net mode's
-// engine processes).
+// engine processes). The list is the catalog's own: read it, do not
+// modify it.
 func (in *Injector) UseWorld(cat *fakes.Catalog) []fakes.Drift {
 	in.cat, in.drift = cat, nil
 	if in.s.Rates[Drift] == 0 {
@@ -142,20 +160,11 @@ func (in *Injector) UseWorld(cat *fakes.Catalog) []fakes.Drift {
 	}
 	st := in.s.draw(Drift, Site{})
 	tenants := cat.Tenants()
-	t := tenants[st.Next()%uint64(len(tenants))]
-	tools := cat.DriftTools(t)
-	if len(tools) == 0 {
-		return nil
+	in.drift = cat.Drift(tenants[st.Next()%uint64(len(tenants))])
+	if len(in.drift) == 0 {
+		in.drift = nil
 	}
-	drift := make([]fakes.Drift, len(tools))
-	for i, tool := range tools {
-		drift[i] = fakes.Drift{Tenant: t, Tool: tool}
-		if in.drift == nil {
-			in.drift = map[[2]string]bool{}
-		}
-		in.drift[[2]string{t, tool}] = true
-	}
-	return drift
+	return in.drift
 }
 
 // At implements [engine.Faults]: crashes at any point (each site at most
@@ -524,7 +533,7 @@ func (in *Injector) zombieable(c engine.Call) bool {
 		return false
 	}
 	contract := in.cat.Contract(c.Tenant, c.Tool)
-	return zombieSpec(sp, contract.AtMostOnce || contract.NeverRetry, in.drift[[2]string{c.Tenant, c.Tool}])
+	return zombieSpec(sp, contract.AtMostOnce || contract.NeverRetry, slices.Contains(in.drift, fakes.Drift{Tenant: c.Tenant, Tool: c.Tool}))
 }
 
 // op names a call's operation: one step of one execution.
