@@ -203,33 +203,66 @@ func (w *World) Invoke(ctx context.Context, c engine.Call) (engine.Response, err
 		// still on its way when its operation was cancelled.
 		return engine.Response{}, outcome.Status(409, 0)
 	}
+	cl := &call{Call: c}
 	switch s.Behaviour {
 	case worlds.Read:
-		return engine.Response{Data: data(c, "docs")}, nil
+		return engine.Response{Data: cl.data("docs")}, nil
 	case worlds.Planner:
-		return w.plan(c, s), nil
+		return w.plan(cl, s), nil
 	case worlds.Model:
-		return w.complete(ctx, c, s)
+		return w.complete(ctx, cl, s)
 	case worlds.ThirdParty:
-		return w.rateLimited(c, s)
+		return w.rateLimited(cl, s)
 	case worlds.KeyedWrite:
-		return w.keyedEffect(c, s), nil
+		return w.keyedEffect(cl, s), nil
 	case worlds.Upsert:
-		return w.upsert(c, s), nil
+		return w.upsert(cl, s), nil
 	case worlds.PaidWebhook: // keys are ignored, every call is charged
-		c.Key = ""
+		cl.Key = ""
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		return w.apply(c, false, s.Cost.Of(c.Payload)), nil
+		return w.apply(cl, false, s.Cost.OfHash(cl.hash())), nil
 	}
 	// A write, a notification, a trigger: every call applies its effect. A
 	// key it carries deduplicates nothing; it is kept for lookups.
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if t.calls {
-		return w.quirky(c, keyID{c.Tenant, c.Tool, c.Key}, false, s.Cost.Of(c.Payload)), nil
+		return w.quirky(cl, keyID{c.Tenant, c.Tool, c.Key}, false, s.Cost.OfHash(cl.hash())), nil
 	}
-	return w.apply(c, false, s.Cost.Of(c.Payload)), nil
+	return w.apply(cl, false, s.Cost.OfHash(cl.hash())), nil
+}
+
+// call is a call the world handles, with what it draws from the payload
+// (its hash, another tenant's data it carries) worked out once: a call's
+// cost, chunk count, result and effects all read them.
+type call struct {
+	engine.Call
+	payloadHash uint64
+	foreigner   string
+	hashed      bool
+	scanned     bool
+}
+
+// hash returns the payload's FNV-1a hash.
+func (c *call) hash() uint64 {
+	if !c.hashed {
+		c.payloadHash, c.hashed = splitmix.Hash(c.Payload), true
+	}
+	return c.payloadHash
+}
+
+// op is the call's operation.
+func (c *call) op() Op { return Op{Tenant: c.Tenant, Exec: c.Exec, Step: c.Step, Sub: -1} }
+
+// data is the call's result: "<tenant>:<what>:<hash of the payload>".
+func (c *call) data(what string) string {
+	var buf [96]byte // one allocation, the string's own
+	b := append(buf[:0], c.Tenant...)
+	b = append(b, ':')
+	b = append(b, what...)
+	b = append(b, ':')
+	return string(strconv.AppendUint(b, c.hash()&0xffffffff, 16))
 }
 
 // callQuirks reports whether the world asks its [Quirks] about a call of
@@ -285,7 +318,7 @@ func (w *World) isFenced(id keyID) bool {
 // plan returns a task graph naming the workflow's tools, read from the
 // request's goal; for an ambiguous request it names a tool nobody
 // registered, every time.
-func (w *World) plan(c engine.Call, s *worlds.Spec) engine.Response {
+func (w *World) plan(c *call, s *worlds.Spec) engine.Response {
 	goal := field(c.Payload, "goal")
 	invalid := strings.Contains(field(c.Payload, "request"), "ambiguous")
 	if invalid {
@@ -300,8 +333,8 @@ func (w *World) plan(c engine.Call, s *worlds.Spec) engine.Response {
 // complete is a model call: its generation, chunk by chunk through
 // c.Deliver when it streams. A stream that stops early still spent its
 // tokens.
-func (w *World) complete(ctx context.Context, c engine.Call, s *worlds.Spec) (engine.Response, error) {
-	_, n := s.Tokens.Of(c.Payload)
+func (w *World) complete(ctx context.Context, c *call, s *worlds.Spec) (engine.Response, error) {
+	_, n := s.Tokens.OfHash(c.hash())
 	for i := range n {
 		if c.Deliver == nil {
 			break
@@ -313,7 +346,7 @@ func (w *World) complete(ctx context.Context, c engine.Call, s *worlds.Spec) (en
 			return engine.Response{}, err
 		}
 	}
-	resp := engine.Response{Data: data(c, "llm")}
+	resp := engine.Response{Data: c.data("llm")}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.usage(Effect{Tokens: s.Tokens.Prompt + n*s.Tokens.Chunk, Chunks: n}, c)
@@ -325,15 +358,15 @@ func (w *World) complete(ctx context.Context, c engine.Call, s *worlds.Spec) (en
 
 // usage records a model call's consumption (u carries the tokens and what
 // is known of the output).
-func (w *World) usage(u Effect, c engine.Call) {
-	u.At, u.Kind, u.Op, u.Run, u.Attempt, u.Tool, u.Key = w.clock.Now(), Usage, opOf(c, -1), c.Run, c.Attempt, c.Tool, c.Token
+func (w *World) usage(u Effect, c *call) {
+	u.At, u.Kind, u.Op, u.Run, u.Attempt, u.Tool, u.Key = w.clock.Now(), Usage, c.op(), c.Run, c.Attempt, c.Tool, c.Token
 	w.ledger.add(u)
 }
 
 // rateLimited is a billed third-party call behind a rate limit per tenant:
 // past its calls in a window, 429 with the Retry-After the tool gives (the
 // rest of the window, unless it says otherwise).
-func (w *World) rateLimited(c engine.Call, s *worlds.Spec) (engine.Response, error) {
+func (w *World) rateLimited(c *call, s *worlds.Spec) (engine.Response, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	limit := s.RateLimit.Calls
@@ -355,12 +388,12 @@ func (w *World) rateLimited(c engine.Call, s *worlds.Spec) (engine.Response, err
 		return engine.Response{}, outcome.Status(429, ra)
 	}
 	win.n++
-	return w.apply(c, false, s.Cost.Of(c.Payload)), nil
+	return w.apply(c, false, s.Cost.OfHash(c.hash())), nil
 }
 
 // keyedEffect is a keyed write: a repeated key returns the first result,
 // unless the tool drifted for the tenant.
-func (w *World) keyedEffect(c engine.Call, s *worlds.Spec) engine.Response {
+func (w *World) keyedEffect(c *call, s *worlds.Spec) engine.Response {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	id := keyID{c.Tenant, c.Tool, c.Key}
@@ -369,13 +402,13 @@ func (w *World) keyedEffect(c engine.Call, s *worlds.Spec) engine.Response {
 			return engine.Response{Data: live.data, Ref: live.ref}
 		}
 	}
-	return w.quirky(c, id, false, s.Cost.Of(c.Payload))
+	return w.quirky(c, id, false, s.Cost.OfHash(c.hash()))
 }
 
 // upsert is an idempotent write keyed by its key or, without one, by the
 // step's identity: a repeat updates the live effect, unless the tool
 // drifted for the tenant.
-func (w *World) upsert(c engine.Call, s *worlds.Spec) engine.Response {
+func (w *World) upsert(c *call, s *worlds.Spec) engine.Response {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	key := c.Key
@@ -386,23 +419,23 @@ func (w *World) upsert(c engine.Call, s *worlds.Spec) engine.Response {
 	drifted := w.ledger.facts.Drifted(c.Tenant, c.Tool)
 	if !drifted {
 		if live := w.firstLive(id); live != nil {
-			w.ledger.add(w.effect(c, Applied, live.ref, true, s.Cost.Of(c.Payload)))
+			w.ledger.add(w.effect(c, Applied, live.ref, true, s.Cost.OfHash(c.hash())))
 			return engine.Response{Data: live.data, Ref: live.ref}
 		}
 	}
-	return w.quirky(c, id, !drifted, s.Cost.Of(c.Payload))
+	return w.quirky(c, id, !drifted, s.Cost.OfHash(c.hash()))
 }
 
 // quirky applies a keyed effect, with the world's quirks.
-func (w *World) quirky(c engine.Call, id keyID, idempotent bool, cost int) engine.Response {
+func (w *World) quirky(c *call, id keyID, idempotent bool, cost int) engine.Response {
 	q := NoQuirk
 	if w.quirks != nil {
-		q = w.quirks.Quirk(c)
+		q = w.quirks.Quirk(c.Call)
 	}
 	if q == LostWrite {
 		ref := w.ref(c.Tool)
 		w.ledger.add(w.effect(c, Lost, ref, idempotent, 0))
-		return engine.Response{Data: data(c, c.Tool), Ref: ref}
+		return engine.Response{Data: c.data(c.Tool), Ref: ref}
 	}
 	resp := w.keep(c, id, w.apply(c, idempotent, cost))
 	if q == DoubleDelivery {
@@ -415,13 +448,13 @@ func (w *World) quirky(c engine.Call, id keyID, idempotent bool, cost int) engin
 }
 
 // apply records one applied effect and returns its response. Callers hold w.mu.
-func (w *World) apply(c engine.Call, idempotent bool, cost int) engine.Response {
+func (w *World) apply(c *call, idempotent bool, cost int) engine.Response {
 	e := w.ledger.add(w.effect(c, Applied, w.ref(c.Tool), idempotent, cost))
-	return engine.Response{Data: data(c, c.Tool), Ref: e.Ref}
+	return engine.Response{Data: c.data(c.Tool), Ref: e.Ref}
 }
 
-func (w *World) keep(c engine.Call, id keyID, resp engine.Response) engine.Response {
-	r := &record{ref: resp.Ref, tool: c.Tool, key: id.key, data: resp.Data, op: opOf(c, -1), live: true, at: w.clock.Now()}
+func (w *World) keep(c *call, id keyID, resp engine.Response) engine.Response {
+	r := &record{ref: resp.Ref, tool: c.Tool, key: id.key, data: resp.Data, op: c.op(), live: true, at: w.clock.Now()}
 	put(&w.byRef, r.ref, r)
 	if id.key != "" {
 		put(&w.keyed, id, append(w.keyed[id], r))
@@ -429,8 +462,8 @@ func (w *World) keep(c engine.Call, id keyID, resp engine.Response) engine.Respo
 	return resp
 }
 
-func (w *World) effect(c engine.Call, k Kind, ref string, idempotent bool, cost int) Effect {
-	return Effect{At: w.clock.Now(), Kind: k, Op: opOf(c, -1), Run: c.Run, Attempt: c.Attempt, Tool: c.Tool, Key: c.Key,
+func (w *World) effect(c *call, k Kind, ref string, idempotent bool, cost int) Effect {
+	return Effect{At: w.clock.Now(), Kind: k, Op: c.op(), Run: c.Run, Attempt: c.Attempt, Tool: c.Tool, Key: c.Key,
 		Ref: ref, Idempotent: idempotent, Foreign: w.foreign(c), CostCents: cost}
 }
 
@@ -578,24 +611,18 @@ func put[K comparable, V any](m *map[K]V, k K, v V) {
 	(*m)[k] = v
 }
 
-func opOf(c engine.Call, sub int) Op {
-	return Op{Tenant: c.Tenant, Exec: c.Exec, Step: c.Step, Sub: sub}
-}
-
-func data(c engine.Call, what string) string {
-	var buf [96]byte // one allocation, the string's own
-	b := append(buf[:0], c.Tenant...)
-	b = append(b, ':')
-	b = append(b, what...)
-	b = append(b, ':')
-	return string(strconv.AppendUint(b, splitmix.Hash(c.Payload)&0xffffffff, 16))
-}
-
 // foreign returns another tenant whose data the call's payload carries.
-func (w *World) foreign(c engine.Call) string {
-	for line := range strings.SplitSeq(c.Payload, "\n") {
+func (w *World) foreign(c *call) string {
+	if !c.scanned {
+		c.foreigner, c.scanned = w.scanForeign(c.Tenant, c.Payload), true
+	}
+	return c.foreigner
+}
+
+func (w *World) scanForeign(tenant, payload string) string {
+	for line := range strings.SplitSeq(payload, "\n") {
 		if _, v, ok := strings.Cut(line, "="); ok {
-			if f := w.foreignData(c.Tenant, v); f != "" {
+			if f := w.foreignData(tenant, v); f != "" {
 				return f
 			}
 		}
