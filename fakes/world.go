@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -85,9 +86,10 @@ type World struct {
 
 	mu      sync.Mutex
 	ledger  Ledger
-	facts   Facts // the ledger's
-	keyed   map[keyID][]*record
-	byRef   map[string]*record
+	facts   Facts                    // the ledger's
+	records []record                 // every effect the world applied and keeps, in order
+	keyed   map[keyID]chain          // a key's records
+	byRef   map[string]int32         // a record by its ref
 	fenced  map[keyID]bool           // keys undone by key: a request of one that lands later is refused
 	gens    map[[2]string]generation // (tenant, token) -> completed generation
 	seen    map[chunkID]bool
@@ -102,12 +104,20 @@ type chunkID struct {
 	index         int
 }
 
+// record is an effect the world keeps, for a repeat, a lookup or an undo
+// to find. Records live in the world's array and are named by their index
+// there: the array grows, and a released world hands it on to the next.
 type record struct {
 	ref, tool, key, data string
 	op                   Op
 	live                 bool
 	at                   time.Time // when the effect was applied
+	next                 int32     // the key's next record (-1: none)
 }
+
+// chain is a key's records, in order: the first, linked by next to the
+// last.
+type chain struct{ first, last int32 }
 
 // generation is a model call completed under a dedup token: its result and
 // how many chunks it streamed.
@@ -127,10 +137,12 @@ var (
 	_ engine.Downstream = (*World)(nil)
 )
 
-// worldMaps are the maps of a released world, cleared, for the next.
+// worldMaps are the maps and the records array of a released world,
+// cleared, for the next.
 type worldMaps struct {
-	keyed   map[keyID][]*record
-	byRef   map[string]*record
+	records []record
+	keyed   map[keyID]chain
+	byRef   map[string]int32
 	fenced  map[keyID]bool
 	gens    map[[2]string]generation
 	seen    map[chunkID]bool
@@ -139,20 +151,23 @@ type worldMaps struct {
 
 var released = sync.Pool{New: func() any { return new(worldMaps) }}
 
-// Release hands the world's own maps back for the worlds made after it,
-// for a caller that makes many (the simulation): the world may not be used
-// afterwards, but its ledger may.
+// Release hands the world's own maps and records back for the worlds made
+// after it, for a caller that makes many (the simulation): the world may
+// not be used afterwards, but its ledger may (the ledger's entries are
+// copies: no record is read from it).
 func (w *World) Release() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	m := &worldMaps{keyed: w.keyed, byRef: w.byRef, fenced: w.fenced, gens: w.gens, seen: w.seen, windows: w.windows}
+	m := &worldMaps{records: w.records, keyed: w.keyed, byRef: w.byRef, fenced: w.fenced, gens: w.gens, seen: w.seen, windows: w.windows}
+	clear(m.records) // the strings they hold go with the run
+	m.records = m.records[:0]
 	clear(m.keyed)
 	clear(m.byRef)
 	clear(m.fenced)
 	clear(m.gens)
 	clear(m.seen)
 	clear(m.windows)
-	w.keyed, w.byRef, w.fenced, w.gens, w.seen, w.windows = nil, nil, nil, nil, nil, nil
+	w.records, w.keyed, w.byRef, w.fenced, w.gens, w.seen, w.windows = nil, nil, nil, nil, nil, nil, nil
 	released.Put(m)
 }
 
@@ -165,7 +180,7 @@ func NewWorld(opts *Opts) *World {
 		cat: opts.Catalog, clock: opts.Clock, quirks: opts.Quirks, limit: opts.RateLimit,
 	} // its maps are made on first write (put), unless a released world left them: most runs need few
 	m := released.Get().(*worldMaps)
-	w.keyed, w.byRef, w.fenced, w.gens, w.seen, w.windows = m.keyed, m.byRef, m.fenced, m.gens, m.seen, m.windows
+	w.records, w.keyed, w.byRef, w.fenced, w.gens, w.seen, w.windows = m.records, m.keyed, m.byRef, m.fenced, m.gens, m.seen, m.windows
 	if w.cat == nil {
 		w.cat = Default()
 	}
@@ -453,11 +468,20 @@ func (w *World) apply(c *call, idempotent bool, cost int) engine.Response {
 	return engine.Response{Data: c.data(c.Tool), Ref: e.Ref}
 }
 
+// keep records an applied effect, by its ref and by its key. Callers hold
+// w.mu.
 func (w *World) keep(c *call, id keyID, resp engine.Response) engine.Response {
-	r := &record{ref: resp.Ref, tool: c.Tool, key: id.key, data: resp.Data, op: c.op(), live: true, at: w.clock.Now()}
-	put(&w.byRef, r.ref, r)
-	if id.key != "" {
-		put(&w.keyed, id, append(w.keyed[id], r))
+	i := int32(len(w.records))
+	w.records = append(w.records, record{ref: resp.Ref, tool: c.Tool, key: id.key, data: resp.Data, op: c.op(), live: true, at: w.clock.Now(), next: -1})
+	put(&w.byRef, resp.Ref, i)
+	if id.key == "" {
+		return resp
+	}
+	if ch, ok := w.keyed[id]; ok {
+		w.records[ch.last].next = i
+		w.keyed[id] = chain{first: ch.first, last: i}
+	} else {
+		put(&w.keyed, id, chain{first: i, last: i})
 	}
 	return resp
 }
@@ -472,22 +496,30 @@ func (w *World) ref(tool string) string {
 	return tool + "-" + strconv.Itoa(w.nextRef)
 }
 
-func (w *World) live(id keyID) []*record {
-	var out []*record
-	for _, r := range w.keyed[id] {
-		if r.live {
-			out = append(out, r)
+// live yields the key's live records, in order. The pointers are into the
+// records array: good until the world keeps another record. Callers hold
+// w.mu.
+func (w *World) live(id keyID) iter.Seq[*record] {
+	return func(yield func(*record) bool) {
+		ch, ok := w.keyed[id]
+		if !ok {
+			return
+		}
+		for i := ch.first; i >= 0; {
+			r := &w.records[i]
+			if r.live && !yield(r) {
+				return
+			}
+			i = r.next
 		}
 	}
-	return out
 }
 
-// firstLive returns the key's first live effect, nil when none is.
+// firstLive returns the key's first live effect, nil when none is (see
+// [World.live] for how long it holds).
 func (w *World) firstLive(id keyID) *record {
-	for _, r := range w.keyed[id] {
-		if r.live {
-			return r
-		}
+	for r := range w.live(id) {
+		return r
 	}
 	return nil
 }
@@ -499,22 +531,25 @@ func (w *World) firstLive(id keyID) *record {
 func (w *World) undo(c engine.Call, tool string) engine.Response {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var targets []*record
+	n := 0
+	undo := func(r *record) {
+		r.live = false
+		w.ledger.add(Effect{At: w.clock.Now(), Kind: Compensated, Op: r.op, Run: c.Run, Attempt: c.Attempt, Tool: c.Tool, Key: r.key, Ref: r.ref, Idempotent: true})
+		n++
+	}
 	switch {
 	case c.Ref != "":
-		if r, ok := w.byRef[c.Ref]; ok && r.live && r.tool == tool {
-			targets = []*record{r}
+		if i, ok := w.byRef[c.Ref]; ok && w.records[i].live && w.records[i].tool == tool {
+			undo(&w.records[i])
 		}
 	case c.Key != "":
 		id := keyID{c.Tenant, tool, c.Key}
-		targets = w.live(id)
+		for r := range w.live(id) {
+			undo(r)
+		}
 		put(&w.fenced, id, true)
 	}
-	for _, r := range targets {
-		r.live = false
-		w.ledger.add(Effect{At: w.clock.Now(), Kind: Compensated, Op: r.op, Run: c.Run, Attempt: c.Attempt, Tool: c.Tool, Key: r.key, Ref: r.ref, Idempotent: true})
-	}
-	return engine.Response{Data: fmt.Sprintf("%s:undone:%d", c.Tenant, len(targets))}
+	return engine.Response{Data: fmt.Sprintf("%s:undone:%d", c.Tenant, n)}
 }
 
 // Lookup implements [engine.Lookuper]: did the operation with this key
@@ -537,25 +572,31 @@ func (w *World) Lookup(ctx context.Context, r engine.LookupRequest) (engine.Look
 		}
 		return engine.LookupResult{Found: ok, Response: engine.Response{Data: g.data}}, nil
 	}
-	live := w.live(keyID{r.Tenant, r.Tool, r.Key})
+	var res engine.LookupResult
+	var lag time.Duration // effects younger than lag are not seen
 	switch w.lookupQuirk(r, t) {
 	case LaggingLookup:
 		// A lagging lookup does not see effects younger than the tool's
 		// declared lag yet: never older ones, which the tool promised.
-		now := w.clock.Now()
-		live = slices.DeleteFunc(live, func(rec *record) bool { return now.Sub(rec.at) < s.Lag })
+		lag = s.Lag
 	case MissedLookup:
 		// The tool keeps the key to deduplicate a repeat, and does not
 		// answer lookups of it: a repeat under the same key is still safe,
 		// a repeat under a new one is not.
-		live = nil
+		return res, nil
 	}
-	res := engine.LookupResult{Found: len(live) > 0}
-	for _, rec := range live {
+	var now time.Time
+	if lag > 0 {
+		now = w.clock.Now()
+	}
+	for rec := range w.live(keyID{r.Tenant, r.Tool, r.Key}) {
+		if lag > 0 && now.Sub(rec.at) < lag {
+			continue
+		}
+		if !res.Found {
+			res.Found, res.Response = true, engine.Response{Data: rec.data, Ref: rec.ref}
+		}
 		res.Refs = append(res.Refs, rec.ref)
-	}
-	if res.Found {
-		res.Response = engine.Response{Data: live[0].data, Ref: live[0].ref}
 	}
 	return res, nil
 }
