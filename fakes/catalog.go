@@ -2,9 +2,7 @@ package fakes
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -261,11 +259,14 @@ func (c *Catalog) Description(tenant string) string {
 // world makes starts with "<tenant>:". A value that names no tenant of the
 // world belongs to nobody in particular ("").
 func (c *Catalog) DataTenant(v string) string {
-	t, _, ok := strings.Cut(v, ":")
-	if !ok || !slices.Contains(c.tenants, t) {
-		return ""
+	// A tenant's name has no ':' (worlds.Validate): v is its data when it
+	// starts with the name and a ':'. Only that much of v is read.
+	for _, t := range c.tenants {
+		if len(v) > len(t) && v[len(t)] == ':' && v[:len(t)] == t {
+			return t
+		}
 	}
-	return t
+	return ""
 }
 
 var _ policy.Contracts = (*Catalog)(nil)

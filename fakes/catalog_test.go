@@ -154,3 +154,17 @@ func TestDrift(t *testing.T) {
 		t.Errorf("acme's drift tools: %v", got)
 	}
 }
+
+// TestDataTenant holds DataTenant to its rule: the tenant named before a
+// value's first ':', where the world has that tenant.
+func TestDataTenant(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]string{
+		"acme:x": fakes.Acme, "globex:": fakes.Globex, "initech:acme:x": fakes.Initech,
+		"acme": "", "acmex:y": "", "acm:y": "", "umbrella:x": "", ":x": "", "": "", "x acme:y": "",
+	} {
+		if got := fakes.DataTenant(v); got != want {
+			t.Errorf("DataTenant(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
