@@ -61,8 +61,10 @@ func NewInjector(s Schedule, unit func(exec string, step int) uint64, record fun
 		unit = func(exec string, step int) uint64 { return splitmix.String(uint64(step), exec) }
 	}
 	in := &Injector{s: s, unit: unit, record: record} // maps are made on first use: most runs need few
-	for _, k := range s.Active() {
-		in.active |= 1 << k
+	for k, r := range s.Rates {
+		if r != 0 {
+			in.active |= 1 << k
+		}
 	}
 	return in
 }
