@@ -93,7 +93,7 @@ type World struct {
 	fenced  map[keyID]bool           // keys undone by key: a request of one that lands later is refused
 	gens    map[[2]string]generation // (tenant, token) -> completed generation
 	seen    map[chunkID]bool
-	windows map[[2]string]*window // (tenant, tool)
+	windows map[[2]string]window // (tenant, tool)
 	nextRef int
 }
 
@@ -146,7 +146,7 @@ type worldMaps struct {
 	fenced  map[keyID]bool
 	gens    map[[2]string]generation
 	seen    map[chunkID]bool
-	windows map[[2]string]*window
+	windows map[[2]string]window
 }
 
 var released = sync.Pool{New: func() any { return new(worldMaps) }}
@@ -390,12 +390,12 @@ func (w *World) rateLimited(c *call, s *worlds.Spec) (engine.Response, error) {
 	}
 	now := w.clock.Now()
 	at := [2]string{c.Tenant, c.Tool}
-	win := w.windows[at]
-	if win == nil || now.Sub(win.start) >= s.RateLimit.Window {
-		win = &window{start: now}
-		put(&w.windows, at, win)
+	win, ok := w.windows[at]
+	if !ok || now.Sub(win.start) >= s.RateLimit.Window {
+		win = window{start: now}
 	}
 	if win.n >= limit {
+		put(&w.windows, at, win)
 		ra := s.RateLimit.RetryAfter
 		if ra == 0 {
 			ra = win.start.Add(s.RateLimit.Window).Sub(now)
@@ -403,6 +403,7 @@ func (w *World) rateLimited(c *call, s *worlds.Spec) (engine.Response, error) {
 		return engine.Response{}, outcome.Status(429, ra)
 	}
 	win.n++
+	put(&w.windows, at, win) // a value: a new window allocates nothing
 	return w.apply(c, false, s.Cost.OfHash(c.hash())), nil
 }
 

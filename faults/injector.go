@@ -175,19 +175,24 @@ func (in *Injector) UseWorld(cat *fakes.Catalog) []fakes.Drift {
 
 // At implements [engine.Faults]: crashes at any point (each site at most
 // once, so that a rebuilt engine can pass it), and failures inside context writes.
-func (in *Injector) At(ctx context.Context, s engine.Site) error {
-	_, err := in.AtKey(ctx, s)
+func (in *Injector) At(_ context.Context, s engine.Site) error {
+	_, err := in.atKey(&s)
 	return err
 }
 
 // AtKey is At, also returning the key of a crash point that fires, for
 // [Injector.Crashed] in the process that runs the engine next.
 func (in *Injector) AtKey(_ context.Context, s engine.Site) (key uint64, err error) {
+	return in.atKey(&s)
+}
+
+// atKey is AtKey, the site passed on by pointer.
+func (in *Injector) atKey(s *engine.Site) (key uint64, err error) {
 	partial := s.Point == engine.ContextWrite && in.s.on(PartialWrite)
 	if !in.s.on(Crash) && !partial {
 		return 0, nil // nothing can fire here: the site is not worked out
 	}
-	at := in.pointSite(&s)
+	at := in.pointSite(s)
 	if ok, st := in.s.fires(Crash, &at); ok && in.firstCrash(st) {
 		in.Record(Applied{Kind: Crash, AttemptID: s.AttemptID, Tool: s.Tool, Detail: s.Point.String()})
 		return uint64(st), engine.ErrCrash
