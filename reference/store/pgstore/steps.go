@@ -190,15 +190,10 @@ var writeShared = guarded(`INSERT INTO shared_context (tenant, exec, key, data, 
 // WriteShared implements [store.Store]: one key of the shared scratchpad,
 // in one round trip.
 func (s *Store) WriteShared(ctx context.Context, w store.SharedWrite) error {
-	writer, err := json.Marshal(w.Value.Writer)
+	run := w.Value.Writer.Run
+	err := s.write(ctx, w.Tenant, w.Exec, nil, writable(run), writeShared, w.Tenant, w.Exec, run, w.Key, w.Value.Data, writerJSON(w.Value.Writer))
 	if err == nil {
-		run := w.Value.Writer.Run
-		err = s.write(ctx, w.Tenant, w.Exec, nil, writable(run), writeShared, w.Tenant, w.Exec, run, w.Key, w.Value.Data, writer)
-		if err == nil {
-			return nil
-		}
-	} else {
-		err = fmt.Errorf("writer: %w", err)
+		return nil
 	}
 	return s.interpret(ctx, err, fmt.Sprintf("write shared key %q of %s/%s", w.Key, w.Tenant, w.Exec))
 }
@@ -211,19 +206,14 @@ var insertCommit = guarded(`INSERT INTO commits (tenant, exec, run, step, attemp
 // commit of the step in the run breaks the commits primary key, which
 // interpret reports as [store.ErrCommitted].
 func (s *Store) Commit(ctx context.Context, c store.Commit) error {
-	values, err := json.Marshal(c.Context.Values)
+	var before func()
+	if s.beforeCommit != nil {
+		before = func() { s.beforeCommit(ctx, c) }
+	}
+	err := s.write(ctx, c.Tenant, c.Exec, before, writable(c.Run), insertCommit, c.Tenant, c.Exec, c.Run, c.Step, c.Attempt,
+		c.Result.Data, c.Result.Ref, c.Context.Version, valuesJSON(c.Context.Values), c.At)
 	if err == nil {
-		var before func()
-		if s.beforeCommit != nil {
-			before = func() { s.beforeCommit(ctx, c) }
-		}
-		err = s.write(ctx, c.Tenant, c.Exec, before, writable(c.Run), insertCommit, c.Tenant, c.Exec, c.Run, c.Step, c.Attempt,
-			c.Result.Data, c.Result.Ref, c.Context.Version, values, c.At)
-		if err == nil {
-			return nil
-		}
-	} else {
-		err = fmt.Errorf("context: %w", err)
+		return nil
 	}
 	return s.interpret(ctx, err, fmt.Sprintf("commit step %d of run %d of %s/%s", c.Step, c.Run, c.Tenant, c.Exec))
 }
