@@ -35,8 +35,10 @@ var insertAttempt = guarded(`INSERT INTO attempts (tenant, exec, run, step, numb
 func (s *Store) Begin(ctx context.Context, a store.Attempt) error {
 	outcome, err := outcomeJSON(a.Outcome)
 	if err == nil {
+		// The kind goes as the integer it is stored as: a named type costs
+		// pgx a conversion by reflection on every call.
 		err = s.write(ctx, a.Tenant, a.Exec, nil, writable(a.Run), insertAttempt,
-			a.Tenant, a.Exec, a.Run, a.Step, a.Attempt, a.Kind, a.Key, a.Token, a.Begun, outcome)
+			a.Tenant, a.Exec, a.Run, a.Step, a.Attempt, int16(a.Kind), a.Key, a.Token, a.Begun, outcome)
 		if err == nil {
 			return nil
 		}
@@ -69,9 +71,7 @@ func writable(run int) func(state) error { return func(st state) error { return 
 // state read after the refusal refuses the write too. before, if set, runs
 // just before the batch is sent.
 func (s *Store) write(ctx context.Context, tenant, id string, before func(), refused func(state) error, query string, args ...any) error {
-	b := &pgx.Batch{}
-	b.Queue(setScope, appRole, tenant)
-	b.Queue(query, args...)
+	b := scoped(tenant, query, args...)
 	if before != nil {
 		before()
 	}
@@ -97,9 +97,7 @@ const selectState = `SELECT status, run FROM executions WHERE tenant = $1 AND id
 // returns what refused says of it. A state that would have let the write in
 // is one the write did not see: the execution was not there yet.
 func (s *Store) refusal(ctx context.Context, tenant, id string, refused func(state) error) error {
-	b := &pgx.Batch{}
-	b.Queue(setScope, appRole, tenant)
-	b.Queue(selectState, tenant, id)
+	b := scoped(tenant, selectState, tenant, id)
 	br := s.pool.SendBatch(ctx, b)
 	_, err := br.Exec()
 	var status string
@@ -124,10 +122,7 @@ func (s *Store) refusal(ctx context.Context, tenant, id string, refused func(sta
 
 // exec runs one statement for a tenant in one round trip (see write).
 func (s *Store) exec(ctx context.Context, tenant string, query string, args ...any) error {
-	b := &pgx.Batch{}
-	b.Queue(setScope, appRole, tenant)
-	b.Queue(query, args...)
-	return s.pool.SendBatch(ctx, b).Close()
+	return s.pool.SendBatch(ctx, scoped(tenant, query, args...)).Close()
 }
 
 // endAttempt ends the latest begin record of the attempt (after a crash the
@@ -155,10 +150,7 @@ const endAttempt = `
 func (s *Store) End(ctx context.Context, a store.Attempt) error {
 	outcome, err := outcomeJSON(a.Outcome)
 	if err == nil {
-		b := &pgx.Batch{}
-		b.Queue(setScope, appRole, a.Tenant)
-		b.Queue(endAttempt, a.Tenant, a.Exec, a.Run, a.Step, a.Attempt, a.Kind, outcome)
-		br := s.pool.SendBatch(ctx, b)
+		br := s.pool.SendBatch(ctx, scoped(a.Tenant, endAttempt, a.Tenant, a.Exec, a.Run, a.Step, a.Attempt, int16(a.Kind), outcome))
 		var exists, ended bool
 		if _, err = br.Exec(); err == nil {
 			err = br.QueryRow().Scan(&exists, &ended)
