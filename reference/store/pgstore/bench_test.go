@@ -54,8 +54,10 @@ func (s *timed) Commit(ctx context.Context, c store.Commit) error {
 	start := time.Now()
 	err := s.Store.Commit(ctx, c)
 	d := time.Since(start)
+	k := key(c.Tenant, c.Exec, c.Step)
 	s.mu.Lock()
-	s.steps = append(s.steps, s.begin[key(c.Tenant, c.Exec, c.Step)]+d)
+	s.steps = append(s.steps, s.begin[k]+d)
+	delete(s.begin, k) // a map of the steps in flight, not of every step
 	s.mu.Unlock()
 	return err
 }
