@@ -2,9 +2,7 @@ package fakes
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -50,14 +48,33 @@ var StepTools = []string{VectorSearch, LLMComplete, Summarize, Plan, EnrichConta
 type Catalog struct {
 	world   *worlds.World
 	reg     *registry.Registry
-	specs   map[[2]string]worlds.Spec // (tenant, tool); tenant "" for the tool as described
+	base    *view  // the tools as described, which a tenant the world does not know sees
+	views   []view // each tenant's, in the tenants' order
 	tenants []string
 	tools   []string
 	drift   []string
 	maxLag  time.Duration
-	// chunks holds the text of each tenant's first streamed chunks, which
+}
+
+// view is the world as one tenant sees it, compiled once: what a call, a
+// lookup or a checker asks of a tool is read, not derived again.
+type view struct {
+	tenant string
+	tools  map[string]*tool // tools and compensators, by name
+	// chunks holds the text of the tenant's first streamed chunks, which
 	// every run of the world streams again ("acme:chunk-0", ...).
-	chunks map[string][]string
+	chunks []string
+	drift  []string // DriftTools
+	drifts []Drift  // Drift
+}
+
+// tool is a tool or compensator as one tenant sees it.
+type tool struct {
+	spec     worlds.Spec
+	truth    Truth
+	contract policy.Contract
+	calls    bool       // callQuirks
+	lookups  [2][]Quirk // lookupQuirks, not drifted and drifted
 }
 
 // Compile checks a world and compiles it.
@@ -66,37 +83,79 @@ func Compile(w *worlds.World) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Catalog{world: w, reg: reg, specs: map[[2]string]worlds.Spec{}, tenants: w.TenantNames(), tools: w.ToolNames()}
+	c := &Catalog{world: w, reg: reg, tenants: w.TenantNames(), tools: w.ToolNames()}
 	names := append(w.ToolNames(), w.Compensators()...)
-	for _, tenant := range append([]string{""}, c.tenants...) {
-		for _, name := range names {
-			if s, ok := w.Spec(tenant, name); ok {
-				c.specs[[2]string{tenant, name}] = s
-			}
+	c.base = compileView(w, "", names)
+	c.views = make([]view, len(c.tenants))
+	for i, tenant := range c.tenants {
+		c.views[i] = *compileView(w, tenant, names)
+		c.views[i].chunks = make([]string, cachedChunks)
+		for j := range c.views[i].chunks {
+			c.views[i].chunks[j] = tenant + ":chunk-" + strconv.Itoa(j)
 		}
 	}
-	for _, s := range c.specs {
-		c.maxLag = max(c.maxLag, s.Lag)
-	}
-	c.chunks = make(map[string][]string, len(c.tenants))
-	for _, tenant := range c.tenants {
-		texts := make([]string, cachedChunks)
-		for i := range texts {
-			texts[i] = tenant + ":chunk-" + strconv.Itoa(i)
+	for _, v := range c.allViews() {
+		for _, t := range v.tools {
+			c.maxLag = max(c.maxLag, t.spec.Lag)
 		}
-		c.chunks[tenant] = texts
 	}
-	for _, tool := range c.tools {
+	for _, name := range c.tools {
 		// Registry drift models a dedup of one's own breaking for a tenant:
 		// a keyed write's key, an upsert. A tool that takes a customer's
 		// money keeps its provider's idempotency; and, like every quirk of
 		// the world, drift comes only where a lookup by key could find it.
-		if s := c.specs[[2]string{"", tool}]; dedups(s) && s.Lookup && !s.Money {
-			c.drift = append(c.drift, tool)
+		if s := c.base.tools[name].spec; dedups(s) && s.Lookup && !s.Money {
+			c.drift = append(c.drift, name)
+		}
+	}
+	for _, v := range c.allViews() {
+		for _, name := range c.drift {
+			// where the tenant's own tool deduplicates and answers no
+			// lookups, nobody could tell
+			if s := v.tools[name].spec; !dedups(s) || s.Lookup {
+				v.drift = append(v.drift, name)
+				v.drifts = append(v.drifts, Drift{Tenant: v.tenant, Tool: name})
+			}
 		}
 	}
 	return c, nil
 }
+
+// compileView compiles the tools and compensators named as tenant sees them.
+func compileView(w *worlds.World, tenant string, names []string) *view {
+	v := &view{tenant: tenant, tools: make(map[string]*tool, len(names))}
+	for _, name := range names {
+		if s, ok := w.Spec(tenant, name); ok {
+			v.tools[name] = &tool{spec: s, truth: s.Truth(), contract: w.Contract(tenant, name), calls: callQuirks(s),
+				lookups: [2][]Quirk{lookupQuirks(s, false), lookupQuirks(s, true)}}
+		}
+	}
+	return v
+}
+
+// allViews lists the base view and every tenant's.
+func (c *Catalog) allViews() []*view {
+	vs := []*view{c.base}
+	for i := range c.views {
+		vs = append(vs, &c.views[i])
+	}
+	return vs
+}
+
+// view returns the world as tenant sees it: the base view for a tenant the
+// world does not know.
+func (c *Catalog) view(tenant string) *view {
+	for i := range c.views {
+		if c.views[i].tenant == tenant {
+			return &c.views[i]
+		}
+	}
+	return c.base
+}
+
+// tool returns the tool or compensator named name as the tenant sees it
+// (nil: neither).
+func (c *Catalog) tool(tenant, name string) *tool { return c.view(tenant).tools[name] }
 
 var defaultCatalog = sync.OnceValue(func() *Catalog {
 	c, err := Compile(worlds.Default())
@@ -132,7 +191,7 @@ const cachedChunks = 32
 
 // chunkText is the text of chunk i of a tenant's generation.
 func (c *Catalog) chunkText(tenant string, i int) string {
-	if texts := c.chunks[tenant]; i < len(texts) {
+	if texts := c.view(tenant).chunks; i < len(texts) {
 		return texts[i]
 	}
 	return tenant + ":chunk-" + strconv.Itoa(i)
@@ -140,15 +199,18 @@ func (c *Catalog) chunkText(tenant string, i int) string {
 
 // DriftTools lists the tools whose deduplication registry drift breaks for
 // tenant: those of [Catalog.Compile]'s rule, but where the tenant's own
-// tool deduplicates and answers no lookups, which nobody could tell.
-func (c *Catalog) DriftTools(tenant string) []string {
-	var out []string
-	for _, tool := range c.drift {
-		if s, _ := c.Spec(tenant, tool); !dedups(s) || s.Lookup {
-			out = append(out, tool)
-		}
+// tool deduplicates and answers no lookups, which nobody could tell. The
+// list is the catalog's own: read it, do not modify it.
+func (c *Catalog) DriftTools(tenant string) []string { return c.view(tenant).drift }
+
+// Drift is the drift of every tool in [Catalog.DriftTools] for a tenant
+// the world knows (nil for any other). The list is the catalog's own: read
+// it, do not modify it.
+func (c *Catalog) Drift(tenant string) []Drift {
+	if v := c.view(tenant); v != c.base {
+		return v.drifts
 	}
-	return out
+	return nil
 }
 
 // dedups reports whether a tool deduplicates repeated calls itself.
@@ -158,26 +220,29 @@ func dedups(s worlds.Spec) bool {
 
 // Spec returns the tool or compensator named name as the tenant sees it.
 func (c *Catalog) Spec(tenant, name string) (worlds.Spec, bool) {
-	if s, ok := c.specs[[2]string{tenant, name}]; ok {
-		return s, true
+	if t := c.tool(tenant, name); t != nil {
+		return t.spec, true
 	}
-	s, ok := c.specs[[2]string{"", name}]
-	return s, ok
+	return worlds.Spec{}, false
 }
 
 // Contract implements [policy.Contracts]: the tenant's declared contract
 // for a tool.
-func (c *Catalog) Contract(tenant, tool string) policy.Contract {
-	return c.world.Contract(tenant, tool)
+func (c *Catalog) Contract(tenant, name string) policy.Contract {
+	if v := c.view(tenant); v != c.base {
+		if t := v.tools[name]; t != nil {
+			return t.contract
+		}
+	}
+	return c.world.Contract(tenant, name) // a tenant or a name the world does not know
 }
 
 // Truth returns what a tool really does for the tenant.
-func (c *Catalog) Truth(tenant, tool string) Truth {
-	s, ok := c.Spec(tenant, tool)
-	if !ok {
-		return Truth{}
+func (c *Catalog) Truth(tenant, name string) Truth {
+	if t := c.tool(tenant, name); t != nil {
+		return t.truth
 	}
-	return s.Truth()
+	return Truth{}
 }
 
 // Description says what a tenant is, as the world describes it.
@@ -194,11 +259,14 @@ func (c *Catalog) Description(tenant string) string {
 // world makes starts with "<tenant>:". A value that names no tenant of the
 // world belongs to nobody in particular ("").
 func (c *Catalog) DataTenant(v string) string {
-	t, _, ok := strings.Cut(v, ":")
-	if !ok || !slices.Contains(c.tenants, t) {
-		return ""
+	// A tenant's name has no ':' (worlds.Validate): v is its data when it
+	// starts with the name and a ':'. Only that much of v is read.
+	for _, t := range c.tenants {
+		if len(v) > len(t) && v[len(t)] == ':' && v[:len(t)] == t {
+			return t
+		}
 	}
-	return t
+	return ""
 }
 
 var _ policy.Contracts = (*Catalog)(nil)

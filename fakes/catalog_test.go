@@ -129,3 +129,42 @@ func TestOnlyChargesTakeMoney(t *testing.T) {
 		}
 	}
 }
+
+// TestDrift holds Catalog.Drift to DriftTools: the same tools, of the
+// tenant, and none for a tenant the world does not know.
+func TestDrift(t *testing.T) {
+	t.Parallel()
+	cat := fakes.Default()
+	for _, tenant := range cat.Tenants() {
+		var tools []string
+		for _, d := range cat.Drift(tenant) {
+			if d.Tenant != tenant {
+				t.Errorf("%s's drift names %s", tenant, d.Tenant)
+			}
+			tools = append(tools, d.Tool)
+		}
+		if want := cat.DriftTools(tenant); !slices.Equal(tools, want) {
+			t.Errorf("%s: Drift's tools %v, DriftTools %v", tenant, tools, want)
+		}
+	}
+	if d := cat.Drift("umbrella"); d != nil {
+		t.Errorf("an unknown tenant's drift: %v", d)
+	}
+	if got := cat.DriftTools(fakes.Acme); !slices.Equal(got, []string{fakes.InsertRecord, fakes.PublishReport}) {
+		t.Errorf("acme's drift tools: %v", got)
+	}
+}
+
+// TestDataTenant holds DataTenant to its rule: the tenant named before a
+// value's first ':', where the world has that tenant.
+func TestDataTenant(t *testing.T) {
+	t.Parallel()
+	for v, want := range map[string]string{
+		"acme:x": fakes.Acme, "globex:": fakes.Globex, "initech:acme:x": fakes.Initech,
+		"acme": "", "acmex:y": "", "acm:y": "", "umbrella:x": "", ":x": "", "": "", "x acme:y": "",
+	} {
+		if got := fakes.DataTenant(v); got != want {
+			t.Errorf("DataTenant(%q) = %q, want %q", v, got, want)
+		}
+	}
+}

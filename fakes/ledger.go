@@ -2,6 +2,7 @@ package fakes
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/chaosrun/chaosrun/reference/policy"
@@ -108,19 +109,18 @@ type Truth = worlds.Truth
 // Facts are the world's truths: its tenants' contracts and what each tool
 // does for each tenant, drift included.
 type Facts struct {
-	cat   *Catalog
-	drift map[[2]string]bool
+	cat *Catalog
+	// drift is a few tools of one tenant, or none: a search beats a map.
+	drift []Drift
 }
 
-func newFacts(cat *Catalog, drift []Drift) *Facts {
+// newFacts returns the facts of cat (nil: the built-in world) with drift,
+// which they keep.
+func newFacts(cat *Catalog, drift []Drift) Facts {
 	if cat == nil {
 		cat = Default()
 	}
-	f := &Facts{cat: cat}
-	for _, d := range drift {
-		put(&f.drift, [2]string{d.Tenant, d.Tool}, true)
-	}
-	return f
+	return Facts{cat: cat, drift: drift}
 }
 
 // Catalog returns the world the facts are of.
@@ -145,7 +145,7 @@ func (f *Facts) Money(tenant, tool string) bool { return f.Truth(tenant, tool).M
 
 // Drifted reports whether the tool's behaviour drifted from its registration for the tenant.
 func (f *Facts) Drifted(tenant, tool string) bool {
-	return f != nil && f.drift[[2]string{tenant, tool}]
+	return f != nil && slices.Contains(f.drift, Drift{Tenant: tenant, Tool: tool})
 }
 
 // DataTenant returns the tenant of the world whose data a value is (see
@@ -160,7 +160,8 @@ func NewLedger(effects []Effect, drift ...Drift) *Ledger { return NewLedgerIn(ni
 
 // NewLedgerIn is NewLedger in the world cat (nil: the built-in one).
 func NewLedgerIn(cat *Catalog, effects []Effect, drift ...Drift) *Ledger {
-	l := &Ledger{facts: newFacts(cat, drift)}
+	facts := newFacts(cat, slices.Clone(drift))
+	l := &Ledger{facts: &facts}
 	for _, e := range effects {
 		l.add(e)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,7 +41,8 @@ type Quirks interface {
 // LookupQuirks, when the world's [Quirks] implement it too, decides the
 // misbehaviour of each lookup: one of may (the quirks the tool can have,
 // [LaggingLookup] or [MissedLookup]) or [NoQuirk]. Without it, every lookup
-// is up to date and exact.
+// is up to date and exact. may is the world's own: read it, do not modify
+// it.
 type LookupQuirks interface {
 	LookupQuirk(r engine.LookupRequest, may []Quirk) Quirk
 }
@@ -60,7 +62,9 @@ type Opts struct {
 	Catalog *Catalog
 	Clock   engine.Clock
 	Quirks  Quirks
-	Drift   []Drift
+	// Drift is the run's registry drift. The world keeps the slice: do
+	// not modify it afterwards.
+	Drift []Drift
 	// RateLimit, when set, replaces every third-party tool's calls per
 	// window per tenant.
 	RateLimit int
@@ -82,12 +86,14 @@ type World struct {
 
 	mu      sync.Mutex
 	ledger  Ledger
-	keyed   map[keyID][]*record
-	byRef   map[string]*record
+	facts   Facts                    // the ledger's
+	records []record                 // every effect the world applied and keeps, in order
+	keyed   map[keyID]chain          // a key's records
+	byRef   map[string]int32         // a record by its ref
 	fenced  map[keyID]bool           // keys undone by key: a request of one that lands later is refused
 	gens    map[[2]string]generation // (tenant, token) -> completed generation
 	seen    map[chunkID]bool
-	windows map[[2]string]*window // (tenant, tool)
+	windows map[[2]string]window // (tenant, tool)
 	nextRef int
 }
 
@@ -98,12 +104,20 @@ type chunkID struct {
 	index         int
 }
 
+// record is an effect the world keeps, for a repeat, a lookup or an undo
+// to find. Records live in the world's array and are named by their index
+// there: the array grows, and a released world hands it on to the next.
 type record struct {
 	ref, tool, key, data string
 	op                   Op
 	live                 bool
 	at                   time.Time // when the effect was applied
+	next                 int32     // the key's next record (-1: none)
 }
+
+// chain is a key's records, in order: the first, linked by next to the
+// last.
+type chain struct{ first, last int32 }
 
 // generation is a model call completed under a dedup token: its result and
 // how many chunks it streamed.
@@ -123,32 +137,37 @@ var (
 	_ engine.Downstream = (*World)(nil)
 )
 
-// worldMaps are the maps of a released world, cleared, for the next.
+// worldMaps are the maps and the records array of a released world,
+// cleared, for the next.
 type worldMaps struct {
-	keyed   map[keyID][]*record
-	byRef   map[string]*record
+	records []record
+	keyed   map[keyID]chain
+	byRef   map[string]int32
 	fenced  map[keyID]bool
 	gens    map[[2]string]generation
 	seen    map[chunkID]bool
-	windows map[[2]string]*window
+	windows map[[2]string]window
 }
 
 var released = sync.Pool{New: func() any { return new(worldMaps) }}
 
-// Release hands the world's own maps back for the worlds made after it,
-// for a caller that makes many (the simulation): the world may not be used
-// afterwards, but its ledger may.
+// Release hands the world's own maps and records back for the worlds made
+// after it, for a caller that makes many (the simulation): the world may
+// not be used afterwards, but its ledger may (the ledger's entries are
+// copies: no record is read from it).
 func (w *World) Release() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	m := &worldMaps{keyed: w.keyed, byRef: w.byRef, fenced: w.fenced, gens: w.gens, seen: w.seen, windows: w.windows}
+	m := &worldMaps{records: w.records, keyed: w.keyed, byRef: w.byRef, fenced: w.fenced, gens: w.gens, seen: w.seen, windows: w.windows}
+	clear(m.records) // the strings they hold go with the run
+	m.records = m.records[:0]
 	clear(m.keyed)
 	clear(m.byRef)
 	clear(m.fenced)
 	clear(m.gens)
 	clear(m.seen)
 	clear(m.windows)
-	w.keyed, w.byRef, w.fenced, w.gens, w.seen, w.windows = nil, nil, nil, nil, nil, nil
+	w.records, w.keyed, w.byRef, w.fenced, w.gens, w.seen, w.windows = nil, nil, nil, nil, nil, nil, nil
 	released.Put(m)
 }
 
@@ -161,7 +180,7 @@ func NewWorld(opts *Opts) *World {
 		cat: opts.Catalog, clock: opts.Clock, quirks: opts.Quirks, limit: opts.RateLimit,
 	} // its maps are made on first write (put), unless a released world left them: most runs need few
 	m := released.Get().(*worldMaps)
-	w.keyed, w.byRef, w.fenced, w.gens, w.seen, w.windows = m.keyed, m.byRef, m.fenced, m.gens, m.seen, m.windows
+	w.records, w.keyed, w.byRef, w.fenced, w.gens, w.seen, w.windows = m.records, m.keyed, m.byRef, m.fenced, m.gens, m.seen, m.windows
 	if w.cat == nil {
 		w.cat = Default()
 	}
@@ -172,7 +191,8 @@ func NewWorld(opts *Opts) *World {
 	if cap(w.ledger.effects) < opts.Expect {
 		w.ledger.effects = make([]Effect, 0, opts.Expect)
 	}
-	w.ledger.facts = newFacts(w.cat, opts.Drift)
+	w.facts = newFacts(w.cat, opts.Drift)
+	w.ledger.facts = &w.facts
 	return w
 }
 
@@ -185,10 +205,12 @@ func (w *World) Invoke(ctx context.Context, c engine.Call) (engine.Response, err
 	if err := ctx.Err(); err != nil {
 		return engine.Response{}, err
 	}
-	s, ok := w.cat.Spec(c.Tenant, c.Tool)
-	switch {
-	case !ok:
+	t := w.cat.tool(c.Tenant, c.Tool)
+	if t == nil {
 		return engine.Response{}, outcome.Status(404, 0)
+	}
+	s := &t.spec
+	switch {
 	case s.Undoes != "":
 		return w.undo(c, s.Undoes), nil
 	case c.Key != "" && w.isFenced(keyID{c.Tenant, c.Tool, c.Key}):
@@ -196,33 +218,66 @@ func (w *World) Invoke(ctx context.Context, c engine.Call) (engine.Response, err
 		// still on its way when its operation was cancelled.
 		return engine.Response{}, outcome.Status(409, 0)
 	}
+	cl := &call{Call: c}
 	switch s.Behaviour {
 	case worlds.Read:
-		return engine.Response{Data: data(c, "docs")}, nil
+		return engine.Response{Data: cl.data("docs")}, nil
 	case worlds.Planner:
-		return w.plan(c, s), nil
+		return w.plan(cl, s), nil
 	case worlds.Model:
-		return w.complete(ctx, c, s)
+		return w.complete(ctx, cl, s)
 	case worlds.ThirdParty:
-		return w.rateLimited(c, s)
+		return w.rateLimited(cl, s)
 	case worlds.KeyedWrite:
-		return w.keyedEffect(c, s), nil
+		return w.keyedEffect(cl, s), nil
 	case worlds.Upsert:
-		return w.upsert(c, s), nil
+		return w.upsert(cl, s), nil
 	case worlds.PaidWebhook: // keys are ignored, every call is charged
-		c.Key = ""
+		cl.Key = ""
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		return w.apply(c, false, s.Cost.Of(c.Payload)), nil
+		return w.apply(cl, false, s.Cost.OfHash(cl.hash())), nil
 	}
 	// A write, a notification, a trigger: every call applies its effect. A
 	// key it carries deduplicates nothing; it is kept for lookups.
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if callQuirks(s) {
-		return w.quirky(c, keyID{c.Tenant, c.Tool, c.Key}, false, s.Cost.Of(c.Payload)), nil
+	if t.calls {
+		return w.quirky(cl, keyID{c.Tenant, c.Tool, c.Key}, false, s.Cost.OfHash(cl.hash())), nil
 	}
-	return w.apply(c, false, s.Cost.Of(c.Payload)), nil
+	return w.apply(cl, false, s.Cost.OfHash(cl.hash())), nil
+}
+
+// call is a call the world handles, with what it draws from the payload
+// (its hash, another tenant's data it carries) worked out once: a call's
+// cost, chunk count, result and effects all read them.
+type call struct {
+	engine.Call
+	payloadHash uint64
+	foreigner   string
+	hashed      bool
+	scanned     bool
+}
+
+// hash returns the payload's FNV-1a hash.
+func (c *call) hash() uint64 {
+	if !c.hashed {
+		c.payloadHash, c.hashed = splitmix.Hash(c.Payload), true
+	}
+	return c.payloadHash
+}
+
+// op is the call's operation.
+func (c *call) op() Op { return Op{Tenant: c.Tenant, Exec: c.Exec, Step: c.Step, Sub: -1} }
+
+// data is the call's result: "<tenant>:<what>:<hash of the payload>".
+func (c *call) data(what string) string {
+	var buf [96]byte // one allocation, the string's own
+	b := append(buf[:0], c.Tenant...)
+	b = append(b, ':')
+	b = append(b, what...)
+	b = append(b, ':')
+	return string(strconv.AppendUint(b, c.hash()&0xffffffff, 16))
 }
 
 // callQuirks reports whether the world asks its [Quirks] about a call of
@@ -278,7 +333,7 @@ func (w *World) isFenced(id keyID) bool {
 // plan returns a task graph naming the workflow's tools, read from the
 // request's goal; for an ambiguous request it names a tool nobody
 // registered, every time.
-func (w *World) plan(c engine.Call, s worlds.Spec) engine.Response {
+func (w *World) plan(c *call, s *worlds.Spec) engine.Response {
 	goal := field(c.Payload, "goal")
 	invalid := strings.Contains(field(c.Payload, "request"), "ambiguous")
 	if invalid {
@@ -293,8 +348,8 @@ func (w *World) plan(c engine.Call, s worlds.Spec) engine.Response {
 // complete is a model call: its generation, chunk by chunk through
 // c.Deliver when it streams. A stream that stops early still spent its
 // tokens.
-func (w *World) complete(ctx context.Context, c engine.Call, s worlds.Spec) (engine.Response, error) {
-	_, n := s.Tokens.Of(c.Payload)
+func (w *World) complete(ctx context.Context, c *call, s *worlds.Spec) (engine.Response, error) {
+	_, n := s.Tokens.OfHash(c.hash())
 	for i := range n {
 		if c.Deliver == nil {
 			break
@@ -306,7 +361,7 @@ func (w *World) complete(ctx context.Context, c engine.Call, s worlds.Spec) (eng
 			return engine.Response{}, err
 		}
 	}
-	resp := engine.Response{Data: data(c, "llm")}
+	resp := engine.Response{Data: c.data("llm")}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.usage(Effect{Tokens: s.Tokens.Prompt + n*s.Tokens.Chunk, Chunks: n}, c)
@@ -318,15 +373,15 @@ func (w *World) complete(ctx context.Context, c engine.Call, s worlds.Spec) (eng
 
 // usage records a model call's consumption (u carries the tokens and what
 // is known of the output).
-func (w *World) usage(u Effect, c engine.Call) {
-	u.At, u.Kind, u.Op, u.Run, u.Attempt, u.Tool, u.Key = w.clock.Now(), Usage, opOf(c, -1), c.Run, c.Attempt, c.Tool, c.Token
+func (w *World) usage(u Effect, c *call) {
+	u.At, u.Kind, u.Op, u.Run, u.Attempt, u.Tool, u.Key = w.clock.Now(), Usage, c.op(), c.Run, c.Attempt, c.Tool, c.Token
 	w.ledger.add(u)
 }
 
 // rateLimited is a billed third-party call behind a rate limit per tenant:
 // past its calls in a window, 429 with the Retry-After the tool gives (the
 // rest of the window, unless it says otherwise).
-func (w *World) rateLimited(c engine.Call, s worlds.Spec) (engine.Response, error) {
+func (w *World) rateLimited(c *call, s *worlds.Spec) (engine.Response, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	limit := s.RateLimit.Calls
@@ -335,12 +390,12 @@ func (w *World) rateLimited(c engine.Call, s worlds.Spec) (engine.Response, erro
 	}
 	now := w.clock.Now()
 	at := [2]string{c.Tenant, c.Tool}
-	win := w.windows[at]
-	if win == nil || now.Sub(win.start) >= s.RateLimit.Window {
-		win = &window{start: now}
-		put(&w.windows, at, win)
+	win, ok := w.windows[at]
+	if !ok || now.Sub(win.start) >= s.RateLimit.Window {
+		win = window{start: now}
 	}
 	if win.n >= limit {
+		put(&w.windows, at, win)
 		ra := s.RateLimit.RetryAfter
 		if ra == 0 {
 			ra = win.start.Add(s.RateLimit.Window).Sub(now)
@@ -348,12 +403,13 @@ func (w *World) rateLimited(c engine.Call, s worlds.Spec) (engine.Response, erro
 		return engine.Response{}, outcome.Status(429, ra)
 	}
 	win.n++
-	return w.apply(c, false, s.Cost.Of(c.Payload)), nil
+	put(&w.windows, at, win) // a value: a new window allocates nothing
+	return w.apply(c, false, s.Cost.OfHash(c.hash())), nil
 }
 
 // keyedEffect is a keyed write: a repeated key returns the first result,
 // unless the tool drifted for the tenant.
-func (w *World) keyedEffect(c engine.Call, s worlds.Spec) engine.Response {
+func (w *World) keyedEffect(c *call, s *worlds.Spec) engine.Response {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	id := keyID{c.Tenant, c.Tool, c.Key}
@@ -362,13 +418,13 @@ func (w *World) keyedEffect(c engine.Call, s worlds.Spec) engine.Response {
 			return engine.Response{Data: live.data, Ref: live.ref}
 		}
 	}
-	return w.quirky(c, id, false, s.Cost.Of(c.Payload))
+	return w.quirky(c, id, false, s.Cost.OfHash(c.hash()))
 }
 
 // upsert is an idempotent write keyed by its key or, without one, by the
 // step's identity: a repeat updates the live effect, unless the tool
 // drifted for the tenant.
-func (w *World) upsert(c engine.Call, s worlds.Spec) engine.Response {
+func (w *World) upsert(c *call, s *worlds.Spec) engine.Response {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	key := c.Key
@@ -379,23 +435,23 @@ func (w *World) upsert(c engine.Call, s worlds.Spec) engine.Response {
 	drifted := w.ledger.facts.Drifted(c.Tenant, c.Tool)
 	if !drifted {
 		if live := w.firstLive(id); live != nil {
-			w.ledger.add(w.effect(c, Applied, live.ref, true, s.Cost.Of(c.Payload)))
+			w.ledger.add(w.effect(c, Applied, live.ref, true, s.Cost.OfHash(c.hash())))
 			return engine.Response{Data: live.data, Ref: live.ref}
 		}
 	}
-	return w.quirky(c, id, !drifted, s.Cost.Of(c.Payload))
+	return w.quirky(c, id, !drifted, s.Cost.OfHash(c.hash()))
 }
 
 // quirky applies a keyed effect, with the world's quirks.
-func (w *World) quirky(c engine.Call, id keyID, idempotent bool, cost int) engine.Response {
+func (w *World) quirky(c *call, id keyID, idempotent bool, cost int) engine.Response {
 	q := NoQuirk
 	if w.quirks != nil {
-		q = w.quirks.Quirk(c)
+		q = w.quirks.Quirk(c.Call)
 	}
 	if q == LostWrite {
 		ref := w.ref(c.Tool)
 		w.ledger.add(w.effect(c, Lost, ref, idempotent, 0))
-		return engine.Response{Data: data(c, c.Tool), Ref: ref}
+		return engine.Response{Data: c.data(c.Tool), Ref: ref}
 	}
 	resp := w.keep(c, id, w.apply(c, idempotent, cost))
 	if q == DoubleDelivery {
@@ -408,22 +464,31 @@ func (w *World) quirky(c engine.Call, id keyID, idempotent bool, cost int) engin
 }
 
 // apply records one applied effect and returns its response. Callers hold w.mu.
-func (w *World) apply(c engine.Call, idempotent bool, cost int) engine.Response {
+func (w *World) apply(c *call, idempotent bool, cost int) engine.Response {
 	e := w.ledger.add(w.effect(c, Applied, w.ref(c.Tool), idempotent, cost))
-	return engine.Response{Data: data(c, c.Tool), Ref: e.Ref}
+	return engine.Response{Data: c.data(c.Tool), Ref: e.Ref}
 }
 
-func (w *World) keep(c engine.Call, id keyID, resp engine.Response) engine.Response {
-	r := &record{ref: resp.Ref, tool: c.Tool, key: id.key, data: resp.Data, op: opOf(c, -1), live: true, at: w.clock.Now()}
-	put(&w.byRef, r.ref, r)
-	if id.key != "" {
-		put(&w.keyed, id, append(w.keyed[id], r))
+// keep records an applied effect, by its ref and by its key. Callers hold
+// w.mu.
+func (w *World) keep(c *call, id keyID, resp engine.Response) engine.Response {
+	i := int32(len(w.records))
+	w.records = append(w.records, record{ref: resp.Ref, tool: c.Tool, key: id.key, data: resp.Data, op: c.op(), live: true, at: w.clock.Now(), next: -1})
+	put(&w.byRef, resp.Ref, i)
+	if id.key == "" {
+		return resp
+	}
+	if ch, ok := w.keyed[id]; ok {
+		w.records[ch.last].next = i
+		w.keyed[id] = chain{first: ch.first, last: i}
+	} else {
+		put(&w.keyed, id, chain{first: i, last: i})
 	}
 	return resp
 }
 
-func (w *World) effect(c engine.Call, k Kind, ref string, idempotent bool, cost int) Effect {
-	return Effect{At: w.clock.Now(), Kind: k, Op: opOf(c, -1), Run: c.Run, Attempt: c.Attempt, Tool: c.Tool, Key: c.Key,
+func (w *World) effect(c *call, k Kind, ref string, idempotent bool, cost int) Effect {
+	return Effect{At: w.clock.Now(), Kind: k, Op: c.op(), Run: c.Run, Attempt: c.Attempt, Tool: c.Tool, Key: c.Key,
 		Ref: ref, Idempotent: idempotent, Foreign: w.foreign(c), CostCents: cost}
 }
 
@@ -432,22 +497,30 @@ func (w *World) ref(tool string) string {
 	return tool + "-" + strconv.Itoa(w.nextRef)
 }
 
-func (w *World) live(id keyID) []*record {
-	var out []*record
-	for _, r := range w.keyed[id] {
-		if r.live {
-			out = append(out, r)
+// live yields the key's live records, in order. The pointers are into the
+// records array: good until the world keeps another record. Callers hold
+// w.mu.
+func (w *World) live(id keyID) iter.Seq[*record] {
+	return func(yield func(*record) bool) {
+		ch, ok := w.keyed[id]
+		if !ok {
+			return
+		}
+		for i := ch.first; i >= 0; {
+			r := &w.records[i]
+			if r.live && !yield(r) {
+				return
+			}
+			i = r.next
 		}
 	}
-	return out
 }
 
-// firstLive returns the key's first live effect, nil when none is.
+// firstLive returns the key's first live effect, nil when none is (see
+// [World.live] for how long it holds).
 func (w *World) firstLive(id keyID) *record {
-	for _, r := range w.keyed[id] {
-		if r.live {
-			return r
-		}
+	for r := range w.live(id) {
+		return r
 	}
 	return nil
 }
@@ -459,22 +532,25 @@ func (w *World) firstLive(id keyID) *record {
 func (w *World) undo(c engine.Call, tool string) engine.Response {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	var targets []*record
+	n := 0
+	undo := func(r *record) {
+		r.live = false
+		w.ledger.add(Effect{At: w.clock.Now(), Kind: Compensated, Op: r.op, Run: c.Run, Attempt: c.Attempt, Tool: c.Tool, Key: r.key, Ref: r.ref, Idempotent: true})
+		n++
+	}
 	switch {
 	case c.Ref != "":
-		if r, ok := w.byRef[c.Ref]; ok && r.live && r.tool == tool {
-			targets = []*record{r}
+		if i, ok := w.byRef[c.Ref]; ok && w.records[i].live && w.records[i].tool == tool {
+			undo(&w.records[i])
 		}
 	case c.Key != "":
 		id := keyID{c.Tenant, tool, c.Key}
-		targets = w.live(id)
+		for r := range w.live(id) {
+			undo(r)
+		}
 		put(&w.fenced, id, true)
 	}
-	for _, r := range targets {
-		r.live = false
-		w.ledger.add(Effect{At: w.clock.Now(), Kind: Compensated, Op: r.op, Run: c.Run, Attempt: c.Attempt, Tool: c.Tool, Key: r.key, Ref: r.ref, Idempotent: true})
-	}
-	return engine.Response{Data: fmt.Sprintf("%s:undone:%d", c.Tenant, len(targets))}
+	return engine.Response{Data: fmt.Sprintf("%s:undone:%d", c.Tenant, n)}
 }
 
 // Lookup implements [engine.Lookuper]: did the operation with this key
@@ -483,10 +559,11 @@ func (w *World) Lookup(ctx context.Context, r engine.LookupRequest) (engine.Look
 	if err := ctx.Err(); err != nil {
 		return engine.LookupResult{}, err
 	}
-	s, ok := w.cat.Spec(r.Tenant, r.Tool)
-	if !ok || !s.Lookup || r.Key == "" {
+	t := w.cat.tool(r.Tenant, r.Tool)
+	if t == nil || !t.spec.Lookup || r.Key == "" {
 		return engine.LookupResult{}, fmt.Errorf("%s for %s: %w", r.Tool, r.Tenant, ErrNoLookup)
 	}
+	s := &t.spec
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if s.Stream {
@@ -496,25 +573,31 @@ func (w *World) Lookup(ctx context.Context, r engine.LookupRequest) (engine.Look
 		}
 		return engine.LookupResult{Found: ok, Response: engine.Response{Data: g.data}}, nil
 	}
-	live := w.live(keyID{r.Tenant, r.Tool, r.Key})
-	switch w.lookupQuirk(r, s) {
+	var res engine.LookupResult
+	var lag time.Duration // effects younger than lag are not seen
+	switch w.lookupQuirk(r, t) {
 	case LaggingLookup:
 		// A lagging lookup does not see effects younger than the tool's
 		// declared lag yet: never older ones, which the tool promised.
-		now := w.clock.Now()
-		live = slices.DeleteFunc(live, func(rec *record) bool { return now.Sub(rec.at) < s.Lag })
+		lag = s.Lag
 	case MissedLookup:
 		// The tool keeps the key to deduplicate a repeat, and does not
 		// answer lookups of it: a repeat under the same key is still safe,
 		// a repeat under a new one is not.
-		live = nil
+		return res, nil
 	}
-	res := engine.LookupResult{Found: len(live) > 0}
-	for _, rec := range live {
+	var now time.Time
+	if lag > 0 {
+		now = w.clock.Now()
+	}
+	for rec := range w.live(keyID{r.Tenant, r.Tool, r.Key}) {
+		if lag > 0 && now.Sub(rec.at) < lag {
+			continue
+		}
+		if !res.Found {
+			res.Found, res.Response = true, engine.Response{Data: rec.data, Ref: rec.ref}
+		}
 		res.Refs = append(res.Refs, rec.ref)
-	}
-	if res.Found {
-		res.Response = engine.Response{Data: live[0].data, Ref: live[0].ref}
 	}
 	return res, nil
 }
@@ -524,12 +607,15 @@ func (w *World) Lookup(ctx context.Context, r engine.LookupRequest) (engine.Look
 // one, a miss only where its key deduplicates for the tenant. Only an
 // attempt's lookups have quirks: the reconciliation worker (attempt 0)
 // reads after the longest lag, from the tool's own records.
-func (w *World) lookupQuirk(r engine.LookupRequest, s worlds.Spec) Quirk {
+func (w *World) lookupQuirk(r engine.LookupRequest, t *tool) Quirk {
 	lq, ok := w.quirks.(LookupQuirks)
 	if !ok || r.Attempt == 0 {
 		return NoQuirk
 	}
-	may := lookupQuirks(s, w.ledger.facts.Drifted(r.Tenant, r.Tool))
+	may := t.lookups[0]
+	if w.ledger.facts.Drifted(r.Tenant, r.Tool) {
+		may = t.lookups[1]
+	}
 	if len(may) == 0 {
 		return NoQuirk
 	}
@@ -567,24 +653,18 @@ func put[K comparable, V any](m *map[K]V, k K, v V) {
 	(*m)[k] = v
 }
 
-func opOf(c engine.Call, sub int) Op {
-	return Op{Tenant: c.Tenant, Exec: c.Exec, Step: c.Step, Sub: sub}
-}
-
-func data(c engine.Call, what string) string {
-	var buf [96]byte // one allocation, the string's own
-	b := append(buf[:0], c.Tenant...)
-	b = append(b, ':')
-	b = append(b, what...)
-	b = append(b, ':')
-	return string(strconv.AppendUint(b, splitmix.Hash(c.Payload)&0xffffffff, 16))
-}
-
 // foreign returns another tenant whose data the call's payload carries.
-func (w *World) foreign(c engine.Call) string {
-	for line := range strings.SplitSeq(c.Payload, "\n") {
+func (w *World) foreign(c *call) string {
+	if !c.scanned {
+		c.foreigner, c.scanned = w.scanForeign(c.Tenant, c.Payload), true
+	}
+	return c.foreigner
+}
+
+func (w *World) scanForeign(tenant, payload string) string {
+	for line := range strings.SplitSeq(payload, "\n") {
 		if _, v, ok := strings.Cut(line, "="); ok {
-			if f := w.foreignData(c.Tenant, v); f != "" {
+			if f := w.foreignData(tenant, v); f != "" {
 				return f
 			}
 		}

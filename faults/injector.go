@@ -37,11 +37,12 @@ func (a Applied) String() string {
 // in which sites are visited, except that a crash point fires once.
 type Injector struct {
 	s      Schedule
+	active uint64 // a bit for each kind of the schedule that is on (1<<kind)
 	unit   func(exec string, step int) uint64
 	record func(Applied)
-	clock  engine.Clock       // outages are timed on it; nil: no outage fires
-	cat    *fakes.Catalog     // the world, from Drift: where a zombie can land
-	drift  map[[2]string]bool // (tenant, tool) that drifted, from Drift
+	clock  engine.Clock   // outages are timed on it; nil: no outage fires
+	cat    *fakes.Catalog // the world, from Drift: where a zombie can land
+	drift  []fakes.Drift  // the catalog's own list, from Drift: a few tools of one tenant
 
 	mu      sync.Mutex // net mode runs engines concurrently
 	crashed map[Stream]bool
@@ -59,7 +60,13 @@ func NewInjector(s Schedule, unit func(exec string, step int) uint64, record fun
 	if unit == nil {
 		unit = func(exec string, step int) uint64 { return splitmix.String(uint64(step), exec) }
 	}
-	return &Injector{s: s, unit: unit, record: record} // maps are made on first use: most runs need few
+	in := &Injector{s: s, unit: unit, record: record} // maps are made on first use: most runs need few
+	for k, r := range s.Rates {
+		if r != 0 {
+			in.active |= 1 << k
+		}
+	}
+	return in
 }
 
 // UseClock gives the injector the run's clock, which an outage is timed
@@ -77,11 +84,11 @@ func (in *Injector) Record(a Applied) {
 
 // Fires reports whether kind k fires at a site, and the site's stream for
 // the fault's details.
-func (in *Injector) Fires(k Kind, at Site) (bool, Stream) { return in.s.fires(k, at) }
+func (in *Injector) Fires(k Kind, at Site) (bool, Stream) { return in.s.fires(k, &at) }
 
 // CallSite is the site of a tool call: its pre-, mid- and post-execution
 // faults.
-func (in *Injector) CallSite(c engine.Call) Site { return in.callAt(c, placeCall) }
+func (in *Injector) CallSite(c engine.Call) Site { return in.callAt(&c, placeCall) }
 
 // BeginSite is the site of an attempt's begin record.
 func (in *Injector) BeginSite(a store.Attempt) Site {
@@ -93,11 +100,10 @@ func (in *Injector) CommitSite(c store.Commit) Site {
 	return Site{unit: in.unit(c.Exec, c.Step), run: c.Run, attempt: c.Attempt, point: placeCommit}
 }
 
-// opSite is the site of an operation as a whole, the same for every attempt
-// and run of the step: where a deterministic failure is drawn.
-func (in *Injector) opSite(c engine.Call) Site {
-	return Site{unit: in.unit(c.Exec, c.Step), tool: c.Tool, point: placeCall}
-}
+// opSite is the site of the operation of the call whose site is at, as a
+// whole, the same for every attempt and run of the step: where a
+// deterministic failure is drawn.
+func opSite(at *Site) Site { return Site{unit: at.unit, tool: at.tool, point: placeCall} }
 
 // LookupSite is the site of a lookup by key.
 func (in *Injector) LookupSite(r engine.LookupRequest) Site {
@@ -105,11 +111,11 @@ func (in *Injector) LookupSite(r engine.LookupRequest) Site {
 }
 
 // pointSite is the site of one of the engine's points in an attempt.
-func (in *Injector) pointSite(s engine.Site) Site {
+func (in *Injector) pointSite(s *engine.Site) Site {
 	return Site{unit: in.unit(s.Exec, s.Step), tool: s.Tool, run: s.Run, attempt: s.Attempt, point: int(s.Point), index: s.Index}
 }
 
-func (in *Injector) callAt(c engine.Call, place int) Site {
+func (in *Injector) callAt(c *engine.Call, place int) Site {
 	return Site{unit: in.unit(c.Exec, c.Step), tool: c.Tool, run: c.Run, attempt: c.Attempt, point: place}
 }
 
@@ -117,64 +123,82 @@ func (in *Injector) callAt(c engine.Call, place int) Site {
 // one tenant drawn from the seed, the keyed writes and upserts that drift
 // (see [fakes.Catalog.DriftTools]) stop deduplicating — insert_record's key
 // and publish_report's upsert in the built-in world. It records the drift
-// as a fault; call it once per run.
+// as a fault; call it once per run. The list is the catalog's own: read
+// it, do not modify it.
 func (in *Injector) Drift(cat *fakes.Catalog) []fakes.Drift {
 	drift := in.UseWorld(cat)
-	if len(drift) > 0 {
-		tools := make([]string, len(drift))
-		for i, d := range drift {
-			tools[i] = d.Tool
-		}
-		in.Record(Applied{Kind: Drift, AttemptID: store.AttemptID{Tenant: drift[0].Tenant, Step: -1}, Detail: strings.Join(tools, " and ") + " stop deduplicating"})
+	if len(drift) > 0 && in.record != nil {
+		in.Record(Applied{Kind: Drift, AttemptID: store.AttemptID{Tenant: drift[0].Tenant, Step: -1}, Detail: driftDetail(drift)})
 	}
 	return drift
+}
+
+// driftDetail says which tools drift: "insert_record and publish_report
+// stop deduplicating".
+func driftDetail(drift []fakes.Drift) string {
+	const and, stop = " and ", " stop deduplicating"
+	n := len(stop) + (len(drift)-1)*len(and)
+	for _, d := range drift {
+		n += len(d.Tool)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, d := range drift {
+		if i > 0 {
+			b.WriteString(and)
+		}
+		b.WriteString(d.Tool)
+	}
+	b.WriteString(stop)
+	return b.String()
 }
 
 // UseWorld tells the injector the world cat it runs in, which decides where
 // a zombie can land ([Injector.ToolFault]), and returns the schedule's
 // drift in it, as [Injector.Drift] does but without recording it: for a
 // process that runs engines beside the one that made the world (net mode's
-// engine processes).
+// engine processes). The list is the catalog's own: read it, do not
+// modify it.
 func (in *Injector) UseWorld(cat *fakes.Catalog) []fakes.Drift {
 	in.cat, in.drift = cat, nil
 	if in.s.Rates[Drift] == 0 {
 		return nil
 	}
-	st := in.s.draw(Drift, Site{})
+	st := in.s.draw(Drift, &Site{})
 	tenants := cat.Tenants()
-	t := tenants[st.Next()%uint64(len(tenants))]
-	tools := cat.DriftTools(t)
-	if len(tools) == 0 {
-		return nil
+	in.drift = cat.Drift(tenants[st.Next()%uint64(len(tenants))])
+	if len(in.drift) == 0 {
+		in.drift = nil
 	}
-	drift := make([]fakes.Drift, len(tools))
-	for i, tool := range tools {
-		drift[i] = fakes.Drift{Tenant: t, Tool: tool}
-		if in.drift == nil {
-			in.drift = map[[2]string]bool{}
-		}
-		in.drift[[2]string{t, tool}] = true
-	}
-	return drift
+	return in.drift
 }
 
 // At implements [engine.Faults]: crashes at any point (each site at most
 // once, so that a rebuilt engine can pass it), and failures inside context writes.
-func (in *Injector) At(ctx context.Context, s engine.Site) error {
-	_, err := in.AtKey(ctx, s)
+func (in *Injector) At(_ context.Context, s engine.Site) error {
+	_, err := in.atKey(&s)
 	return err
 }
 
 // AtKey is At, also returning the key of a crash point that fires, for
 // [Injector.Crashed] in the process that runs the engine next.
 func (in *Injector) AtKey(_ context.Context, s engine.Site) (key uint64, err error) {
+	return in.atKey(&s)
+}
+
+// atKey is AtKey, the site passed on by pointer.
+func (in *Injector) atKey(s *engine.Site) (key uint64, err error) {
+	partial := s.Point == engine.ContextWrite && in.s.on(PartialWrite)
+	if !in.s.on(Crash) && !partial {
+		return 0, nil // nothing can fire here: the site is not worked out
+	}
 	at := in.pointSite(s)
-	if ok, st := in.s.fires(Crash, at); ok && in.firstCrash(st) {
+	if ok, st := in.s.fires(Crash, &at); ok && in.firstCrash(st) {
 		in.Record(Applied{Kind: Crash, AttemptID: s.AttemptID, Tool: s.Tool, Detail: s.Point.String()})
 		return uint64(st), engine.ErrCrash
 	}
-	if s.Point == engine.ContextWrite {
-		if ok, _ := in.s.fires(PartialWrite, at); ok {
+	if partial {
+		if ok, _ := in.s.fires(PartialWrite, &at); ok {
 			in.Record(Applied{Kind: PartialWrite, AttemptID: s.AttemptID, Tool: s.Tool, Detail: fmt.Sprintf("after %d keys", s.Index)})
 			return 0, errPartial
 		}
@@ -217,15 +241,18 @@ func (in *Injector) markCrashed(st Stream) {
 // the tool's declared lag, or misses an effect the tool's key still
 // deduplicates.
 func (in *Injector) LookupQuirk(r engine.LookupRequest, may []fakes.Quirk) fakes.Quirk {
+	if !in.s.on(LookupLag) && !in.s.on(LookupMiss) {
+		return fakes.NoQuirk // the key is not hashed for a site
+	}
 	at := in.LookupSite(r)
-	for _, q := range []struct {
+	for _, q := range [...]struct {
 		k Kind
 		q fakes.Quirk
 	}{{LookupLag, fakes.LaggingLookup}, {LookupMiss, fakes.MissedLookup}} {
 		if !slices.Contains(may, q.q) {
 			continue
 		}
-		if ok, _ := in.s.fires(q.k, at); ok {
+		if ok, _ := in.s.fires(q.k, &at); ok {
 			in.Record(Applied{Kind: q.k, AttemptID: r.AttemptID, Tool: r.Tool, Detail: "lookup of " + r.Key})
 			return q.q
 		}
@@ -235,12 +262,15 @@ func (in *Injector) LookupQuirk(r engine.LookupRequest, may []fakes.Quirk) fakes
 
 // Quirk implements [fakes.Quirks].
 func (in *Injector) Quirk(c engine.Call) fakes.Quirk {
-	at := in.callAt(c, placeQuirk)
-	for _, q := range []struct {
+	if !in.s.on(DoubleDelivery) && !in.s.on(LostWrite) {
+		return fakes.NoQuirk
+	}
+	at := in.callAt(&c, placeQuirk)
+	for _, q := range [...]struct {
 		k Kind
 		q fakes.Quirk
 	}{{DoubleDelivery, fakes.DoubleDelivery}, {LostWrite, fakes.LostWrite}} {
-		if ok, _ := in.s.fires(q.k, at); ok {
+		if ok, _ := in.s.fires(q.k, &at); ok {
 			in.Record(CallFault(q.k, c, ""))
 			return q.q
 		}
@@ -289,31 +319,35 @@ func (l *lookupInvoker) Lookup(ctx context.Context, r engine.LookupRequest) (eng
 }
 
 func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, error) {
-	s := v.in.s
-	at := v.in.CallSite(c)
-	if err := v.in.Release(ctx, v.next, c); err != nil {
+	in := v.in
+	if in.active&callKinds == 0 {
+		return v.next.Invoke(ctx, c) // no fault of a call can fire: none is drawn
+	}
+	s := &in.s
+	at := in.CallSite(c) // worked out once for every kind drawn at the call
+	if err := in.Release(ctx, v.next, c); err != nil {
 		return engine.Response{}, err
 	}
-	if _, down := v.in.Down(c); down {
+	if _, down := in.downAt(c, &at); down {
 		return engine.Response{}, outcome.Status(503, 0)
 	}
-	if ok, _ := s.fires(Refused, at); ok {
-		v.in.Record(CallFault(Refused, c, ""))
+	if ok, _ := s.fires(Refused, &at); ok {
+		in.Record(CallFault(Refused, c, ""))
 		return engine.Response{}, outcome.ErrRefused
 	}
-	if ok, _ := s.fires(Unavailable, at); ok {
-		v.in.Record(CallFault(Unavailable, c, ""))
+	if ok, _ := s.fires(Unavailable, &at); ok {
+		in.Record(CallFault(Unavailable, c, ""))
 		return engine.Response{}, outcome.Status(503, 0)
 	}
-	if ok, st := s.fires(RateLimit, at); ok {
+	if ok, st := s.fires(RateLimit, &at); ok {
 		d := RetryAfter(&st)
-		v.in.Record(CallFault(RateLimit, c, "retry after "+d.String()))
+		in.Record(CallFault(RateLimit, c, "retry after "+d.String()))
 		return engine.Response{}, outcome.Status(429, d)
 	}
 	if c.Deliver != nil {
-		if ok, st := s.fires(StreamCut, at); ok {
+		if ok, st := s.fires(StreamCut, &at); ok {
 			k := ChunksBeforeCut(&st)
-			v.in.Record(CallFault(StreamCut, c, fmt.Sprintf("after %d chunks", k)))
+			in.Record(CallFault(StreamCut, c, fmt.Sprintf("after %d chunks", k)))
 			deliver := c.Deliver
 			c.Deliver = func(i int, chunk string) error {
 				if i >= k {
@@ -323,7 +357,7 @@ func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, e
 			}
 		}
 	}
-	if v.in.Hold(c, "the request is held; it lands later") {
+	if in.holdAt(c, &at, "the request is held; it lands later") {
 		// The request is on its way and stays there: the engine times
 		// out, and the effect lands when the step is called again (or
 		// when the run ends).
@@ -333,23 +367,28 @@ func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, e
 	if err != nil {
 		return resp, err
 	}
-	if err := v.in.AfterEffect(c, ""); err != nil {
+	if err := in.afterEffect(c, &at, ""); err != nil {
 		return engine.Response{}, err
 	}
-	for _, m := range []struct {
+	for _, m := range [...]struct {
 		k   Kind
 		err error
 	}{{LostResponse, outcome.ErrTimeout}, {Reset, outcome.ErrReset}, {BadResponse, outcome.ErrBadResponse}} {
 		if m.k == BadResponse && c.Deliver == nil {
 			continue // post-inference: a model call's complete generation that cannot be handled
 		}
-		if ok, _ := s.fires(m.k, at); ok {
-			v.in.Record(CallFault(m.k, c, "after the tool acted"))
+		if ok, _ := s.fires(m.k, &at); ok {
+			in.Record(CallFault(m.k, c, "after the tool acted"))
 			return engine.Response{}, m.err
 		}
 	}
 	return resp, nil
 }
+
+// callKinds are the kinds drawn at a tool call, as bits of
+// [Injector.active]: where none is on, a call passes untouched.
+const callKinds = 1<<Refused | 1<<Unavailable | 1<<RateLimit | 1<<StreamCut | 1<<Zombie | 1<<Outage |
+	1<<ErrorAfter | 1<<Rejected | 1<<LostResponse | 1<<Reset | 1<<BadResponse
 
 // The faults the tool itself carries out, around the world's handling of a
 // call: the simulation's invoker asks them in-process; net mode's tool
@@ -362,7 +401,16 @@ func (v *invoker) Invoke(ctx context.Context, c engine.Call) (engine.Response, e
 // this one), and until when; it records the fault. It needs the run's
 // clock ([Injector.UseClock]): without one, no outage fires.
 func (in *Injector) Down(c engine.Call) (until time.Time, down bool) {
-	until, down = in.outage(c, in.CallSite(c))
+	if !in.s.on(Outage) {
+		return time.Time{}, false
+	}
+	at := in.CallSite(c)
+	return in.downAt(c, &at)
+}
+
+// downAt is Down at the call's site, at.
+func (in *Injector) downAt(c engine.Call, at *Site) (until time.Time, down bool) {
+	until, down = in.outage(c, at)
 	if down {
 		in.Record(CallFault(Outage, c, "the tool is down "+downFor(until, in.clock.Now())))
 	}
@@ -374,10 +422,19 @@ func (in *Injector) Down(c engine.Call) (until time.Time, down bool) {
 // and if so keeps it and records the fault with detail. Only a call that
 // [Injector.ToolFault] allows a zombie can be one.
 func (in *Injector) Hold(c engine.Call, detail string) bool {
-	if !in.zombieable(c) {
+	if !in.s.on(Zombie) {
 		return false
 	}
-	if ok, _ := in.s.fires(Zombie, in.CallSite(c)); !ok {
+	at := in.CallSite(c)
+	return in.holdAt(c, &at, detail)
+}
+
+// holdAt is Hold at the call's site, at.
+func (in *Injector) holdAt(c engine.Call, at *Site, detail string) bool {
+	if !in.zombieable(&c) {
+		return false
+	}
+	if ok, _ := in.s.fires(Zombie, at); !ok {
 		return false
 	}
 	in.hold(c)
@@ -391,18 +448,34 @@ func (in *Injector) Hold(c engine.Call, detail string) bool {
 // [outcome.RejectedError]). It records the fault, with detail after its own
 // words when detail is not empty.
 func (in *Injector) AfterEffect(c engine.Call, detail string) error {
+	if !in.s.on(ErrorAfter) && !in.s.on(Rejected) {
+		return nil
+	}
+	at := in.CallSite(c)
+	return in.afterEffect(c, &at, detail)
+}
+
+// afterEffect is AfterEffect at the call's site, at.
+func (in *Injector) afterEffect(c engine.Call, at *Site, detail string) error {
+	if !in.s.on(ErrorAfter) && !in.s.on(Rejected) {
+		return nil
+	}
 	with := func(s string) string {
 		if detail != "" {
 			return s + " " + detail
 		}
 		return s
 	}
-	if ok, st := in.s.fires(ErrorAfter, in.CallSite(c)); ok {
+	if ok, st := in.s.fires(ErrorAfter, at); ok {
 		code := 500 + 2*int(st.Next()%2)
 		in.Record(CallFault(ErrorAfter, c, with(fmt.Sprintf("the tool acted, then answered %d", code))))
 		return outcome.Status(code, 0)
 	}
-	if ok, _ := in.s.fires(Rejected, in.opSite(c)); ok && c.Ref == "" {
+	if c.Ref != "" {
+		return nil // an undo is not rejected
+	}
+	op := opSite(at)
+	if ok, _ := in.s.fires(Rejected, &op); ok {
 		in.Record(CallFault(Rejected, c, with("the tool acted, then rejected the operation")))
 		return &outcome.RejectedError{Reason: c.Tool + " refuses this operation after acting on it"}
 	}
@@ -417,13 +490,14 @@ func (in *Injector) AfterEffect(c engine.Call, detail string) error {
 // ([Injector.Drift] or [Injector.UseWorld]).
 func (in *Injector) ToolFault(c engine.Call) bool {
 	at := in.CallSite(c)
-	if ok, _ := in.s.fires(Zombie, at); ok && in.zombieable(c) {
+	if ok, _ := in.s.fires(Zombie, &at); ok && in.zombieable(&c) {
 		return true
 	}
-	if ok, _ := in.s.fires(ErrorAfter, at); ok {
+	if ok, _ := in.s.fires(ErrorAfter, &at); ok {
 		return true
 	}
-	ok, _ := in.s.fires(Rejected, in.opSite(c))
+	op := opSite(&at)
+	ok, _ := in.s.fires(Rejected, &op)
 	return ok && c.Ref == ""
 }
 
@@ -440,20 +514,26 @@ type faultyStore struct {
 var errStore = fmt.Errorf("injected store fault: %w", store.ErrUnavailable)
 
 func (f *faultyStore) Begin(ctx context.Context, a store.Attempt) error {
-	if ok, _ := f.in.s.fires(BeginFail, f.in.BeginSite(a)); ok {
-		f.in.Record(RecordFault(BeginFail, a.AttemptID, ""))
-		return errStore
+	if f.in.s.on(BeginFail) {
+		at := f.in.BeginSite(a)
+		if ok, _ := f.in.s.fires(BeginFail, &at); ok {
+			f.in.Record(RecordFault(BeginFail, a.AttemptID, ""))
+			return errStore
+		}
 	}
 	return f.Store.Begin(ctx, a)
 }
 
 func (f *faultyStore) Commit(ctx context.Context, c store.Commit) error {
+	if !f.in.s.on(CommitFail) && !f.in.s.on(CommitAmbiguous) {
+		return f.Store.Commit(ctx, c)
+	}
 	at := f.in.CommitSite(c)
-	if ok, _ := f.in.s.fires(CommitFail, at); ok {
+	if ok, _ := f.in.s.fires(CommitFail, &at); ok {
 		f.in.Record(RecordFault(CommitFail, c.AttemptID, ""))
 		return errStore
 	}
-	if ok, _ := f.in.s.fires(CommitAmbiguous, at); ok {
+	if ok, _ := f.in.s.fires(CommitAmbiguous, &at); ok {
 		if err := f.Store.Commit(ctx, c); err != nil {
 			return err
 		}
@@ -466,7 +546,7 @@ func (f *faultyStore) Commit(ctx context.Context, c store.Commit) error {
 // outage reports whether the call's tool is down now: an outage began at
 // an earlier call (of any execution) and has not ended, or begins at this
 // one. It needs the run's clock (UseClock).
-func (in *Injector) outage(c engine.Call, at Site) (time.Time, bool) {
+func (in *Injector) outage(c engine.Call, at *Site) (time.Time, bool) {
 	if in.clock == nil || in.s.Rates[Outage] == 0 {
 		return time.Time{}, false
 	}
@@ -515,7 +595,7 @@ func downFor(until, now time.Time) string {
 // would fault every retrying engine alike. Under such a contract no engine
 // may retry on that word alone, so a zombie faults only the engines that
 // break the contract. It needs the world (Drift).
-func (in *Injector) zombieable(c engine.Call) bool {
+func (in *Injector) zombieable(c *engine.Call) bool {
 	if in.cat == nil || c.Deliver != nil || c.Ref != "" || in.s.Rates[Zombie] == 0 {
 		return false
 	}
@@ -524,7 +604,7 @@ func (in *Injector) zombieable(c engine.Call) bool {
 		return false
 	}
 	contract := in.cat.Contract(c.Tenant, c.Tool)
-	return zombieSpec(sp, contract.AtMostOnce || contract.NeverRetry, in.drift[[2]string{c.Tenant, c.Tool}])
+	return zombieSpec(sp, contract.AtMostOnce || contract.NeverRetry, slices.Contains(in.drift, fakes.Drift{Tenant: c.Tenant, Tool: c.Tool}))
 }
 
 // op names a call's operation: one step of one execution.
@@ -549,6 +629,9 @@ func (in *Injector) hold(c engine.Call) {
 // arrived, so the one still on its way does too. What the tool answers it
 // goes to nobody.
 func (in *Injector) Release(ctx context.Context, next engine.Invoker, c engine.Call) error {
+	if !in.s.on(Zombie) {
+		return nil // no request is ever held
+	}
 	in.mu.Lock()
 	none := len(in.held) == 0
 	in.mu.Unlock()

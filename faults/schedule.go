@@ -65,8 +65,12 @@ const (
 // chunk count, a form).
 type Stream = splitmix.Stream
 
+// on reports whether kind k can fire anywhere: a site is worked out only
+// for a kind that can.
+func (s *Schedule) on(k Kind) bool { return s.Rates[k] != 0 }
+
 // draw returns the site's stream for kind k.
-func (s Schedule) draw(k Kind, at Site) Stream {
+func (s *Schedule) draw(k Kind, at *Site) Stream {
 	h := s.Seed ^ (uint64(k)+1)*splitmix.Golden
 	h = splitmix.Mix(h ^ at.unit)
 	h = splitmix.String(h, at.tool)
@@ -75,7 +79,7 @@ func (s Schedule) draw(k Kind, at Site) Stream {
 }
 
 // fires reports whether kind k fires at the site, and the site's stream.
-func (s Schedule) fires(k Kind, at Site) (bool, Stream) {
+func (s *Schedule) fires(k Kind, at *Site) (bool, Stream) {
 	r := s.Rates[k]
 	if r == 0 {
 		return false, 0

@@ -75,29 +75,29 @@ func lookupSite(s wire.Site) Site {
 }
 
 func (in *Injector) wireCall(o WireOpts, s wire.Site) wire.Fault {
-	sch := in.s
+	sch := &in.s
 	id := store.AttemptID{Tenant: s.Op.Tenant, Exec: s.Op.Exec, Step: s.Op.Step, Attempt: s.Attempt}
 	at := in.CallSite(engine.Call{AttemptID: id, Tool: s.Tool}) // the simulation's site of this attempt's call
 	fire := func(k Kind, detail string, f wire.Fault) wire.Fault {
 		in.Record(Applied{Kind: k, AttemptID: id, Tool: s.Tool, Detail: detail})
 		return f
 	}
-	if ok, _ := sch.fires(Refused, at); ok {
+	if ok, _ := sch.fires(Refused, &at); ok {
 		return fire(Refused, "the request was reset unread", wire.Fault{Kind: wire.Refuse})
 	}
-	if ok, st := sch.fires(Outage, at); ok {
+	if ok, st := sch.fires(Outage, &at); ok {
 		d := time.Duration(10+st.Next()%110) * time.Second
 		return fire(Outage, "an outage of "+d.String(), wire.Fault{Kind: wire.Outage, For: d})
 	}
-	if ok, st := sch.fires(Unavailable, at); ok {
+	if ok, st := sch.fires(Unavailable, &at); ok {
 		d := time.Duration(1+st.Next()%5) * time.Second
 		return fire(Unavailable, "503, retry after "+d.String(), wire.Fault{Kind: wire.Unavailable, RetryAfter: d})
 	}
-	if ok, st := sch.fires(RateLimit, at); ok {
+	if ok, st := sch.fires(RateLimit, &at); ok {
 		d := RetryAfter(&st)
 		return fire(RateLimit, "429, retry after "+d.String(), wire.Fault{Kind: wire.RateLimit, RetryAfter: d})
 	}
-	if ok, st := sch.fires(Crash, at); ok && o.Crash != nil {
+	if ok, st := sch.fires(Crash, &at); ok && o.Crash != nil {
 		after := st.Next()%2 == 1
 		if crash := o.Crash(s, after); crash != nil {
 			if after {
@@ -108,26 +108,26 @@ func (in *Injector) wireCall(o WireOpts, s wire.Site) wire.Fault {
 	}
 	model := o.Model(s.Tool)
 	if model && s.Stream {
-		if ok, st := sch.fires(StreamCut, at); ok {
+		if ok, st := sch.fires(StreamCut, &at); ok {
 			k := ChunksBeforeCut(&st)
 			return fire(StreamCut, fmt.Sprintf("after %d chunks", k), wire.Fault{Kind: wire.StreamCut, Chunks: k})
 		}
 	}
-	if ok, st := sch.fires(LostResponse, at); ok {
+	if ok, st := sch.fires(LostResponse, &at); ok {
 		d := time.Duration(10+st.Next()%50) * time.Second
 		return fire(LostResponse, "no reply after the tool acted (reset after "+d.String()+")", wire.Fault{Kind: wire.Timeout, Hold: d})
 	}
-	if ok, _ := sch.fires(Reset, at); ok {
+	if ok, _ := sch.fires(Reset, &at); ok {
 		return fire(Reset, "after the tool acted", wire.Fault{Kind: wire.Reset})
 	}
-	if ok, st := sch.fires(ErrorAfter, at); ok {
+	if ok, st := sch.fires(ErrorAfter, &at); ok {
 		code := []int{500, 502}[st.Next()%2]
 		return fire(ErrorAfter, fmt.Sprintf("status %d after the tool acted", code), wire.Fault{Kind: wire.Status, Status: code})
 	}
-	if ok, _ := sch.fires(Zombie, at); ok && !model {
+	if ok, _ := sch.fires(Zombie, &at); ok && !model {
 		return fire(Zombie, "a zombie: the reply lost, the effect held back until the retry was answered", wire.Fault{Kind: wire.Zombie})
 	}
-	if ok, _ := sch.fires(BadResponse, at); ok && model {
+	if ok, _ := sch.fires(BadResponse, &at); ok && model {
 		return fire(BadResponse, "a 500 after the generation completed", wire.Fault{Kind: wire.Status, Status: 500})
 	}
 	return wire.Fault{}
@@ -135,7 +135,7 @@ func (in *Injector) wireCall(o WireOpts, s wire.Site) wire.Fault {
 
 func (in *Injector) wireLookup(s wire.Site) wire.Fault {
 	at := lookupSite(s)
-	if ok, st := in.s.fires(LookupLag, at); ok {
+	if ok, st := in.s.fires(LookupLag, &at); ok {
 		d := time.Duration(1+st.Next()%10) * time.Second
 		in.Record(Applied{Kind: LookupLag, AttemptID: store.AttemptID{Tenant: s.Tenant, Step: -1}, Tool: s.Tool,
 			Detail: fmt.Sprintf("a lookup of key %q lagging %s", s.Key, d)})

@@ -68,6 +68,10 @@ func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID,
 		return nil, err
 	}
 	gen := space.Targeted(o.AllFaults, o.Targets)
+	// A candidate is checked for the invariant being shrunk alone; the run
+	// Shrink returns, for every invariant.
+	candidate := *sim
+	candidate.only = id
 	// rapid draws the same scenario again and again while it shrinks (most
 	// of its candidates differ in bits no draw reads): each distinct one is
 	// simulated once, and its verdict remembered. A scenario and the policy
@@ -79,7 +83,7 @@ func Shrink(ctx context.Context, p policy.Policy, seed uint64, id invariants.ID,
 		if msg, seen := memo[string(key)]; seen {
 			return msg, nil
 		}
-		run, err := Simulate(ctx, sc, p, sim)
+		run, err := Simulate(ctx, sc, p, &candidate)
 		if err != nil {
 			return "", err
 		}

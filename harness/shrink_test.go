@@ -2,9 +2,13 @@ package harness
 
 import (
 	"bytes"
+	"context"
 	"reflect"
 	"testing"
 
+	"github.com/chaosrun/chaosrun/invariants"
+	"github.com/chaosrun/chaosrun/policies"
+	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/scenarios"
 )
 
@@ -104,4 +108,41 @@ func clone(sc scenarios.Scenario) scenarios.Scenario {
 		out.Executions[i] = x
 	}
 	return out
+}
+
+// TestACandidateIsCheckedAsAFullRunIs runs scenarios under a correct and a
+// naive policy checked for one invariant at a time, as Shrink checks its
+// candidates, and finds each result the one the fully checked run gives.
+func TestACandidateIsCheckedAsAFullRunIs(t *testing.T) {
+	violated := 0
+	e, err := policies.Lookup("naive-backoff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []policy.Policy{policy.Reference(), e.Go()} {
+		for seed := uint64(1); seed <= 40; seed++ {
+			sc := scenarios.Seeded(seed, false)
+			full, err := Simulate(context.Background(), sc, p, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range invariants.IDs() {
+				one, err := Simulate(context.Background(), sc, p, &SimOpts{only: id})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(one.Results) != 1 || !reflect.DeepEqual(one.Results[0], full.Result(id)) {
+					t.Fatalf("%s seed %d, %s alone: %+v, want %+v", p.Name(), seed, id, one.Results, full.Result(id))
+				}
+				if one.Results[0].Status == invariants.Violated {
+					violated++
+				}
+				one.Release()
+			}
+			full.Release()
+		}
+	}
+	if violated == 0 {
+		t.Fatal("no run violated any invariant: the comparison proves little")
+	}
 }

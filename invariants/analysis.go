@@ -185,3 +185,17 @@ func (ix *index) duplicates(dup []bool) []bool {
 	}
 	return dup
 }
+
+// CheckOne runs the one checker of id over the analysis: what a shrinker
+// asks of each candidate, which needs no other verdict. An id no checker
+// has is unknown.
+func (a *Analysis) CheckOne(id ID) Result {
+	a.ix.mu.Lock()
+	defer a.ix.mu.Unlock()
+	for _, c := range checkers {
+		if c.ID == id {
+			return c.run(&a.ix)
+		}
+	}
+	return Result{Invariant: id, Status: Unknown, Reason: "no checker has this id"}
+}

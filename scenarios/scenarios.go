@@ -34,12 +34,15 @@ type Execution struct {
 }
 
 // Unit is the fault-site identity of one step of the execution.
-func (x Execution) Unit(step int) uint64 {
+func (x Execution) Unit(step int) uint64 { return unitOf(x.Salt, x.Workflow.Salts, step) }
+
+// unitOf is [Execution.Unit] of the execution with salt and step salts.
+func unitOf(salt uint64, salts []uint64, step int) uint64 {
 	id := uint64(step)
-	if step >= 0 && step < len(x.Workflow.Salts) {
-		id = x.Workflow.Salts[step]
+	if step >= 0 && step < len(salts) {
+		id = salts[step]
 	}
-	return x.Salt*0x9e3779b97f4a7c15 ^ id
+	return salt*0x9e3779b97f4a7c15 ^ id
 }
 
 // Units returns the fault-site identities of a scenario's steps, by
@@ -48,11 +51,11 @@ func (s Scenario) Units() func(exec string, step int) uint64 {
 	xs := s.Executions // a scenario has a few executions: a search beats a map
 	return func(exec string, step int) uint64 {
 		for i := len(xs) - 1; i >= 0; i-- { // the last of an id, as a map of them would keep
-			if xs[i].ID == exec {
-				return xs[i].Unit(step)
+			if x := &xs[i]; x.ID == exec {
+				return unitOf(x.Salt, x.Workflow.Salts, step) // not x.Unit: that copies the execution
 			}
 		}
-		return Execution{}.Unit(step)
+		return unitOf(0, nil, step)
 	}
 }
 
@@ -99,35 +102,41 @@ func (s Scenario) String() string {
 // context keys, and the input carries the request and the goal the planner
 // reads.
 func (x Execution) Store() store.Execution {
+	const ambiguous = " ambiguous"
 	steps := make([]store.Step, len(x.Workflow.Tools))
 	keys := make([]string, 0, 2*len(steps)) // every step's keys in one array, each capped to its own
-	var goal strings.Builder
-	size := len(x.Tenant) + 1
+	// The request and the goal are two pieces of one string: one allocation.
+	var b strings.Builder
+	size := 2*len(x.Tenant) + len(":request:") + len(x.Workflow.Name) + len(ambiguous) + 1
 	for _, tool := range x.Workflow.Tools {
 		size += len(tool) + 1
 	}
-	goal.Grow(size)
-	goal.WriteString(x.Tenant)
-	goal.WriteByte(':')
+	b.Grow(size)
+	b.WriteString(x.Tenant)
+	b.WriteString(":request:")
+	b.WriteString(x.Workflow.Name)
+	if x.Ambiguous {
+		b.WriteString(ambiguous)
+	}
+	requestLen := b.Len()
+	b.WriteString(x.Tenant)
+	b.WriteByte(':')
 	named := 0
 	for i, tool := range x.Workflow.Tools {
 		keys = append(keys, writes(i)...)
 		steps[i] = store.Step{Tool: tool, Writes: keys[len(keys)-2 : len(keys) : len(keys)]}
 		if i > 0 || !x.Workflow.Planned {
 			if named > 0 {
-				goal.WriteByte('>')
+				b.WriteByte('>')
 			}
-			goal.WriteString(tool)
+			b.WriteString(tool)
 			named++
 		}
 	}
-	request := x.Tenant + ":request:" + x.Workflow.Name
-	if x.Ambiguous {
-		request += " ambiguous"
-	}
+	both := b.String()
 	return store.Execution{
 		Tenant: x.Tenant, Exec: x.ID, Workflow: x.Workflow.Name, Steps: steps,
-		Input: map[string]string{"request": request, "goal": goal.String()},
+		Input: map[string]string{"request": both[:requestLen], "goal": both[requestLen:]},
 	}
 }
 

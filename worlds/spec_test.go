@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaosrun/chaosrun/internal/splitmix"
 	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/registry"
 	"github.com/chaosrun/chaosrun/worlds"
@@ -156,5 +157,26 @@ func TestRange(t *testing.T) {
 	}
 	if len(seen) != 4 {
 		t.Errorf("drew only %v from 3..6", seen)
+	}
+}
+
+// TestRangeOfHash holds OfHash to Of: the same draw from the payload's
+// FNV-1a hash as from the payload.
+func TestRangeOfHash(t *testing.T) {
+	t.Parallel()
+	tokens := worlds.Tokens{Prompt: 100, Chunk: 25, Chunks: worlds.Range{Min: 3, Max: 6}}
+	for _, r := range []worlds.Range{{}, worlds.Fixed(7), {Min: 3, Max: 6}, {Min: 500, Max: 4999}, {Min: 9, Max: 2}} {
+		for _, p := range []string{"", "a", "acme:request:invoice", "goal=acme:x>y\nrequest=acme:r"} {
+			h := splitmix.Hash(p)
+			if got, want := r.OfHash(h), r.Of(p); got != want {
+				t.Errorf("%+v.OfHash(Hash(%q)) = %d, Of = %d", r, p, got, want)
+			}
+			tokens.Chunks = r
+			gt, gn := tokens.OfHash(h)
+			wt, wn := tokens.Of(p)
+			if gt != wt || gn != wn {
+				t.Errorf("Tokens %+v: OfHash = %d, %d; Of = %d, %d", tokens, gt, gn, wt, wn)
+			}
+		}
 	}
 }

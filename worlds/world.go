@@ -126,9 +126,19 @@ func (r Range) IsZero() bool { return r == Range{} }
 // Of returns the number r draws for payload.
 func (r Range) Of(payload string) int {
 	if r.Max <= r.Min {
+		return r.Min // no draw: the payload is not hashed
+	}
+	return r.OfHash(splitmix.Hash(payload)) // FNV-1a, as the fake world draws
+}
+
+// OfHash returns the number r draws for a payload whose FNV-1a hash
+// ([splitmix.Hash]) is h: what [Range.Of] returns for it, for a caller that
+// hashes a payload once for every draw from it.
+func (r Range) OfHash(h uint64) int {
+	if r.Max <= r.Min {
 		return r.Min
 	}
-	return r.Min + int(splitmix.Hash(payload)%uint64(r.Max-r.Min+1)) // FNV-1a, as the fake world draws
+	return r.Min + int(h%uint64(r.Max-r.Min+1))
 }
 
 // Tokens is what a model or planner call spends: Prompt tokens, then Chunk
@@ -144,6 +154,13 @@ type Tokens struct {
 // end, and how many chunks it makes.
 func (t Tokens) Of(payload string) (tokens, chunks int) {
 	n := t.Chunks.Of(payload)
+	return t.Prompt + n*t.Chunk, n
+}
+
+// OfHash is [Tokens.Of] for a payload whose FNV-1a hash is h (see
+// [Range.OfHash]).
+func (t Tokens) OfHash(h uint64) (tokens, chunks int) {
+	n := t.Chunks.OfHash(h)
 	return t.Prompt + n*t.Chunk, n
 }
 

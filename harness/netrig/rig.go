@@ -113,6 +113,9 @@ type Rig struct {
 	// broken is the error of a run that found the store unavailable past
 	// its patience: later runs fail with it while the server does not answer.
 	broken error
+	// unclean is set when a run's teardown could not reset a proxy: every
+	// later run fails with it, since it might meet that run's faults.
+	unclean error
 }
 
 var _ harness.Runner = (*Rig)(nil)

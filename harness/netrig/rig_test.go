@@ -295,3 +295,23 @@ func TestPolicyFilesSurviveTheTripToTheEngineProcess(t *testing.T) {
 		}
 	}
 }
+
+// A run whose proxies cannot be reset afterwards (one vanished from
+// Toxiproxy) keeps its verdict, and the rig runs nothing more: the next
+// run might meet toxics it did not apply.
+func TestARigThatCouldNotResetAProxyRunsNoMore(t *testing.T) {
+	t.Parallel()
+	r := rig(t, &netrig.Options{Timeout: 100 * time.Millisecond})
+	netRun(t, r, scenarios.Seeded(1, false), policy.Reference()) // makes the first execution's proxies
+	name, err := r.RemoveAProxy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Run(context.Background(), scenarios.Seeded(2, false), policy.Reference()); err != nil {
+		t.Fatalf("the run that lost %s: %v, want its verdict", name, err)
+	}
+	_, err = r.Run(context.Background(), scenarios.Seeded(3, false), policy.Reference())
+	if err == nil || !strings.Contains(err.Error(), "could not undo a run's faults") || !strings.Contains(err.Error(), name) {
+		t.Fatalf("the run after: %v, want the rig's refusal naming %s", err, name)
+	}
+}

@@ -55,6 +55,11 @@ func (r *Rig) Run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (
 		return nil, &runError{err: r.broken, outages: r.probe().take()}
 	}
 	r.broken = nil
+	if r.unclean != nil {
+		// The run before could not leave its links bare: no run meets a
+		// toxic it did not apply.
+		return nil, r.unclean
+	}
 	run, err := r.run(ctx, sc, p)
 	if err != nil {
 		if errors.Is(err, store.ErrUnavailable) {
@@ -89,7 +94,11 @@ func (r *Rig) run(ctx context.Context, sc scenarios.Scenario, p policy.Policy) (
 	if err != nil {
 		return nil, err
 	}
-	defer n.tearDown()
+	defer func() {
+		if err := n.tearDown(); err != nil {
+			r.unclean = fmt.Errorf("net mode: the rig could not undo a run's faults, so it runs no more scenarios (start a new rig): %w", err)
+		}
+	}()
 	run := &harness.Run{Scenario: n.sc, Policy: p.Name()}
 	rctx, cancel := context.WithTimeout(ctx, r.o.Limit)
 	defer cancel()
@@ -202,15 +211,20 @@ func (n *netRun) pgProxyName(exec string) string     { return n.slot[exec] + ".p
 
 // tearDown leaves the rig's servers serving no world and its proxies bare
 // for the next run: a toxic that an engine could not remove (a process
-// killed at the run's limit, say) goes with the run.
-func (n *netRun) tearDown() {
+// killed at the run's limit, say) goes with the run. Its error is a proxy
+// it could not reset. The world's serving ends in any case: a run that
+// returned early and left calls in flight has its error already, and the
+// servers drop what comes late (ServerOpts.Serves).
+func (n *netRun) tearDown() error {
 	n.rig.cur.Lock()
 	n.rig.pgProxies = nil
 	n.rig.cur.Unlock()
 	_ = n.servers.Settle()
+	var errs []error
 	for name := range n.proxies {
-		_ = n.rig.tox.Reset(name)
+		errs = append(errs, n.rig.tox.Reset(name))
 	}
+	return errors.Join(errs...)
 }
 
 // addrs resolves a tool's name to the proxy in front of it for one execution.

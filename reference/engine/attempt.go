@@ -60,7 +60,7 @@ func (e *Engine) act(ctx context.Context, r *run) (visible bool, err error) {
 // attempt runs the current step once: begin, read, invoke, write, commit.
 func (e *Engine) attempt(ctx context.Context, r *run) error {
 	st := r.exec.Steps[r.step]
-	ent, contract, err := e.entry(r, st.Tool)
+	ent, contract, err := e.entry(r)
 	if err != nil {
 		r.finishWith(doFail, fmt.Sprintf("step %d: %v: an unregistered tool cannot be invoked", r.step, err))
 		return nil
@@ -85,10 +85,10 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 	call := Call{AttemptID: a.AttemptID, Tool: st.Tool, Key: key, Token: token, Payload: e.read(r, n)}
 	var stream *delivery
 	if ent.Streaming {
-		stream = &delivery{e: e, ctx: ctx, id: a.AttemptID, tool: st.Tool, token: token}
-		call.Deliver = stream.deliver
+		stream = e.scratch.deliveryOf(delivery{down: e.down, ctx: ctx, id: a.AttemptID, tool: st.Tool, token: token})
+		call.Deliver = stream.fn
 	}
-	e.emit(Event{Kind: EvInvoke, AttemptID: a.AttemptID, Tool: st.Tool, Key: key, Token: token})
+	e.emit(&Event{Kind: EvInvoke, AttemptID: a.AttemptID, Tool: st.Tool, Key: key, Token: token})
 	r.called[r.step] = e.clock.Now()
 	resp, err := e.tools.Invoke(ctx, call)
 	if errors.Is(err, ErrCrash) {
@@ -117,22 +117,25 @@ func (e *Engine) attempt(ctx context.Context, r *run) error {
 }
 
 // delivery hands a streamed attempt's chunks to the downstream consumer,
-// counting them.
+// counting them. It holds nothing of the engine: a request held on its
+// way (a zombie) may deliver after the engine is gone.
 type delivery struct {
-	e      *Engine
+	down   Downstream
 	ctx    context.Context
 	id     store.AttemptID
 	tool   string
 	token  string
 	chunks int
+	// fn is deliver, bound to this delivery.
+	fn func(index int, chunk string) error
 }
 
 func (d *delivery) deliver(i int, text string) error {
 	d.chunks++
-	if d.e.down == nil {
+	if d.down == nil {
 		return nil
 	}
-	err := d.e.down.Deliver(d.ctx, Chunk{AttemptID: d.id, Tool: d.tool, Token: d.token, Index: i, Text: text})
+	err := d.down.Deliver(d.ctx, Chunk{AttemptID: d.id, Tool: d.tool, Token: d.token, Index: i, Text: text})
 	if err == nil || errors.Is(err, ErrCrash) || d.ctx.Err() != nil {
 		return err
 	}
@@ -174,7 +177,7 @@ func (e *Engine) begin(ctx context.Context, r *run, a *store.Attempt, tool strin
 		r.addKey(a.Step, a.Key)
 		r.addKey(a.Step, a.Token)
 	}
-	e.emit(Event{Kind: EvBegin, AttemptID: a.AttemptID, Tool: tool, Key: a.Key, Token: a.Token, Detail: a.Kind.String()})
+	e.emit(&Event{Kind: EvBegin, AttemptID: a.AttemptID, Tool: tool, Key: a.Key, Token: a.Token, Detail: a.Kind.String()})
 	return nil
 }
 
@@ -207,7 +210,7 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 	work := r.shared
 	if e.arch.Context == policy.Versioned && !e.arch.Without.Has(policy.CopyOnWrite) {
 		// copy-on-write: the committed version is never touched
-		work = e.scratch.newVersion(r.ctx.Values, len(st.Writes))
+		work = e.scratch.newVersion(r.ctx.Values, r.viewOf(r.ctx), len(st.Writes))
 	}
 	writer := store.Writer{Run: a.Run, Step: a.Step, Attempt: a.Attempt}
 	for i, k := range st.Writes {
@@ -232,7 +235,7 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 			}
 		}
 		work[k] = v
-		e.emit(Event{Kind: EvWrite, AttemptID: a.AttemptID, Tool: st.Tool, Version: r.ctx.Version + 1, Detail: k})
+		e.emit(&Event{Kind: EvWrite, AttemptID: a.AttemptID, Tool: st.Tool, Version: r.ctx.Version + 1, Detail: k})
 	}
 	if err := e.at(ctx, r, BeforeCommit, a.AttemptID, 0); err != nil {
 		return err
@@ -301,7 +304,8 @@ func (e *Engine) committed(r *run, c store.Commit) {
 	if e.arch.Context == policy.Shared {
 		maps.Copy(r.shared, c.Context.Values) // what another engine committed; the document keeps the rest
 	}
-	e.emit(commitEvent(r.exec, c))
+	ev := commitEvent(r.exec, c)
+	e.emit(&ev)
 	r.step = c.Step + 1
 	r.comp, r.inHand, r.wake = 0, nil, e.clock.Now()
 	clear(r.effects)
@@ -340,7 +344,7 @@ func (e *Engine) read(r *run, attempt int) string {
 		e.emitRead(r, attempt, r.view.reads)
 		return r.view.payload
 	}
-	reads := e.scratch.reads(len(values))
+	reads := e.scratch.readsFor(len(values))
 	for k, v := range values {
 		reads = append(reads, Read{Key: k, Data: v.Data, Writer: v.Writer})
 	}
@@ -368,13 +372,23 @@ type view struct {
 	value store.Value
 }
 
+// viewOf returns the reads of the committed version c as the run's view
+// holds them, if it holds them (nil otherwise).
+func (r *run) viewOf(c store.Context) []Read {
+	v := &r.view
+	if v.run != r.exec.Run || v.version != c.Version || len(v.reads) != len(c.Values) {
+		return nil
+	}
+	return v.reads
+}
+
 // ready reports whether the view can render its version.
 func (v *view) ready() bool { return v.reads != nil || v.from != nil }
 
 // render makes the view's reads, if they are pending, and its payload.
 func (v *view) render(s *Scratch) {
 	if v.reads == nil {
-		reads := append(s.reads(len(v.from)+len(v.keys)), v.from...)
+		reads := append(s.readsFor(len(v.from)+len(v.keys)), v.from...)
 		for _, k := range v.keys {
 			rd := Read{Key: k, Data: v.value.Data, Writer: v.value.Writer}
 			if i, found := slices.BinarySearchFunc(reads, k, func(r Read, k string) int { return strings.Compare(r.Key, k) }); found {
@@ -392,6 +406,17 @@ func (v *view) render(s *Scratch) {
 	for _, rd := range v.reads {
 		size += len(rd.Key) + len(rd.Data) + 2
 	}
+	if s != nil {
+		b := s.textFor(size)
+		for _, rd := range v.reads {
+			b = append(b, rd.Key...)
+			b = append(b, '=')
+			b = append(b, rd.Data...)
+			b = append(b, '\n')
+		}
+		v.payload = lendText(b)
+		return
+	}
 	var b strings.Builder
 	b.Grow(size)
 	for _, rd := range v.reads {
@@ -404,7 +429,7 @@ func (v *view) render(s *Scratch) {
 }
 
 func (e *Engine) emitRead(r *run, attempt int, reads []Read) {
-	e.emit(Event{Kind: EvRead, AttemptID: r.attemptID(attempt), Tool: r.exec.Steps[r.step].Tool, Version: r.ctx.Version, Reads: reads})
+	e.emit(&Event{Kind: EvRead, AttemptID: r.attemptID(attempt), Tool: r.exec.Steps[r.step].Tool, Version: r.ctx.Version, Reads: reads})
 }
 
 // keys returns the idempotency key and dedup token attempt n carries.
@@ -453,7 +478,7 @@ func (e *Engine) validatePlan(resp Response) error {
 func (e *Engine) fail(ctx context.Context, r *run, a store.Attempt, ent registry.Entry, obs outcome.Observation, inHand *Response, begun bool) error {
 	obs.Layer, obs.SideEffects, obs.Streaming, obs.Signals = ent.Layer, ent.SideEffects, ent.Streaming, ent.Signals
 	a.Outcome = e.classify(obs)
-	r.pending = &failure{a: a, inHand: inHand, begun: begun}
+	r.pending = e.scratch.failureOf(failure{a: a, inHand: inHand, begun: begun})
 	return e.recordFailure(ctx, r)
 }
 
@@ -486,7 +511,7 @@ func (e *Engine) recordFailure(ctx context.Context, r *run) error {
 	if !f.begun {
 		ev.Detail = Unrecorded
 	}
-	e.emit(ev)
+	e.emit(&ev)
 	e.decide(r, f.a, f.inHand)
 	return nil
 }
@@ -495,7 +520,7 @@ func (e *Engine) recordFailure(ctx context.Context, r *run) error {
 // execution's next action.
 func (e *Engine) decide(r *run, a store.Attempt, inHand *Response) {
 	st := r.exec.Steps[r.step]
-	ent, contract, err := e.entry(r, st.Tool)
+	ent, contract, err := e.entry(r)
 	if err != nil {
 		r.finishWith(doFail, err.Error())
 		return
@@ -519,7 +544,7 @@ func (e *Engine) decide(r *run, a store.Attempt, inHand *Response) {
 	if d.Action == policy.Reconcile && o.Reconciled && inHand == nil {
 		d = policy.Decide(policy.DeadLetter, "a lookup already found no trace of the operation and the policy asks to reconcile again")
 	}
-	e.emit(Event{Kind: EvDecision, AttemptID: a.AttemptID, Tool: st.Tool, Decision: &d})
+	e.emit(&Event{Kind: EvDecision, AttemptID: a.AttemptID, Tool: st.Tool, Decision: e.scratch.decisionOf(d)})
 	r.last, r.inHand, r.wake = o, inHand, e.clock.Now()
 	switch d.Action {
 	case policy.Retry:

@@ -54,8 +54,13 @@ type Engine struct {
 	retry     time.Duration
 	scratch   *Scratch
 
-	mu      sync.Mutex
-	runs    map[store.Ref]*run
+	mu   sync.Mutex
+	runs map[store.Ref]*run
+	// last is the run get found last: a caller advances one execution
+	// many times in a row, and its references compare quicker than the
+	// map hashes them.
+	last    *run
+	lastRef store.Ref
 	crashed atomic.Bool
 }
 
@@ -71,11 +76,18 @@ func New(s store.Store, reg *registry.Registry, p policy.Policy, tools Invoker, 
 	if opts == nil {
 		opts = &Opts{}
 	}
-	e := &Engine{
+	e := opts.Scratch.takeEngine() // one released, with its map of runs
+	var runs map[store.Ref]*run
+	if e == nil {
+		e, runs = new(Engine), map[store.Ref]*run{}
+	} else {
+		runs = e.runs
+	}
+	*e = Engine{
 		store: s, reg: reg, pol: p, arch: arch, tools: tools,
 		down: opts.Downstream, contracts: opts.Contracts, clock: opts.Clock,
 		faults: opts.Faults, obs: opts.Observer, seed: opts.Seed, retry: opts.StoreRetry, scratch: opts.Scratch,
-		runs: map[store.Ref]*run{},
+		runs: runs,
 	}
 	e.lookup, _ = tools.(Lookuper)
 	if e.clock == nil {
@@ -88,16 +100,22 @@ func New(s store.Store, reg *registry.Registry, p policy.Policy, tools Invoker, 
 }
 
 // Release hands the memory of the engine's executions back for the
-// engines made after it: a caller that runs many short workflows one after
-// another (the simulation) releases each engine once it is done with it.
-// Neither the engine nor anything it holds may be used afterwards; the
-// store, and what the engine reported (its events), are not affected.
+// engines made after it, and the engine itself to the next New given its
+// scratch ([Opts.Scratch]): a caller that runs many short workflows one
+// after another (the simulation) releases each engine once it is done with
+// it. Neither the engine nor anything it holds may be used afterwards; the
+// store, what the engine reported (its events) and the calls it made are
+// not affected.
 func (e *Engine) Release() {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	for ref, r := range e.runs {
 		r.release()
 		delete(e.runs, ref)
+	}
+	e.last = nil
+	e.mu.Unlock()
+	if e.scratch != nil {
+		e.scratch.keepEngine(e)
 	}
 }
 
@@ -135,7 +153,8 @@ func (e *Engine) Start(ctx context.Context, x store.Execution) error {
 	e.mu.Lock()
 	e.runs[x.Ref()] = r
 	e.mu.Unlock()
-	e.emit(startEvent(x))
+	ev := startEvent(x, e.scratch)
+	e.emit(&ev)
 	return nil
 }
 
@@ -190,7 +209,7 @@ func (e *Engine) Run(ctx context.Context, tenant, id string) (store.Status, erro
 		case err != nil && ctx.Err() != nil:
 			return 0, err
 		case err != nil:
-			e.emit(Event{Kind: EvStoreError, AttemptID: store.AttemptID{Tenant: tenant, Exec: id}, Detail: err.Error()})
+			e.emit(&Event{Kind: EvStoreError, AttemptID: store.AttemptID{Tenant: tenant, Exec: id}, Detail: err.Error()})
 		case p.Done:
 			return p.Status, nil
 		}
@@ -220,7 +239,13 @@ func (e *Engine) Recover(ctx context.Context) ([]store.Ref, error) {
 func (e *Engine) get(ctx context.Context, tenant, id string) (*run, error) {
 	ref := store.Ref{Tenant: tenant, Exec: id}
 	e.mu.Lock()
-	r, ok := e.runs[ref]
+	r := e.last
+	ok := r != nil && e.lastRef.Exec == id && e.lastRef.Tenant == tenant
+	if !ok {
+		if r, ok = e.runs[ref]; ok {
+			e.last, e.lastRef = r, ref
+		}
+	}
 	e.mu.Unlock()
 	if ok {
 		return r, nil
@@ -253,17 +278,20 @@ func (e *Engine) resync(ctx context.Context, r *run, cause error) error {
 // emitRecovered reports a durable fact a rebuilt engine found in the store.
 func (e *Engine) emitRecovered(ev Event) {
 	ev.Recovered = true
-	e.emit(ev)
+	e.emit(&ev)
 }
 
-func (e *Engine) emit(ev Event) {
+// emit reports ev to the observer, stamped with the engine's clock if it
+// has no time. It takes the event by address: an Event is large, and it is
+// copied once, to the observer.
+func (e *Engine) emit(ev *Event) {
 	if e.obs == nil {
 		return
 	}
 	if ev.At.IsZero() {
 		ev.At = e.clock.Now()
 	}
-	e.obs.Observe(ev)
+	e.obs.Observe(*ev)
 }
 
 // at consults the fault port at point p of attempt id. Only ErrCrash and,
@@ -281,8 +309,28 @@ func (e *Engine) at(ctx context.Context, r *run, p Point, id store.AttemptID, in
 }
 
 // entry returns the registry entry and the tenant contract the engine must
-// use: the tenant's own when the architecture honours contracts.
-func (e *Engine) entry(r *run, tool string) (registry.Entry, policy.Contract, error) {
+// use for the current step of r: the tenant's own when the architecture
+// honours contracts. The registry and the contracts do not change once the
+// engine has them, so each step looks them up once per run.
+func (e *Engine) entry(r *run) (registry.Entry, policy.Contract, error) {
+	c := &r.entries[r.step]
+	if !c.known {
+		c.ent, c.contract, c.err = e.lookupEntry(r.exec.Steps[r.step].Tool, r.exec.Tenant)
+		c.known = true
+	}
+	return c.ent, c.contract, c.err
+}
+
+// stepEntry is what entry found for a step.
+type stepEntry struct {
+	ent      registry.Entry
+	contract policy.Contract
+	err      error
+	known    bool
+}
+
+// lookupEntry looks up what entry returns for tool on behalf of tenant.
+func (e *Engine) lookupEntry(tool, tenant string) (registry.Entry, policy.Contract, error) {
 	if e.arch.TenantContracts == policy.Ignore {
 		ent, err := e.reg.Base(tool)
 		return ent, policy.Contract{}, err
@@ -291,10 +339,10 @@ func (e *Engine) entry(r *run, tool string) (registry.Entry, policy.Contract, er
 	if e.arch.Without.Has(policy.TenantEntry) {
 		lookup = func(tool, _ string) (registry.Entry, error) { return e.reg.Base(tool) }
 	}
-	ent, err := lookup(tool, r.exec.Tenant)
+	ent, err := lookup(tool, tenant)
 	var c policy.Contract
 	if err == nil && e.contracts != nil {
-		c = e.arch.Without.Contract(e.contracts.Contract(r.exec.Tenant, tool))
+		c = e.arch.Without.Contract(e.contracts.Contract(tenant, tool))
 	}
 	return ent, c, err
 }

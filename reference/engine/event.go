@@ -112,8 +112,8 @@ func (e Event) Fact() (Fact, bool) {
 // The events of the durable facts, made in one place for the engine that
 // makes a fact and for a rebuilt one that finds it in the store.
 
-func startEvent(x store.Execution) Event {
-	tools := make([]string, len(x.Steps))
+func startEvent(x store.Execution, s *Scratch) Event {
+	tools := s.namesFor(len(x.Steps))
 	for i, st := range x.Steps {
 		tools[i] = st.Tool
 	}

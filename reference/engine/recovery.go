@@ -18,7 +18,7 @@ import (
 // pre-execution one and asks the policy again.
 func (e *Engine) reconcile(ctx context.Context, r *run) error {
 	st := r.exec.Steps[r.step]
-	ent, _, err := e.entry(r, st.Tool)
+	ent, _, err := e.entry(r)
 	if err != nil {
 		r.finishWith(doFail, err.Error())
 		return nil
@@ -68,7 +68,7 @@ func (e *Engine) reconcile(ctx context.Context, r *run) error {
 		if err != nil {
 			return e.reconcileFailed(ctx, r, a, ent, err, true)
 		}
-		e.emit(Event{Kind: EvLookup, AttemptID: a.AttemptID, Tool: st.Tool, Key: k, Found: res.Found, Ref: res.Response.Ref})
+		e.emit(&Event{Kind: EvLookup, AttemptID: a.AttemptID, Tool: st.Tool, Key: k, Found: res.Found, Ref: res.Response.Ref})
 		if res.Found {
 			if res.Response.Ref != "" {
 				r.refs[r.step] = res.Response.Ref
@@ -88,7 +88,7 @@ func (e *Engine) reconcile(ctx context.Context, r *run) error {
 		r.inflight[r.step] = true
 	}
 	a.Outcome = o
-	r.pending = &failure{a: a, begun: true}
+	r.pending = e.scratch.failureOf(failure{a: a, begun: true})
 	return e.recordFailure(ctx, r)
 }
 
@@ -108,7 +108,7 @@ func (e *Engine) reconcileFailed(ctx context.Context, r *run, a store.Attempt, e
 		}
 		return nil
 	}
-	r.pending = &failure{a: a, inHand: r.inHand, begun: begun}
+	r.pending = e.scratch.failureOf(failure{a: a, inHand: r.inHand, begun: begun})
 	return e.recordFailure(ctx, r)
 }
 
@@ -117,7 +117,7 @@ func (e *Engine) reconcileFailed(ctx context.Context, r *run, a store.Attempt, e
 // handle when no key was sent), then ends the execution compensated.
 func (e *Engine) compensate(ctx context.Context, r *run) error {
 	st := r.exec.Steps[r.step]
-	ent, _, err := e.entry(r, st.Tool)
+	ent, _, err := e.entry(r)
 	if err != nil {
 		r.finishWith(doFail, err.Error())
 		return nil
@@ -151,7 +151,7 @@ func (e *Engine) compensate(ctx context.Context, r *run) error {
 		if err != nil {
 			return e.compensationFailed(ctx, r, a, err, true)
 		}
-		e.emit(Event{Kind: EvCompensate, AttemptID: a.AttemptID, Tool: ent.Compensator, Key: k, Ref: call.Ref})
+		e.emit(&Event{Kind: EvCompensate, AttemptID: a.AttemptID, Tool: ent.Compensator, Key: k, Ref: call.Ref})
 	}
 	r.finishWith(doFinishCompensated, r.last.Cause)
 	return nil
@@ -195,7 +195,8 @@ func (e *Engine) restart(ctx context.Context, r *run) error {
 	clear(r.inflight)
 	clear(r.first)
 	clear(r.called)
-	e.emit(restartEvent(r.exec, r.exec.Run))
+	ev := restartEvent(r.exec, r.exec.Run)
+	e.emit(&ev)
 	return nil
 }
 
@@ -210,7 +211,8 @@ func (e *Engine) deadLetter(ctx context.Context, r *run) error {
 	if err := queue(ctx, d); err != nil {
 		return fmt.Errorf("dead-letter %s: %w", r.exec.Ref(), err)
 	}
-	e.emit(deadLetterEvent(r.exec, d))
+	ev := deadLetterEvent(r.exec, d)
+	e.emit(&ev)
 	e.ended(r, store.DeadLettered, d.Cause)
 	return nil
 }
@@ -225,5 +227,6 @@ func (e *Engine) finish(ctx context.Context, r *run, s store.Status, cause strin
 
 func (e *Engine) ended(r *run, s store.Status, cause string) {
 	r.done, r.status = true, s
-	e.emit(finishEvent(r.exec, r.step, s, cause))
+	ev := finishEvent(r.exec, r.step, s, cause)
+	e.emit(&ev)
 }

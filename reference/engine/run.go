@@ -49,6 +49,7 @@ type runState struct {
 	// view caches the rendering of the committed version retries read.
 	view view
 
+	entries  []stepEntry // per step: its registry entry and contract, once looked up
 	attempts []int       // per step: the highest attempt number used
 	first    []time.Time // per step of the current run: when its first attempt began
 	called   []time.Time // per step of the current run: when its tool was last called
@@ -102,6 +103,7 @@ func newRun(x store.Execution) *run {
 		b.run.arrays = b
 		b.run.runState = runState{
 			exec:     x,
+			entries:  b.entries[:n:n],
 			attempts: b.ints[:n:n],
 			failures: b.ints[smallRun : smallRun+n : smallRun+n],
 			first:    b.times[:n:n],
@@ -112,12 +114,17 @@ func newRun(x store.Execution) *run {
 			signals:  b.flags[:n:n],
 			inflight: b.flags[smallRun : smallRun+n : smallRun+n],
 		}
+		for i := range n {
+			// room for a step's first two keys (its key or token, and a retry's)
+			b.keys[i] = b.keyRoom[2*i : 2*i : 2*i+2]
+		}
 		return &b.run
 	}
 	// Counters, times and flags of a kind share one array, each capped to its part.
 	ints, times, flags := make([]int, 2*n), make([]time.Time, 2*n), make([]bool, 2*n)
 	return &run{runState: runState{
 		exec:     x,
+		entries:  make([]stepEntry, n),
 		attempts: ints[:n:n],
 		failures: ints[n:],
 		first:    times[:n:n],
@@ -155,8 +162,10 @@ type smallRunArrays struct {
 	times   [2 * smallRun]time.Time
 	flags   [2 * smallRun]bool
 	keys    [smallRun][]string
+	keyRoom [2 * smallRun]string
 	refs    [smallRun]string
 	effects [smallRun]outcome.Effects
+	entries [smallRun]stepEntry
 }
 
 // attemptID is the identity of attempt n of the execution's current step
@@ -205,7 +214,9 @@ func (e *Engine) rebuild(snap store.Snapshot) *run {
 	x := snap.Execution
 	r := newRun(x)
 	r.ctx = snap.Context
-	r.shared = sharedDocument(x, snap.Shared)
+	if e.arch.Context == policy.Shared || e.arch.Without.Has(policy.CopyOnWrite) {
+		r.shared = sharedDocument(x, snap.Shared) // as Start makes it: only these modes write into it
+	}
 	r.step = len(snap.Commits)
 	if e.arch.Without.Has(policy.ResumeAfterCommit) && r.step > 0 && r.step < len(x.Steps) {
 		r.step-- // resumes at the last committed step, not after it
@@ -213,7 +224,7 @@ func (e *Engine) rebuild(snap store.Snapshot) *run {
 	// Report the durable facts found in the store: the engine that made them
 	// may have died before reporting them, or been told a write failed
 	// that landed.
-	e.emitRecovered(startEvent(x))
+	e.emitRecovered(startEvent(x, e.scratch))
 	for run := 1; run <= x.Run; run++ {
 		e.emitRecovered(restartEvent(x, run))
 	}
@@ -268,14 +279,14 @@ func (e *Engine) rebuild(snap store.Snapshot) *run {
 			}
 		}
 	case !last.Ended:
-		ent, _, err := e.entry(r, x.Steps[r.step].Tool)
+		ent, _, err := e.entry(r)
 		if err != nil {
 			r.finishWith(doFail, err.Error())
 			break
 		}
 		a := *last
 		a.Outcome = crashedOutcome(ent)
-		r.pending = &failure{a: a, begun: true}
+		r.pending = e.scratch.failureOf(failure{a: a, begun: true})
 	default:
 		o := last.Outcome
 		o.InHand = false // a response in hand did not survive the crash

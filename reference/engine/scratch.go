@@ -3,45 +3,126 @@ package engine
 import (
 	"maps"
 	"sync"
+	"unsafe"
 
+	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/store"
 )
 
 // Scratch is memory a caller that runs many short workflows one after
 // another (the simulation) lends its engines: the context versions they
-// commit and the reads they report. An engine given one ([Opts.Scratch])
-// takes from it instead of allocating, and everything it took stays valid
-// until the caller calls Reset — which it does only once nothing reads the
-// run's store, its engines, or the events they reported (their Reads are
-// the scratch's). The zero value is ready; a nil Scratch allocates.
+// commit, the payloads their calls carry, the reads, outcomes and
+// decisions they report, and the engines themselves once released. An
+// engine given one ([Opts.Scratch]) takes from it instead of allocating,
+// and everything it took stays valid until the caller calls Reset — which
+// it does only once nothing reads the run's store, its engines, the calls
+// they made, or the events they reported (their Reads, Outcomes,
+// Decisions and Tools are the scratch's, and so are the bytes of the
+// calls' payloads). The zero value is ready; a nil Scratch allocates.
 type Scratch struct {
-	mu     sync.Mutex
-	used   []map[string]store.Value // versions handed out since the last Reset
-	free   []map[string]store.Value // cleared versions, for the next
-	chunks [][]Read                 // reads, handed out in parts
-	cur    int                      // the chunk parts come from
+	mu   sync.Mutex
+	used []map[string]store.Value // versions handed out since the last Reset
+	free []map[string]store.Value // cleared versions, for the next
+	// small and freeSmall are versions of at most smallVersion keys: a
+	// map of one group, which is quicker to fill and to clear than the
+	// tables of a larger one.
+	small     []map[string]store.Value
+	freeSmall []map[string]store.Value
+	reads     slab[Read]
+	text      slab[byte] // payloads
+	names     slab[string]
+	failures  slab[failure]
+	decisions slab[policy.Decision]
+	streams   slab[delivery]
+	// spare is an engine Release handed back, for New (see [Engine.Release]).
+	spare *Engine
 }
 
-// readChunk is how many reads a chunk of a Scratch holds.
-const readChunk = 256
+// The sizes of the chunks a Scratch hands its parts out from: a part
+// larger than its chunk is allocated on its own.
+const (
+	readChunk   = 256
+	textChunk   = 8 << 10
+	nameChunk   = 64
+	recordChunk = 16 // failures, decisions, deliveries
+)
 
 // Reset takes back everything handed out since the last Reset: the
-// versions, cleared, and the reads.
+// versions, cleared, the reads, payloads, outcomes and decisions.
 func (s *Scratch) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, m := range s.used {
-		clear(m)
+	s.free, s.used = recycle(s.free, s.used)
+	s.freeSmall, s.small = recycle(s.freeSmall, s.small)
+	s.reads.reset()
+	s.text.rewind() // bytes: nothing to let go of
+	s.names.reset()
+	s.failures.reset()
+	s.decisions.reset()
+	for _, c := range s.streams.chunks {
+		for i := range c {
+			c[i] = delivery{fn: c[i].fn} // the function is bound to the place, not to the call
+		}
 	}
-	s.free = append(s.free, s.used...)
-	clear(s.used)
-	s.used = s.used[:0]
-	for i, c := range s.chunks {
+	s.streams.rewind()
+}
+
+// slab hands out parts of chunks of T, each part once between resets.
+type slab[T any] struct {
+	chunks [][]T // each used up to its length
+	cur    int   // the chunk parts come from
+}
+
+// take returns an empty slice with room for n values, from a chunk of size
+// values.
+func (s *slab[T]) take(n, size int) []T {
+	if n > size {
+		return make([]T, 0, n)
+	}
+	for ; s.cur < len(s.chunks); s.cur++ {
+		if c := s.chunks[s.cur]; cap(c)-len(c) >= n {
+			s.chunks[s.cur] = c[:len(c)+n]
+			return c[len(c) : len(c) : len(c)+n]
+		}
+	}
+	c := make([]T, n, size)
+	s.chunks = append(s.chunks, c)
+	return c[:0:n]
+}
+
+// one returns a zero T from a chunk of size values.
+func (s *slab[T]) one(size int) *T {
+	return &s.take(1, size)[:1][0]
+}
+
+// reset takes back every part, zeroed.
+func (s *slab[T]) reset() {
+	for _, c := range s.chunks {
 		clear(c)
+	}
+	s.rewind()
+}
+
+// rewind takes back every part as it is.
+func (s *slab[T]) rewind() {
+	for i, c := range s.chunks {
 		s.chunks[i] = c[:0]
 	}
 	s.cur = 0
 }
+
+// recycle clears the maps of used and moves them to free.
+func recycle(free, used []map[string]store.Value) (_, _ []map[string]store.Value) {
+	for _, m := range used {
+		clear(m)
+	}
+	free = append(free, used...)
+	clear(used)
+	return free, used[:0]
+}
+
+// smallVersion is the most keys a map of one group holds.
+const smallVersion = 8
 
 // version returns an empty map for a context version of about n keys.
 func (s *Scratch) version(n int) map[string]store.Value {
@@ -50,42 +131,149 @@ func (s *Scratch) version(n int) map[string]store.Value {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var m map[string]store.Value
-	if k := len(s.free); k > 0 {
-		m, s.free = s.free[k-1], s.free[:k-1]
-	} else {
-		m = make(map[string]store.Value, max(n, 16))
+	if n <= smallVersion {
+		var m map[string]store.Value
+		m, s.freeSmall = take(s.freeSmall, smallVersion)
+		s.small = append(s.small, m)
+		return m
 	}
+	var m map[string]store.Value
+	m, s.free = take(s.free, max(n, 16))
 	s.used = append(s.used, m)
 	return m
 }
 
-// reads returns an empty slice with room for n reads.
-func (s *Scratch) reads(n int) []Read {
-	if s == nil || n > readChunk {
+// take returns a map of free, or a new one of room for n keys.
+func take(free []map[string]store.Value, n int) (map[string]store.Value, []map[string]store.Value) {
+	if k := len(free); k > 0 {
+		return free[k-1], free[:k-1]
+	}
+	return make(map[string]store.Value, n), free
+}
+
+// readsFor returns an empty slice with room for n reads.
+func (s *Scratch) readsFor(n int) []Read {
+	if s == nil {
 		return make([]Read, 0, n)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for ; s.cur < len(s.chunks); s.cur++ {
-		if c := s.chunks[s.cur]; cap(c)-len(c) >= n {
-			s.chunks[s.cur] = c[:len(c)+n]
-			return c[len(c) : len(c) : len(c)+n]
-		}
-	}
-	c := make([]Read, n, readChunk)
-	s.chunks = append(s.chunks, c)
-	return c[:0:n]
+	return s.reads.take(n, readChunk)
 }
 
-// newVersion copies a committed version's values for n more keys. Without
-// a scratch, a clone copies the map's memory without hashing every key
-// again, which is the faster way but where the n keys take a map of one
-// group (eight) past it: then a map made at its final size is.
-func (s *Scratch) newVersion(values map[string]store.Value, n int) map[string]store.Value {
+// namesFor returns a slice of n empty strings.
+func (s *Scratch) namesFor(n int) []string {
+	if s == nil {
+		return make([]string, n)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.names.take(n, nameChunk)[:n]
+}
+
+// textFor returns an empty byte slice with room for n bytes, which
+// [Scratch.lendText] turns into a string.
+func (s *Scratch) textFor(n int) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.text.take(n, textChunk)
+}
+
+// lendText returns the bytes textFor handed out as a string: they are
+// never written again before the Reset that takes them back.
+func lendText(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// failureOf returns f where it lives until the Reset: its outcome is what
+// the attempt's EvFailure points to.
+func (s *Scratch) failureOf(f failure) *failure {
+	if s == nil {
+		p := new(failure)
+		*p = f
+		return p
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.failures.one(recordChunk)
+	*p = f
+	return p
+}
+
+// decisionOf returns d where it lives until the Reset, for an EvDecision
+// to point to.
+func (s *Scratch) decisionOf(d policy.Decision) *policy.Decision {
+	if s == nil {
+		p := new(policy.Decision)
+		*p = d
+		return p
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.decisions.one(recordChunk)
+	*p = d
+	return p
+}
+
+// deliveryOf returns d where it lives until the Reset, with its deliver
+// method as a function value: a delivery taken again keeps the function
+// made for it the first time.
+func (s *Scratch) deliveryOf(d delivery) *delivery {
+	if s == nil {
+		p := new(delivery)
+		*p = d
+		p.fn = p.deliver
+		return p
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p := s.streams.one(recordChunk)
+	fn := p.fn
+	*p = d
+	if p.fn = fn; fn == nil {
+		p.fn = p.deliver
+	}
+	return p
+}
+
+// takeEngine returns the engine Release handed back, if there is one.
+func (s *Scratch) takeEngine() *Engine {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e := s.spare
+	s.spare = nil
+	return e
+}
+
+// keepEngine keeps a released engine for the next New.
+func (s *Scratch) keepEngine(e *Engine) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.spare = e
+}
+
+// newVersion copies a committed version's values for n more keys; view,
+// when not nil, is the version's values as a read saw them, which fill the
+// copy quicker than the map's. Without a scratch, a clone copies the map's
+// memory without hashing every key again, which is the faster way but
+// where the n keys take a map of one group (eight) past it: then a map
+// made at its final size is.
+func (s *Scratch) newVersion(values map[string]store.Value, view []Read, n int) map[string]store.Value {
 	if s != nil {
 		work := s.version(len(values) + n)
-		maps.Copy(work, values)
+		if view == nil {
+			maps.Copy(work, values)
+			return work
+		}
+		for _, rd := range view {
+			work[rd.Key] = store.Value{Data: rd.Data, Writer: rd.Writer}
+		}
 		return work
 	}
 	if len(values) <= 8 && len(values)+n > 8 {

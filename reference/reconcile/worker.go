@@ -66,14 +66,15 @@ func New(s store.Store, reg *registry.Registry, tools Tools, opts *Opts) (*Worke
 // it recorded.
 func (w *Worker) Pass(ctx context.Context) ([]store.ReconEvent, error) {
 	var all []store.ReconEvent
+	audit := func(snap store.Snapshot) ([]store.ReconEvent, error) {
+		events, err := w.audit(ctx, &snap)
+		if err == nil {
+			all = append(all, events...)
+		}
+		return events, err
+	}
 	for {
-		n, err := w.store.Audit(ctx, w.batch, func(snap store.Snapshot) ([]store.ReconEvent, error) {
-			events, err := w.audit(ctx, snap)
-			if err == nil {
-				all = append(all, events...)
-			}
-			return events, err
-		})
+		n, err := w.store.Audit(ctx, w.batch, audit)
 		if err != nil {
 			return all, fmt.Errorf("reconcile: %w", err)
 		}
@@ -84,7 +85,7 @@ func (w *Worker) Pass(ctx context.Context) ([]store.ReconEvent, error) {
 }
 
 // audit checks one execution, step by step.
-func (w *Worker) audit(ctx context.Context, snap store.Snapshot) ([]store.ReconEvent, error) {
+func (w *Worker) audit(ctx context.Context, snap *store.Snapshot) ([]store.ReconEvent, error) {
 	x := snap.Execution
 	var events []store.ReconEvent
 	for step, st := range x.Steps {
@@ -100,22 +101,23 @@ func (w *Worker) audit(ctx context.Context, snap store.Snapshot) ([]store.ReconE
 		if err != nil {
 			return nil, fmt.Errorf("audit %s step %d: %w", x.Ref(), step, err)
 		}
-		ev, err := w.judge(ctx, snap, step, ent, refs)
+		ev, found, err := w.judge(ctx, snap, step, ent, refs)
 		if err != nil {
 			return nil, err
 		}
-		if ev != nil {
-			events = append(events, *ev)
-			w.emit(*ev)
+		if found {
+			events = append(events, ev)
+			w.emit(&ev)
 		}
 	}
 	return events, nil
 }
 
-// judge compares one step's committed state with the tool's live effects.
-func (w *Worker) judge(ctx context.Context, snap store.Snapshot, step int, ent registry.Entry, refs []string) (*store.ReconEvent, error) {
+// judge compares one step's committed state with the tool's live effects,
+// and reports whether it found an anomaly, and the event that records it.
+func (w *Worker) judge(ctx context.Context, snap *store.Snapshot, step int, ent registry.Entry, refs []string) (ev store.ReconEvent, found bool, err error) {
 	x := snap.Execution
-	ev := store.ReconEvent{Tenant: x.Tenant, Exec: x.Exec, Step: step, Tool: ent.Tool, At: w.clock.Now()}
+	ev = store.ReconEvent{Tenant: x.Tenant, Exec: x.Exec, Step: step, Tool: ent.Tool, At: w.clock.Now()}
 	var undo []string
 	switch committed := step < len(snap.Commits); {
 	case committed && len(refs) > 1:
@@ -132,22 +134,22 @@ func (w *Worker) judge(ctx context.Context, snap store.Snapshot, step int, ent r
 		ev.Kind, ev.Detail = store.OrphanedEffect, fmt.Sprintf("%s ended %s, leaving %v", x.Ref(), x.Status, refs)
 		undo = refs
 	default:
-		return nil, nil
+		return store.ReconEvent{}, false, nil
 	}
 	if w.off.Has(anomalySafeguard[ev.Kind]) {
-		return nil, nil // the worker does not look for this class
+		return store.ReconEvent{}, false, nil // the worker does not look for this class
 	}
 	ev.Action = "flagged for review"
 	if len(undo) > 0 && ent.HasCompensator() {
 		for _, ref := range undo {
 			call := engine.Call{AttemptID: store.AttemptID{Tenant: x.Tenant, Exec: x.Exec, Run: x.Run, Step: step}, Tool: ent.Compensator, Ref: ref}
 			if _, err := w.tools.Invoke(ctx, call); err != nil {
-				return nil, fmt.Errorf("compensate %s of %s step %d: %w", ref, x.Ref(), step, err)
+				return store.ReconEvent{}, false, fmt.Errorf("compensate %s of %s step %d: %w", ref, x.Ref(), step, err)
 			}
 		}
 		ev.Action = fmt.Sprintf("compensated %v with %s", undo, ent.Compensator)
 	}
-	return &ev, nil
+	return ev, true, nil
 }
 
 var anomalySafeguard = map[store.Anomaly]policy.Safeguard{
@@ -168,7 +170,7 @@ func (w *Worker) live(ctx context.Context, tenant, tool string, keys []string) (
 	return refs, nil
 }
 
-func (w *Worker) emit(ev store.ReconEvent) {
+func (w *Worker) emit(ev *store.ReconEvent) {
 	if w.obs != nil {
 		w.obs.Observe(engine.Event{
 			Kind:      engine.EvRecon,
@@ -182,17 +184,17 @@ func (w *Worker) emit(ev store.ReconEvent) {
 }
 
 // stepKeys returns the distinct idempotency keys the step's calls carried.
-func stepKeys(snap store.Snapshot, step int) []string {
+func stepKeys(snap *store.Snapshot, step int) []string {
 	var keys []string
-	for _, a := range snap.Attempts {
-		if a.Step == step && a.Kind == store.Invoke && a.Key != "" && !slices.Contains(keys, a.Key) {
+	for i := range snap.Attempts {
+		if a := &snap.Attempts[i]; a.Step == step && a.Kind == store.Invoke && a.Key != "" && !slices.Contains(keys, a.Key) {
 			keys = append(keys, a.Key)
 		}
 	}
 	return keys
 }
 
-func deadLettered(snap store.Snapshot, step int) bool {
+func deadLettered(snap *store.Snapshot, step int) bool {
 	for _, d := range snap.DeadLetters {
 		if d.Step == step {
 			return true

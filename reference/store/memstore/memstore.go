@@ -1,10 +1,11 @@
 package memstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"maps"
-	"sort"
+	"slices"
 	"sync"
 
 	"github.com/chaosrun/chaosrun/reference/store"
@@ -20,7 +21,13 @@ type Store struct {
 	dead    []deadLetter       // queue, oldest first
 	events  map[store.Ref][]store.ReconEvent
 	free    []*record // records a Reset emptied, for Create to fill again
-	claims  int       // claims of dead letters made, numbering them
+	loans   loans     // what Load's snapshots hold, until a Recycle
+	// last is the record get found last: an engine writes one execution
+	// many times in a row, and its reference compares quicker than the map
+	// hashes it.
+	last    *record
+	lastRef store.Ref
+	claims  int // claims of dead letters made, numbering them
 }
 
 type record struct {
@@ -30,9 +37,13 @@ type record struct {
 	attempts []store.Attempt
 	// lent is set while a snapshot shares attempts' array: End copies it
 	// before changing an attempt, and a Reset leaves it to the snapshot.
-	lent   bool
-	dead   []store.DeadLetter
-	shared map[string]store.Value
+	lent bool
+	// lentAll is set while an audit's snapshot shares the record's
+	// steps, input, commits, dead letters and scratchpad (see
+	// record.forAudit): a Reset leaves them to it.
+	lentAll bool
+	dead    []store.DeadLetter
+	shared  map[string]store.Value
 }
 
 type deadLetter struct {
@@ -51,33 +62,42 @@ func New() *Store {
 // what is stored next: a caller that runs many short workflows one after
 // another (the simulation) reuses one store. What was read from the store
 // before is not affected: reads hand out copies, or share what the store
-// never modifies (committed versions, and the attempts a snapshot holds:
-// see record.lend).
+// never modifies (committed versions, the attempts a snapshot holds, and
+// the terminal record an audit reads: see record.lend and record.forAudit).
 func (s *Store) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.loans.forget()
+	s.reset()
+}
+
+// Recycle is Reset for a caller that reads nothing it read from the store
+// before (the simulation, once a run is checked): it also takes back the
+// arrays and maps that snapshots share or were copied into (see
+// record.lend, record.forAudit and loans), which Reset leaves to them.
+func (s *Store) Recycle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ref := range s.order {
+		r := s.execs[ref]
+		r.lent, r.lentAll = false, false
+	}
+	s.loans.recycle()
+	s.reset()
+}
+
+// reset empties the store, its loans aside.
+func (s *Store) reset() {
 	for _, ref := range s.order {
 		s.free = append(s.free, s.execs[ref])
 	}
 	clear(s.execs)
+	s.last, s.lastRef = nil, store.Ref{}
 	clear(s.pending)
 	clear(s.claimed)
 	clear(s.events)
 	clear(s.dead) // the queue's causes go with it
 	s.order, s.dead = s.order[:0], s.dead[:0]
-}
-
-// Recycle is Reset for a caller that reads nothing it read from the store
-// before (the simulation, once a run is checked): it also takes back the
-// arrays of attempts that snapshots share (see record.lend), which Reset
-// leaves to them.
-func (s *Store) Recycle() {
-	s.mu.Lock()
-	for _, ref := range s.order {
-		s.execs[ref].lent = false
-	}
-	s.mu.Unlock()
-	s.Reset()
 }
 
 // newRecord returns a record for a new execution, reusing one a Reset
@@ -89,6 +109,10 @@ func (s *Store) newRecord(e store.Execution) *record {
 		r, s.free = s.free[k-1], s.free[:k-1]
 	} else {
 		r = &record{}
+	}
+	if r.lentAll {
+		// An audit's snapshot still reads the record's arrays and maps.
+		*r = record{attempts: r.attempts, lent: r.lent}
 	}
 	input := r.exec.Input
 	e.Steps, r.keys = cloneStepsInto(r.exec.Steps, r.keys, e.Steps)
@@ -117,10 +141,15 @@ func (s *Store) newRecord(e store.Execution) *record {
 }
 
 func (s *Store) get(tenant, id string) (*record, error) {
-	r, ok := s.execs[store.Ref{Tenant: tenant, Exec: id}]
+	if s.last != nil && s.lastRef.Exec == id && s.lastRef.Tenant == tenant {
+		return s.last, nil
+	}
+	ref := store.Ref{Tenant: tenant, Exec: id}
+	r, ok := s.execs[ref]
 	if !ok {
 		return nil, fmt.Errorf("%s/%s: %w", tenant, id, store.ErrNotFound)
 	}
+	s.last, s.lastRef = r, ref
 	return r, nil
 }
 
@@ -174,7 +203,7 @@ func (s *Store) Load(_ context.Context, tenant, id string) (store.Snapshot, erro
 	if err != nil {
 		return store.Snapshot{}, err
 	}
-	return r.snapshot(true), nil
+	return s.snapshot(r), nil
 }
 
 // DeadLetters returns the dead letters of an execution, as Load's snapshot
@@ -189,35 +218,57 @@ func (s *Store) DeadLetters(_ context.Context, tenant, id string) ([]store.DeadL
 	return append([]store.DeadLetter(nil), r.dead...), nil
 }
 
-// snapshot returns the record as a reader sees it. With own, its Context
-// is the reader's own copy (Load's, which an engine resumes from);
-// without, it is the committed version itself, which a reader only reads
-// (Audit's).
-func (r *record) snapshot(own bool) store.Snapshot {
+// snapshot returns the record as Load's reader sees it: a copy, in
+// memory the store lends until a Recycle (see loans), but for the
+// attempts, which it shares (see record.lend), and the committed
+// versions, which are never modified (see store.Context). Its Context,
+// the one an engine resumes from, is a copy too.
+func (s *Store) snapshot(r *record) store.Snapshot {
+	l := &s.loans
 	e := r.exec
-	e.Steps = cloneSteps(e.Steps)
-	e.Input = maps.Clone(e.Input)
+	e.Steps = l.steps(e.Steps)
+	e.Input = l.input(e.Input)
 	snap := store.Snapshot{
-		Execution:   e,
-		Commits:     make([]store.Commit, len(r.commits)),
+		Execution: e,
+		Commits:   append(l.commits.take(len(r.commits), loanChunk), r.commits...),
+		Attempts:  r.lend(),
+		Shared:    l.values(len(r.shared)),
+	}
+	if len(r.dead) > 0 {
+		snap.DeadLetters = append(l.dead.take(len(r.dead), loanChunk), r.dead...)
+	}
+	maps.Copy(snap.Shared, r.shared)
+	if n := len(r.commits); n > 0 {
+		c := r.commits[n-1].Context
+		snap.Context = store.Context{Version: c.Version, Values: l.values(len(c.Values))}
+		maps.Copy(snap.Context.Values, c.Values)
+	} else {
+		snap.Context.Values = l.values(len(e.Input))
+		fillInput(snap.Context.Values, e.Input)
+	}
+	return snap
+}
+
+// forAudit returns the snapshot an audit reads: the record itself, shared,
+// not copied. The record is terminal, so that nothing changes what the
+// snapshot sees: no step is begun, committed or written to the scratchpad
+// any more, and an attempt End changes is in an array of its own (see
+// record.lend). Only a Reset that hands the record to another execution
+// would, and it does not while the snapshot may be read (see Recycle).
+func (r *record) forAudit(l *loans) store.Snapshot {
+	r.lentAll = true
+	snap := store.Snapshot{
+		Execution:   r.exec,
+		Commits:     r.commits[:len(r.commits):len(r.commits)],
 		Attempts:    r.lend(),
-		DeadLetters: append([]store.DeadLetter(nil), r.dead...),
-		Shared:      maps.Clone(r.shared),
+		DeadLetters: r.dead[:len(r.dead):len(r.dead)],
+		Shared:      r.shared,
 	}
-	if snap.Shared == nil {
-		snap.Shared = map[string]store.Value{}
-	}
-	// The commits share their versions with the store: a committed version
-	// is never modified (see store.Context). The snapshot's Context, the one
-	// a reader resumes from, is its own copy.
-	copy(snap.Commits, r.commits)
-	switch n := len(r.commits); {
-	case n > 0 && own:
-		snap.Context = cloneContext(r.commits[n-1].Context)
-	case n > 0:
+	if n := len(r.commits); n > 0 {
 		snap.Context = r.commits[n-1].Context
-	default:
-		snap.Context = InputContext(e.Input)
+	} else {
+		snap.Context.Values = l.values(len(r.exec.Input)) // version 0, in memory lent like Load's
+		fillInput(snap.Context.Values, r.exec.Input)
 	}
 	return snap
 }
@@ -238,10 +289,15 @@ func (r *record) lend() []store.Attempt {
 // InputContext returns context version 0 for an execution's input.
 func InputContext(input map[string]string) store.Context {
 	c := store.Context{Values: make(map[string]store.Value, len(input))}
-	for k, v := range input {
-		c.Values[k] = store.Value{Data: v, Writer: store.InputWriter}
-	}
+	fillInput(c.Values, input)
 	return c
+}
+
+// fillInput writes an execution's input into the values of a context.
+func fillInput(values map[string]store.Value, input map[string]string) {
+	for k, v := range input {
+		values[k] = store.Value{Data: v, Writer: store.InputWriter}
+	}
 }
 
 // Active implements [store.Store].
@@ -279,7 +335,7 @@ func (s *Store) End(_ context.Context, a store.Attempt) error {
 		return err
 	}
 	if r.lent {
-		r.attempts, r.lent = append(make([]store.Attempt, 0, cap(r.attempts)), r.attempts...), false
+		r.attempts, r.lent = s.loans.moveAttempts(r.attempts), false
 	}
 	for i := len(r.attempts) - 1; i >= 0; i-- {
 		b := &r.attempts[i]
@@ -437,21 +493,29 @@ func (s *Store) ClaimDeadLetters(ctx context.Context, limit int, fn func(store.D
 
 // Audit implements [store.Store].
 func (s *Store) Audit(ctx context.Context, limit int, fn func(store.Snapshot) ([]store.ReconEvent, error)) (int, error) {
+	// A pass audits a few executions: their references and snapshots fit
+	// in arrays of the call's own.
+	var refBuf [auditFew]store.Ref
+	var snapBuf [auditFew]store.Snapshot
 	s.mu.Lock()
-	refs := make([]store.Ref, 0, len(s.pending))
+	refs := refBuf[:0]
 	for ref := range s.pending {
 		if !s.claimed[ref] {
 			refs = append(refs, ref)
 		}
 	}
-	sort.Slice(refs, func(i, j int) bool { return refs[i].String() < refs[j].String() })
+	slices.SortFunc(refs, compareRefs)
 	if len(refs) > limit {
 		refs = refs[:limit]
 	}
-	snaps := make([]store.Snapshot, len(refs))
+	snaps := snapBuf[:0]
+	if len(refs) > auditFew {
+		snaps = make([]store.Snapshot, 0, len(refs))
+	}
+	snaps = snaps[:len(refs)]
 	for i, ref := range refs {
 		put(&s.claimed, ref, true)
-		snaps[i] = s.execs[ref].snapshot(false) // fn audits: it reads the version, never changes it
+		snaps[i] = s.execs[ref].forAudit(&s.loans) // fn audits: it reads the record, never changes it
 	}
 	s.mu.Unlock()
 
@@ -480,6 +544,22 @@ func (s *Store) Audit(ctx context.Context, limit int, fn func(store.Snapshot) ([
 	return n, firstErr
 }
 
+// auditFew is how many executions an audit claims without allocating.
+const auditFew = 4
+
+// compareRefs orders references as their strings ("tenant/exec") order,
+// without making them.
+func compareRefs(a, b store.Ref) int {
+	var x, y [64]byte
+	return bytes.Compare(appendRef(x[:0], a), appendRef(y[:0], b))
+}
+
+func appendRef(b []byte, r store.Ref) []byte {
+	b = append(b, r.Tenant...)
+	b = append(b, '/')
+	return append(b, r.Exec...)
+}
+
 // ReconEvents implements [store.Store].
 func (s *Store) ReconEvents(_ context.Context, tenant, id string) ([]store.ReconEvent, error) {
 	s.mu.Lock()
@@ -496,11 +576,6 @@ func put[K comparable, V any](m *map[K]V, k K, v V) {
 		*m = map[K]V{}
 	}
 	(*m)[k] = v
-}
-
-func cloneSteps(steps []store.Step) []store.Step {
-	out, _ := cloneStepsInto(nil, nil, steps)
-	return out
 }
 
 // cloneStepsInto copies steps into the arrays into and keys where they are
@@ -527,8 +602,4 @@ func cloneStepsInto(into []store.Step, keys []string, steps []store.Step) ([]sto
 		}
 	}
 	return into, keys
-}
-
-func cloneContext(c store.Context) store.Context {
-	return store.Context{Version: c.Version, Values: maps.Clone(c.Values)}
 }

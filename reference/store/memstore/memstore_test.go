@@ -44,32 +44,76 @@ func TestDeadLettersAreLoadsOwn(t *testing.T) {
 }
 
 // TestConformanceAfterReset runs the conformance suite on stores that held
-// executions (attempts, commits, dead letters, shared writes) and were
-// reset: a reset store is a new one, whatever its memory held.
+// executions (attempts, commits, dead letters, shared writes), were read
+// (loaded, an attempt ended after the load, audited) and were reset, or
+// recycled: a reset store is a new one, whatever its memory held.
 func TestConformanceAfterReset(t *testing.T) {
 	t.Parallel()
-	storetest.Exercise(context.Background(), t, func(t *testing.T) store.Store {
-		ctx := context.Background()
-		s := memstore.New()
-		for _, id := range []string{"e1", "e2", "e3"} {
-			x := store.Execution{Tenant: "acme", Exec: id, Input: map[string]string{"request": "old"},
-				Steps: []store.Step{{Tool: "insert_record", Writes: []string{"old.out", "old.meta"}}, {Tool: "send_email"}}}
-			if err := s.Create(ctx, x); err != nil {
+	for name, reset := range map[string]func(*memstore.Store){"reset": (*memstore.Store).Reset, "recycle": (*memstore.Store).Recycle} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			storetest.Exercise(context.Background(), t, func(t *testing.T) store.Store {
+				s := memstore.New()
+				fillAndRead(t, s)
+				reset(s)
+				return s
+			})
+		})
+	}
+}
+
+// fillAndRead stores three executions and reads them as an engine and an
+// audit do.
+func fillAndRead(t *testing.T, s *memstore.Store) {
+	t.Helper()
+	ctx := context.Background()
+	for _, id := range []string{"e1", "e2", "e3"} {
+		x := store.Execution{Tenant: "acme", Exec: id, Input: map[string]string{"request": "old"},
+			Steps: []store.Step{{Tool: "insert_record", Writes: []string{"old.out", "old.meta"}}, {Tool: "send_email"}}}
+		if err := s.Create(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+		a := store.Attempt{AttemptID: store.AttemptID{Tenant: "acme", Exec: id, Attempt: 1}}
+		c := store.Commit{AttemptID: a.AttemptID, Context: store.Context{Version: 1, Values: map[string]store.Value{"old.out": {Data: "acme:old"}}}}
+		w := store.SharedWrite{Tenant: "acme", Exec: id, Key: "old", Value: store.Value{Data: "acme:old"}}
+		for _, err := range []error{s.Begin(ctx, a), s.Commit(ctx, c), s.WriteShared(ctx, w)} {
+			if err != nil {
 				t.Fatal(err)
 			}
-			a := store.Attempt{AttemptID: store.AttemptID{Tenant: "acme", Exec: id, Attempt: 1}}
-			c := store.Commit{AttemptID: a.AttemptID, Context: store.Context{Version: 1, Values: map[string]store.Value{"old.out": {Data: "acme:old"}}}}
-			w := store.SharedWrite{Tenant: "acme", Exec: id, Key: "old", Value: store.Value{Data: "acme:old"}}
-			for _, err := range []error{s.Begin(ctx, a), s.Commit(ctx, c), s.WriteShared(ctx, w),
-				s.DeadLetter(ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: "acme", Exec: id, Step: 1}, Cause: "old"})} {
-				if err != nil {
-					t.Fatal(err)
-				}
+		}
+		if _, err := s.Load(ctx, "acme", id); err != nil {
+			t.Fatal(err)
+		}
+		a.Outcome = outcome.Outcome{Effects: 1}
+		for _, err := range []error{s.End(ctx, a),
+			s.DeadLetter(ctx, store.DeadLetter{AttemptID: store.AttemptID{Tenant: "acme", Exec: id, Step: 1}, Cause: "old"})} {
+			if err != nil {
+				t.Fatal(err)
 			}
 		}
-		s.Reset()
-		return s
-	})
+	}
+	if _, err := s.Audit(ctx, 10, func(store.Snapshot) ([]store.ReconEvent, error) { return nil, nil }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLoadsKeepTheirSnapshot: Load's snapshot is a copy in memory the
+// store lends, and what it read stays as it was when the store is reset
+// and filled again.
+func TestLoadsKeepTheirSnapshot(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New()
+	fillAndRead(t, s)
+	snap, err := s.Load(ctx, "acme", "e2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%+v", snap)
+	s.Reset()
+	fillAndRead(t, s)
+	if got := fmt.Sprintf("%+v", snap); got != want {
+		t.Fatalf("after a reset the snapshot holds\n%s\nwant\n%s", got, want)
+	}
 }
 
 // TestSnapshotsKeepTheirAttempts: a snapshot shares the store's attempts
@@ -120,5 +164,40 @@ func TestSnapshotsKeepTheirAttempts(t *testing.T) {
 	begin(8)
 	if !reflect.DeepEqual(again.Attempts, held) {
 		t.Fatalf("after a reset the snapshot holds %+v, want %+v", again.Attempts, held)
+	}
+}
+
+// TestAuditSnapshotsKeepTheirRecord: an audit's snapshot shares the
+// terminal record (its steps, input, commits and dead letters), yet what
+// it read stays as it was when the store is reset and filled again.
+func TestAuditSnapshotsKeepTheirRecord(t *testing.T) {
+	ctx := context.Background()
+	s := memstore.New()
+	fill := func(data string) {
+		x := store.Execution{Tenant: "acme", Exec: "e1", Input: map[string]string{"request": data},
+			Steps: []store.Step{{Tool: "insert_record", Writes: []string{data + ".out"}}, {Tool: "send_email"}}}
+		a := store.Attempt{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Attempt: 1}, Key: data}
+		c := store.Commit{AttemptID: a.AttemptID, Result: store.Result{Ref: data},
+			Context: store.Context{Version: 1, Values: map[string]store.Value{data + ".out": {Data: data}}}}
+		d := store.DeadLetter{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Step: 1}, Cause: data}
+		for _, err := range []error{s.Create(ctx, x), s.Begin(ctx, a), s.Commit(ctx, c), s.End(ctx, a), s.DeadLetter(ctx, d)} {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fill("old")
+	var held store.Snapshot
+	if _, err := s.Audit(ctx, 10, func(snap store.Snapshot) ([]store.ReconEvent, error) {
+		held = snap
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%+v", held)
+	s.Reset()
+	fill("new")
+	if got := fmt.Sprintf("%+v", held); got != want {
+		t.Fatalf("after a reset the audit's snapshot holds\n%s\nwant\n%s", got, want)
 	}
 }

@@ -2,7 +2,6 @@ package pgstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -19,15 +18,7 @@ func (s *Store) Create(ctx context.Context, e store.Execution) error {
 	if e.Tenant == "" || e.Exec == "" {
 		return fmt.Errorf("pgstore: create: tenant and id are required")
 	}
-	steps, err := json.Marshal(e.Steps)
-	if err != nil {
-		return fmt.Errorf("pgstore: create %s: steps: %w", e.Ref(), err)
-	}
-	input, err := json.Marshal(e.Input)
-	if err != nil {
-		return fmt.Errorf("pgstore: create %s: input: %w", e.Ref(), err)
-	}
-	err = s.exec(ctx, e.Tenant, insertExecution, e.Tenant, e.Exec, e.Workflow, steps, input, e.Created)
+	err := s.exec(ctx, e.Tenant, insertExecution, e.Tenant, e.Exec, e.Workflow, stepsJSON(e.Steps), inputJSON(e.Input), e.Created)
 	if err == nil {
 		return nil
 	}

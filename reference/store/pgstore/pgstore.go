@@ -72,6 +72,15 @@ func where(c *pgx.ConnConfig) string {
 // Both are parameters: a tenant is data, never text of a query.
 const setScope = `SELECT set_config('role', $1, true), set_config('app.tenant', $2, true)`
 
+// scoped is the batch of a tenant's scope setting and one statement: one
+// round trip, one implicit transaction (see write).
+func scoped(tenant, query string, args ...any) *pgx.Batch {
+	b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, 2)}
+	b.Queue(setScope, appRole, tenant)
+	b.Queue(query, args...)
+	return b
+}
+
 // asTenant runs fn in a transaction that sees and writes tenant's rows only.
 func (s *Store) asTenant(ctx context.Context, tenant string, fn func(pgx.Tx) error) error {
 	return s.tx(ctx, pgx.TxOptions{}, appRole, tenant, fn)

@@ -35,8 +35,10 @@ var insertAttempt = guarded(`INSERT INTO attempts (tenant, exec, run, step, numb
 func (s *Store) Begin(ctx context.Context, a store.Attempt) error {
 	outcome, err := outcomeJSON(a.Outcome)
 	if err == nil {
+		// The kind goes as the integer it is stored as: a named type costs
+		// pgx a conversion by reflection on every call.
 		err = s.write(ctx, a.Tenant, a.Exec, nil, writable(a.Run), insertAttempt,
-			a.Tenant, a.Exec, a.Run, a.Step, a.Attempt, a.Kind, a.Key, a.Token, a.Begun, outcome)
+			a.Tenant, a.Exec, a.Run, a.Step, a.Attempt, int16(a.Kind), a.Key, a.Token, a.Begun, outcome)
 		if err == nil {
 			return nil
 		}
@@ -69,9 +71,7 @@ func writable(run int) func(state) error { return func(st state) error { return 
 // state read after the refusal refuses the write too. before, if set, runs
 // just before the batch is sent.
 func (s *Store) write(ctx context.Context, tenant, id string, before func(), refused func(state) error, query string, args ...any) error {
-	b := &pgx.Batch{}
-	b.Queue(setScope, appRole, tenant)
-	b.Queue(query, args...)
+	b := scoped(tenant, query, args...)
 	if before != nil {
 		before()
 	}
@@ -97,9 +97,7 @@ const selectState = `SELECT status, run FROM executions WHERE tenant = $1 AND id
 // returns what refused says of it. A state that would have let the write in
 // is one the write did not see: the execution was not there yet.
 func (s *Store) refusal(ctx context.Context, tenant, id string, refused func(state) error) error {
-	b := &pgx.Batch{}
-	b.Queue(setScope, appRole, tenant)
-	b.Queue(selectState, tenant, id)
+	b := scoped(tenant, selectState, tenant, id)
 	br := s.pool.SendBatch(ctx, b)
 	_, err := br.Exec()
 	var status string
@@ -124,10 +122,7 @@ func (s *Store) refusal(ctx context.Context, tenant, id string, refused func(sta
 
 // exec runs one statement for a tenant in one round trip (see write).
 func (s *Store) exec(ctx context.Context, tenant string, query string, args ...any) error {
-	b := &pgx.Batch{}
-	b.Queue(setScope, appRole, tenant)
-	b.Queue(query, args...)
-	return s.pool.SendBatch(ctx, b).Close()
+	return s.pool.SendBatch(ctx, scoped(tenant, query, args...)).Close()
 }
 
 // endAttempt ends the latest begin record of the attempt (after a crash the
@@ -155,10 +150,7 @@ const endAttempt = `
 func (s *Store) End(ctx context.Context, a store.Attempt) error {
 	outcome, err := outcomeJSON(a.Outcome)
 	if err == nil {
-		b := &pgx.Batch{}
-		b.Queue(setScope, appRole, a.Tenant)
-		b.Queue(endAttempt, a.Tenant, a.Exec, a.Run, a.Step, a.Attempt, a.Kind, outcome)
-		br := s.pool.SendBatch(ctx, b)
+		br := s.pool.SendBatch(ctx, scoped(a.Tenant, endAttempt, a.Tenant, a.Exec, a.Run, a.Step, a.Attempt, int16(a.Kind), outcome))
 		var exists, ended bool
 		if _, err = br.Exec(); err == nil {
 			err = br.QueryRow().Scan(&exists, &ended)
@@ -190,15 +182,10 @@ var writeShared = guarded(`INSERT INTO shared_context (tenant, exec, key, data, 
 // WriteShared implements [store.Store]: one key of the shared scratchpad,
 // in one round trip.
 func (s *Store) WriteShared(ctx context.Context, w store.SharedWrite) error {
-	writer, err := json.Marshal(w.Value.Writer)
+	run := w.Value.Writer.Run
+	err := s.write(ctx, w.Tenant, w.Exec, nil, writable(run), writeShared, w.Tenant, w.Exec, run, w.Key, w.Value.Data, writerJSON(w.Value.Writer))
 	if err == nil {
-		run := w.Value.Writer.Run
-		err = s.write(ctx, w.Tenant, w.Exec, nil, writable(run), writeShared, w.Tenant, w.Exec, run, w.Key, w.Value.Data, writer)
-		if err == nil {
-			return nil
-		}
-	} else {
-		err = fmt.Errorf("writer: %w", err)
+		return nil
 	}
 	return s.interpret(ctx, err, fmt.Sprintf("write shared key %q of %s/%s", w.Key, w.Tenant, w.Exec))
 }
@@ -211,19 +198,14 @@ var insertCommit = guarded(`INSERT INTO commits (tenant, exec, run, step, attemp
 // commit of the step in the run breaks the commits primary key, which
 // interpret reports as [store.ErrCommitted].
 func (s *Store) Commit(ctx context.Context, c store.Commit) error {
-	values, err := json.Marshal(c.Context.Values)
+	var before func()
+	if s.beforeCommit != nil {
+		before = func() { s.beforeCommit(ctx, c) }
+	}
+	err := s.write(ctx, c.Tenant, c.Exec, before, writable(c.Run), insertCommit, c.Tenant, c.Exec, c.Run, c.Step, c.Attempt,
+		c.Result.Data, c.Result.Ref, c.Context.Version, valuesJSON(c.Context.Values), c.At)
 	if err == nil {
-		var before func()
-		if s.beforeCommit != nil {
-			before = func() { s.beforeCommit(ctx, c) }
-		}
-		err = s.write(ctx, c.Tenant, c.Exec, before, writable(c.Run), insertCommit, c.Tenant, c.Exec, c.Run, c.Step, c.Attempt,
-			c.Result.Data, c.Result.Ref, c.Context.Version, values, c.At)
-		if err == nil {
-			return nil
-		}
-	} else {
-		err = fmt.Errorf("context: %w", err)
+		return nil
 	}
 	return s.interpret(ctx, err, fmt.Sprintf("commit step %d of run %d of %s/%s", c.Step, c.Run, c.Tenant, c.Exec))
 }

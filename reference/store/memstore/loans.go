@@ -1,0 +1,143 @@
+package memstore
+
+import (
+	"maps"
+
+	"github.com/chaosrun/chaosrun/reference/store"
+)
+
+// loans is the memory Load's snapshots are copied into: the readers' own
+// until a Recycle takes it back (the simulation, once a run is checked,
+// reads nothing it read from the store), and theirs for good after a
+// Reset, which forgets it.
+type loans struct {
+	stepArrays slab[store.Step]
+	keyArrays  slab[string]
+	commits    slab[store.Commit]
+	dead       slab[store.DeadLetter]
+	inputs     lentMaps[string]
+	contexts   lentMaps[store.Value]
+	// attempts are arrays of attempts snapshots share, which the record
+	// left when End changed one of them (see record.lend), and free the
+	// ones a Recycle took back.
+	attempts, freeAttempts [][]store.Attempt
+}
+
+// loanChunk is how many values a chunk of a loans slab holds; a part
+// larger than that is allocated on its own.
+const loanChunk = 64
+
+// steps returns a copy of steps.
+func (l *loans) steps(steps []store.Step) []store.Step {
+	n := 0
+	for _, st := range steps {
+		n += len(st.Writes)
+	}
+	into := l.stepArrays.take(len(steps), loanChunk)[:len(steps)]
+	out, _ := cloneStepsInto(into, l.keyArrays.take(n, loanChunk), steps)
+	return out
+}
+
+// input returns a copy of an execution's input (nil for none).
+func (l *loans) input(in map[string]string) map[string]string {
+	if in == nil {
+		return nil
+	}
+	m := l.inputs.take(len(in))
+	maps.Copy(m, in)
+	return m
+}
+
+// values returns an empty map for about n context values.
+func (l *loans) values(n int) map[string]store.Value { return l.contexts.take(n) }
+
+// moveAttempts returns a copy of a record's attempts, for the record to
+// change, and leaves the array to the snapshots that share it.
+func (l *loans) moveAttempts(attempts []store.Attempt) []store.Attempt {
+	l.attempts = append(l.attempts, attempts)
+	var into []store.Attempt
+	if k := len(l.freeAttempts); k > 0 && cap(l.freeAttempts[k-1]) >= cap(attempts) {
+		into, l.freeAttempts = l.freeAttempts[k-1], l.freeAttempts[:k-1]
+	} else {
+		into = make([]store.Attempt, 0, cap(attempts))
+	}
+	return append(into, attempts...)
+}
+
+// recycle takes back everything lent.
+func (l *loans) recycle() {
+	for _, a := range l.attempts {
+		clear(a[:cap(a)])
+		l.freeAttempts = append(l.freeAttempts, a[:0])
+	}
+	clear(l.attempts)
+	l.attempts = l.attempts[:0]
+	l.stepArrays.reset()
+	l.keyArrays.reset()
+	l.commits.reset()
+	l.dead.reset()
+	l.inputs.recycle()
+	l.contexts.recycle()
+}
+
+// forget leaves everything lent to its readers.
+func (l *loans) forget() { *l = loans{} }
+
+// slab hands out parts of chunks of T, each part once between resets.
+type slab[T any] struct {
+	chunks [][]T // each used up to its length
+	cur    int   // the chunk parts come from
+}
+
+// take returns an empty slice with room for n values, from a chunk of size
+// values.
+func (s *slab[T]) take(n, size int) []T {
+	if n > size {
+		return make([]T, 0, n)
+	}
+	for ; s.cur < len(s.chunks); s.cur++ {
+		if c := s.chunks[s.cur]; cap(c)-len(c) >= n {
+			s.chunks[s.cur] = c[:len(c)+n]
+			return c[len(c) : len(c) : len(c)+n]
+		}
+	}
+	c := make([]T, n, size)
+	s.chunks = append(s.chunks, c)
+	return c[:0:n]
+}
+
+// reset takes back every part, zeroed.
+func (s *slab[T]) reset() {
+	for i, c := range s.chunks {
+		clear(c)
+		s.chunks[i] = c[:0]
+	}
+	s.cur = 0
+}
+
+// lentMaps hands out maps, each once between recycles.
+type lentMaps[V any] struct {
+	lent, free []map[string]V
+}
+
+// take returns an empty map for about n values.
+func (l *lentMaps[V]) take(n int) map[string]V {
+	var m map[string]V
+	if k := len(l.free); k > 0 {
+		m, l.free = l.free[k-1], l.free[:k-1]
+	} else {
+		m = make(map[string]V, n)
+	}
+	l.lent = append(l.lent, m)
+	return m
+}
+
+// recycle takes back every map lent, cleared.
+func (l *lentMaps[V]) recycle() {
+	for _, m := range l.lent {
+		clear(m)
+	}
+	l.free = append(l.free, l.lent...)
+	clear(l.lent)
+	l.lent = l.lent[:0]
+}
