@@ -248,10 +248,12 @@ var factKinds = func() (kinds [256]bool) {
 }()
 
 // reset readies the recorder for a run, its events recorded in the array
-// of events, keeping the memory of its facts.
+// of events, keeping the memory of its facts: the run's facts overwrite
+// the list's, and a map of them is emptied only when there is one.
 func (r *recorder) reset(clock *VirtualClock, events []engine.Event) {
-	clear(r.facts)
-	clear(r.factSet)
+	if len(r.factSet) > 0 {
+		clear(r.factSet)
+	}
 	r.events, r.clock, r.facts, r.mapped = events[:0], clock, r.facts[:0], false
 }
 
