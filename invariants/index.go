@@ -202,8 +202,13 @@ func (ix *index) reset(h *History, l *fakes.Ledger) {
 		clear(ix.opAt)
 	}
 	ix.evs = slices.Grow(ix.evs, len(h.Events))
+	prev := int32(-1)
 	for i := range h.Events {
-		ix.evs = append(ix.evs, evAt{h.Events[i].Kind, ix.addEvent(i, &h.Events[i])})
+		x := ix.addEvent(i, &h.Events[i], prev)
+		ix.evs = append(ix.evs, evAt{h.Events[i].Kind, x})
+		if x >= 0 {
+			prev = x
+		}
 	}
 	ix.makeLists()
 	for i, ea := range ix.evs {
@@ -509,8 +514,9 @@ func (ix *index) add(x execInfo) {
 }
 
 // addEvent reads an event in the first pass, and returns the id of its
-// execution (-1: none).
-func (ix *index) addEvent(i int, e *engine.Event) int32 {
+// execution (-1: none). prev is the execution of the last event that had
+// one (-1: none yet).
+func (ix *index) addEvent(i int, e *engine.Event, prev int32) int32 {
 	switch e.Kind {
 	case engine.EvAudit:
 		if ix.audit < 0 {
@@ -531,8 +537,8 @@ func (ix *index) addEvent(i int, e *engine.Event) int32 {
 	}
 	k := execKey{e.Tenant, e.Exec}
 	id := -1
-	if n := len(ix.execs); n > 0 && ix.execs[n-1].key == k {
-		id = n - 1 // the usual case: the execution of the event before
+	if prev >= 0 && ix.execs[prev].key == k {
+		id = int(prev) // the usual case: an engine reports an execution's events in a row
 	} else {
 		id = ix.findID(k)
 	}
