@@ -149,8 +149,6 @@ type index struct {
 	mu sync.Mutex
 	scratch
 	arrays
-	// answers caches the world's answers, from run to run.
-	answers truthCache
 }
 
 // arrays are the arrays the index's lists are parts of, kept when an
@@ -220,53 +218,10 @@ func (ix *index) reset(h *History, l *fakes.Ledger) {
 		x := &ix.execs[k]
 		x.sortInvokes()
 		for step, tool := range x.tools {
-			x.truths[step] = ix.truth(x.key.tenant, tool)
+			x.truths[step] = ix.facts.Truth(x.key.tenant, tool)
 		}
 	}
 	ix.addEffects(l.Effects())
-}
-
-// truth returns what a tool really does for the tenant, drift included
-// (as [fakes.Facts.Truth] says), from the world's answers cached.
-func (ix *index) truth(tenant, tool string) fakes.Truth {
-	t := ix.answers.of(ix.facts.Catalog(), tenant, tool)
-	if ix.facts.Drifted(tenant, tool) {
-		t.Idempotent = false
-	}
-	return t
-}
-
-// truthCache holds what a catalog says its tools do for its tenants, as
-// the checks ask it, from run to run: a compiled catalog does not change,
-// and the runs of an exploration are all in one. Its entries are few (the
-// tenants and tools the runs used) and searched.
-type truthCache struct {
-	cat     *fakes.Catalog
-	entries []truthOf
-}
-
-type truthOf struct {
-	tenant, tool string
-	truth        fakes.Truth
-}
-
-// truthCacheSize is how many entries the cache holds before it starts over.
-const truthCacheSize = 64
-
-// of returns what a tool does for a tenant in a catalog.
-func (c *truthCache) of(cat *fakes.Catalog, tenant, tool string) fakes.Truth {
-	if c.cat != cat || len(c.entries) >= truthCacheSize {
-		clear(c.entries)
-		c.cat, c.entries = cat, c.entries[:0]
-	}
-	for i := range c.entries {
-		if e := &c.entries[i]; e.tool == tool && e.tenant == tenant {
-			return e.truth
-		}
-	}
-	t := cat.Truth(tenant, tool)
-	c.entries = append(c.entries, truthOf{tenant, tool, t})
-	return t
 }
 
 // release lets go of the history, the ledger and the last check's
