@@ -53,3 +53,20 @@ func TestReleasedWorldLeavesNoTrace(t *testing.T) {
 		e.world.Release()
 	}
 }
+
+// TestReleaseTwice releases a world twice: the second release hands
+// nothing on, so the two worlds made next do not share its maps.
+func TestReleaseTwice(t *testing.T) {
+	t.Parallel()
+	old := setup(t, nil)
+	old.invoke(call(fakes.Acme, fakes.InsertRecord, "k"))
+	old.world.Release()
+	old.world.Release()
+	a, b := setup(t, nil), setup(t, nil)
+	a.invoke(call(fakes.Acme, fakes.InsertRecord, "k"))
+	if res := b.lookup(fakes.Acme, fakes.InsertRecord, "k"); res.Found {
+		t.Fatalf("a world finds another's effect: %+v", res)
+	}
+	a.world.Release()
+	b.world.Release()
+}

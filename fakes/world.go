@@ -84,16 +84,11 @@ type World struct {
 	quirks Quirks
 	limit  int
 
-	mu      sync.Mutex
-	ledger  Ledger
-	facts   Facts                    // the ledger's
-	records []record                 // every effect the world applied and keeps, in order
-	keyed   map[keyID]chain          // a key's records
-	byRef   map[string]int32         // a record by its ref
-	fenced  map[keyID]bool           // keys undone by key: a request of one that lands later is refused
-	gens    map[[2]string]generation // (tenant, token) -> completed generation
-	seen    map[chunkID]bool
-	windows map[[2]string]window // (tenant, tool)
+	mu     sync.Mutex
+	ledger Ledger
+	facts  Facts // the ledger's
+	worldMaps
+	box     *worldMaps // the pool's box the maps came in, which Release hands them back in
 	nextRef int
 }
 
@@ -137,16 +132,16 @@ var (
 	_ engine.Downstream = (*World)(nil)
 )
 
-// worldMaps are the maps and the records array of a released world,
-// cleared, for the next.
+// worldMaps are a world's maps and its records array, which a released
+// world hands on, cleared, to the next.
 type worldMaps struct {
-	records []record
-	keyed   map[keyID]chain
-	byRef   map[string]int32
-	fenced  map[keyID]bool
-	gens    map[[2]string]generation
+	records []record                 // every effect the world applied and keeps, in order
+	keyed   map[keyID]chain          // a key's records
+	byRef   map[string]int32         // a record by its ref
+	fenced  map[keyID]bool           // keys undone by key: a request of one that lands later is refused
+	gens    map[[2]string]generation // (tenant, token) -> completed generation
 	seen    map[chunkID]bool
-	windows map[[2]string]window
+	windows map[[2]string]window // (tenant, tool)
 }
 
 var released = sync.Pool{New: func() any { return new(worldMaps) }}
@@ -158,7 +153,11 @@ var released = sync.Pool{New: func() any { return new(worldMaps) }}
 func (w *World) Release() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	m := &worldMaps{records: w.records, keyed: w.keyed, byRef: w.byRef, fenced: w.fenced, gens: w.gens, seen: w.seen, windows: w.windows}
+	m := w.box
+	if m == nil {
+		return // released already
+	}
+	*m, w.worldMaps, w.box = w.worldMaps, worldMaps{}, nil
 	clear(m.records) // the strings they hold go with the run
 	m.records = m.records[:0]
 	clear(m.keyed)
@@ -167,7 +166,6 @@ func (w *World) Release() {
 	clear(m.gens)
 	clear(m.seen)
 	clear(m.windows)
-	w.records, w.keyed, w.byRef, w.fenced, w.gens, w.seen, w.windows = nil, nil, nil, nil, nil, nil, nil
 	released.Put(m)
 }
 
@@ -179,8 +177,8 @@ func NewWorld(opts *Opts) *World {
 	w := &World{
 		cat: opts.Catalog, clock: opts.Clock, quirks: opts.Quirks, limit: opts.RateLimit,
 	} // its maps are made on first write (put), unless a released world left them: most runs need few
-	m := released.Get().(*worldMaps)
-	w.records, w.keyed, w.byRef, w.fenced, w.gens, w.seen, w.windows = m.records, m.keyed, m.byRef, m.fenced, m.gens, m.seen, m.windows
+	w.box = released.Get().(*worldMaps)
+	w.worldMaps, *w.box = *w.box, worldMaps{}
 	if w.cat == nil {
 		w.cat = Default()
 	}
