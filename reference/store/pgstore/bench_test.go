@@ -74,7 +74,7 @@ func (s *timed) Commit(ctx context.Context, c store.Commit) error {
 // machine; see cpuClock), it also reports the CPU time of a step on each
 // side, this process's and the server's together, and cpu-ratio, the bare
 // loop's over the engine's: what ratio tends to when the cores are the
-// limit, and a figure that another load on the machine disturbs much less
+// limit, and a figure that other load on the machine disturbs less
 // than it does the rates.
 func BenchmarkEngineStepsOnPostgres(b *testing.B) {
 	for _, workers := range []int{1, 4} {
