@@ -69,6 +69,13 @@ func (s *timed) Commit(ctx context.Context, c store.Commit) error {
 // floor of a design that makes a begin record durable before a step and
 // commits after it. It reports both rates, their ratio, and the p50/p99
 // checkpoint overhead per step (begin + commit, as the engine waits).
+//
+// Where the server's backends can be read from /proc (a server on this
+// machine; see cpuClock), it also reports the CPU time of a step on each
+// side, this process's and the server's together, and cpu-ratio, the bare
+// loop's over the engine's: what ratio tends to when the cores are the
+// limit, and a figure that other load on the machine disturbs less
+// than it does the rates.
 func BenchmarkEngineStepsOnPostgres(b *testing.B) {
 	for _, workers := range []int{1, 4} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
@@ -87,16 +94,27 @@ func BenchmarkEngineStepsOnPostgres(b *testing.B) {
 			per := (max(b.N, 100)/rounds + stepsPerExecution - 1) / stepsPerExecution * stepsPerExecution // whole executions
 			b.ResetTimer()
 			var engineTime, bareTime time.Duration
+			var engineCPU, bareCPU cpuTotal
 			var overhead []time.Duration
 			for r := range rounds {
+				engineCPU.start(ctx, pool)
 				start := time.Now()
 				overhead = append(overhead, engineSteps(b, ps, workers, per, r)...)
 				engineTime += time.Since(start)
+				engineCPU.stop(ctx, pool)
+				bareCPU.start(ctx, pool)
 				start = time.Now()
 				bare(b, pool, per, workers)
 				bareTime += time.Since(start)
+				bareCPU.stop(ctx, pool)
 			}
 			b.StopTimer()
+			if !engineCPU.blind && !bareCPU.blind {
+				steps := time.Duration(per * rounds)
+				b.ReportMetric(float64((engineCPU.total / steps).Microseconds()), "engine-cpu-µs/step")
+				b.ReportMetric(float64((bareCPU.total / steps).Microseconds()), "bare-cpu-µs/step")
+				b.ReportMetric(bareCPU.total.Seconds()/engineCPU.total.Seconds(), "cpu-ratio")
+			}
 			engineRate := float64(per*rounds) / engineTime.Seconds()
 			bareRate := float64(per*rounds) / bareTime.Seconds()
 			b.ReportMetric(engineRate, "engine-steps/s")
@@ -107,6 +125,23 @@ func BenchmarkEngineStepsOnPostgres(b *testing.B) {
 			b.ReportMetric(float64(overhead[len(overhead)*99/100].Microseconds()), "p99-µs/checkpoint")
 		})
 	}
+}
+
+// cpuTotal adds up the CPU time, client and server, of one side's rounds.
+type cpuTotal struct {
+	total, at time.Duration
+	blind     bool // a reading could not see the server's backends
+}
+
+func (c *cpuTotal) start(ctx context.Context, pool *pgxpool.Pool) {
+	client, server, ok := cpuClock(ctx, pool)
+	c.at, c.blind = client+server, c.blind || !ok
+}
+
+func (c *cpuTotal) stop(ctx context.Context, pool *pgxpool.Pool) {
+	client, server, ok := cpuClock(ctx, pool)
+	c.total += client + server - c.at
+	c.blind = c.blind || !ok
 }
 
 // engineSteps runs about steps steps of 5-step executions on workers

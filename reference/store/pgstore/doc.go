@@ -18,7 +18,7 @@
 // processes migrating one database at once apply each migration once.
 //
 // One row of executions per (tenant, id); attempts holds the begin records;
-// commits holds a step's result and the context version it produced (JSONB)
+// commits holds a step's result and the context version it produced (JSON)
 // in one row, whose primary key (tenant, exec, run, step) is the
 // commit-at-most-once rule; dead_letters and recon_events are the two queues
 // and their history. Nothing is ever deleted.
@@ -87,8 +87,11 @@
 // # Limits
 //
 // Times are stored as timestamptz, to the microsecond, and come back in UTC.
-// Text cannot hold NUL bytes, and JSONB cannot hold the \u0000 escape: a
-// value containing one is refused by the server.
+// Text cannot hold NUL bytes: a value containing one where the store keeps
+// it as text (a result, a cause, a shared key's data) is refused by the
+// server. The documents (a context, an input, an outcome) are json, which
+// keeps the \u0000 escape as it was written (see
+// migrations/0007_documents_as_json.sql).
 //
 // # Throwaway databases and testing
 //
