@@ -7,6 +7,8 @@ import (
 
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/store"
+
+	"github.com/chaosrun/chaosrun/internal/slab"
 )
 
 // Scratch is memory a caller that runs many short workflows one after
@@ -28,12 +30,12 @@ type Scratch struct {
 	// tables of a larger one.
 	small     []map[string]store.Value
 	freeSmall []map[string]store.Value
-	reads     slab[Read]
-	text      slab[byte] // payloads
-	names     slab[string]
-	failures  slab[failure]
-	decisions slab[policy.Decision]
-	streams   slab[delivery]
+	reads     slab.Slab[Read]
+	text      slab.Slab[byte] // payloads
+	names     slab.Slab[string]
+	failures  slab.Slab[failure]
+	decisions slab.Slab[policy.Decision]
+	streams   slab.Slab[delivery]
 	// spare is an engine Release handed back, for New (see [Engine.Release]).
 	spare *Engine
 }
@@ -54,61 +56,17 @@ func (s *Scratch) Reset() {
 	defer s.mu.Unlock()
 	s.free, s.used = recycle(s.free, s.used)
 	s.freeSmall, s.small = recycle(s.freeSmall, s.small)
-	s.reads.reset()
-	s.text.rewind() // bytes: nothing to let go of
-	s.names.reset()
-	s.failures.reset()
-	s.decisions.reset()
-	for _, c := range s.streams.chunks {
+	s.reads.Reset()
+	s.text.Rewind() // bytes: nothing to let go of
+	s.names.Reset()
+	s.failures.Reset()
+	s.decisions.Reset()
+	for _, c := range s.streams.Used() {
 		for i := range c {
 			c[i] = delivery{fn: c[i].fn} // the function is bound to the place, not to the call
 		}
 	}
-	s.streams.rewind()
-}
-
-// slab hands out parts of chunks of T, each part once between resets.
-type slab[T any] struct {
-	chunks [][]T // each used up to its length
-	cur    int   // the chunk parts come from
-}
-
-// take returns an empty slice with room for n values, from a chunk of size
-// values.
-func (s *slab[T]) take(n, size int) []T {
-	if n > size {
-		return make([]T, 0, n)
-	}
-	for ; s.cur < len(s.chunks); s.cur++ {
-		if c := s.chunks[s.cur]; cap(c)-len(c) >= n {
-			s.chunks[s.cur] = c[:len(c)+n]
-			return c[len(c) : len(c) : len(c)+n]
-		}
-	}
-	c := make([]T, n, size)
-	s.chunks = append(s.chunks, c)
-	return c[:0:n]
-}
-
-// one returns a zero T from a chunk of size values.
-func (s *slab[T]) one(size int) *T {
-	return &s.take(1, size)[:1][0]
-}
-
-// reset takes back every part, zeroed.
-func (s *slab[T]) reset() {
-	for _, c := range s.chunks {
-		clear(c)
-	}
-	s.rewind()
-}
-
-// rewind takes back every part as it is.
-func (s *slab[T]) rewind() {
-	for i, c := range s.chunks {
-		s.chunks[i] = c[:0]
-	}
-	s.cur = 0
+	s.streams.Rewind()
 }
 
 // recycle clears the maps of used and moves them to free.
@@ -158,7 +116,7 @@ func (s *Scratch) readsFor(n int) []Read {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.reads.take(n, readChunk)
+	return s.reads.Take(n, readChunk)
 }
 
 // namesFor returns a slice of n empty strings.
@@ -168,7 +126,7 @@ func (s *Scratch) namesFor(n int) []string {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.names.take(n, nameChunk)[:n]
+	return s.names.Take(n, nameChunk)[:n]
 }
 
 // textFor returns an empty byte slice with room for n bytes, which
@@ -176,7 +134,7 @@ func (s *Scratch) namesFor(n int) []string {
 func (s *Scratch) textFor(n int) []byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.text.take(n, textChunk)
+	return s.text.Take(n, textChunk)
 }
 
 // lendText returns the bytes textFor handed out as a string: they are
@@ -198,7 +156,7 @@ func (s *Scratch) failureOf(f failure) *failure {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.failures.one(recordChunk)
+	p := s.failures.One(recordChunk)
 	*p = f
 	return p
 }
@@ -213,7 +171,7 @@ func (s *Scratch) decisionOf(d policy.Decision) *policy.Decision {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.decisions.one(recordChunk)
+	p := s.decisions.One(recordChunk)
 	*p = d
 	return p
 }
@@ -230,7 +188,7 @@ func (s *Scratch) deliveryOf(d delivery) *delivery {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.streams.one(recordChunk)
+	p := s.streams.One(recordChunk)
 	fn := p.fn
 	*p = d
 	if p.fn = fn; fn == nil {

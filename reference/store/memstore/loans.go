@@ -4,6 +4,8 @@ import (
 	"maps"
 
 	"github.com/chaosrun/chaosrun/reference/store"
+
+	"github.com/chaosrun/chaosrun/internal/slab"
 )
 
 // loans is the memory Load's snapshots are copied into: the readers' own
@@ -11,10 +13,10 @@ import (
 // reads nothing it read from the store), and theirs for good after a
 // Reset, which forgets it.
 type loans struct {
-	stepArrays slab[store.Step]
-	keyArrays  slab[string]
-	commits    slab[store.Commit]
-	dead       slab[store.DeadLetter]
+	stepArrays slab.Slab[store.Step]
+	keyArrays  slab.Slab[string]
+	commits    slab.Slab[store.Commit]
+	dead       slab.Slab[store.DeadLetter]
 	inputs     lentMaps[string]
 	contexts   lentMaps[store.Value]
 	// attempts are arrays of attempts snapshots share, which the record
@@ -33,8 +35,8 @@ func (l *loans) steps(steps []store.Step) []store.Step {
 	for _, st := range steps {
 		n += len(st.Writes)
 	}
-	into := l.stepArrays.take(len(steps), loanChunk)[:len(steps)]
-	out, _ := cloneStepsInto(into, l.keyArrays.take(n, loanChunk), steps)
+	into := l.stepArrays.Take(len(steps), loanChunk)[:len(steps)]
+	out, _ := cloneStepsInto(into, l.keyArrays.Take(n, loanChunk), steps)
 	return out
 }
 
@@ -72,48 +74,16 @@ func (l *loans) recycle() {
 	}
 	clear(l.attempts)
 	l.attempts = l.attempts[:0]
-	l.stepArrays.reset()
-	l.keyArrays.reset()
-	l.commits.reset()
-	l.dead.reset()
+	l.stepArrays.Reset()
+	l.keyArrays.Reset()
+	l.commits.Reset()
+	l.dead.Reset()
 	l.inputs.recycle()
 	l.contexts.recycle()
 }
 
 // forget leaves everything lent to its readers.
 func (l *loans) forget() { *l = loans{} }
-
-// slab hands out parts of chunks of T, each part once between resets.
-type slab[T any] struct {
-	chunks [][]T // each used up to its length
-	cur    int   // the chunk parts come from
-}
-
-// take returns an empty slice with room for n values, from a chunk of size
-// values.
-func (s *slab[T]) take(n, size int) []T {
-	if n > size {
-		return make([]T, 0, n)
-	}
-	for ; s.cur < len(s.chunks); s.cur++ {
-		if c := s.chunks[s.cur]; cap(c)-len(c) >= n {
-			s.chunks[s.cur] = c[:len(c)+n]
-			return c[len(c) : len(c) : len(c)+n]
-		}
-	}
-	c := make([]T, n, size)
-	s.chunks = append(s.chunks, c)
-	return c[:0:n]
-}
-
-// reset takes back every part, zeroed.
-func (s *slab[T]) reset() {
-	for i, c := range s.chunks {
-		clear(c)
-		s.chunks[i] = c[:0]
-	}
-	s.cur = 0
-}
 
 // lentMaps hands out maps, each once between recycles.
 type lentMaps[V any] struct {

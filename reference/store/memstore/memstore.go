@@ -230,12 +230,12 @@ func (s *Store) snapshot(r *record) store.Snapshot {
 	e.Input = l.input(e.Input)
 	snap := store.Snapshot{
 		Execution: e,
-		Commits:   append(l.commits.take(len(r.commits), loanChunk), r.commits...),
+		Commits:   append(l.commits.Take(len(r.commits), loanChunk), r.commits...),
 		Attempts:  r.lend(),
 		Shared:    l.values(len(r.shared)),
 	}
 	if len(r.dead) > 0 {
-		snap.DeadLetters = append(l.dead.take(len(r.dead), loanChunk), r.dead...)
+		snap.DeadLetters = append(l.dead.Take(len(r.dead), loanChunk), r.dead...)
 	}
 	maps.Copy(snap.Shared, r.shared)
 	if n := len(r.commits); n > 0 {
