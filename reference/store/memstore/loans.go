@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"maps"
+	"math/bits"
 
 	"github.com/chaosrun/chaosrun/reference/store"
 
@@ -20,10 +21,22 @@ type loans struct {
 	inputs     lentMaps[string]
 	contexts   lentMaps[store.Value]
 	// attempts are arrays of attempts snapshots share, which the record
-	// left when End changed one of them (see record.lend), and free the
-	// ones a Recycle took back.
-	attempts, freeAttempts [][]store.Attempt
+	// left when End changed one of them (see record.lend); free holds the
+	// ones Recycles took back, by size class.
+	attempts [][]store.Attempt
+	free     [attemptClasses][][]store.Attempt
 }
+
+// attemptClasses is how many size classes of attempts arrays loans keep:
+// class c holds arrays of at least 1<<c attempts. An array of more than
+// the largest class is left to the collector.
+const attemptClasses = 12
+
+// freePerClass is how many arrays loans keep in a size class: a run moves
+// about two arrays (a recovery ends an attempt its snapshot read), and a
+// store's memory must not grow with the runs it has held: a free list
+// that kept every array held a third of a comparison's live heap.
+const freePerClass = 4
 
 // loanChunk is how many values a chunk of a loans slab holds; a part
 // larger than that is allocated on its own.
@@ -57,11 +70,16 @@ func (l *loans) values(n int) map[string]store.Value { return l.contexts.take(n)
 // change, and leaves the array to the snapshots that share it.
 func (l *loans) moveAttempts(attempts []store.Attempt) []store.Attempt {
 	l.attempts = append(l.attempts, attempts)
+	n := max(cap(attempts), 1)
+	c := bits.Len(uint(n - 1)) // the class of the arrays that hold n
+	if c >= attemptClasses {
+		return append(make([]store.Attempt, 0, n), attempts...)
+	}
 	var into []store.Attempt
-	if k := len(l.freeAttempts); k > 0 && cap(l.freeAttempts[k-1]) >= cap(attempts) {
-		into, l.freeAttempts = l.freeAttempts[k-1], l.freeAttempts[:k-1]
+	if free := l.free[c]; len(free) > 0 {
+		into, l.free[c] = free[len(free)-1], free[:len(free)-1]
 	} else {
-		into = make([]store.Attempt, 0, cap(attempts))
+		into = make([]store.Attempt, 0, 1<<c)
 	}
 	return append(into, attempts...)
 }
@@ -69,8 +87,12 @@ func (l *loans) moveAttempts(attempts []store.Attempt) []store.Attempt {
 // recycle takes back everything lent.
 func (l *loans) recycle() {
 	for _, a := range l.attempts {
+		c := min(bits.Len(uint(cap(a)))-1, attemptClasses-1) // 1<<c <= cap(a)
+		if c < 0 || len(l.free[c]) == freePerClass {
+			continue
+		}
 		clear(a[:cap(a)])
-		l.freeAttempts = append(l.freeAttempts, a[:0])
+		l.free[c] = append(l.free[c], a[:0])
 	}
 	clear(l.attempts)
 	l.attempts = l.attempts[:0]

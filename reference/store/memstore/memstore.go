@@ -35,9 +35,10 @@ type record struct {
 	keys     []string       // the array of exec.Steps' keys
 	commits  []store.Commit // current run
 	attempts []store.Attempt
-	// lent is set while a snapshot shares attempts' array: End copies it
-	// before changing an attempt, and a Reset leaves it to the snapshot.
-	lent bool
+	// lent is how many of attempts' first values snapshots share (0: the
+	// array is the record's alone): End copies the array before changing
+	// one of them, and a Reset leaves it to the snapshots.
+	lent int
 	// lentAll is set while an audit's snapshot shares the record's
 	// steps, input, commits, dead letters and scratchpad (see
 	// record.forAudit): a Reset leaves them to it.
@@ -80,7 +81,7 @@ func (s *Store) Recycle() {
 	defer s.mu.Unlock()
 	for _, ref := range s.order {
 		r := s.execs[ref]
-		r.lent, r.lentAll = false, false
+		r.lent, r.lentAll = 0, false
 	}
 	s.loans.recycle()
 	s.reset()
@@ -126,7 +127,7 @@ func (s *Store) newRecord(e store.Execution) *record {
 	// Room for an attempt and a commit per step: a run without failures
 	// never grows them.
 	attempts := r.attempts[:0]
-	if r.lent {
+	if r.lent > 0 {
 		attempts = nil // a snapshot still reads the array
 	}
 	*r = record{exec: e, keys: r.keys, commits: r.commits[:0], attempts: attempts, dead: r.dead[:0], shared: r.shared}
@@ -274,15 +275,17 @@ func (r *record) forAudit(l *loans) store.Snapshot {
 }
 
 // lend returns the attempts for a snapshot to share: an attempt is
-// changed in place only by End, which copies the array first while it is
-// lent, and Begin appends past what the snapshot sees (its capacity ends
-// at its length). Recovering after a crash loads every attempt of every
-// run; copying them each time made crash-heavy runs quadratic.
+// changed in place only by End, which copies the array first when the
+// attempt is one a snapshot sees, and Begin appends past what the
+// snapshot sees (its capacity ends at its length). Recovering after a
+// crash loads every attempt of every run; copying them each time made
+// crash-heavy runs quadratic. So did copying them at every End after a
+// Load: the attempt a step ends is the one it began after loading.
 func (r *record) lend() []store.Attempt {
 	if len(r.attempts) == 0 {
 		return nil
 	}
-	r.lent = true
+	r.lent = len(r.attempts)
 	return r.attempts[:len(r.attempts):len(r.attempts)]
 }
 
@@ -322,6 +325,9 @@ func (s *Store) Begin(_ context.Context, a store.Attempt) error {
 		return err
 	}
 	a.Ended = false
+	if len(r.attempts) == cap(r.attempts) {
+		r.lent = 0 // append moves the attempts to an array no snapshot shares
+	}
 	r.attempts = append(r.attempts, a)
 	return nil
 }
@@ -334,12 +340,12 @@ func (s *Store) End(_ context.Context, a store.Attempt) error {
 	if err != nil {
 		return err
 	}
-	if r.lent {
-		r.attempts, r.lent = s.loans.moveAttempts(r.attempts), false
-	}
 	for i := len(r.attempts) - 1; i >= 0; i-- {
-		b := &r.attempts[i]
-		if b.Run == a.Run && b.Step == a.Step && b.Attempt == a.Attempt && b.Kind == a.Kind {
+		if b := &r.attempts[i]; b.Run == a.Run && b.Step == a.Step && b.Attempt == a.Attempt && b.Kind == a.Kind {
+			if i < r.lent {
+				r.attempts, r.lent = s.loans.moveAttempts(r.attempts), 0
+			}
+			b = &r.attempts[i]
 			b.Ended, b.Outcome = true, a.Outcome
 			r.exec.Recovered = true
 			if r.exec.Status.Terminal() && !r.exec.Audited {

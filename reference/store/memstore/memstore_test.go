@@ -118,8 +118,8 @@ func TestLoadsKeepTheirSnapshot(t *testing.T) {
 
 // TestSnapshotsKeepTheirAttempts: a snapshot shares the store's attempts
 // (Load copies none of them), yet what it read stays as it was when the
-// store ends one of those attempts, begins others, and is reset and
-// filled again.
+// store ends one of those attempts, begins and ends others, and is reset
+// and filled again.
 func TestSnapshotsKeepTheirAttempts(t *testing.T) {
 	ctx := context.Background()
 	s := memstore.New()
@@ -156,6 +156,19 @@ func TestSnapshotsKeepTheirAttempts(t *testing.T) {
 		t.Fatalf("a new snapshot holds %+v, want attempt 1 ended and attempt 2 begun", again.Attempts)
 	}
 	held := slices.Clone(again.Attempts)
+	// An attempt begun after the snapshot is ended in place (the array is
+	// not copied): the snapshot does not see it.
+	a3 := begin(3)
+	a3.Outcome = outcome.Outcome{Effects: 1}
+	if err := s.End(ctx, a3); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(again.Attempts, held) {
+		t.Fatalf("after an attempt it does not see ended, the snapshot holds %+v, want %+v", again.Attempts, held)
+	}
+	if last, err := s.Load(ctx, "acme", "e1"); err != nil || len(last.Attempts) != 3 || !last.Attempts[2].Ended {
+		t.Fatalf("a third snapshot holds %+v (%v), want attempt 3 ended", last.Attempts, err)
+	}
 	s.Reset()
 	if err := s.Create(ctx, x); err != nil {
 		t.Fatal(err)
