@@ -146,3 +146,64 @@ func TestACandidateIsCheckedAsAFullRunIs(t *testing.T) {
 		t.Fatal("no run violated any invariant: the comparison proves little")
 	}
 }
+
+// TestShrunkCasesNeedEveryPart shrinks the first counterexample of each
+// catalog mistake, with little patience, and finds that the case needs
+// all it kept: without any one of its executions, generated steps or
+// fault kinds, the invariant holds.
+func TestShrunkCasesNeedEveryPart(t *testing.T) {
+	ctx := context.Background()
+	removed := 0
+	for _, e := range policies.Catalog()[1:] {
+		p, id := e.Go(), e.CaughtBy[0]
+		seed := uint64(1)
+		for ; ; seed++ {
+			run, err := Simulate(ctx, scenarios.Seeded(seed, false), p, &SimOpts{only: id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			violated := run.Result(id).Status == invariants.Violated
+			run.Release()
+			if violated {
+				break
+			}
+		}
+		shrunk, err := Shrink(ctx, p, seed, id, &ShrinkOpts{Patience: 20})
+		if err != nil || shrunk == nil {
+			t.Fatalf("%s seed %d: shrink %v, %v", e.Name, seed, shrunk, err)
+		}
+		sc := shrunk.Scenario
+		var without []scenarios.Scenario
+		for i := range sc.Executions {
+			if len(sc.Executions) > 1 {
+				without = append(without, sc.WithoutExecution(i))
+			}
+			for j := range sc.Executions[i].Workflow.Tools {
+				if next, ok := sc.WithoutStep(i, j); ok {
+					without = append(without, next)
+				}
+			}
+		}
+		for k, rate := range sc.Faults.Rates {
+			if rate > 0 {
+				next := clone(sc)
+				next.Faults.Rates[k] = 0
+				without = append(without, next)
+			}
+		}
+		for _, next := range without {
+			run, err := Simulate(ctx, next, p, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if run.Result(id).Status == invariants.Violated {
+				t.Errorf("%s seed %d: the shrunk case (%d steps) violates %s without a part:\n%s", e.Name, seed, sc.Steps(), id, next)
+			}
+			run.Release()
+			removed++
+		}
+	}
+	if removed == 0 {
+		t.Fatal("no shrunk case had a part to take out: the test proves nothing")
+	}
+}

@@ -21,7 +21,7 @@ import (
 var assets embed.FS
 
 var (
-	page = template.Must(template.New("report.html").ParseFS(assets, "assets/report.html"))
+	page = template.Must(template.New("report.html").Funcs(template.FuncMap{"plural": plural}).ParseFS(assets, "assets/report.html"))
 	css  = mustRead("assets/report.css")
 )
 

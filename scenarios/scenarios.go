@@ -75,6 +75,38 @@ func (s Scenario) Steps() int {
 	return n
 }
 
+// WithoutExecution returns the scenario without its execution i, the
+// others numbered again from e1, as the generators number them. The
+// faults of the others stay theirs: a fault site is an execution's salt,
+// not its place.
+func (s Scenario) WithoutExecution(i int) Scenario {
+	xs := make([]Execution, 0, len(s.Executions)-1)
+	xs = append(append(xs, s.Executions[:i]...), s.Executions[i+1:]...)
+	for k := range xs {
+		xs[k].ID = fmt.Sprintf("e%d", k+1)
+	}
+	s.Executions = xs
+	return s
+}
+
+// WithoutStep returns the scenario without step j of its execution i, and
+// whether the step can go: a generated workflow's steps can, down to one
+// (their salts keep the others' fault sites; a planning step taken out
+// leaves a workflow without a plan), and a world's workflow's cannot.
+func (s Scenario) WithoutStep(i, j int) (Scenario, bool) {
+	w := s.Executions[i].Workflow
+	if len(w.Tools) < 2 || len(w.Salts) != len(w.Tools) {
+		return s, false
+	}
+	w.Tools = append(append(make([]string, 0, len(w.Tools)-1), w.Tools[:j]...), w.Tools[j+1:]...)
+	w.Salts = append(append(make([]uint64, 0, len(w.Salts)-1), w.Salts[:j]...), w.Salts[j+1:]...)
+	w.Planned = w.Planned && j > 0
+	w.Name = fmt.Sprintf("generated(%d)", len(w.Tools))
+	s.Executions = append([]Execution(nil), s.Executions...)
+	s.Executions[i].Workflow = w
+	return s, true
+}
+
 // Name summarises the scenario's workflows, e.g. "invoice-billing+generated(3)".
 func (s Scenario) Name() string {
 	parts := make([]string, len(s.Executions))

@@ -386,3 +386,42 @@ func TestADrawInsideWithRapidFlagsGoesOn(t *testing.T) {
 		t.Fatal("a draw inside WithRapidFlags waited for it: a deadlock")
 	}
 }
+
+// TestTakingPartsOut: an execution taken out leaves the others numbered
+// from e1 with their fault sites; a generated step taken out leaves the
+// other steps' sites, and the workflow named for its length; a world's
+// workflow and a last step keep their steps; the scenario taken from is
+// unchanged.
+func TestTakingPartsOut(t *testing.T) {
+	gen := scenarios.Workflow{Name: "generated(3)", Tools: []string{"plan", "send_email", "create_charge"}, Salts: []uint64{7, 8, 9}, Planned: true}
+	named := scenarios.Workflow{Name: "invoice-billing", Tools: []string{"lookup_customer", "create_charge"}}
+	sc := scenarios.Scenario{Executions: []scenarios.Execution{
+		{ID: "e1", Tenant: "acme", Workflow: named, Salt: 1},
+		{ID: "e2", Tenant: "globex", Workflow: gen, Salt: 2},
+	}}
+	before := fmt.Sprintf("%#v", sc)
+	one := sc.WithoutExecution(0)
+	if len(one.Executions) != 1 || one.Executions[0].ID != "e1" || one.Executions[0].Tenant != "globex" ||
+		one.Executions[0].Unit(1) != sc.Executions[1].Unit(1) {
+		t.Fatalf("without e1: %+v", one.Executions)
+	}
+	short, ok := sc.WithoutStep(1, 1)
+	w := short.Executions[1].Workflow
+	if !ok || w.Name != "generated(2)" || !w.Planned || !reflect.DeepEqual(w.Tools, []string{"plan", "create_charge"}) ||
+		short.Executions[1].Unit(1) != sc.Executions[1].Unit(2) {
+		t.Fatalf("without step 1 of e2: %v %+v", ok, w)
+	}
+	if unplanned, ok := sc.WithoutStep(1, 0); !ok || unplanned.Executions[1].Workflow.Planned {
+		t.Fatalf("without e2's planning step: %v %+v", ok, unplanned.Executions[1].Workflow)
+	}
+	if _, ok := sc.WithoutStep(0, 1); ok {
+		t.Fatal("a step of a world's workflow was taken out")
+	}
+	last, _ := short.WithoutStep(1, 0)
+	if _, ok := last.WithoutStep(1, 0); ok {
+		t.Fatal("a workflow's last step was taken out")
+	}
+	if after := fmt.Sprintf("%#v", sc); after != before {
+		t.Fatalf("the scenario taken from changed:\n%s\nwas\n%s", after, before)
+	}
+}
