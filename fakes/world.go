@@ -74,6 +74,9 @@ type Opts struct {
 	// (its length is ignored): a caller that makes many worlds hands over
 	// the ledger of one whose ledger nobody reads any more.
 	Reuse []Effect
+	// Renew, when not nil, is a released world whose ledger nobody reads
+	// any more: NewWorld returns it, made new, instead of another.
+	Renew *World
 }
 
 // World is the fake world. It implements [engine.Invoker], [engine.Lookuper]
@@ -174,7 +177,11 @@ func NewWorld(opts *Opts) *World {
 	if opts == nil {
 		opts = &Opts{}
 	}
-	w := &World{
+	w := opts.Renew
+	if w == nil {
+		w = new(World)
+	}
+	*w = World{
 		cat: opts.Catalog, clock: opts.Clock, quirks: opts.Quirks, limit: opts.RateLimit,
 	} // its maps are made on first write (put), unless a released world left them: most runs need few
 	w.box = released.Get().(*worldMaps)

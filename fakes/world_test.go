@@ -630,3 +630,29 @@ func TestUntaggedDataIsNotForeign(t *testing.T) {
 		t.Fatalf("foreign data: untagged %q (want none), tagged %q (want globex)", effects[0].Foreign, effects[1].Foreign)
 	}
 }
+
+// A released world renewed for another run is a new world: its ledger is
+// empty, its refs are numbered from the first, and what the old one
+// recorded under a key is not there.
+func TestARenewedWorldIsANewOne(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	charge := engine.Call{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1"}, Tool: fakes.CreateCharge, Key: "key:acme/e1/0", Payload: "request=acme:invoice 42\n"}
+	old := fakes.NewWorld(nil)
+	for range 2 {
+		if _, err := old.Invoke(ctx, charge); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Release()
+	w := fakes.NewWorld(&fakes.Opts{Renew: old})
+	if w != old || w.Ledger().Len() != 0 {
+		t.Fatalf("renewed world %p (old %p) has %d entries", w, old, w.Ledger().Len())
+	}
+	if _, err := w.Invoke(ctx, charge); err != nil {
+		t.Fatal(err)
+	}
+	if e := w.Ledger().Effects(); len(e) != 1 || e[0].Kind != fakes.Applied || e[0].Ref != "create_charge-1" {
+		t.Fatalf("the renewed world's first charge: %+v, want one applied as create_charge-1", e)
+	}
+}

@@ -57,10 +57,23 @@ type Injector struct {
 // faults when its neighbours are removed. record, if not nil, is told of
 // every fault that fires.
 func NewInjector(s Schedule, unit func(exec string, step int) uint64, record func(Applied)) *Injector {
+	return new(Injector).Renew(s, unit, record)
+}
+
+// Renew makes in the injector NewInjector(s, unit, record) returns, and
+// returns it, keeping the memory of its maps: a caller that runs schedule
+// after schedule (the simulation) renews one injector, once nothing of
+// its last run uses it.
+func (in *Injector) Renew(s Schedule, unit func(exec string, step int) uint64, record func(Applied)) *Injector {
 	if unit == nil {
 		unit = func(exec string, step int) uint64 { return splitmix.String(uint64(step), exec) }
 	}
-	in := &Injector{s: s, unit: unit, record: record} // maps are made on first use: most runs need few
+	crashed, down, held := in.crashed, in.down, in.held
+	clear(crashed)
+	clear(down)
+	clear(held)
+	// The maps are made on first use: most runs need few.
+	*in = Injector{s: s, unit: unit, record: record, crashed: crashed, down: down, held: held}
 	for k, r := range s.Rates {
 		if r != 0 {
 			in.active |= 1 << k

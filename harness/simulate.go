@@ -98,6 +98,11 @@ type buffers struct {
 	sched scheduler
 	clock VirtualClock
 	fault func(faults.Applied)
+	// execs holds the executions as the engine starts them; world is the
+	// fake world of the run that had the buffers, which the next renews.
+	execs scenarios.StoreMemory
+	world *fakes.World
+	inj   faults.Injector
 }
 
 var bufferPool = sync.Pool{New: func() any { return new(buffers) }}
@@ -364,9 +369,10 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 		rec.events = make([]engine.Event, 0, 8*sc.Steps()+16)
 	}
 	run := &Run{Scenario: sc, Policy: p.Name(), buffers: buf}
-	inj := faults.NewInjector(sc.Faults, sc.Units(), buf.fault)
+	inj := buf.inj.Renew(sc.Faults, sc.Units(), buf.fault) // the run that had it was released
 	inj.UseClock(clock)
-	world := fakes.NewWorld(&fakes.Opts{Catalog: cat, Clock: clock, Quirks: inj, Drift: inj.Drift(cat), Expect: 3 * sc.Steps(), Reuse: buf.effects})
+	world := fakes.NewWorld(&fakes.Opts{Catalog: cat, Clock: clock, Quirks: inj, Drift: inj.Drift(cat), Expect: 3 * sc.Steps(), Reuse: buf.effects, Renew: buf.world})
+	buf.world = world
 	buf.events, buf.effects = nil, nil // the run holds them now, until it is released
 	mem := stores.Get().(*memstore.Store)
 	defer func() { mem.Recycle(); stores.Put(mem) }() // nothing the run returns reads it, nor anything read from it
@@ -380,8 +386,9 @@ func Simulate(ctx context.Context, sc scenarios.Scenario, p policy.Policy, opts 
 	}
 	s := &buf.sched
 	s.reset(sc, clock, o.Latency)
+	buf.execs.Reset() // the engine that read them last is gone
 	for _, x := range sc.Executions {
-		if err := eng.Start(ctx, x.Store()); err != nil {
+		if err := eng.Start(ctx, x.StoreIn(&buf.execs)); err != nil {
 			return nil, fmt.Errorf("start %s: %w", x.ID, err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/chaosrun/chaosrun/faults"
+	"github.com/chaosrun/chaosrun/internal/slab"
 	"github.com/chaosrun/chaosrun/reference/store"
 )
 
@@ -134,9 +135,46 @@ func (s Scenario) String() string {
 // context keys, and the input carries the request and the goal the planner
 // reads.
 func (x Execution) Store() store.Execution {
-	const ambiguous = " ambiguous"
 	steps := make([]store.Step, len(x.Workflow.Tools))
 	keys := make([]string, 0, 2*len(steps)) // every step's keys in one array, each capped to its own
+	for i := range steps {
+		keys = append(keys, writes(i)...)
+		steps[i].Writes = keys[len(keys)-2 : len(keys) : len(keys)]
+	}
+	return x.stored(steps, make(map[string]string, 2))
+}
+
+// StoreMemory is the memory [Execution.StoreIn] makes executions in.
+type StoreMemory struct {
+	steps  slab.Slab[store.Step]
+	inputs []map[string]string
+	used   int // inputs handed out since the last Reset
+}
+
+// Reset takes back everything made in the memory.
+func (m *StoreMemory) Reset() { m.steps.Rewind(); m.used = 0 }
+
+// StoreIn is [Execution.Store] for a caller that starts executions run
+// after run (the simulation): the steps and the input are made in mem,
+// which the next StoreIn after mem.Reset overwrites, and every step's
+// context keys are an array all executions share, to read only.
+func (x Execution) StoreIn(mem *StoreMemory) store.Execution {
+	steps := mem.steps.Take(len(x.Workflow.Tools), 64)[:len(x.Workflow.Tools)]
+	for i := range steps {
+		steps[i].Writes = writes(i)
+	}
+	if mem.used == len(mem.inputs) {
+		mem.inputs = append(mem.inputs, make(map[string]string, 2))
+	}
+	input := mem.inputs[mem.used]
+	mem.used++
+	clear(input)
+	return x.stored(steps, input)
+}
+
+// stored fills the steps' tools and the input, and returns the execution.
+func (x Execution) stored(steps []store.Step, input map[string]string) store.Execution {
+	const ambiguous = " ambiguous"
 	// The request and the goal are two pieces of one string: one allocation.
 	var b strings.Builder
 	size := 2*len(x.Tenant) + len(":request:") + len(x.Workflow.Name) + len(ambiguous) + 1
@@ -155,8 +193,7 @@ func (x Execution) Store() store.Execution {
 	b.WriteByte(':')
 	named := 0
 	for i, tool := range x.Workflow.Tools {
-		keys = append(keys, writes(i)...)
-		steps[i] = store.Step{Tool: tool, Writes: keys[len(keys)-2 : len(keys) : len(keys)]}
+		steps[i].Tool = tool
 		if i > 0 || !x.Workflow.Planned {
 			if named > 0 {
 				b.WriteByte('>')
@@ -166,10 +203,8 @@ func (x Execution) Store() store.Execution {
 		}
 	}
 	both := b.String()
-	return store.Execution{
-		Tenant: x.Tenant, Exec: x.ID, Workflow: x.Workflow.Name, Steps: steps,
-		Input: map[string]string{"request": both[:requestLen], "goal": both[requestLen:]},
-	}
+	input["request"], input["goal"] = both[:requestLen], both[requestLen:]
+	return store.Execution{Tenant: x.Tenant, Exec: x.ID, Workflow: x.Workflow.Name, Steps: steps, Input: input}
 }
 
 var keyNames = func() [][]string {
@@ -181,7 +216,8 @@ var keyNames = func() [][]string {
 }()
 
 // writes returns the context keys step i writes: "s<i>.out" and "s<i>.meta".
-// The slice is shared: copy it before changing it.
+// The slice is shared (its capacity ends at its length): copy it before
+// changing it.
 func writes(i int) []string {
 	if i < len(keyNames) {
 		return keyNames[i]

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chaosrun/chaosrun/fakes"
 	"github.com/chaosrun/chaosrun/faults"
+	"github.com/chaosrun/chaosrun/reference/store"
 	"github.com/chaosrun/chaosrun/scenarios"
 )
 
@@ -423,5 +424,24 @@ func TestTakingPartsOut(t *testing.T) {
 	}
 	if after := fmt.Sprintf("%#v", sc); after != before {
 		t.Fatalf("the scenario taken from changed:\n%s\nwas\n%s", after, before)
+	}
+}
+
+// TestStoreInIsStore: an execution made in reused memory is the one Store
+// makes, run after run.
+func TestStoreInIsStore(t *testing.T) {
+	var mem scenarios.StoreMemory
+	for seed := 1; seed <= 50; seed++ {
+		mem.Reset()
+		sc := scenarios.Of(uint64(seed))
+		var made []store.Execution
+		for _, x := range sc.Executions {
+			made = append(made, x.StoreIn(&mem))
+		}
+		for i, x := range sc.Executions {
+			if want := x.Store(); !reflect.DeepEqual(made[i], want) {
+				t.Fatalf("seed %d execution %d: StoreIn %+v, Store %+v", seed, i, made[i], want)
+			}
+		}
 	}
 }
