@@ -300,5 +300,9 @@ func Explain(run *Run, id invariants.ID) string {
 // DescribeScenario renders a scenario for a human: its size, then each
 // execution and the fault schedule on lines of their own, indented.
 func DescribeScenario(sc scenarios.Scenario) string {
-	return fmt.Sprintf("scenario (%d steps):\n  %s", sc.Steps(), strings.ReplaceAll(sc.String(), "\n", "\n  "))
+	steps := "1 step"
+	if n := sc.Steps(); n != 1 {
+		steps = fmt.Sprintf("%d steps", n)
+	}
+	return fmt.Sprintf("scenario (%s):\n  %s", steps, strings.ReplaceAll(sc.String(), "\n", "\n  "))
 }

@@ -117,7 +117,7 @@ func (e *env) replay(ctx context.Context, args []string) error {
 			return err
 		}
 		if shrunk != nil && shrunk.Scenario.Steps() <= sc.Steps() {
-			fmt.Fprintf(w, "\nminimised for %s: %d steps instead of %d\n\n%s", focus, shrunk.Scenario.Steps(), sc.Steps(), harness.Explain(shrunk, focus))
+			fmt.Fprintf(w, "\nminimised for %s: %s instead of %d\n\n%s", focus, plural(shrunk.Scenario.Steps(), "step", "steps"), sc.Steps(), harness.Explain(shrunk, focus))
 		}
 	}
 	return errViolations
