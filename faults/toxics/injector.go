@@ -93,6 +93,9 @@ func (in *Injector) At(ctx context.Context, s engine.Site) error {
 // outage of the tool (timed on the run's clock, [faults.Injector.UseClock]),
 // 503 or 429 before the tool acts (status 0: let the call through).
 func (in *Injector) Gate(c engine.Call) (status int, retryAfter time.Duration) {
+	if reconciler(c) {
+		return 0, 0
+	}
 	if _, down := in.Down(c); down {
 		return 503, 0
 	}
@@ -120,24 +123,44 @@ func (in *Injector) Arrived(ctx context.Context, world engine.Invoker, c engine.
 // request, unanswered; it lands when a request of its operation arrives
 // (Arrived) or when the run ends ([faults.Injector.LandOn]).
 func (in *Injector) Held(c engine.Call) bool {
+	if reconciler(c) {
+		return false
+	}
 	return in.Hold(c, "the server holds the request unanswered; it lands when its operation is called again or the run ends")
 }
 
 // Fail is the tool servers' failure after the tool acted (fakehttp.Failer):
 // a 500 or 502, or a 422 rejecting the operation.
 func (in *Injector) Fail(c engine.Call) error {
+	if reconciler(c) {
+		return nil
+	}
 	return in.AfterEffect(c, "(the server's answer)")
 }
 
 // Garble is the model server's post-inference fault: the generation
 // completes and its final record arrives malformed.
 func (in *Injector) Garble(c engine.Call) bool {
+	if reconciler(c) {
+		return false
+	}
 	if ok, _ := in.Fires(faults.BadResponse, in.CallSite(c)); ok {
 		in.Record(faults.CallFault(faults.BadResponse, c, "the final record garbled by the server"))
 		return true
 	}
 	return false
 }
+
+// reconciler reports whether a call the tool servers received is the
+// reconciliation worker's (attempt 0; an engine's attempts count from 1).
+// The servers' hooks let it through untouched: the schedule's sites are
+// the engine's attempts, and the simulation's worker calls the world
+// directly, with no fault. Without this, the worker's compensation of a
+// step at run r drew the faults of the site (step, tool, r, attempt 0) —
+// a garbled answer, a 500, a 503, a held request — and the run ended in
+// an error whenever timing (a real timeout under load, say) left it a
+// duplicate or orphan to compensate there.
+func reconciler(c engine.Call) bool { return c.Attempt == 0 }
 
 // Invoker wraps the engine's HTTP tool client with the engine-side faults.
 // The result keeps next's ability to answer lookups.

@@ -94,3 +94,39 @@ func TestTheGateAnswersAnOutage(t *testing.T) {
 		t.Errorf("recorded %v; want one outage", fired)
 	}
 }
+
+// The reconciliation worker's calls (attempt 0) pass the tool servers'
+// hooks untouched, as in the simulation, where it calls the world
+// directly: its compensation of a step must not draw the faults of the
+// site (step, tool, run, attempt 0), which every kind here fires at.
+func TestTheServersLetTheReconcilerThrough(t *testing.T) {
+	t.Parallel()
+	all := map[faults.Kind]uint16{faults.Outage: 1000, faults.Unavailable: 1000, faults.RateLimit: 1000,
+		faults.Zombie: 1000, faults.ErrorAfter: 1000, faults.BadResponse: 1000}
+	var fired []faults.Applied
+	in := toxics.NewInjector(schedule(145, all), nil, func(a faults.Applied) { fired = append(fired, a) },
+		toxics.Opts{Links: &links{}, Proxy: func(exec, tool string) string { return exec + "." + tool }})
+	in.UseWorld(fakes.Default())
+	in.UseClock(&clock{now: time.Unix(0, 0)})
+	undo := engine.Call{AttemptID: store.AttemptID{Tenant: fakes.Initech, Exec: "n21.e1", Step: 2}, Tool: fakes.DeleteRecord, Ref: "insert_record-1"}
+	if code, _ := in.Gate(undo); code != 0 {
+		t.Errorf("the gate answered the worker %d; want the call let through", code)
+	}
+	if in.Held(undo) {
+		t.Error("the server held the worker's call")
+	}
+	if err := in.Fail(undo); err != nil {
+		t.Errorf("the server failed the worker's call: %v", err)
+	}
+	if in.Garble(undo) {
+		t.Error("the server garbled its answer to the worker")
+	}
+	if len(fired) != 0 {
+		t.Errorf("recorded %v for the worker's call; want nothing", fired)
+	}
+	// The same call as an engine's attempt meets the schedule.
+	undo.Attempt = 1
+	if code, _ := in.Gate(undo); code == 0 {
+		t.Error("the gate let an engine's attempt through at a site where every fault fires")
+	}
+}

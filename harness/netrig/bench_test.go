@@ -71,6 +71,9 @@ func BenchmarkNetRuns(b *testing.B) {
 					}
 					runs += sum.Runs
 					errs += len(sum.Errors)
+					for _, e := range sum.Errors {
+						b.Logf("iteration %d: seed %d: %v", i, e.Seed, e.Err)
+					}
 					for _, n := range sum.Violations {
 						violated += n
 					}
