@@ -31,7 +31,7 @@ func sameAsMarshal(t *rapid.T, got []byte, v any) {
 	}
 }
 
-// The hand encoders write what json.Marshal writes, byte for byte.
+// The store's documents are what json.Marshal writes, byte for byte.
 func TestDocumentsEncodeAsJSONMarshalDoes(t *testing.T) {
 	t.Parallel()
 	t.Run("values", rapid.MakeCheck(func(t *rapid.T) {
