@@ -82,13 +82,20 @@ func (s Scenario) Steps() int {
 // not its place.
 func (s Scenario) WithoutExecution(i int) Scenario {
 	xs := make([]Execution, 0, len(s.Executions)-1)
-	xs = append(append(xs, s.Executions[:i]...), s.Executions[i+1:]...)
-	for k := range xs {
-		xs[k].ID = fmt.Sprintf("e%d", k+1)
-	}
-	s.Executions = xs
+	s.Executions = numbered(append(append(xs, s.Executions[:i]...), s.Executions[i+1:]...))
 	return s
 }
+
+// numbered names executions by their place, e1 first, and returns them.
+func numbered(xs []Execution) []Execution {
+	for i := range xs {
+		xs[i].ID = fmt.Sprintf("e%d", i+1)
+	}
+	return xs
+}
+
+// generatedName is the name of a generated workflow of n steps.
+func generatedName(n int) string { return fmt.Sprintf("generated(%d)", n) }
 
 // WithoutStep returns the scenario without step j of its execution i, and
 // whether the step can go: a generated workflow's steps can, down to one
@@ -102,7 +109,7 @@ func (s Scenario) WithoutStep(i, j int) (Scenario, bool) {
 	w.Tools = append(append(make([]string, 0, len(w.Tools)-1), w.Tools[:j]...), w.Tools[j+1:]...)
 	w.Salts = append(append(make([]uint64, 0, len(w.Salts)-1), w.Salts[:j]...), w.Salts[j+1:]...)
 	w.Planned = w.Planned && j > 0
-	w.Name = fmt.Sprintf("generated(%d)", len(w.Tools))
+	w.Name = generatedName(len(w.Tools))
 	s.Executions = append([]Execution(nil), s.Executions...)
 	s.Executions[i].Workflow = w
 	return s, true

@@ -125,7 +125,7 @@ func (s *Space) generated() *rapid.Generator[Workflow] {
 		for _, st := range drawn {
 			w.Tools, w.Salts = append(w.Tools, st.tool), append(w.Salts, st.salt)
 		}
-		w.Name = fmt.Sprintf("generated(%d)", len(w.Tools))
+		w.Name = generatedName(len(w.Tools))
 		return w
 	})
 }
@@ -144,12 +144,7 @@ func (s *Space) Executions() *rapid.Generator[[]Execution] {
 			Salt:      salts.Draw(t, "salt"),
 		}
 	})
-	return rapid.Map(rapid.SliceOfN(one, 1, 3), func(xs []Execution) []Execution {
-		for i := range xs {
-			xs[i].ID = fmt.Sprintf("e%d", i+1)
-		}
-		return xs
-	})
+	return rapid.Map(rapid.SliceOfN(one, 1, 3), numbered)
 }
 
 // Generator draws whole scenarios. With allFaults every fault kind is

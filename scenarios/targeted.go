@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"fmt"
 	"slices"
 
 	"pgregory.net/rapid"
@@ -40,10 +39,7 @@ func (s *Space) Targeted(allFaults bool, cells []faults.Cell) *rapid.Generator[S
 				raise(&sc.Faults, faults.LostResponse)
 			}
 		}
-		for i := range xs {
-			xs[i].ID = fmt.Sprintf("e%d", i+1)
-		}
-		sc.Executions = xs
+		sc.Executions = numbered(xs)
 		return sc
 	})
 }
@@ -84,7 +80,7 @@ func (s *Space) aimAt(t *rapid.T, tenant, tool string) Execution {
 	for range w.Tools {
 		w.Salts = append(w.Salts, rapid.Uint64().Draw(t, "aim-step-salt"))
 	}
-	w.Name = fmt.Sprintf("generated(%d)", len(w.Tools))
+	w.Name = generatedName(len(w.Tools))
 	x.Workflow = w
 	return x
 }
