@@ -249,6 +249,9 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 		Result:    store.Result{Data: resp.Data, Ref: resp.Ref},
 		Context:   store.Context{Version: r.ctx.Version + 1, Values: values},
 		At:        e.clock.Now(),
+		// The last step's commit ends the execution too: nothing is left
+		// to do between the two, so they are one write.
+		Complete: r.step == len(r.exec.Steps)-1,
 	}
 	durable := c
 	if e.arch.Without.Has(policy.AtomicCommit) {
@@ -271,6 +274,9 @@ func (e *Engine) complete(ctx context.Context, r *run, a store.Attempt, ent regi
 	}
 	read := r.view
 	e.committed(r, c)
+	if c.Complete {
+		e.ended(r, store.Completed, "")
+	}
 	if e.arch.Context == policy.Versioned && read.run == c.Run && read.version == c.Context.Version-1 && read.reads != nil {
 		// The new version is the one the attempt read and its writes: the
 		// next read renders it from them, without sorting the map again.
@@ -293,6 +299,7 @@ func (e *Engine) confirm(ctx context.Context, r *run) error {
 		for _, landed := range snap.Commits[c.Step:] {
 			e.committed(r, landed)
 		}
+		e.endedWith(r, snap.Execution)
 	}
 	return nil
 }
@@ -327,7 +334,16 @@ func (e *Engine) adopt(ctx context.Context, r *run) error {
 	for _, c := range snap.Commits[r.step:] {
 		e.committed(r, c)
 	}
+	e.endedWith(r, snap.Execution)
 	return nil
+}
+
+// endedWith marks r ended if the last step's commit, which landed, ended
+// the execution in the store (see [store.Commit.Complete]).
+func (e *Engine) endedWith(r *run, x store.Execution) {
+	if r.step == len(r.exec.Steps) && x.Status == store.Completed && !r.done {
+		e.ended(r, x.Status, x.Cause)
+	}
 }
 
 // read returns the attempt's payload: the context it reads, rendered. In

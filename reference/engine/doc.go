@@ -9,7 +9,8 @@
 //   - the attempt reads the last committed context version, calls the tool
 //     (registered in Layer 2, or it is not called at all), writes the step's
 //     keys into a copy of that version, and commits the result, the new
-//     version and the checkpoint in one atomic write;
+//     version and the checkpoint in one atomic write (the last step's commit
+//     also ends the execution completed, in the same write);
 //   - a failed attempt is typed by Layer 1 ([outcome.Classify]), its outcome
 //     made durable, and the decision taken by Layer 3 ([policy.Resolve]):
 //     retry after a delay, reconcile (commit the response in hand, or look the

@@ -112,7 +112,8 @@ func TestWritesThatLandedUnacknowledged(t *testing.T) {
 		run     int   // the execution's final run
 		invokes []int // per step
 	}{
-		{"a finish", policy.Reference(), []string{fakes.VectorSearch}, "Finish", 0, "", store.Completed, 0, []int{1}},
+		{"a finish", always(policy.Fail), []string{fakes.SendEmail}, "Finish", 0, fakes.SendEmail, store.Failed, 0, []int{1}},
+		{"the last commit, which completes the execution", policy.Reference(), []string{fakes.VectorSearch}, "Commit", 0, "", store.Completed, 0, []int{1}},
 		{"a dead letter", policy.Reference(), []string{fakes.SendEmail}, "DeadLetter", 0, fakes.SendEmail, store.DeadLettered, 0, []int{1}},
 		{"a restart", reference(restart), []string{fakes.Plan, fakes.VectorSearch}, "Restart", 0, fakes.VectorSearch, store.Completed, 1, []int{2, 2}},
 		{"a commit, then a decision to dead-letter", always(policy.DeadLetter), []string{fakes.VectorSearch, fakes.InsertRecord}, "Commit", 0, "", store.Completed, 0, []int{1, 1}},

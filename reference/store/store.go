@@ -173,6 +173,11 @@ type Commit struct {
 	Result  Result
 	Context Context
 	At      time.Time
+	// Complete marks the commit of the workflow's last step: the same write
+	// ends the execution completed, both or neither. It saves the separate
+	// Finish a completed execution would otherwise cost, and leaves no
+	// moment at which every step is committed and the execution still runs.
+	Complete bool
 }
 
 // DeadLetter is a step queued for human review.
@@ -251,7 +256,8 @@ type Store interface {
 	// End records a failed attempt's outcome and marks the execution recovered.
 	End(ctx context.Context, a Attempt) error
 	// Commit atomically writes a step's result, context version and
-	// checkpoint. The store owns c.Context.Values from then on: the caller
+	// checkpoint, and, if c.Complete, ends the execution completed in the
+	// same write. The store owns c.Context.Values from then on: the caller
 	// must not modify the map afterwards.
 	Commit(ctx context.Context, c Commit) error
 	// Restart begins run number run from context version 0. The shared

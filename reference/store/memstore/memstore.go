@@ -371,6 +371,9 @@ func (s *Store) Commit(_ context.Context, c store.Commit) error {
 		}
 	}
 	r.commits = append(r.commits, c) // the port hands the values over: no copy
+	if c.Complete {
+		s.finish(r, store.Completed, "")
+	}
 	return nil
 }
 

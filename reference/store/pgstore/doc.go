@@ -32,7 +32,9 @@
 // the execution (FOR SHARE for Begin, Commit and WriteShared, the update's
 // own lock for the writes that change the execution), and each writes only
 // if the locked row allows it; a write that found nothing to change asks
-// why in a second round trip. A snapshot is read in one repeatable-read
+// why in a second round trip. The commit of a workflow's last step
+// ([store.Commit.Complete]) updates the row it locked in the same statement,
+// ending the execution: a completed execution costs no Finish. A snapshot is read in one repeatable-read
 // transaction, sent as one batch: one round trip too.
 //
 // ClaimDeadLetters and Audit take one row at a time with

@@ -193,16 +193,33 @@ func (s *Store) WriteShared(ctx context.Context, w store.SharedWrite) error {
 var insertCommit = guarded(`INSERT INTO commits (tenant, exec, run, step, attempt, result_data, result_ref, version, context, at)
 		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10`)
 
+// completeCommit is the commit of a workflow's last step, which also ends
+// the execution completed: the guarded insert, then the update of the row
+// the guard locked, in one statement (both or neither). The update changes
+// a row only when the insert wrote one, so a refused commit changes
+// nothing, as insertCommit's does, and the statement's row count says so.
+var completeCommit = `
+	WITH landed AS (` + insertCommit + `
+		RETURNING 1
+	)
+	UPDATE executions SET status = 'completed', cause = ''
+	WHERE tenant = $1 AND id = $2 AND EXISTS (SELECT 1 FROM landed)`
+
 // Commit implements [store.Store]: the step's result, its context version
-// and the checkpoint are one row, written in one transaction. A second
-// commit of the step in the run breaks the commits primary key, which
-// interpret reports as [store.ErrCommitted].
+// and the checkpoint are one row, written in one transaction, which also
+// ends the execution completed if c.Complete. A second commit of the step
+// in the run breaks the commits primary key, which interpret reports as
+// [store.ErrCommitted].
 func (s *Store) Commit(ctx context.Context, c store.Commit) error {
 	var before func()
 	if s.beforeCommit != nil {
 		before = func() { s.beforeCommit(ctx, c) }
 	}
-	err := s.write(ctx, c.Tenant, c.Exec, before, writable(c.Run), insertCommit, c.Tenant, c.Exec, c.Run, c.Step, c.Attempt,
+	query := insertCommit
+	if c.Complete {
+		query = completeCommit
+	}
+	err := s.write(ctx, c.Tenant, c.Exec, before, writable(c.Run), query, c.Tenant, c.Exec, c.Run, c.Step, c.Attempt,
 		c.Result.Data, c.Result.Ref, c.Context.Version, valuesJSON(c.Context.Values), c.At)
 	if err == nil {
 		return nil

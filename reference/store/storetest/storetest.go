@@ -31,6 +31,7 @@ var cases = []struct {
 	{"TenantIsolation", testTenantIsolation},
 	{"BeginEndMarksRecovered", testBeginEnd},
 	{"CommitIsAtomicAndOnce", testCommit},
+	{"TheLastCommitCompletesInTheSameWrite", testCompletingCommit},
 	{"RestartBeginsAFreshRun", testRestart},
 	{"FinishAndActive", testFinish},
 	{"DeadLetterQueue", testDeadLetter},
@@ -203,6 +204,61 @@ func testCommit(ctx context.Context, t *testing.T, s store.Store) {
 	must(t, s.Finish(ctx, "acme", "e1", store.Completed, ""))
 	wantErr(t, s.Commit(ctx, commit("acme", "e1", 0, 1, 2, vals)), store.ErrTerminal)
 	wantErr(t, s.Begin(ctx, store.Attempt{AttemptID: store.AttemptID{Tenant: "acme", Exec: "e1", Step: 1, Attempt: 1}}), store.ErrTerminal)
+}
+
+// testCompletingCommit holds a commit marked Complete to both or neither:
+// one that lands ends its execution completed (and, if the execution was
+// recovered, queues it for audit, as Finish does); one that is refused
+// leaves the execution running.
+func testCompletingCommit(ctx context.Context, t *testing.T, s store.Store) {
+	last := func(id string, run, step int) store.Commit {
+		c := commit("acme", id, run, step, step+1, map[string]store.Value{"a": {Data: "acme:a", Writer: store.Writer{Run: run, Step: step, Attempt: 1}}})
+		c.Complete = true
+		return c
+	}
+	status := func(id string) store.Status {
+		t.Helper()
+		snap, err := s.Load(ctx, "acme", id)
+		must(t, err)
+		return snap.Execution.Status
+	}
+
+	create(ctx, t, s, "acme", "stale")
+	wantErr(t, s.Commit(ctx, last("stale", 1, 0)), store.ErrStaleRun)
+	if got := status("stale"); got != store.Running {
+		t.Fatalf("a refused completing commit left the execution %s, want running", got)
+	}
+
+	create(ctx, t, s, "acme", "twice")
+	must(t, s.Commit(ctx, commit("acme", "twice", 0, 0, 1, nil)))
+	wantErr(t, s.Commit(ctx, last("twice", 0, 0)), store.ErrCommitted)
+	if got := status("twice"); got != store.Running {
+		t.Fatalf("a completing commit of a committed step left the execution %s, want running", got)
+	}
+
+	recovered(ctx, t, s, "acme", "done", store.Running)
+	must(t, s.Commit(ctx, last("done", 0, 0)))
+	snap, err := s.Load(ctx, "acme", "done")
+	must(t, err)
+	if snap.Execution.Status != store.Completed || snap.Execution.Cause != "" || len(snap.Commits) != 1 || snap.Context.Values["a"].Data != "acme:a" {
+		t.Fatalf("after the completing commit: %+v", snap)
+	}
+	wantErr(t, s.Commit(ctx, last("done", 0, 0)), store.ErrTerminal)
+	wantErr(t, s.Finish(ctx, "acme", "done", store.Completed, ""), store.ErrTerminal)
+	refs, err := s.Active(ctx)
+	must(t, err)
+	if len(refs) != 2 || refs[0].Exec != "stale" || refs[1].Exec != "twice" {
+		t.Fatalf("active after the completing commit: %v", refs)
+	}
+	var audited []string
+	_, err = s.Audit(ctx, 10, func(snap store.Snapshot) ([]store.ReconEvent, error) {
+		audited = append(audited, snap.Execution.Exec)
+		return nil, nil
+	})
+	must(t, err)
+	if len(audited) != 1 || audited[0] != "done" {
+		t.Fatalf("audit after a recovered execution's completing commit handed out %v, want [done]", audited)
+	}
 }
 
 func testRestart(ctx context.Context, t *testing.T, s store.Store) {
