@@ -370,8 +370,10 @@ func (s *Store) Commit(_ context.Context, c store.Commit) error {
 			return fmt.Errorf("step %d of %s/%s: %w", c.Step, c.Tenant, c.Exec, store.ErrCommitted)
 		}
 	}
+	complete := c.Complete
+	c.Complete = false // an instruction to the store, not part of the checkpoint (as in pgstore)
 	r.commits = append(r.commits, c) // the port hands the values over: no copy
-	if c.Complete {
+	if complete {
 		s.finish(r, store.Completed, "")
 	}
 	return nil

@@ -12,6 +12,14 @@ import (
 	"github.com/chaosrun/chaosrun/reference/store"
 )
 
+// guardedAs is guarded with the row lock named (see guarded).
+func guardedAs(lock, insert string) string {
+	return insert + `
+		FROM executions
+		WHERE tenant = $1 AND id = $2 AND status = 'running' AND run = $3
+		` + lock
+}
+
 // guarded turns an insert of a record of an execution into one statement
 // that inserts only if the execution is running in the record's run, and
 // locks the execution's row while it does (FOR SHARE: begins and commits
@@ -20,12 +28,7 @@ import (
 // row, and the insert's foreign key finds that row already locked. With the
 // scope setting before it in one batch, a checkpoint write is one round
 // trip; only a refused write asks why, in a second (see write).
-func guarded(insert string) string {
-	return insert + `
-		FROM executions
-		WHERE tenant = $1 AND id = $2 AND status = 'running' AND run = $3
-		FOR SHARE`
-}
+func guarded(insert string) string { return guardedAs("FOR SHARE", insert) }
 
 var insertAttempt = guarded(`INSERT INTO attempts (tenant, exec, run, step, number, kind, key, token, begun, outcome)
 		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10`)
@@ -190,16 +193,23 @@ func (s *Store) WriteShared(ctx context.Context, w store.SharedWrite) error {
 	return s.interpret(ctx, err, fmt.Sprintf("write shared key %q of %s/%s", w.Key, w.Tenant, w.Exec))
 }
 
-var insertCommit = guarded(`INSERT INTO commits (tenant, exec, run, step, attempt, result_data, result_ref, version, context, at)
-		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10`)
+const commitRow = `INSERT INTO commits (tenant, exec, run, step, attempt, result_data, result_ref, version, context, at)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10`
+
+var insertCommit = guarded(commitRow)
 
 // completeCommit is the commit of a workflow's last step, which also ends
 // the execution completed: the guarded insert, then the update of the row
 // the guard locked, in one statement (both or neither). The update changes
 // a row only when the insert wrote one, so a refused commit changes
 // nothing, as insertCommit's does, and the statement's row count says so.
+// Its guard takes the lock the update needs (FOR NO KEY UPDATE) at once: two
+// completing commits of one step that both held FOR SHARE would each wait
+// for the other, one on the commits key, the other to update the row (a
+// deadlock); this way the second waits for the row, then finds the
+// execution completed.
 var completeCommit = `
-	WITH landed AS (` + insertCommit + `
+	WITH landed AS (` + guardedAs("FOR NO KEY UPDATE", commitRow) + `
 		RETURNING 1
 	)
 	UPDATE executions SET status = 'completed', cause = ''

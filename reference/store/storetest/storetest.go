@@ -32,6 +32,7 @@ var cases = []struct {
 	{"BeginEndMarksRecovered", testBeginEnd},
 	{"CommitIsAtomicAndOnce", testCommit},
 	{"TheLastCommitCompletesInTheSameWrite", testCompletingCommit},
+	{"RacingCompletingCommitsOneLands", testRacingCompletingCommits},
 	{"RestartBeginsAFreshRun", testRestart},
 	{"FinishAndActive", testFinish},
 	{"DeadLetterQueue", testDeadLetter},
@@ -258,6 +259,41 @@ func testCompletingCommit(ctx context.Context, t *testing.T, s store.Store) {
 	must(t, err)
 	if len(audited) != 1 || audited[0] != "done" {
 		t.Fatalf("audit after a recovered execution's completing commit handed out %v, want [done]", audited)
+	}
+}
+
+// testRacingCompletingCommits sends the same completing commit twice at
+// once, as two engines that both ran an execution's last step would: one
+// lands, the other is refused as committed or finished, never as a store
+// failure (which an engine would count as a failed attempt of a step that
+// committed).
+func testRacingCompletingCommits(ctx context.Context, t *testing.T, s store.Store) {
+	for i := range 40 {
+		id := fmt.Sprintf("race-%d", i)
+		create(ctx, t, s, "acme", id)
+		c := commit("acme", id, 0, 0, 1, map[string]store.Value{"a": {Data: "acme:a"}})
+		c.Complete = true
+		var errs [2]error
+		var wg sync.WaitGroup
+		for k := range errs {
+			wg.Go(func() { errs[k] = s.Commit(ctx, c) })
+		}
+		wg.Wait()
+		landed := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				landed++
+			case errors.Is(err, store.ErrCommitted), errors.Is(err, store.ErrTerminal):
+			default:
+				t.Fatalf("%s: a racing completing commit failed: %v", id, err)
+			}
+		}
+		snap, err := s.Load(ctx, "acme", id)
+		must(t, err)
+		if landed != 1 || snap.Execution.Status != store.Completed || len(snap.Commits) != 1 {
+			t.Fatalf("%s: %d of two racing completing commits landed, execution %s with %d commits", id, landed, snap.Execution.Status, len(snap.Commits))
+		}
 	}
 }
 
