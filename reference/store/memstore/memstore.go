@@ -371,7 +371,9 @@ func (s *Store) Commit(_ context.Context, c store.Commit) error {
 		}
 	}
 	complete := c.Complete
-	c.Complete = false // an instruction to the store, not part of the checkpoint (as in pgstore)
+	// Complete is an instruction to the store, not part of the checkpoint
+	// (as in pgstore).
+	c.Complete = false
 	r.commits = append(r.commits, c) // the port hands the values over: no copy
 	if complete {
 		s.finish(r, store.Completed, "")
