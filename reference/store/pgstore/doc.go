@@ -33,9 +33,10 @@
 // own lock for the writes that change the execution), and each writes only
 // if the locked row allows it; a write that found nothing to change asks
 // why in a second round trip. The commit of a workflow's last step
-// ([store.Commit.Complete]) updates the row it locked in the same statement,
-// ending the execution: a completed execution costs no Finish. A snapshot is read in one repeatable-read
-// transaction, sent as one batch: one round trip too.
+// ([store.Commit.Complete]) locks the row FOR NO KEY UPDATE and updates it
+// in the same statement, ending the execution: a completed execution costs
+// no Finish. A snapshot is read in one repeatable-read transaction, sent as
+// one batch: one round trip too.
 //
 // ClaimDeadLetters and Audit take one row at a time with
 // FOR UPDATE SKIP LOCKED and keep the transaction open while their handler

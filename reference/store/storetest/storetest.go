@@ -124,6 +124,14 @@ func commit(tenant, id string, run, step int, version int, values map[string]sto
 	}
 }
 
+// completing is the commit of acme's execution id's last step, step, in
+// run: a commit marked Complete.
+func completing(id string, run, step int) store.Commit {
+	c := commit("acme", id, run, step, step+1, map[string]store.Value{"a": {Data: "acme:a", Writer: store.Writer{Run: run, Step: step, Attempt: 1}}})
+	c.Complete = true
+	return c
+}
+
 func testCreateAndLoad(ctx context.Context, t *testing.T, s store.Store) {
 	create(ctx, t, s, "acme", "e1")
 	wantErr(t, s.Create(ctx, newExec("acme", "e1")), store.ErrExists)
@@ -212,11 +220,6 @@ func testCommit(ctx context.Context, t *testing.T, s store.Store) {
 // recovered, queues it for audit, as Finish does); one that is refused
 // leaves the execution running.
 func testCompletingCommit(ctx context.Context, t *testing.T, s store.Store) {
-	last := func(id string, run, step int) store.Commit {
-		c := commit("acme", id, run, step, step+1, map[string]store.Value{"a": {Data: "acme:a", Writer: store.Writer{Run: run, Step: step, Attempt: 1}}})
-		c.Complete = true
-		return c
-	}
 	status := func(id string) store.Status {
 		t.Helper()
 		snap, err := s.Load(ctx, "acme", id)
@@ -225,26 +228,26 @@ func testCompletingCommit(ctx context.Context, t *testing.T, s store.Store) {
 	}
 
 	create(ctx, t, s, "acme", "stale")
-	wantErr(t, s.Commit(ctx, last("stale", 1, 0)), store.ErrStaleRun)
+	wantErr(t, s.Commit(ctx, completing("stale", 1, 0)), store.ErrStaleRun)
 	if got := status("stale"); got != store.Running {
 		t.Fatalf("a refused completing commit left the execution %s, want running", got)
 	}
 
 	create(ctx, t, s, "acme", "twice")
 	must(t, s.Commit(ctx, commit("acme", "twice", 0, 0, 1, nil)))
-	wantErr(t, s.Commit(ctx, last("twice", 0, 0)), store.ErrCommitted)
+	wantErr(t, s.Commit(ctx, completing("twice", 0, 0)), store.ErrCommitted)
 	if got := status("twice"); got != store.Running {
 		t.Fatalf("a completing commit of a committed step left the execution %s, want running", got)
 	}
 
 	recovered(ctx, t, s, "acme", "done", store.Running)
-	must(t, s.Commit(ctx, last("done", 0, 0)))
+	must(t, s.Commit(ctx, completing("done", 0, 0)))
 	snap, err := s.Load(ctx, "acme", "done")
 	must(t, err)
 	if snap.Execution.Status != store.Completed || snap.Execution.Cause != "" || len(snap.Commits) != 1 || snap.Context.Values["a"].Data != "acme:a" {
 		t.Fatalf("after the completing commit: %+v", snap)
 	}
-	wantErr(t, s.Commit(ctx, last("done", 0, 0)), store.ErrTerminal)
+	wantErr(t, s.Commit(ctx, completing("done", 0, 0)), store.ErrTerminal)
 	wantErr(t, s.Finish(ctx, "acme", "done", store.Completed, ""), store.ErrTerminal)
 	refs, err := s.Active(ctx)
 	must(t, err)
@@ -271,8 +274,7 @@ func testRacingCompletingCommits(ctx context.Context, t *testing.T, s store.Stor
 	for i := range 40 {
 		id := fmt.Sprintf("race-%d", i)
 		create(ctx, t, s, "acme", id)
-		c := commit("acme", id, 0, 0, 1, map[string]store.Value{"a": {Data: "acme:a"}})
-		c.Complete = true
+		c := completing(id, 0, 0)
 		var errs [2]error
 		var wg sync.WaitGroup
 		for k := range errs {
