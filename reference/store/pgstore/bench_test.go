@@ -16,6 +16,7 @@ import (
 	"github.com/chaosrun/chaosrun/reference/engine"
 	"github.com/chaosrun/chaosrun/reference/policy"
 	"github.com/chaosrun/chaosrun/reference/store"
+	"github.com/chaosrun/chaosrun/reference/store/memstore"
 	"github.com/chaosrun/chaosrun/reference/store/pgstore"
 	"github.com/chaosrun/chaosrun/reference/store/pgstore/pgstoretest"
 )
@@ -70,6 +71,13 @@ func (s *timed) Commit(ctx context.Context, c store.Commit) error {
 // commits after it. It reports both rates, their ratio, and the p50/p99
 // checkpoint overhead per step (begin + commit, as the engine waits).
 //
+// A third side, the store alone, sends the store the very calls the engine
+// made for one execution (recorded once, replayed under new ids) with no
+// engine around them: store-ratio, its rate over the bare loop's, is what
+// the store's statements cost against the bare loop's, and engine-vs-store
+// what the engine's own work (its layers, the fake tools, the goroutines
+// it wakes) costs on top.
+//
 // Where the server's backends can be read from /proc (a server on this
 // machine; see cpuClock), it also reports the CPU time of a step on each
 // side, this process's and the server's together, and cpu-ratio, the bare
@@ -88,13 +96,15 @@ func BenchmarkEngineStepsOnPostgres(b *testing.B) {
 				b.Fatal(err)
 			}
 			bare(b, pool, 0, 1) // create its table outside the timing
-			// The engine and the bare loop take turns, in rounds, so that
-			// whatever else loads the machine weighs on both alike.
+			calls := engineCalls(b)
+			// The engine, the store alone and the bare loop take turns, in
+			// rounds, so that whatever else loads the machine weighs on all
+			// three alike.
 			const rounds = 5
 			per := (max(b.N, 100)/rounds + stepsPerExecution - 1) / stepsPerExecution * stepsPerExecution // whole executions
 			b.ResetTimer()
-			var engineTime, bareTime time.Duration
-			var engineCPU, bareCPU cpuTotal
+			var engineTime, storeTime, bareTime time.Duration
+			var engineCPU, storeCPU, bareCPU cpuTotal
 			var overhead []time.Duration
 			for r := range rounds {
 				engineCPU.start(ctx, pool)
@@ -102,6 +112,11 @@ func BenchmarkEngineStepsOnPostgres(b *testing.B) {
 				overhead = append(overhead, engineSteps(b, ps, workers, per, r)...)
 				engineTime += time.Since(start)
 				engineCPU.stop(ctx, pool)
+				storeCPU.start(ctx, pool)
+				start = time.Now()
+				storeSteps(b, ps, calls, workers, per, r)
+				storeTime += time.Since(start)
+				storeCPU.stop(ctx, pool)
 				bareCPU.start(ctx, pool)
 				start = time.Now()
 				bare(b, pool, per, workers)
@@ -109,17 +124,21 @@ func BenchmarkEngineStepsOnPostgres(b *testing.B) {
 				bareCPU.stop(ctx, pool)
 			}
 			b.StopTimer()
-			if !engineCPU.blind && !bareCPU.blind {
+			if !engineCPU.blind && !storeCPU.blind && !bareCPU.blind {
 				steps := time.Duration(per * rounds)
 				b.ReportMetric(float64((engineCPU.total / steps).Microseconds()), "engine-cpu-µs/step")
+				b.ReportMetric(float64((storeCPU.total / steps).Microseconds()), "store-cpu-µs/step")
 				b.ReportMetric(float64((bareCPU.total / steps).Microseconds()), "bare-cpu-µs/step")
 				b.ReportMetric(bareCPU.total.Seconds()/engineCPU.total.Seconds(), "cpu-ratio")
 			}
 			engineRate := float64(per*rounds) / engineTime.Seconds()
+			storeRate := float64(per*rounds) / storeTime.Seconds()
 			bareRate := float64(per*rounds) / bareTime.Seconds()
 			b.ReportMetric(engineRate, "engine-steps/s")
 			b.ReportMetric(bareRate, "bare-steps/s")
 			b.ReportMetric(engineRate/bareRate, "ratio")
+			b.ReportMetric(storeRate/bareRate, "store-ratio")
+			b.ReportMetric(engineRate/storeRate, "engine-vs-store")
 			slices.Sort(overhead)
 			b.ReportMetric(float64(overhead[len(overhead)/2].Microseconds()), "p50-µs/checkpoint")
 			b.ReportMetric(float64(overhead[len(overhead)*99/100].Microseconds()), "p99-µs/checkpoint")
@@ -179,6 +198,111 @@ func engineSteps(b *testing.B, ps *pgstore.Store, workers, steps, round int) []t
 	}
 	wg.Wait()
 	return st.steps
+}
+
+// engineCalls records the store calls the engine makes for one clean
+// execution, in order: what storeSteps replays.
+func engineCalls(b *testing.B) []any {
+	ctx := context.Background()
+	rec := &recording{Store: memstore.New(), b: b}
+	world := fakes.NewWorld(nil)
+	eng, err := engine.New(rec, fakes.Registry(), policy.Reference(), world, &engine.Opts{Downstream: world})
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := benchExecution("recorded")
+	if err := eng.Start(ctx, x); err != nil {
+		b.Fatal(err)
+	}
+	if s, err := eng.Run(ctx, x.Tenant, x.Exec); err != nil || s != store.Completed {
+		b.Fatalf("run %s: %s %v", x.Exec, s, err)
+	}
+	return rec.calls
+}
+
+// recording is a store that keeps the writes the clean path makes. The
+// replay knows three kinds of them: any other write fails the benchmark,
+// since the store side would then leave out work the engine does.
+type recording struct {
+	store.Store
+	b     *testing.B
+	calls []any
+}
+
+func (s *recording) Create(ctx context.Context, e store.Execution) error {
+	s.calls = append(s.calls, e)
+	return s.Store.Create(ctx, e)
+}
+
+func (s *recording) Begin(ctx context.Context, a store.Attempt) error {
+	s.calls = append(s.calls, a)
+	return s.Store.Begin(ctx, a)
+}
+
+func (s *recording) Commit(ctx context.Context, c store.Commit) error {
+	s.calls = append(s.calls, c)
+	return s.Store.Commit(ctx, c)
+}
+
+func (s *recording) unexpected(what string) {
+	s.b.Fatalf("the engine's clean path called %s, which storeSteps does not replay", what)
+}
+
+func (s *recording) End(context.Context, store.Attempt) error { s.unexpected("End"); return nil }
+func (s *recording) Restart(context.Context, string, string, int) error {
+	s.unexpected("Restart")
+	return nil
+}
+func (s *recording) WriteShared(context.Context, store.SharedWrite) error {
+	s.unexpected("WriteShared")
+	return nil
+}
+func (s *recording) Finish(context.Context, string, string, store.Status, string) error {
+	s.unexpected("Finish")
+	return nil
+}
+func (s *recording) DeadLetter(context.Context, store.DeadLetter) error {
+	s.unexpected("DeadLetter")
+	return nil
+}
+
+// storeSteps replays calls for about steps steps of executions on workers
+// goroutines, each execution under an id of its own, with no engine.
+func storeSteps(b *testing.B, ps *pgstore.Store, calls []any, workers, steps, round int) {
+	ctx := context.Background()
+	execs := (steps + stepsPerExecution - 1) / stepsPerExecution
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for {
+				i := next.Add(1)
+				if i > int64(execs) {
+					return
+				}
+				id := fmt.Sprintf("s%d-%d-%d-%d", b.N, round, w, i)
+				for _, c := range calls {
+					var err error
+					switch c := c.(type) {
+					case store.Execution:
+						c.Exec = id
+						err = ps.Create(ctx, c)
+					case store.Attempt:
+						c.Exec = id
+						err = ps.Begin(ctx, c)
+					case store.Commit:
+						c.Exec = id
+						err = ps.Commit(ctx, c)
+					}
+					if err != nil {
+						b.Errorf("replay %s: %v", id, err)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func benchExecution(id string) store.Execution {
