@@ -241,7 +241,31 @@ func (l *linter) never(i int) {
 		l.ruleAdd(SeverityError, i, "never matches: it has no max_retries and budget.max_retries is 0")
 		return
 	}
+	if why := l.inertHere(rule); why != "" {
+		l.ruleAdd(SeverityWarning, i, "never matches in this world: %s; the rule decides nothing here", why)
+		return
+	}
 	l.ruleAdd(SeverityError, i, "never matches: no failure of the registered tools meets all of its conditions")
+}
+
+// inertHere says why a rule that matches nothing in a world of the team's
+// does match elsewhere, or "": a rule that names no tool and matches some
+// failure of the built-in world (which has a tool of every kind) is inert
+// here, not wrong — a policy may be written for several worlds. The
+// built-in world's own rules, and rules that name tools, get no such pass.
+func (l *linter) inertHere(rule policy.Rule) string {
+	if l.w == builtinWorld() || len(rule.When.Tools) > 0 {
+		return ""
+	}
+	if why := inert(l.w, rule.When); why != "" {
+		return why
+	}
+	rule.When.Tenants = nil // this world's names: the built-in world's tenants are others
+	elsewhere := newLinter(builtinWorld(), &policy.Rules{Arch: l.a, List: []policy.Rule{rule}})
+	if !elsewhere.matches[0].any {
+		return ""
+	}
+	return "no failure of this world's tools meets all of its conditions (failures of the built-in world's do)"
 }
 
 // shadowed reports a rule that matches failures which rules above it always

@@ -10,6 +10,7 @@ import (
 	"github.com/chaosrun/chaosrun/policies"
 	"github.com/chaosrun/chaosrun/reference/outcome"
 	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/worlds"
 )
 
 // TestLintFindings lints each file of testdata/lint, whose "# want:" lines
@@ -154,5 +155,55 @@ func TestReadmeExample(t *testing.T) {
 		if f.Severity == policies.SeverityError {
 			t.Errorf("%s", f)
 		}
+	}
+}
+
+// TestRuleInertInAWorld: a rule that names no tool and holds for none in a
+// world only because the world lacks one (no orchestrator tool, no streamed
+// model call) is inert there, not wrong: the policy file loads, and lint
+// warns of each such rule instead of refusing it. Every catalog policy file
+// loads in a world imported from MCP tools, which has neither.
+func TestRuleInertInAWorld(t *testing.T) {
+	t.Parallel()
+	w, err := worlds.Load(filepath.Join("..", "worlds", "testdata", "mcp", "annotated.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range policies.Names() {
+		r, err := policies.LoadFor(w, name+".yaml")
+		if err != nil {
+			t.Errorf("%s in an imported world: %v", name, err)
+			continue
+		}
+		findings, err := policies.LintFor(w, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range findings {
+			if f.Severity == policies.SeverityError && strings.Contains(f.Message, "never matches") {
+				t.Errorf("%s: %s", name, f)
+			}
+		}
+	}
+	r, err := policies.LoadFor(w, "reference.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings, err := policies.LintFor(w, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inert []string
+	for _, f := range findings {
+		if strings.Contains(f.Message, "never matches in this world") {
+			if f.Severity != policies.SeverityWarning {
+				t.Errorf("an inert rule is a warning: %s", f)
+			}
+			inert = append(inert, f.String())
+		}
+	}
+	want := "never matches in this world: no tool of this world runs at layer orchestrator"
+	if !slices.ContainsFunc(inert, func(s string) bool { return strings.Contains(s, want) }) {
+		t.Errorf("lint of the reference in an imported world: no finding %q among %q", want, inert)
 	}
 }

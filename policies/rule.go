@@ -178,12 +178,18 @@ var inferencePhase = map[outcome.LLMPhase]outcome.Phase{
 
 // contradiction finds the clear-cut contradictions of a condition: pairs of
 // keys that can never hold together, whatever the failure. It returns the
-// key to blame and why, or "".
+// key to blame and why, or "". A condition that holds for no tool of this
+// world only because the world lacks one (a layer no tool runs at, an
+// llm_phase with no streamed model call) is not one: the rule may be meant
+// for other worlds too, and lint says it is inert here (see inert).
 func contradiction(w *world, m policy.Match) (key, msg string) {
 	if len(m.LLMPhases) > 0 && len(m.Phases) > 0 &&
 		!slices.ContainsFunc(m.LLMPhases, func(l outcome.LLMPhase) bool { return slices.Contains(m.Phases, inferencePhase[l]) }) {
 		return "llm_phase", fmt.Sprintf("llm_phase %s never happens in phase %s (pre-inference is a pre failure, mid-inference a mid one, post-inference a post one)",
 			either(m.LLMPhases), either(m.Phases))
+	}
+	if inert(w, m) != "" {
+		return "", ""
 	}
 	candidates := m.Tools
 	if len(candidates) == 0 {
@@ -191,17 +197,45 @@ func contradiction(w *world, m policy.Match) (key, msg string) {
 	}
 	if len(m.Layers) > 0 {
 		candidates = slices.DeleteFunc(slices.Clone(candidates), func(t string) bool { return !slices.Contains(m.Layers, w.layer[t]) })
-		if len(candidates) == 0 {
-			return "layer", fmt.Sprintf("layer %s never holds for tool %s: only %s runs at the orchestrator", either(m.Layers), strings.Join(m.Tools, " or "), orNone(w.planners()))
+		if len(candidates) == 0 { // the tools are named: inert would have said so otherwise
+			return "layer", fmt.Sprintf("layer %s never holds for tool %s: %s", either(m.Layers), strings.Join(m.Tools, " or "), layerOfNamed(w, m))
 		}
 	}
 	if len(m.LLMPhases) > 0 && !slices.ContainsFunc(candidates, func(t string) bool { return w.model[t] }) {
 		if len(m.Tools) == 0 {
-			return "llm_phase", fmt.Sprintf("llm_phase only holds for streamed model calls (%s), which run at the agent layer, not the orchestrator", orNone(w.models()))
+			return "llm_phase", fmt.Sprintf("llm_phase only holds for streamed model calls (%s), and none of them runs at layer %s", orNone(w.models()), either(m.Layers))
 		}
 		return "llm_phase", fmt.Sprintf("llm_phase only holds for streamed model calls (%s), and this rule's tool is %s", orNone(w.models()), strings.Join(m.Tools, " or "))
 	}
 	return "", ""
+}
+
+// inert says why a condition that names no tool holds for none in this
+// world, or "": no tool runs at its layer, or it asks for an llm_phase and
+// no tool is a streamed model call.
+func inert(w *world, m policy.Match) string {
+	if len(m.Tools) > 0 {
+		return ""
+	}
+	if len(m.Layers) > 0 && !slices.ContainsFunc(w.tools, func(t string) bool { return slices.Contains(m.Layers, w.layer[t]) }) {
+		return fmt.Sprintf("no tool of this world runs at layer %s", either(m.Layers))
+	}
+	if len(m.LLMPhases) > 0 && len(w.models()) == 0 {
+		return "no tool of this world is a streamed model call, the only calls an llm_phase holds for"
+	}
+	return ""
+}
+
+// layerOfNamed says, for a condition whose named tools all run at other
+// layers than it asks for, where the asked-for layer's tools are.
+func layerOfNamed(w *world, m policy.Match) string {
+	if slices.Contains(m.Layers, outcome.Orchestrator) {
+		return "only " + orNone(w.planners()) + " runs at the orchestrator"
+	}
+	if len(m.Tools) == 1 {
+		return "it runs at the orchestrator"
+	}
+	return "they run at the orchestrator"
 }
 
 // orNone joins names with "or", or says there are none.
