@@ -45,12 +45,12 @@ func (r *Reader) Document(data []byte, empty string) (*yaml.Node, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{Line: 1, Msg: empty}
 		}
-		return nil, syntaxError(err)
+		return nil, syntaxError(data, err)
 	}
 	var next yaml.Node
 	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
 		if err != nil {
-			return nil, syntaxError(err)
+			return nil, syntaxError(data, err)
 		}
 		return nil, At(&next, "", "a %s holds one YAML document; a second one starts here", r.Kind)
 	}
@@ -61,13 +61,31 @@ func (r *Reader) Document(data []byte, empty string) (*yaml.Node, error) {
 }
 
 // syntaxError turns the YAML reader's "yaml: line N: ..." into an [Error].
-func syntaxError(err error) *Error {
+// A file the reader refuses that indents a line with a tab is told so, at
+// that line: the reader's own word for it ("found character that cannot
+// start any token") does not say tab.
+func syntaxError(data []byte, err error) *Error {
 	msg := err.Error()
+	if line := tabIndented(data); line > 0 && (strings.Contains(msg, "cannot start any token") || strings.Contains(msg, "tab character")) {
+		return &Error{Line: line, Msg: "invalid YAML: the line is indented with a tab; YAML indents with spaces only"}
+	}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		return &Error{Line: line, Msg: "invalid YAML: " + msg[len(m[0]):]}
 	}
 	return &Error{Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// tabIndented returns the number of the first line whose indentation holds
+// a tab, or 0.
+func tabIndented(data []byte) int {
+	for i, line := range bytes.Split(data, []byte("\n")) {
+		indent := line[:len(line)-len(bytes.TrimLeft(line, " \t"))]
+		if bytes.IndexByte(indent, '\t') >= 0 && len(bytes.TrimSpace(line)) > 0 {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // Mapping walks mapping n in file order, calling each key's field; names

@@ -48,6 +48,7 @@ func TestReaderRefusesWithLineKeyAndMessage(t *testing.T) {
 		{"empty", "# nothing\n", "line 1: empty test file"},
 		{"second document", "a: 1\n---\na: 2\n", "line 2: a test file holds one YAML document; a second one starts here"},
 		{"syntax", "a: [\n", "line 1: invalid YAML: did not find expected node content"},
+		{"tab", "b:\n  - x\n\t- y\n", "line 3: invalid YAML: the line is indented with a tab; YAML indents with spaces only"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -57,6 +58,15 @@ func TestReaderRefusesWithLineKeyAndMessage(t *testing.T) {
 				t.Fatalf("got %v, want the *Error %q", err, c.want)
 			}
 		})
+	}
+}
+
+// A tab is refused only where the YAML reader refuses the file: one in a
+// value, or after the indentation, is the file's business.
+func TestReaderTakesATabItDoesNotRefuse(t *testing.T) {
+	t.Parallel()
+	if _, err := read(t, "b:\n  - \"x\ty\"\na: 1\t# a comment\n"); err != nil {
+		t.Fatal(err)
 	}
 }
 
