@@ -10,17 +10,17 @@ import (
 // exit 2, warnings are printed and exit 0.
 func (e *env) lint(args []string) error {
 	var w worldArg
-	fs := w.flags("lint")
-	if err := fs.Parse(args); err != nil {
-		return flagError("lint", err)
+	args, err := parseArgs("lint", w.flags("lint"), args)
+	if err != nil {
+		return err
 	}
-	if fs.NArg() != 1 {
+	if len(args) != 1 {
 		return usagef("e.g. chaosrun lint policies/ours.yaml", "lint takes exactly one policy file")
 	}
 	if err := w.load(); err != nil {
 		return err
 	}
-	path := fs.Arg(0)
+	path := args[0]
 	r, err := loadFile(w.world, path, "fix the line named above; every key is documented in policies/README.md", false)
 	if err != nil {
 		return err

@@ -16,14 +16,13 @@ var listSections = []string{"policies", "scenarios", "invariants", "faults", "to
 // invariants, the fault kinds, the tools and the tenants.
 func (e *env) list(args []string) error {
 	var world worldArg
-	fs := world.flags("list")
-	if err := fs.Parse(args); err != nil {
-		return flagError("list", err)
+	args, err := parseArgs("list", world.flags("list"), args)
+	if err != nil {
+		return err
 	}
 	if err := world.load(); err != nil {
 		return err
 	}
-	args = fs.Args()
 	want := listSections
 	if len(args) > 1 {
 		return usagef("list one section, or all without argument", "list: too many arguments")

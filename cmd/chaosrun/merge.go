@@ -20,9 +20,9 @@ const maxReport = 64 << 20
 // flags ask for.
 func (e *env) merge(ctx context.Context, args []string) error {
 	o := &options{outputs: map[string]string{}}
-	paths, err := parseInterspersed(o.mergeFlags(), args)
+	paths, err := parseArgs("merge", o.mergeFlags(), args)
 	if err != nil {
-		return flagError("merge", err)
+		return err
 	}
 	if len(paths) == 0 {
 		return usagef("e.g. chaosrun merge shard-1.json shard-2.json --markdown all.md", "merge needs the JSON reports of the shards")
@@ -78,23 +78,6 @@ func (o *options) mergeFlags() *flag.FlagSet {
 	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
 	fs.BoolVar(&o.wide, "wide", false, "every column in one table, however wide")
 	return fs
-}
-
-// parseInterspersed parses flags given before, between or after the
-// positional arguments, which it returns.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
 }
 
 // readReport reads one shard report: a regular file of at most maxReport

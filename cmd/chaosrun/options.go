@@ -99,11 +99,12 @@ func (o *options) flags(cmd string) *flag.FlagSet {
 func parseOptions(cmd string, args []string, getenv func(string) string) (*options, error) {
 	o := &options{outputs: map[string]string{}}
 	fs := o.flags(cmd)
-	if err := fs.Parse(args); err != nil {
-		return nil, flagError(cmd, err)
+	pos, err := parseArgs(cmd, fs, args)
+	if err != nil {
+		return nil, err
 	}
-	if fs.NArg() > 0 {
-		return nil, usagef(fmt.Sprintf("policies are given with --policy; run 'chaosrun help %s'", cmd), "%s: unexpected argument %q", cmd, fs.Arg(0))
+	if len(pos) > 0 {
+		return nil, usagef(fmt.Sprintf("policies are given with --policy; run 'chaosrun help %s'", cmd), "%s: unexpected argument %q", cmd, pos[0])
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

@@ -43,14 +43,14 @@ func (r *replayFlags) flags() *flag.FlagSet {
 // violations, and minimises the counterexample.
 func (e *env) replay(ctx context.Context, args []string) error {
 	var rf replayFlags
-	fs := rf.flags()
-	if err := fs.Parse(args); err != nil {
-		return flagError("replay", err)
+	pos, err := parseArgs("replay", rf.flags(), args)
+	if err != nil {
+		return err
 	}
 	name, seed, all, only, noShrink := &rf.policy, &rf.seed, &rf.allFaults, &rf.invariant, &rf.noShrink
 	switch {
-	case fs.NArg() > 0:
-		return usagef("run 'chaosrun help replay'", "replay: unexpected argument %q", fs.Arg(0))
+	case len(pos) > 0:
+		return usagef("run 'chaosrun help replay'", "replay: unexpected argument %q", pos[0])
 	case *name == "":
 		return usagef("e.g. chaosrun replay --policy naive-backoff --seed 4", "replay needs --policy")
 	case *seed == 0:

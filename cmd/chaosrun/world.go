@@ -111,15 +111,15 @@ func (f *importFlags) flags() *flag.FlagSet {
 // file, for the team to complete.
 func (e *env) importMCP(args []string) error {
 	var f importFlags
-	fs := f.flags()
-	if err := fs.Parse(args); err != nil {
-		return flagError("world", err)
+	args, err := parseArgs("world", f.flags(), args)
+	if err != nil {
+		return err
 	}
-	if fs.NArg() != 1 {
+	if len(args) != 1 {
 		return usagef("e.g. chaosrun world import-mcp tools.json > world.yaml (the JSON of a tools/list answer)",
 			"world import-mcp takes exactly one file: the server's tools/list answer")
 	}
-	path := fs.Arg(0)
+	path := args[0]
 	data, err := inputfile.Read(path, inputfile.MaxSize)
 	if err != nil {
 		return worldError("tools/list file", path, err)
