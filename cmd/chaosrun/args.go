@@ -13,9 +13,55 @@ import (
 func parseArgs(cmd string, fs *flag.FlagSet, args []string) ([]string, error) {
 	flags, pos := split(fs, args)
 	if err := fs.Parse(flags); err != nil {
+		if refused := refusal(fs); refused != nil {
+			return nil, refused
+		}
 		return nil, flagError(cmd, err)
 	}
 	return pos, nil
+}
+
+// refusing is a flag's value that keeps, when it refuses what it is given,
+// the usage error that says what the flag takes: the flag package keeps
+// only the text of Set's error ("parse error"), inside a message of its own.
+type refusing struct {
+	flag.Value
+	refuse  func(v string) error
+	refused error
+}
+
+func (r *refusing) Set(v string) error {
+	err := r.Value.Set(v)
+	if err != nil {
+		r.refused = r.refuse(v)
+	}
+	return err
+}
+
+// expect has a flag of fs answer a value it cannot parse with refuse's
+// usage error instead of the flag package's. The flag's default and usage
+// stay as they are. The flag takes a value: the wrapping would hide a
+// boolean flag's IsBoolFlag.
+func expect(fs *flag.FlagSet, name string, refuse func(v string) error) {
+	f := fs.Lookup(name)
+	f.Value = &refusing{Value: f.Value, refuse: refuse}
+}
+
+// refusal is the usage error of the value that stopped fs.Parse, if a
+// flag given to expect refused it.
+func refusal(fs *flag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if r, ok := f.Value.(*refusing); ok && r.refused != nil {
+			err = r.refused
+		}
+	})
+	return err
+}
+
+// digits reports whether s is a whole number written in decimal digits.
+func digits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
 // split sorts args into flags, with their values, and positional

@@ -93,7 +93,35 @@ func (o *options) flags(cmd string) *flag.FlagSet {
 		fs.Var(output{o.outputs, f}, f, "FILE\t"+reportUsage[f])
 	}
 	fs.BoolVar(&o.quiet, "quiet", false, "print nothing but errors")
+	expect(fs, "runs", refuseRuns)
+	expect(fs, "seed", refuseSeed)
+	expect(fs, "duration", refuseDuration)
 	return fs
+}
+
+// refuseRuns, refuseSeed and refuseDuration say what --runs, --seed and
+// --duration take, for a value that is not one.
+func refuseRuns(v string) error {
+	hint := "give a count of scenarios per policy, or run for a time instead with --duration, e.g. --duration 10m"
+	if digits(v) {
+		return usagef(hint, "--runs %s is more runs than chaosrun counts", v)
+	}
+	return usagef(hint, "--runs takes a whole number of runs, such as 500, not %q", v)
+}
+
+func refuseSeed(v string) error {
+	hint := "seeds start at 1"
+	switch {
+	case strings.HasPrefix(v, "-") && digits(v[1:]):
+		return usagef(hint, "--seed must be positive, got %s", v)
+	case digits(v):
+		return usagef(hint+", and go up to 18446744073709551615", "--seed %s is too large", v)
+	}
+	return usagef(hint+"; a report's replay line names the seed of each counterexample", "--seed takes a whole number, such as 42, not %q", v)
+}
+
+func refuseDuration(v string) error {
+	return usagef("units are ns, us, ms, s, m and h; 1h30m is an hour and a half", "--duration takes a Go duration such as 30s or 5m, not %q", v)
 }
 
 func parseOptions(cmd string, args []string, getenv func(string) string) (*options, error) {

@@ -36,6 +36,7 @@ func (r *replayFlags) flags() *flag.FlagSet {
 	fs.BoolVar(&r.noShrink, "no-shrink", false, "print the case as it is, without minimising it")
 	fs.StringVar(&r.mode, "mode", "sim", "sim|net\tnet runs the case once more over real connections, not minimised")
 	fs.StringVar(&r.store, "store", "", "memory|DSN\tnet mode's store (default memory, or CHAOS_PG_DSN when set)")
+	expect(fs, "seed", refuseSeed)
 	return fs
 }
 
