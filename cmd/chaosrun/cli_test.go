@@ -421,6 +421,28 @@ func TestWorldImportMCP(t *testing.T) {
 	chaosrun(t, "world").want(t, 2, "world needs a subcommand")
 }
 
+// TestWorldImportMCPOutThatCannotBeWritten: an --out in a missing
+// directory, or naming a directory, is refused as the report flags refuse
+// it, naming --out's path and no temporary file, and nothing is written.
+func TestWorldImportMCPOutThatCannotBeWritten(t *testing.T) {
+	t.Parallel()
+	tools, _ := filepath.Abs("../../worlds/testdata/mcp/partly-annotated.json")
+	dir := t.TempDir()
+	for out, want := range map[string][2]string{
+		"/nonexistent/x.yaml": {"--out /nonexistent/x.yaml: directory /nonexistent does not exist", "create the directory first"},
+		dir:                   {"--out " + dir + " is a directory", "name a file, not a directory"},
+	} {
+		r := chaosrun(t, "world", "import-mcp", "--out", out, tools)
+		r.want(t, 2, "chaosrun: "+want[0]+"\nhint: "+want[1]+"\n")
+		if strings.Contains(r.stderr, ".chaosrun-world") || r.stdout != "" {
+			t.Errorf("--out %s: want one line and a hint, no temporary file's name; got:\n%s%s", out, r.stdout, r.stderr)
+		}
+	}
+	if left := names(t, dir); len(left) != 0 {
+		t.Errorf("left in --out's directory: %v", left)
+	}
+}
+
 func TestNetMode(t *testing.T) {
 	t.Parallel()
 	chaosrun(t, "run", "--mode", "net", "--policy", "naive-backoff", "--runs", "40").

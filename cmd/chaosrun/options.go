@@ -248,8 +248,8 @@ func (o *options) checkOutputs() error {
 		}
 		d, err := reports.Resolve(p)
 		if err != nil {
-			if st, serr := os.Stat(p); serr == nil && st.IsDir() {
-				return usagef("name a file, not a directory", "--%s %s is a directory", f, p)
+			if err := notDirectory(f, p); err != nil {
+				return err
 			}
 			return usagef("name a file, a device or a named pipe", "--%s %s: %v", f, p, err)
 		}
@@ -274,6 +274,15 @@ func (o *options) checkOutputs() error {
 	return nil
 }
 
+// notDirectory refuses a path that names a directory where a flag names a
+// file to write.
+func notDirectory(flag, path string) error {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return usagef("name a file, not a directory", "--%s %s is a directory", flag, path)
+	}
+	return nil
+}
+
 // probe checks that a report can be written in dir the way it will be (a
 // file beside its target, then renamed), so that a long run never ends
 // unwritten.
@@ -283,7 +292,7 @@ func probe(flag, path, dir string) error {
 	}
 	f, err := os.CreateTemp(dir, ".chaosrun-probe-*")
 	if err != nil {
-		return usagef("make the directory writable, or write the report elsewhere", "--%s %s: cannot write in %s: %v", flag, path, dir, errors.Unwrap(err))
+		return usagef("make the directory writable, or name a file elsewhere", "--%s %s: cannot write in %s: %v", flag, path, dir, errors.Unwrap(err))
 	}
 	f.Close()
 	os.Remove(f.Name())

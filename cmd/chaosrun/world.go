@@ -119,6 +119,9 @@ func (e *env) importMCP(args []string) error {
 		return usagef("e.g. chaosrun world import-mcp tools.json > world.yaml (the JSON of a tools/list answer)",
 			"world import-mcp takes exactly one file: the server's tools/list answer")
 	}
+	if err := checkOut(f.out); err != nil {
+		return err
+	}
 	path := args[0]
 	data, err := inputfile.Read(path, inputfile.MaxSize)
 	if err != nil {
@@ -137,6 +140,20 @@ func (e *env) importMCP(args []string) error {
 		return usagef("check the path's directory and permissions", "--out %s: %v", f.out, err)
 	}
 	return nil
+}
+
+// checkOut refuses an --out that cannot be written, before anything is
+// read, as the report flags are refused: a directory, or a file in a
+// directory that is missing or not writable. writeAtomic writes beside the
+// file, so the file's directory is probed.
+func checkOut(path string) error {
+	if path == "" {
+		return nil
+	}
+	if err := notDirectory("out", path); err != nil {
+		return err
+	}
+	return probe("out", path, filepath.Dir(path))
 }
 
 // writeAtomic writes data to path whole or not at all: beside it, then renamed.
