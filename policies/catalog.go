@@ -3,6 +3,7 @@ package policies
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/chaosrun/chaosrun/invariants"
 	"github.com/chaosrun/chaosrun/reference/outcome"
@@ -51,7 +52,7 @@ func Names() []string {
 func Lookup(name string) (Entry, error) {
 	i := slices.IndexFunc(Catalog(), func(e Entry) bool { return e.Name == name })
 	if i < 0 {
-		return Entry{}, fmt.Errorf("unknown policy %q (built in: %v)", name, Names())
+		return Entry{}, fmt.Errorf("unknown policy %q (built in: %s)", name, strings.Join(Names(), ", "))
 	}
 	return Catalog()[i], nil
 }

@@ -152,7 +152,7 @@ func TestBadUsageExits2WithOneLineAndAHint(t *testing.T) {
 		{[]string{"frobnicate"}, `unknown command "frobnicate"`, ""},
 		{[]string{"compare", "--runs", "0"}, "--runs must be positive", ""},
 		{[]string{"compare", "--runs", "x"}, `--runs takes a whole number of runs, such as 500, not "x"`, ""},
-		{[]string{"run", "--policy", "no-such-policy"}, `unknown policy "no-such-policy"`, ""},
+		{[]string{"run", "--policy", "no-such-policy"}, `unknown policy "no-such-policy" (built in: reference, naive-backoff, status-code-llm-retry, `, ""},
 		{[]string{"compare", "--shard", "3/2"}, `bad --shard "3/2"`, ""},
 		{[]string{"compare", "--mode", "net", "--store", "mysql://x"}, "--store mysql://x is neither memory nor a Postgres URL", ""},
 		{[]string{"compare", "--store", "postgres://db"}, "sim mode always runs on the in-memory store", ""},
