@@ -88,9 +88,13 @@ func listHelp() string {
 // printHelp prints the commands, then the flags of compare and run.
 func printHelp(w io.Writer) {
 	fmt.Fprint(w, "chaosrun — chaos testing for AI-agent retry setups\n\nUsage:\n")
-	fmt.Fprintf(w, "  %-37s %s\n", "chaosrun", "same as 'chaosrun compare'")
+	width := 0 // of the longest synopsis: the summaries start two spaces after it
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-37s %s\n", c.synopsis, c.summary)
+		width = max(width, len(c.synopsis))
+	}
+	fmt.Fprintf(w, "  %-*s  %s\n", width, "chaosrun", "same as 'chaosrun compare'")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.synopsis, c.summary)
 	}
 	fmt.Fprint(w, "\nFlags of compare and run:\n")
 	printFlags(w, optionFlags("run")())
