@@ -31,8 +31,9 @@ func TestFlagsMayFollowTheArguments(t *testing.T) {
 		{[]string{"list", "--", "tools", "--world", world}, "list: too many arguments"},
 		{[]string{"list", "tools", "--", "--world"}, "list: too many arguments"},
 		{[]string{"merge", "--", "--quiet"}, "merge: stat --quiet"},
-		{[]string{"lint", ours, "--nope"}, "lint: flag provided but not defined: -nope"},
-		{[]string{"list", "tools", "--world"}, "list: flag needs an argument: -world"},
+		{[]string{"lint", ours, "--nope"}, "lint: unknown flag --nope"},
+		{[]string{"list", "tools", "--world"}, "list: --world needs a value"},
+		{[]string{"run", "--quiet=maybe"}, `run: --quiet is a switch: it takes true or false, not "maybe"`},
 		{[]string{"run", "--policy", "reference", "extra", "--runs", "3"}, `run: unexpected argument "extra"`},
 		{[]string{"replay", "--policy", "reference", "extra", "--seed", "3"}, `replay: unexpected argument "extra"`},
 	} {

@@ -449,7 +449,7 @@ func TestNetMode(t *testing.T) {
 		want(t, 1, "naive-backoff breaks no-duplicate-side-effects", "--mode net")
 	chaosrun(t, "run", "--mode", "net", "--policy", "reference", "--runs", "20", "--store", "memory").want(t, 0, "clean")
 	chaosrun(t, "replay", "--mode", "net", "--policy", "reference", "--seed", "3").
-		want(t, 0, "net mode: the same scenario and fault schedule over real connections", "terminal-state             ok")
+		want(t, 0, "net mode, on the memory store: the same scenario and fault schedule over real connections", "terminal-state             ok")
 }
 
 func TestNetModeOnPostgres(t *testing.T) {
@@ -484,6 +484,13 @@ func TestNetModeOnPostgres(t *testing.T) {
 			if strings.Contains(string(b), s) {
 				t.Errorf("the %s report holds %q of the store's address", f, s)
 			}
+		}
+	}
+	r := chaosrun(t, "replay", "--mode", "net", "--store", dsn, "--policy", "reference", "--seed", "3")
+	r.want(t, 0, "net mode, on Postgres: the same scenario")
+	for _, s := range secrets {
+		if strings.Contains(r.stdout, s) {
+			t.Errorf("replay's output holds %q of the store's address", s)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -157,8 +158,28 @@ func flagError(cmd string, err error) error {
 	if errors.Is(err, flag.ErrHelp) {
 		return errHelp{cmd}
 	}
-	return usagef(fmt.Sprintf("run 'chaosrun help %s' for its flags", cmd), "%s: %v", cmd, err)
+	hint := fmt.Sprintf("run 'chaosrun help %s' for its flags", cmd)
+	msg := err.Error()
+	if m := flagUndefined.FindStringSubmatch(msg); m != nil {
+		return usagef(hint, "%s: unknown flag --%s", cmd, m[1])
+	}
+	if m := flagNoValue.FindStringSubmatch(msg); m != nil {
+		return usagef(hint, "%s: --%s needs a value", cmd, m[1])
+	}
+	if m := flagNotBool.FindStringSubmatch(msg); m != nil {
+		return usagef(fmt.Sprintf("write --%s alone to turn it on", m[2]), "%s: --%s is a switch: it takes true or false, not %q", cmd, m[2], m[1])
+	}
+	return usagef(hint, "%s: %v", cmd, err)
 }
+
+// The flag package's own messages, which name a flag with one dash and,
+// for a switch, end in its parser's "parse error": flagError says them in
+// the words of the rest of the command line.
+var (
+	flagUndefined = regexp.MustCompile(`^flag provided but not defined: -+(.+)$`)
+	flagNoValue   = regexp.MustCompile(`^flag needs an argument: -+(.+)$`)
+	flagNotBool   = regexp.MustCompile(`^invalid boolean value "(.*)" for -+([^:]+): `)
+)
 
 func (o *options) validate(set map[string]bool, getenv func(string) string) error {
 	switch {

@@ -93,7 +93,11 @@ func (e *env) replay(ctx context.Context, args []string) error {
 	w := e.stdout
 	fmt.Fprintf(w, "policy %s, seed %d (%s)\n", t.policy.Name(), *seed, harness.Replay{Policy: t.policy.Name(), Source: t.entry.Source, Seed: *seed, AllFaults: *all, Targets: targets, Mode: o.mode, World: rf.world.path}.Line())
 	if o.mode == "net" {
-		fmt.Fprintln(w, "net mode: the same scenario and fault schedule over real connections; real timing can make two replays differ")
+		on := "the memory store"
+		if o.store != "" {
+			on = "Postgres" // its address stays out of the output, as out of reports
+		}
+		fmt.Fprintf(w, "net mode, on %s: the same scenario and fault schedule over real connections; real timing can make two replays differ\n", on)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "%s\n\ntimeline:\n", harness.DescribeScenario(sc))
