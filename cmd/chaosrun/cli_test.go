@@ -448,7 +448,7 @@ func TestNetMode(t *testing.T) {
 	chaosrun(t, "run", "--mode", "net", "--policy", "naive-backoff", "--runs", "40").
 		want(t, 1, "naive-backoff breaks no-duplicate-side-effects", "--mode net")
 	chaosrun(t, "run", "--mode", "net", "--policy", "reference", "--runs", "20", "--store", "memory").want(t, 0, "clean")
-	chaosrun(t, "replay", "--mode", "net", "--policy", "reference", "--seed", "3").
+	chaosrun(t, "replay", "--mode", "net", "--store", "memory", "--policy", "reference", "--seed", "3").
 		want(t, 0, "net mode, on the memory store: the same scenario and fault schedule over real connections", "terminal-state             ok")
 }
 
