@@ -82,9 +82,9 @@ func Property(p policy.Policy, opts *CheckOpts) func(*rapid.T) {
 	if err != nil {
 		return func(rt *rapid.T) { rt.Fatalf("%v", err) }
 	}
-	gen := space.Generator(o.AllFaults)
+	gen := described(space.Generator(o.AllFaults))
 	return func(rt *rapid.T) {
-		sc := gen.Draw(rt, "scenario")
+		sc := gen.Draw(rt, "scenario").Scenario
 		run, err := Simulate(context.Background(), sc, p, sim)
 		if err != nil {
 			rt.Fatalf("simulate: %v", err)
@@ -224,15 +224,59 @@ type replayTB struct {
 
 func (tb *replayTB) Errorf(format string, args ...any) {
 	tb.TB.Helper()
-	msg := fmt.Sprintf(format, args...)
+	msg := headline(fmt.Sprintf(format, args...))
 	if seed, ok := reportedSeed(msg); ok {
 		r := tb.replay
 		r.Seed = seed
 		if line := r.Line(); line != "" {
-			msg += "\nOr replay it with: " + line
+			line = "\nOr replay its seed with: " + line
+			if before, after, ok := strings.Cut(msg, "\n"+failedOutput); ok {
+				msg = before + line + "\n" + failedOutput + after
+			} else {
+				msg += line
+			}
 		}
 	}
 	tb.TB.Error(msg)
+}
+
+// failedOutput ends rapid's report of a failure: the failing case's own
+// output (its draw and the property's message, in full) follows it.
+const failedOutput = "Failed test output:"
+
+// headline shortens rapid's report of a failed property to the first line
+// of the property's message: the whole message, the violations and the
+// timeline, comes again right after the report, as the failing case's
+// output. Any other report stays as it is.
+func headline(report string) string {
+	const failed = "[rapid] failed after "
+	if !strings.HasPrefix(report, failed) {
+		return report
+	}
+	i := strings.Index(report, "\nTo reproduce, specify ")
+	if i < 0 {
+		return report
+	}
+	head, body := report[:i], report[i:]
+	if first, _, more := strings.Cut(head, "\n"); more {
+		head = first + " (the violations and the timeline follow)"
+	}
+	return head + body
+}
+
+// drawn is a drawn scenario as rapid logs it: rapid prints every draw of a
+// failing case with %#v, which for a scenario is a page of Go syntax; its
+// GoString is the scenario in one line instead.
+type drawn struct{ scenarios.Scenario }
+
+func (d drawn) GoString() string {
+	return strings.ReplaceAll(strings.Replace(DescribeScenario(d.Scenario), ":\n  ", ": ", 1), "\n  ", "; ")
+}
+
+// described draws gen's scenarios as drawn ones (the same draws: a seed
+// replays the same scenario).
+func described(gen *rapid.Generator[scenarios.Scenario]) *rapid.Generator[drawn] {
+	return rapid.Map(gen, func(sc scenarios.Scenario) drawn { return drawn{sc} })
 }
 
 // reportedSeed is the seed of the case rapid's report names: its

@@ -23,7 +23,7 @@ func TestFailingCheck(t *testing.T) {
 }
 
 var (
-	replayLine  = regexp.MustCompile(`Or replay it with: chaosrun replay --policy naive-backoff --seed (\d+)`)
+	replayLine  = regexp.MustCompile(`Or replay its seed with: chaosrun replay --policy naive-backoff --seed (\d+)`)
 	failfileRun = regexp.MustCompile(`To reproduce, specify -run="TestFailingCheck" -rapid\.failfile="[^"]+"\n`)
 )
 

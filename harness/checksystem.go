@@ -51,9 +51,9 @@ func CheckSystem(t *testing.T, w *worlds.World, body func(*System), opts *System
 	}
 	o := opts.withDefaults()
 	tb := &goTestTB{TB: t}
-	gen := space.Generator(o.AllFaults)
+	gen := described(space.Generator(o.AllFaults))
 	prop := func(rt *rapid.T) {
-		sc := gen.Draw(rt, "case")
+		sc := gen.Draw(rt, "case").Scenario
 		run, err := runSystem(t, space, sc, body, o)
 		if err != nil {
 			rt.Fatalf("%v", err)

@@ -39,9 +39,10 @@
 // and the cells its pilot left without a fault are what each run of the
 // second half is aimed at ([scenarios.Space.Targeted]); a targeted
 // counterexample replays from its seed and its cells ([Failure.Targets]).
-// A policy that violated nothing is clean only when no reachable cell is
-// missing and every invariant was decided: the reports call it
-// inconclusive otherwise, and `chaosrun run` exits 3. See
+// A policy that violated nothing ([Summary.Clean]) is vouched for only when
+// no reachable cell is missing and every invariant was decided:
+// [Summary.Inconclusive] says otherwise, the reports call it inconclusive,
+// and `chaosrun run` exits 3. See
 // [ExploreOpts.NoTargeting] for how the pilot keeps shards exact.
 //
 // # The go test API

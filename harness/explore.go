@@ -158,8 +158,27 @@ type RunError struct {
 	Err  error
 }
 
-// Clean reports whether no invariant was violated.
+// Clean reports whether no invariant was violated. A clean summary may
+// still rest on thin evidence: see [Summary.Inconclusive].
 func (s *Summary) Clean() bool { return s.FirstFailure == nil }
+
+// Inconclusive reports whether the policy violated nothing but the
+// exploration cannot vouch for it: some run left an invariant undecided, or
+// some reachable cell of the fault model received no fault (net mode judges
+// no cells: its Coverage is nil). The reports call such a policy
+// inconclusive, and `chaosrun run` exits 3; more runs (or a longer
+// duration) settle it either way.
+func (s *Summary) Inconclusive() bool {
+	if !s.Clean() {
+		return false
+	}
+	for _, n := range s.Unknown {
+		if n > 0 {
+			return true
+		}
+	}
+	return s.Coverage != nil && len(s.Coverage.Missing()) > 0
+}
 
 // outcome is what a worker hands the aggregation of one run: what the
 // summary counts of it, read from the run by the worker, and the run

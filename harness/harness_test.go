@@ -237,10 +237,10 @@ type recordingTB struct {
 	msgs   []string
 }
 
-func (r *recordingTB) Helper()             {}
-func (r *recordingTB) Name() string        { return "TestTeamPolicy" }
-func (r *recordingTB) Logf(string, ...any) {}
-func (r *recordingTB) Log(...any)          {}
+func (r *recordingTB) Helper()                    {}
+func (r *recordingTB) Name() string               { return "TestTeamPolicy" }
+func (r *recordingTB) Logf(f string, args ...any) { r.msgs = append(r.msgs, fmt.Sprintf(f, args...)) }
+func (r *recordingTB) Log(args ...any)            { r.msgs = append(r.msgs, fmt.Sprint(args...)) }
 func (r *recordingTB) Errorf(f string, args ...any) {
 	r.failed = true
 	r.msgs = append(r.msgs, fmt.Sprintf(f, args...))

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/chaosrun/chaosrun/examples/teampolicy"
 	"github.com/chaosrun/chaosrun/policies"
 	"github.com/chaosrun/chaosrun/reference/policy"
+	"github.com/chaosrun/chaosrun/scenarios"
 	"github.com/chaosrun/chaosrun/worlds"
 )
 
@@ -87,18 +89,42 @@ func TestCheckAddsAReplayThatWorks(t *testing.T) {
 		replay       Replay
 		want         string
 	}{
-		{"catalog", seedReport, Replay{Policy: "naive-backoff", Source: "builtin"}, "\nOr replay it with: chaosrun replay --policy naive-backoff --seed 42"},
-		{"all faults", seedReport, Replay{Policy: "naive-backoff", Source: "builtin", AllFaults: true}, "\nOr replay it with: chaosrun replay --policy naive-backoff --seed 42 --all-faults"},
-		{"file", seedReport, Replay{Policy: "ours", Source: "ours.yaml"}, "\nOr replay it with: chaosrun replay --policy ours.yaml --seed 42"},
+		{"catalog", seedReport, Replay{Policy: "naive-backoff", Source: "builtin"}, "\nOr replay its seed with: chaosrun replay --policy naive-backoff --seed 42"},
+		{"all faults", seedReport, Replay{Policy: "naive-backoff", Source: "builtin", AllFaults: true}, "\nOr replay its seed with: chaosrun replay --policy naive-backoff --seed 42 --all-faults"},
+		{"file", seedReport, Replay{Policy: "ours", Source: "ours.yaml"}, "\nOr replay its seed with: chaosrun replay --policy ours.yaml --seed 42"},
 		{"Go", seedReport, Replay{Policy: "teampolicy"}, ""},
-		{"fail file", failfileReport, Replay{Policy: "naive-backoff", Source: "builtin"}, "\nOr replay it with: chaosrun replay --policy naive-backoff --seed 42"},
+		{"fail file", failfileReport, Replay{Policy: "naive-backoff", Source: "builtin"}, "\nOr replay its seed with: chaosrun replay --policy naive-backoff --seed 42"},
 	}
 	for _, c := range cases {
 		tb := &capture{T: t}
 		(&replayTB{TB: tb, replay: c.replay}).Errorf("%s", c.report)
-		if len(tb.msgs) != 1 || tb.msgs[0] != c.report+c.want {
-			t.Errorf("%s: reported %q, want rapid's report then %q", c.name, tb.msgs, c.want)
+		want := strings.Replace(c.report, "\nFailed test output:", c.want+"\nFailed test output:", 1)
+		if len(tb.msgs) != 1 || tb.msgs[0] != want {
+			t.Errorf("%s: reported %q, want rapid's report with %q before its failed test output", c.name, tb.msgs, c.want)
 		}
+	}
+}
+
+// TestCheckReportsTheHeadlineOnce: rapid's report of a failed property
+// keeps the first line of the property's message; the rest (the
+// violations, the timeline) comes once, as the failing case's output.
+func TestCheckReportsTheHeadlineOnce(t *testing.T) {
+	t.Parallel()
+	report := "[rapid] failed after 2 tests: policy p violates x: why\n  - the violation\ntimeline:\n  0 start\nTo reproduce, specify -run=\"TestX\" -rapid.seed=42\nFailed test output:"
+	tb := &capture{T: t}
+	(&replayTB{TB: tb, replay: Replay{Policy: "teampolicy"}}).Errorf("%s", report)
+	want := "[rapid] failed after 2 tests: policy p violates x: why (the violations and the timeline follow)\nTo reproduce, specify -run=\"TestX\" -rapid.seed=42\nFailed test output:"
+	if len(tb.msgs) != 1 || tb.msgs[0] != want {
+		t.Errorf("reported %q, want %q", tb.msgs, want)
+	}
+	other := "[rapid] flaky test, can not reproduce a failure\nTo try to reproduce, specify -run=\"TestX\" -rapid.seed=42\nFailed test output:"
+	tb = &capture{T: t}
+	(&replayTB{TB: tb, replay: Replay{Policy: "teampolicy"}}).Errorf("%s", other)
+	if len(tb.msgs) != 1 || tb.msgs[0] != other {
+		t.Errorf("reported %q, want rapid's report as it is: %q", tb.msgs, other)
+	}
+	if got := (drawn{scenarios.Example(scenarios.Generator(false), 1)}).GoString(); strings.Contains(got, "\n") || !strings.HasPrefix(got, "scenario (") {
+		t.Errorf("a drawn scenario logs as %q, want one line starting \"scenario (\"", got)
 	}
 }
 

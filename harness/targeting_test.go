@@ -116,3 +116,26 @@ func TestEveryFaultLandsInAReachableCell(t *testing.T) {
 		}
 	}
 }
+
+// TestInconclusiveIsThinEvidence: a policy that violates nothing is
+// inconclusive while some reachable cell has received no fault (20 runs
+// leave most without one), and vouched for once every cell has (the 500
+// runs of a default exploration); a policy that violates an invariant is
+// never inconclusive, however thin its evidence.
+func TestInconclusiveIsThinEvidence(t *testing.T) {
+	t.Parallel()
+	thin := explore(t, policy.Reference(), &harness.ExploreOpts{Runs: 20, NoShrink: true})
+	if !thin.Clean() || !thin.Inconclusive() || len(thin.Coverage.Missing()) == 0 {
+		t.Errorf("20 runs of the reference: clean %v, inconclusive %v, %d cells missing; want clean, inconclusive, some missing",
+			thin.Clean(), thin.Inconclusive(), len(thin.Coverage.Missing()))
+	}
+	full := explore(t, policy.Reference(), &harness.ExploreOpts{Runs: 500, NoShrink: true})
+	if !full.Clean() || full.Inconclusive() {
+		t.Errorf("500 runs of the reference: clean %v, inconclusive %v (%d cells missing); want clean and conclusive",
+			full.Clean(), full.Inconclusive(), len(full.Coverage.Missing()))
+	}
+	caught := explore(t, policies.NaiveBackoff(), &harness.ExploreOpts{Runs: 20, NoShrink: true})
+	if caught.Clean() || caught.Inconclusive() {
+		t.Errorf("20 runs of naive-backoff: clean %v, inconclusive %v; want a violation, which is conclusive", caught.Clean(), caught.Inconclusive())
+	}
+}
