@@ -174,29 +174,18 @@ func engineSteps(b *testing.B, ps *pgstore.Store, workers, steps, round int) []t
 	if err != nil {
 		b.Fatal(err)
 	}
-	execs := (steps + stepsPerExecution - 1) / stepsPerExecution
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for {
-				i := next.Add(1)
-				if i > int64(execs) {
-					return
-				}
-				x := benchExecution(fmt.Sprintf("b%d-%d-%d-%d", b.N, round, w, i))
-				if err := eng.Start(ctx, x); err != nil {
-					b.Error(err)
-					return
-				}
-				if s, err := eng.Run(ctx, x.Tenant, x.Exec); err != nil || s != store.Completed {
-					b.Errorf("run %s: %s %v", x.Exec, s, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
+	eachExecution(workers, steps, func(w int, i int64) bool {
+		x := benchExecution(fmt.Sprintf("b%d-%d-%d-%d", b.N, round, w, i))
+		if err := eng.Start(ctx, x); err != nil {
+			b.Error(err)
+			return false
+		}
+		if s, err := eng.Run(ctx, x.Tenant, x.Exec); err != nil || s != store.Completed {
+			b.Errorf("run %s: %s %v", x.Exec, s, err)
+			return false
+		}
+		return true
+	})
 	return st.steps
 }
 
@@ -270,34 +259,42 @@ func (s *recording) DeadLetter(context.Context, store.DeadLetter) error {
 // goroutines, each execution under an id of its own, with no engine.
 func storeSteps(b *testing.B, ps *pgstore.Store, calls []any, workers, steps, round int) {
 	ctx := context.Background()
-	execs := (steps + stepsPerExecution - 1) / stepsPerExecution
+	eachExecution(workers, steps, func(w int, i int64) bool {
+		id := fmt.Sprintf("s%d-%d-%d-%d", b.N, round, w, i)
+		for _, c := range calls {
+			var err error
+			switch c := c.(type) {
+			case store.Execution:
+				c.Exec = id
+				err = ps.Create(ctx, c)
+			case store.Attempt:
+				c.Exec = id
+				err = ps.Begin(ctx, c)
+			case store.Commit:
+				c.Exec = id
+				err = ps.Commit(ctx, c)
+			}
+			if err != nil {
+				b.Errorf("replay %s: %v", id, err)
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// eachExecution calls one for each of the whole executions that make about
+// steps steps, numbered from 1, on workers goroutines (w is the worker's
+// number); a worker stops at the first call that returns false.
+func eachExecution(workers, steps int, one func(w int, i int64) bool) {
+	execs := int64((steps + stepsPerExecution - 1) / stepsPerExecution)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			for {
-				i := next.Add(1)
-				if i > int64(execs) {
+			for i := next.Add(1); i <= execs; i = next.Add(1) {
+				if !one(w, i) {
 					return
-				}
-				id := fmt.Sprintf("s%d-%d-%d-%d", b.N, round, w, i)
-				for _, c := range calls {
-					var err error
-					switch c := c.(type) {
-					case store.Execution:
-						c.Exec = id
-						err = ps.Create(ctx, c)
-					case store.Attempt:
-						c.Exec = id
-						err = ps.Begin(ctx, c)
-					case store.Commit:
-						c.Exec = id
-						err = ps.Commit(ctx, c)
-					}
-					if err != nil {
-						b.Errorf("replay %s: %v", id, err)
-						return
-					}
 				}
 			}
 		})
