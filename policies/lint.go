@@ -257,13 +257,13 @@ func (l *linter) inertHere(rule policy.Rule) string {
 	if l.w == builtinWorld() || len(rule.When.Tools) > 0 {
 		return ""
 	}
-	if why := inert(l.w, rule.When); why != "" {
-		return why
-	}
 	rule.When.Tenants = nil // this world's names: the built-in world's tenants are others
 	elsewhere := newLinter(builtinWorld(), &policy.Rules{Arch: l.a, List: []policy.Rule{rule}})
 	if !elsewhere.matches[0].any {
 		return ""
+	}
+	if why := inert(l.w, rule.When); why != "" {
+		return why
 	}
 	return "no failure of this world's tools meets all of its conditions (failures of the built-in world's do)"
 }

@@ -206,4 +206,31 @@ func TestRuleInertInAWorld(t *testing.T) {
 	if !slices.ContainsFunc(inert, func(s string) bool { return strings.Contains(s, want) }) {
 		t.Errorf("lint of the reference in an imported world: no finding %q among %q", want, inert)
 	}
+	// A rule that is wrong in every world stays wrong in this one: refused
+	// when it contradicts itself, an error of lint when it matches nothing
+	// even in the built-in world.
+	for _, c := range []struct{ when, refused, lint string }{
+		{"{layer: orchestrator, llm_phase: post-inference}", "none of them runs at layer orchestrator, even in the built-in world", ""},
+		{"{layer: orchestrator, class: rate-limited, phase: mid}", "", "error: rules[0]: never matches: no failure"},
+		{"{llm_phase: mid-inference, class: rate-limited}", "", "error: rules[0]: never matches: no failure"},
+	} {
+		file := "name: wrong\nrules:\n  - when: " + c.when + "\n    do: fail\n  - do: dead-letter\n"
+		r, err := policies.ParseFor(w, "wrong.yaml", []byte(file))
+		if c.refused != "" {
+			if err == nil || !strings.Contains(err.Error(), c.refused) {
+				t.Errorf("%s in an imported world: %v, want it refused with %q", c.when, err, c.refused)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.when, err)
+		}
+		findings, err := policies.LintFor(w, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(findings, func(f policies.Finding) bool { return strings.Contains(f.String(), c.lint) }) {
+			t.Errorf("lint of %s in an imported world: %q, want a finding %q", c.when, findings, c.lint)
+		}
+	}
 }

@@ -189,6 +189,12 @@ func contradiction(w *world, m policy.Match) (key, msg string) {
 			either(m.LLMPhases), either(m.Phases))
 	}
 	if inert(w, m) != "" {
+		// This world has no tool of the kind the condition asks for: a
+		// contradiction is one in the built-in world, which has one of
+		// every kind.
+		if key, msg := contradiction(builtinWorld(), m); key != "" {
+			return key, msg + ", even in the built-in world, which has a tool of every kind"
+		}
 		return "", ""
 	}
 	candidates := m.Tools

@@ -33,7 +33,6 @@ func TestFlagsMayFollowTheArguments(t *testing.T) {
 		{[]string{"merge", "--", "--quiet"}, "merge: stat --quiet"},
 		{[]string{"lint", ours, "--nope"}, "lint: unknown flag --nope"},
 		{[]string{"list", "tools", "--world"}, "list: --world needs a value"},
-		{[]string{"run", "--quiet=maybe"}, `run: --quiet is a switch: it takes true or false, not "maybe"`},
 		{[]string{"run", "--policy", "reference", "extra", "--runs", "3"}, `run: unexpected argument "extra"`},
 		{[]string{"replay", "--policy", "reference", "extra", "--seed", "3"}, `replay: unexpected argument "extra"`},
 	} {
@@ -58,6 +57,8 @@ func TestBadFlagValuesSayWhatTheFlagTakes(t *testing.T) {
 		{[]string{"run", "--policy", "reference", "--runs", "abc"}, "--runs takes a whole number of runs, such as 500, not \"abc\"", "--duration"},
 		{[]string{"compare", "--runs", "1.5"}, "--runs takes a whole number of runs, such as 500, not \"1.5\"", "--duration"},
 		{[]string{"run", "--policy", "reference", "--runs", "99999999999999999999"}, "--runs 99999999999999999999 is more runs than chaosrun counts", "--duration"},
+		{[]string{"run", "--policy", "reference", "--runs", "-99999999999999999999"}, "--runs must be positive, got -99999999999999999999", "--duration"},
+		{[]string{"run", "--policy", "reference", "--quiet=a\"b"}, `run: --quiet is a switch: it takes true or false, not "a\"b"`, "--quiet alone"},
 		{[]string{"run", "--policy", "reference", "--seed", "x"}, "--seed takes a whole number, such as 42, not \"x\"", "seeds start at 1"},
 		{[]string{"run", "--policy", "reference", "--seed", "-1"}, "--seed must be positive, got -1", "seeds start at 1"},
 		{[]string{"run", "--policy", "reference", "--seed", "99999999999999999999"}, "--seed 99999999999999999999 is too large", "seeds start at 1"},

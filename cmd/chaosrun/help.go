@@ -101,7 +101,8 @@ func printHelp(w io.Writer) {
 	fmt.Fprint(w, "\nExit status: 0 ok, 1 violations (run, replay), 2 bad usage or bad input,\n"+
 		"3 inconclusive (run: no violation, but a reachable cell never received a fault or a check\n"+
 		"stayed undecided; stderr says which).\n"+
-		"Flags may come before, between or after a command's arguments; -- ends the flags.\n"+
+		"A command's flags follow its name (both words of 'world import-mcp') and may come before,\n"+
+		"between or after its arguments; -- ends the flags.\n"+
 		"Run 'chaosrun help COMMAND' for one command's help and flags.\n")
 }
 

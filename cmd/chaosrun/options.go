@@ -104,8 +104,11 @@ func (o *options) flags(cmd string) *flag.FlagSet {
 // --duration take, for a value that is not one.
 func refuseRuns(v string) error {
 	hint := "give a count of scenarios per policy, or run for a time instead with --duration, e.g. --duration 10m"
-	if digits(v) {
+	switch {
+	case digits(v):
 		return usagef(hint, "--runs %s is more runs than chaosrun counts", v)
+	case strings.HasPrefix(v, "-") && digits(v[1:]):
+		return usagef(hint, "--runs must be positive, got %s", v)
 	}
 	return usagef(hint, "--runs takes a whole number of runs, such as 500, not %q", v)
 }
@@ -167,7 +170,7 @@ func flagError(cmd string, err error) error {
 		return usagef(hint, "%s: --%s needs a value", cmd, m[1])
 	}
 	if m := flagNotBool.FindStringSubmatch(msg); m != nil {
-		return usagef(fmt.Sprintf("write --%s alone to turn it on", m[2]), "%s: --%s is a switch: it takes true or false, not %q", cmd, m[2], m[1])
+		return usagef(fmt.Sprintf("write --%s alone to turn it on", m[2]), "%s: --%s is a switch: it takes true or false, not %s", cmd, m[2], m[1])
 	}
 	return usagef(hint, "%s: %v", cmd, err)
 }
@@ -178,7 +181,7 @@ func flagError(cmd string, err error) error {
 var (
 	flagUndefined = regexp.MustCompile(`^flag provided but not defined: -+(.+)$`)
 	flagNoValue   = regexp.MustCompile(`^flag needs an argument: -+(.+)$`)
-	flagNotBool   = regexp.MustCompile(`^invalid boolean value "(.*)" for -+([^:]+): `)
+	flagNotBool   = regexp.MustCompile(`^invalid boolean value ("(?:[^"\\]|\\.)*") for -+([^:]+): `)
 )
 
 func (o *options) validate(set map[string]bool, getenv func(string) string) error {

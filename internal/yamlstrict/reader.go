@@ -61,31 +61,32 @@ func (r *Reader) Document(data []byte, empty string) (*yaml.Node, error) {
 }
 
 // syntaxError turns the YAML reader's "yaml: line N: ..." into an [Error].
-// A file the reader refuses that indents a line with a tab is told so, at
-// that line: the reader's own word for it ("found character that cannot
-// start any token") does not say tab.
+// A refusal of a line indented with a tab is told so, at that line: the
+// reader's own word for it ("found character that cannot start any token")
+// does not say tab, and it may name the line before.
 func syntaxError(data []byte, err error) *Error {
 	msg := err.Error()
-	if line := tabIndented(data); line > 0 && (strings.Contains(msg, "cannot start any token") || strings.Contains(msg, "tab character")) {
-		return &Error{Line: line, Msg: "invalid YAML: the line is indented with a tab; YAML indents with spaces only"}
+	m := yamlLine.FindStringSubmatch(msg)
+	if m == nil {
+		return &Error{Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
 	}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &Error{Line: line, Msg: "invalid YAML: " + msg[len(m[0]):]}
-	}
-	return &Error{Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
-}
-
-// tabIndented returns the number of the first line whose indentation holds
-// a tab, or 0.
-func tabIndented(data []byte) int {
-	for i, line := range bytes.Split(data, []byte("\n")) {
-		indent := line[:len(line)-len(bytes.TrimLeft(line, " \t"))]
-		if bytes.IndexByte(indent, '\t') >= 0 && len(bytes.TrimSpace(line)) > 0 {
-			return i + 1
+	line, _ := strconv.Atoi(m[1])
+	if strings.Contains(msg, "cannot start any token") || strings.Contains(msg, "tab character") {
+		lines := bytes.Split(data, []byte("\n"))
+		for _, n := range []int{line, line + 1, line - 1} {
+			if n >= 1 && n <= len(lines) && tabIndented(lines[n-1]) {
+				return &Error{Line: n, Msg: "invalid YAML: the line is indented with a tab; YAML indents with spaces only"}
+			}
 		}
 	}
-	return 0
+	return &Error{Line: line, Msg: "invalid YAML: " + msg[len(m[0]):]}
+}
+
+// tabIndented reports whether a line that holds more than blanks has a tab
+// in its indentation.
+func tabIndented(line []byte) bool {
+	indent := line[:len(line)-len(bytes.TrimLeft(line, " \t"))]
+	return bytes.IndexByte(indent, '\t') >= 0 && len(bytes.TrimSpace(line)) > 0
 }
 
 // Mapping walks mapping n in file order, calling each key's field; names

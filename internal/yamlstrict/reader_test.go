@@ -2,6 +2,7 @@ package yamlstrict_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +68,17 @@ func TestReaderTakesATabItDoesNotRefuse(t *testing.T) {
 	t.Parallel()
 	if _, err := read(t, "b:\n  - \"x\ty\"\na: 1\t# a comment\n"); err != nil {
 		t.Fatal(err)
+	}
+	// A tab in a block scalar's text is the text's: the line the reader
+	// refuses further down is named with the reader's own words.
+	r := &yamlstrict.Reader{Kind: "test file"}
+	_, err := r.Document([]byte("a: |\n  text\n  \tmore\nb:\n  - x\n\t- y\n"), "empty")
+	if err == nil || err.Error() != "line 6: invalid YAML: the line is indented with a tab; YAML indents with spaces only" {
+		t.Errorf("got %v, want the tab of line 6 named, not line 3's", err)
+	}
+	_, err = r.Document([]byte("a: |\n  text\n  \tmore\nb: [\n"), "empty")
+	if err == nil || strings.Contains(err.Error(), "tab") {
+		t.Errorf("got %v, want the reader's own refusal of line 4, which has no tab", err)
 	}
 }
 
