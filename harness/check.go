@@ -43,9 +43,11 @@ type CheckOpts struct {
 
 // Check is the go test API: it runs rapid-generated scenarios under the
 // policy and fails the test with the shrunk counterexample, the violated
-// invariant in words, its timeline, and the exact lines that reproduce it
-// (rapid's, and chaosrun's where chaosrun can replay the case: see
-// [Replay.Line]):
+// invariant in words, its timeline, and the lines that reproduce it:
+// rapid's, which reruns the test to the same case, and chaosrun's where
+// chaosrun can replay the seed (see [Replay.Line]; chaosrun minimises the
+// seed's case with its own shrinker, to the same violation but not always
+// the same case):
 //
 //	func TestOurRetryPolicy(t *testing.T) {
 //		harness.Check(t, ourpolicy.New(), nil)

@@ -55,8 +55,10 @@
 //
 // It fails with the shrunk counterexample, the invariant in words
 // ([Explain]), and the exact go test line that reproduces it, and the
-// chaosrun line where chaosrun can replay the case ([Replay.Line]): a
-// catalog policy, or a policy file named by [CheckOpts.PolicyFile].
+// chaosrun line where chaosrun can replay the seed ([Replay.Line]): a
+// catalog policy, or a policy file named by [CheckOpts.PolicyFile]. That
+// line draws the same scenario and minimises it with chaosrun's own
+// shrinker: the same violation, not always the same minimal case.
 //
 // # A team's real code
 //
