@@ -79,8 +79,65 @@ func syntaxError(data []byte, err error) *Error {
 			}
 		}
 	}
+	if strings.Contains(msg, "did not find expected key") || strings.Contains(msg, "did not find expected '-' indicator") {
+		// The reader names the line its block starts on, not the line
+		// that broke it: look for that line below.
+		if n := misindented(data, line); n > 0 {
+			return &Error{Line: n, Msg: "invalid YAML: the line is indented unlike the lines around it (" + msg[len(m[0]):] + ")"}
+		}
+	}
 	return &Error{Line: line, Msg: "invalid YAML: " + msg[len(m[0]):]}
 }
+
+// misindented returns the number of the first line, from line from on,
+// that is indented less than the line before it but as much as no line it
+// could belong with, or 0 if there is none. An item's "- " opens a level at
+// its content too; the text of a block scalar (a line ending in | or >) is
+// skipped, its indentation being its own.
+func misindented(data []byte, from int) int {
+	levels := []int{0}
+	scalar := -1 // while in a block scalar's text: the indentation of the line that opened it
+	for i, raw := range bytes.Split(data, []byte("\n")) {
+		text := bytes.TrimRight(raw, " \t\r")
+		trimmed := bytes.TrimLeft(text, " ")
+		if len(trimmed) == 0 || trimmed[0] == '#' {
+			continue
+		}
+		indent := len(text) - len(trimmed)
+		if scalar >= 0 && indent > scalar {
+			continue
+		}
+		scalar = -1
+		if indent > levels[len(levels)-1] {
+			levels = append(levels, indent)
+		} else {
+			for len(levels) > 1 && levels[len(levels)-1] > indent {
+				levels = levels[:len(levels)-1]
+			}
+			if levels[len(levels)-1] != indent {
+				if i+1 >= from {
+					return i + 1
+				}
+				return 0 // above the block the reader names: not what broke it
+			}
+		}
+		for col, rest := indent, trimmed; len(rest) > 1 && rest[0] == '-' && rest[1] == ' '; {
+			after := bytes.TrimLeft(rest[1:], " ")
+			col += len(rest) - len(after)
+			if rest = after; len(rest) > 0 {
+				levels = append(levels, col)
+			}
+		}
+		if blockScalar.Match(text) {
+			scalar = indent
+		}
+	}
+	return 0
+}
+
+// blockScalar matches a line that opens a block scalar: a key's or an
+// item's | or >, with its chomping and indentation indicators.
+var blockScalar = regexp.MustCompile(`(^|[:\-]\s+)[|>][-+0-9]*(\s+#.*)?$`)
 
 // tabIndented reports whether a line that holds more than blanks has a tab
 // in its indentation.

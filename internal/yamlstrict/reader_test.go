@@ -49,6 +49,8 @@ func TestReaderRefusesWithLineKeyAndMessage(t *testing.T) {
 		{"empty", "# nothing\n", "line 1: empty test file"},
 		{"second document", "a: 1\n---\na: 2\n", "line 2: a test file holds one YAML document; a second one starts here"},
 		{"syntax", "a: [\n", "line 1: invalid YAML: did not find expected node content"},
+		{"misindented key", "b:\n  - x:\n      y: 1\n     z: 2\n", "line 4: invalid YAML: the line is indented unlike the lines around it (did not find expected key)"},
+		{"misindented item", "b:\n  - a: 1\n   c: 2\n", "line 3: invalid YAML: the line is indented unlike the lines around it (did not find expected '-' indicator)"},
 		{"tab", "b:\n  - x\n\t- y\n", "line 3: invalid YAML: the line is indented with a tab; YAML indents with spaces only"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
