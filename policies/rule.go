@@ -180,8 +180,9 @@ var inferencePhase = map[outcome.LLMPhase]outcome.Phase{
 // keys that can never hold together, whatever the failure. It returns the
 // key to blame and why, or "". A condition that holds for no tool of this
 // world only because the world lacks one (a layer no tool runs at, an
-// llm_phase with no streamed model call) is not one: the rule may be meant
-// for other worlds too, and lint says it is inert here (see inert).
+// llm_phase with no streamed model call) is judged in the built-in world,
+// which has one of every kind: the rule may be meant for other worlds too,
+// and lint says it is inert here (see inert).
 func contradiction(w *world, m policy.Match) (key, msg string) {
 	if len(m.LLMPhases) > 0 && len(m.Phases) > 0 &&
 		!slices.ContainsFunc(m.LLMPhases, func(l outcome.LLMPhase) bool { return slices.Contains(m.Phases, inferencePhase[l]) }) {
@@ -189,9 +190,6 @@ func contradiction(w *world, m policy.Match) (key, msg string) {
 			either(m.LLMPhases), either(m.Phases))
 	}
 	if inert(w, m) != "" {
-		// This world has no tool of the kind the condition asks for: a
-		// contradiction is one in the built-in world, which has one of
-		// every kind.
 		if key, msg := contradiction(builtinWorld(), m); key != "" {
 			return key, msg + ", even in the built-in world, which has a tool of every kind"
 		}
