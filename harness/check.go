@@ -231,12 +231,7 @@ func (tb *replayTB) Errorf(format string, args ...any) {
 		r := tb.replay
 		r.Seed = seed
 		if line := r.Line(); line != "" {
-			line = "\nOr replay its seed with: " + line
-			if before, after, ok := strings.Cut(msg, "\n"+failedOutput); ok {
-				msg = before + line + "\n" + failedOutput + after
-			} else {
-				msg += line
-			}
+			msg = withLine(msg, "Or replay its seed with: "+line)
 		}
 	}
 	tb.TB.Error(msg)
@@ -245,6 +240,15 @@ func (tb *replayTB) Errorf(format string, args ...any) {
 // failedOutput ends rapid's report of a failure: the failing case's own
 // output (its draw and the property's message, in full) follows it.
 const failedOutput = "Failed test output:"
+
+// withLine adds a replay line to rapid's report, under rapid's own "To
+// reproduce" line, before the failing case's output.
+func withLine(report, line string) string {
+	if before, after, ok := strings.Cut(report, "\n"+failedOutput); ok {
+		return before + "\n" + line + "\n" + failedOutput + after
+	}
+	return report + "\n" + line
+}
 
 // headline shortens rapid's report of a failed property to the first line
 // of the property's message: the whole message, the violations and the

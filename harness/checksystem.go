@@ -123,12 +123,7 @@ func (tb *goTestTB) Errorf(format string, args ...any) {
 		if r := runFlag.FindStringSubmatch(msg); r != nil {
 			name = r[1]
 		}
-		line := "\nReplay it with: " + GoTestCommand(name, m[1])
-		if before, after, ok := strings.Cut(msg, "\nFailed test output:"); ok {
-			msg = before + line + "\nFailed test output:" + after
-		} else {
-			msg += line
-		}
+		msg = withLine(msg, "Replay it with: "+GoTestCommand(name, m[1]))
 	}
 	tb.TB.Error(msg)
 }
